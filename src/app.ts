@@ -1,0 +1,124 @@
+// Builds the Fastify application: schemas, problem+json errors, auth, OpenAPI, every domain.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { accountRoutes } from './accounts/routes.js';
+import { type Principal, mayAct } from './auth/principal.js';
+import { billingRoutes } from './billing/routes.js';
+import { catalogRoutes } from './catalog/routes.js';
+import { clockRoutes } from './clock/routes.js';
+import type { Kassa } from './context.js';
+import { entitlementRoutes } from './entitlements/routes.js';
+import { ledgerRoutes } from './ledger/routes.js';
+import { outboxRoutes } from './outbox/routes.js';
+import { ProblemSchema, problemBody, sendProblem } from './shared/problem.js';
+import { type Failure, FailureSignal } from './shared/result.js';
+import { subscriptionRoutes } from './subscriptions/routes.js';
+
+export type KassaApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    kassa: Kassa;
+  }
+  interface FastifyRequest {
+    principal: Principal;
+  }
+}
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface AppOptions {
+  logger?: boolean | { level: string };
+}
+
+export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<KassaApp> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorate('kassa', kassa);
+  app.decorateRequest('principal', null as unknown as Principal);
+  app.addSchema(ProblemSchema);
+
+  app.setErrorHandler((error, request, reply) => sendProblem(reply, failureOf(error, request)));
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, { code: 'not_found', detail: `no route ${request.method} ${request.url}` }));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Kassa API',
+        version: '1',
+        description:
+          'Prepaid billing and accounts. Amounts are strings of integer minor units of the account currency ' +
+          '("1250" EUR is 12.50 EUR); unit prices and rates are exact decimal strings. Errors are RFC 9457 ' +
+          'problem+json documents with a stable `code`. Calls that move money require an `Idempotency-Key` header.',
+      },
+      components: { securitySchemes: { providerKey: { type: 'http', scheme: 'bearer', description: 'A provider API key (kassa_sk_...), from `kassa keys create`' } } },
+      security: [{ providerKey: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) ?? `def-${i}` },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/health', { schema: { tags: ['system'], security: [], response: { 200: { type: 'object', properties: { status: { type: 'string' }, backend: { type: 'string' } } } } } }, async () => ({
+    status: 'ok',
+    backend: kassa.backend,
+  }));
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', authenticate);
+      for (const routes of [accountRoutes, ledgerRoutes, catalogRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes]) {
+        await routes(v1 as KassaApp);
+      }
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}
+
+async function authenticate(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+  const principal = await this.kassa.auth.authenticate(request.headers.authorization, this.kassa.clock.now());
+  if (!principal) {
+    return sendProblem(reply.header('www-authenticate', 'Bearer'), { code: 'unauthorized', detail: 'send a valid API key as `Authorization: Bearer kassa_sk_...`' });
+  }
+  request.principal = principal;
+}
+
+/** Refuses with 404 when the caller may not act on the account: no one learns it exists. */
+export function ensureMayAct(request: FastifyRequest, action: 'read' | 'write', accountId: number): Failure | undefined {
+  return mayAct(request.principal, action, accountId) ? undefined : { code: 'not_found', detail: `no account ${accountId}` };
+}
+
+function failureOf(error: unknown, request: FastifyRequest): Failure {
+  if (error instanceof FailureSignal) return error.failure;
+  const e = error as { code?: string; statusCode?: number; validation?: Array<{ instancePath?: string; message?: string; params?: Record<string, unknown> }>; validationContext?: string; message?: string };
+  if (e.validation) {
+    const first = e.validation[0];
+    const missing = first?.params?.missingProperty as string | undefined;
+    const additional = first?.params?.additionalProperty as string | undefined;
+    const path = `${first?.instancePath ?? ''}${missing ? `/${missing}` : ''}${additional ? `/${additional}` : ''}`;
+    const where = e.validationContext === 'body' ? '' : `/${e.validationContext}`;
+    return {
+      code: 'validation_failed',
+      detail: `${e.validationContext ?? 'request'}${path} ${additional ? 'is not a known field' : (first?.message ?? 'is invalid')}`,
+      field: `${where}${path}` || '/',
+    };
+  }
+  if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (error instanceof SyntaxError && e.statusCode === 400)) {
+    return { code: 'malformed_json', detail: 'the request body is not valid JSON' };
+  }
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { code: 'body_too_large', detail: `the request body exceeds ${BODY_LIMIT_BYTES} bytes` };
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { code: 'unsupported_media_type', detail: 'send application/json' };
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return { code: 'validation_failed', detail: e.message ?? 'bad request' };
+  request.log.error({ err: error }, 'unexpected error');
+  return { code: 'internal_error', detail: 'an unexpected error occurred; it has been logged' };
+}
+
+export { problemBody };

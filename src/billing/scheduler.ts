@@ -1,0 +1,1 @@
+export function startScheduler(_k: unknown, _l: unknown) { return { stop() {} }; }

@@ -1,0 +1,126 @@
+// Pricing: what one full period of a configuration costs, exactly (not rounded), item by
+// item, and what a mid-period change costs or refunds. Pure functions over plain data.
+import type { Period } from '../billing/periods.js';
+import { fractionRemaining } from '../billing/periods.js';
+import { Exact, type Minor, roundToMinor } from '../money/money.js';
+import type { PlanDefinition, PlanItem, Tier } from './plan-definition.js';
+
+export type Quantities = Record<string, number>;
+
+export interface PricedLine {
+  /** 'base' for the plan's own price, otherwise the service code. */
+  line: string;
+  quantity: number;
+  billable: number;
+  amount: Exact;
+}
+
+export interface PeriodPrice {
+  lines: PricedLine[];
+  total: Exact;
+}
+
+/** Units in each tier, graduated: the first up_to units at tier 1's price, and so on. */
+function graduated(tiers: Tier[], units: number): Exact {
+  let total = new Exact(0);
+  let from = 0;
+  for (const tier of tiers) {
+    if (units <= from) break;
+    const to = tier.up_to === null ? units : Math.min(units, tier.up_to);
+    total = total.plus(new Exact(tier.unit_price).times(to - from)).plus(tier.flat_price ?? 0);
+    from = to;
+  }
+  return total;
+}
+
+/** Every unit at the price of the tier the total falls in. */
+function volume(tiers: Tier[], units: number): Exact {
+  if (units === 0) return new Exact(0);
+  const tier = tiers.find((t) => t.up_to === null || units <= t.up_to) ?? tiers[tiers.length - 1]!;
+  return new Exact(tier.unit_price).times(units).plus(tier.flat_price ?? 0);
+}
+
+export function itemPrice(item: PlanItem, quantity: number): PricedLine {
+  const billable = Math.max(0, quantity - item.included);
+  const amount =
+    item.tier_mode === 'graduated'
+      ? graduated(item.tiers ?? [], billable)
+      : item.tier_mode === 'volume'
+        ? volume(item.tiers ?? [], billable)
+        : new Exact(item.unit_price ?? 0).times(billable);
+  return { line: item.service, quantity, billable, amount };
+}
+
+/** Quantities with the plan's defaults filled in for items the request left out. */
+export function withDefaults(definition: PlanDefinition, quantities: Quantities): Quantities {
+  const out: Quantities = {};
+  for (const item of definition.items) out[item.service] = quantities[item.service] ?? item.default;
+  return out;
+}
+
+/** Refusals for quantities the plan does not allow: unknown items, outside min..max. */
+export function quantityProblems(definition: PlanDefinition, quantities: Quantities): { field: string; detail: string }[] {
+  const problems: { field: string; detail: string }[] = [];
+  const items = new Map(definition.items.map((i) => [i.service, i]));
+  for (const [service, quantity] of Object.entries(quantities)) {
+    const item = items.get(service);
+    if (!item) problems.push({ field: `/quantities/${service}`, detail: `the plan has no item ${service}` });
+    else if (!Number.isSafeInteger(quantity) || quantity < item.min || (item.max !== null && quantity > item.max)) {
+      problems.push({ field: `/quantities/${service}`, detail: `${service} must be a whole number from ${item.min} to ${item.max ?? 'any'}` });
+    }
+  }
+  return problems;
+}
+
+export function periodPrice(definition: PlanDefinition, quantities: Quantities): PeriodPrice {
+  const full = withDefaults(definition, quantities);
+  const lines: PricedLine[] = [{ line: 'base', quantity: 1, billable: 1, amount: new Exact(definition.base_price ?? 0) }];
+  for (const item of definition.items) lines.push(itemPrice(item, full[item.service] ?? 0));
+  return { lines, total: lines.reduce((sum, l) => sum.plus(l.amount), new Exact(0)) };
+}
+
+/** One full period, rounded once: what the billing run charges. */
+export function periodAmount(definition: PlanDefinition, quantities: Quantities, currency: string): Minor {
+  return roundToMinor(periodPrice(definition, quantities).total, currency);
+}
+
+/** The part of a full period's price from `at` to the period end, rounded once. */
+export function proratedAmount(fullPeriod: Exact, period: Period, at: Date, currency: string): Minor {
+  return roundToMinor(fullPeriod.times(fractionRemaining(period, at)), currency);
+}
+
+export interface ChangeQuote {
+  /** Positive: charge now; negative: refund now; zero: nothing moves. */
+  amount: Minor;
+  /** Per line, the full-period difference the quote prorates (refund-free decreases count as 0). */
+  lines: { line: string; from: Exact; to: Exact; counted: Exact }[];
+}
+
+/**
+ * A mid-period change from one priced configuration to another: increases are charged for the
+ * rest of the period, decreases refunded the same way unless the item's policy says no
+ * refund. The net difference is prorated and rounded once.
+ */
+export function quoteChange(
+  before: PeriodPrice,
+  after: PeriodPrice,
+  refundable: (line: string) => boolean,
+  period: Period,
+  at: Date,
+  currency: string,
+): ChangeQuote {
+  const names = new Set([...before.lines, ...after.lines].map((l) => l.line));
+  const lines = [...names].map((line) => {
+    const from = before.lines.find((l) => l.line === line)?.amount ?? new Exact(0);
+    const to = after.lines.find((l) => l.line === line)?.amount ?? new Exact(0);
+    const diff = to.minus(from);
+    return { line, from, to, counted: diff.isNegative() && !refundable(line) ? new Exact(0) : diff };
+  });
+  const net = lines.reduce((sum, l) => sum.plus(l.counted), new Exact(0));
+  return { amount: roundToMinor(net.times(fractionRemaining(period, at)), currency), lines };
+}
+
+export function refundPolicy(definition: PlanDefinition): (line: string) => boolean {
+  const policy = new Map(definition.items.map((i) => [i.service, i.decrease === 'refund']));
+  return (line) => policy.get(line) ?? true;
+}

@@ -1,0 +1,15 @@
+// What every operation is handed: the database, the clock and the provider's settings.
+import type { ApiKeyAuthenticator } from './auth/principal.js';
+import type { Clock } from './clock/clock.js';
+import type { BillingSettings } from './config.js';
+import type { Backend, Db } from './db/client.js';
+import type { EntitlementCache } from './entitlements/cache.js';
+
+export interface Kassa {
+  db: Db;
+  backend: Backend;
+  clock: Clock;
+  billing: BillingSettings;
+  auth: ApiKeyAuthenticator;
+  entitlements: EntitlementCache;
+}

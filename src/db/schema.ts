@@ -1,0 +1,270 @@
+// Kassa's tables. Every account-owned row carries account_id and every unique key that
+// involves account-owned rows includes it, so the data can be distributed by account (Citus).
+// Money columns are bigint minor units of the account's currency; rates are numeric text.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity();
+const ref = (name: string) => bigint(name, { mode: 'number' });
+const money = (name: string) => bigint(name, { mode: 'bigint' });
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+// ---------- auth ----------
+
+export const apiKeys = pgTable('api_keys', {
+  id: id(),
+  name: text('name').notNull(),
+  prefix: text('prefix').notNull(),
+  keyHash: text('key_hash').notNull().unique(),
+  createdAt: at('created_at').notNull(),
+  lastUsedAt: at('last_used_at'),
+  revokedAt: at('revoked_at'),
+});
+
+// ---------- accounts ----------
+
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: id(),
+    name: text('name').notNull(),
+    externalRef: text('external_ref').unique(),
+    currency: text('currency').notNull(),
+    type: text('type').$type<'trial' | 'billing'>().notNull().default('trial'),
+    status: text('status')
+      .$type<'pending_verification' | 'active' | 'suspended' | 'blocked' | 'closed'>()
+      .notNull()
+      .default('active'),
+    // Cached sum of this account's 'customer' postings; `kassa verify` proves it.
+    balance: money('balance').notNull().default(sql`0`),
+    creditEnabled: boolean('credit_enabled').notNull().default(false),
+    creditLimit: money('credit_limit').notNull().default(sql`0`),
+    lowBalanceThreshold: money('low_balance_threshold'),
+    lowBalanceThresholdDays: integer('low_balance_threshold_days'),
+    lowBalanceWarned: boolean('low_balance_warned').notNull().default(false),
+    billingEmails: jsonb('billing_emails').$type<string[]>().notNull().default([]),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [
+    check('accounts_credit_limit_nonnegative', sql`${t.creditLimit} >= 0`),
+    check('accounts_currency_format', sql`${t.currency} ~ '^[A-Z]{3}$'`),
+  ],
+);
+
+// Monthly purchase totals: the trailing-12-month base of the system credit limit.
+export const accountMonthlyPurchases = pgTable(
+  'account_monthly_purchases',
+  {
+    accountId: ref('account_id').notNull(),
+    month: text('month').notNull(), // 'YYYY-MM'
+    amount: money('amount').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.month] })],
+);
+
+// Object counts reported by the provider's product (gauges), checked against quotas.
+export const objectCounts = pgTable(
+  'object_counts',
+  {
+    accountId: ref('account_id').notNull(),
+    metric: text('metric').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+    updatedAt: at('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.metric] }), check('object_counts_nonnegative', sql`${t.count} >= 0`)],
+);
+
+// ---------- ledger ----------
+
+export type LedgerKind = 'adjustment' | 'subscription_charge' | 'subscription_refund' | 'billing_run' | 'reversal';
+export type LedgerAccount = 'customer' | 'revenue' | 'adjustments';
+
+export const ledgerTransactions = pgTable(
+  'ledger_transactions',
+  {
+    id: id(),
+    accountId: ref('account_id').notNull(),
+    kind: text('kind').$type<LedgerKind>().notNull(),
+    description: text('description').notNull(),
+    // Net effect on the customer's balance (sum of its 'customer' postings), for history pages.
+    customerAmount: money('customer_amount').notNull(),
+    billingRunId: ref('billing_run_id'),
+    reversesId: ref('reverses_id'),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [index('ledger_transactions_account_idx').on(t.accountId, t.id)],
+);
+
+export const ledgerPostings = pgTable(
+  'ledger_postings',
+  {
+    id: id(),
+    transactionId: ref('transaction_id').notNull(),
+    accountId: ref('account_id').notNull(),
+    ledgerAccount: text('ledger_account').$type<LedgerAccount>().notNull(),
+    amount: money('amount').notNull(),
+    subscriptionId: ref('subscription_id'),
+    // Set on the posting that pays a subscription's period: the database's guarantee that a
+    // period is billed at most once, whatever crashes, retries or concurrent runs happen.
+    billedPeriodStart: at('billed_period_start'),
+  },
+  (t) => [
+    index('ledger_postings_transaction_idx').on(t.transactionId),
+    uniqueIndex('ledger_postings_billed_period_uq').on(t.accountId, t.subscriptionId, t.billedPeriodStart),
+    check(
+      'ledger_postings_period_needs_subscription',
+      sql`${t.billedPeriodStart} is null or ${t.subscriptionId} is not null`,
+    ),
+  ],
+);
+
+// ---------- idempotency ----------
+
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    statusCode: integer('status_code').notNull(),
+    response: jsonb('response').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+);
+
+// ---------- catalog ----------
+
+export const services = pgTable('services', {
+  id: id(),
+  code: text('code').notNull().unique(),
+  name: text('name').notNull(),
+  unit: text('unit').notNull(),
+  description: text('description').notNull().default(''),
+  createdAt: at('created_at').notNull(),
+});
+
+export type Cadence = 'daily' | 'monthly';
+export type Timing = 'in_advance' | 'in_arrears';
+
+export const plans = pgTable('plans', {
+  id: id(),
+  code: text('code').notNull().unique(),
+  name: text('name').notNull(),
+  kind: text('kind').$type<'preset' | 'custom'>().notNull(),
+  cadence: text('cadence').$type<Cadence>().notNull(),
+  timing: text('timing').$type<Timing>().notNull(),
+  createdAt: at('created_at').notNull(),
+});
+
+// A plan's prices, items and quotas, valid from effective_from until the next version.
+// Versions are append-only: a price change is a new version, never an update.
+export const planVersions = pgTable(
+  'plan_versions',
+  {
+    id: id(),
+    planId: ref('plan_id').notNull(),
+    version: integer('version').notNull(),
+    currency: text('currency').notNull(),
+    effectiveFrom: at('effective_from').notNull(),
+    // The full definition (base price, items with tiers and proration policy, quotas,
+    // features) as validated by src/catalog/plan-definition.ts.
+    definition: jsonb('definition').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('plan_versions_plan_currency_version_uq').on(t.planId, t.currency, t.version)],
+);
+
+// ---------- subscriptions ----------
+
+export type SubscriptionStatus = 'active' | 'disabled' | 'suspended' | 'cancelled';
+
+export const subscriptions = pgTable(
+  'subscriptions',
+  {
+    id: id(),
+    accountId: ref('account_id').notNull(),
+    planId: ref('plan_id').notNull(),
+    planVersionId: ref('plan_version_id').notNull(),
+    status: text('status').$type<SubscriptionStatus>().notNull(),
+    // Denormalised from the plan so the billing run selects due rows without joins.
+    cadence: text('cadence').$type<Cadence>().notNull(),
+    timing: text('timing').$type<Timing>().notNull(),
+    // Day of month monthly periods start on (1..31, clamped to month end).
+    anchorDay: smallint('anchor_day').notNull(),
+    // Configured quantities per plan item: { "cpe_devices": 100, "public_ip": 1 }.
+    quantities: jsonb('quantities').$type<Record<string, number>>().notNull(),
+    // Price of one full period for the current configuration, rounded once (minor units).
+    periodAmount: money('period_amount').notNull(),
+    createdAt: at('created_at').notNull(),
+    statusChangedAt: at('status_changed_at').notNull(),
+  },
+  (t) => [
+    index('subscriptions_account_idx').on(t.accountId, t.id),
+    check('subscriptions_period_amount_nonnegative', sql`${t.periodAmount} >= 0`),
+  ],
+);
+
+// ---------- billing runs ----------
+
+export const billingRuns = pgTable(
+  'billing_runs',
+  {
+    id: id(),
+    boundary: at('boundary').notNull().unique(),
+    status: text('status').$type<'running' | 'completed' | 'failed'>().notNull(),
+    startedAt: at('started_at').notNull(),
+    finishedAt: at('finished_at'),
+    // Accounts are processed in id order; every batch commits its cursor with its effects.
+    cursorAccountId: bigint('cursor_account_id', { mode: 'number' }).notNull().default(0),
+    billed: bigint('billed', { mode: 'number' }).notNull().default(0),
+    suspended: bigint('suspended', { mode: 'number' }).notNull().default(0),
+    skipped: bigint('skipped', { mode: 'number' }).notNull().default(0),
+    totalCharged: money('total_charged').notNull().default(sql`0`),
+    errors: jsonb('errors').$type<string[]>().notNull().default([]),
+  },
+);
+
+// ---------- outbox ----------
+
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: id(),
+    accountId: ref('account_id').notNull(),
+    topic: text('topic').notNull(),
+    payload: jsonb('payload').notNull(),
+    createdAt: at('created_at').notNull(),
+    deliveredAt: at('delivered_at'),
+  },
+  (t) => [index('outbox_account_idx').on(t.accountId, t.id)],
+);
+
+// ---------- clock ----------
+
+// The simulated clock's current time, so every process sharing the database agrees on it.
+export const clockState = pgTable('clock_state', {
+  id: smallint('id').primaryKey(),
+  now: at('now').notNull(),
+});
+
+// ---------- settings ----------
+
+// Provider-wide settings (credit share and cap, auto-resume...), one JSON value per key.
+export const providerSettings = pgTable('provider_settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
+});

@@ -1,0 +1,1 @@
+export async function seedDemo(_k: unknown): Promise<{apiKey: string} | undefined> { return undefined; }

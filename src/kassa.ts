@@ -1,0 +1,37 @@
+// Assembles a running Kassa from its configuration: database, clock, settings, caches.
+import { eq } from 'drizzle-orm';
+import { ApiKeyAuthenticator } from './auth/principal.js';
+import { type Clock, SimulatedClock, realClock } from './clock/clock.js';
+import type { BillingSettings } from './config.js';
+import type { Kassa } from './context.js';
+import { type Database, type OpenOptions, openDatabase } from './db/client.js';
+import { clockState } from './db/schema.js';
+import { EntitlementCache } from './entitlements/cache.js';
+
+export interface StartOptions extends OpenOptions {
+  clock: 'real' | 'simulated';
+  clockStart?: Date;
+  billing: BillingSettings;
+}
+
+export async function openKassa(options: StartOptions): Promise<{ kassa: Kassa; database: Database }> {
+  const database = await openDatabase(options);
+  const clock = options.clock === 'simulated' ? await simulatedClock(database, options.clockStart ?? new Date()) : realClock;
+  const kassa: Kassa = {
+    db: database.db,
+    backend: database.backend,
+    clock,
+    billing: options.billing,
+    auth: new ApiKeyAuthenticator(database.db),
+    entitlements: new EntitlementCache(),
+  };
+  return { kassa, database };
+}
+
+/** The simulated clock resumes where the database says it was; a new one starts at `start`. */
+async function simulatedClock(database: Database, start: Date): Promise<Clock> {
+  const [row] = await database.db.select().from(clockState).where(eq(clockState.id, 1));
+  if (row) return new SimulatedClock(row.now);
+  await database.db.insert(clockState).values({ id: 1, now: start });
+  return new SimulatedClock(start);
+}

@@ -1,0 +1,23 @@
+// Notifications and state changes are written to the outbox in the same transaction as the
+// change itself; delivery (mail, webhooks) reads from here later, so nothing is lost.
+import type { Db } from '../db/client.js';
+import { outbox } from '../db/schema.js';
+
+export type OutboxTopic =
+  | 'account.created'
+  | 'balance.adjusted'
+  | 'balance.low'
+  | 'subscription.created'
+  | 'subscription.charged'
+  | 'subscription.refunded'
+  | 'subscription.disabled'
+  | 'subscription.enabled'
+  | 'subscription.suspended'
+  | 'subscription.resumed'
+  | 'subscription.plan_changed'
+  | 'object_count.over_limit'
+  | 'billing_run.completed';
+
+export async function writeOutbox(tx: Db, accountId: number, topic: OutboxTopic, payload: Record<string, unknown>, at: Date) {
+  await tx.insert(outbox).values({ accountId, topic, payload: JSON.parse(JSON.stringify(payload, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))), createdAt: at });
+}

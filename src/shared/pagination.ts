@@ -1,0 +1,16 @@
+import { Type } from 'typebox';
+
+export const PageQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+  cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$', description: 'next_cursor from the previous page' })),
+});
+
+/** Cursor pages over ascending ids: `id > cursor order by id limit n+1`. */
+export function page<T extends { id: number }>(rows: T[], limit: number): { data: T[]; next_cursor: string | null } {
+  const data = rows.slice(0, limit);
+  const last = data[data.length - 1];
+  return { data, next_cursor: rows.length > limit && last ? String(last.id) : null };
+}
+
+export const pageOf = <S extends ReturnType<typeof Type.Object>>(item: S) =>
+  Type.Object({ data: Type.Array(item), next_cursor: Type.Union([Type.String(), Type.Null()]) });

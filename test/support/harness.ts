@@ -1,0 +1,75 @@
+// Starts a Kassa on a fresh database for one test file: PGlite in memory by default, a new
+// PostgreSQL database when DATABASE_URL is set (so runs never collide), on a simulated clock.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { type KassaApp, buildApp } from '../../src/app.js';
+import { createApiKey } from '../../src/auth/api-keys.js';
+import { defaultBillingSettings, type BillingSettings } from '../../src/config.js';
+import type { Kassa } from '../../src/context.js';
+import { openKassa } from '../../src/kassa.js';
+
+export interface Harness {
+  app: KassaApp;
+  kassa: Kassa;
+  apiKey: string;
+  databaseUrl: string | undefined;
+  /** Calls the API with the provider key. Bodies are JSON; the response JSON is parsed. */
+  call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+export async function createTestDatabase(): Promise<{ url: string | undefined; drop(): Promise<void> }> {
+  const base = process.env.DATABASE_URL;
+  if (!base) return { url: undefined, drop: async () => {} };
+  const name = `kassa_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export async function startHarness(options: { clockStart?: string; billing?: Partial<BillingSettings> } = {}): Promise<Harness> {
+  const database = await createTestDatabase();
+  const { kassa, database: opened } = await openKassa({
+    databaseUrl: database.url,
+    dataDir: 'memory://',
+    poolSize: 4,
+    clock: 'simulated',
+    clockStart: new Date(options.clockStart ?? '2026-11-02T00:00:00Z'),
+    billing: { ...defaultBillingSettings, ...options.billing },
+  });
+  const app = await buildApp(kassa);
+  const { secret } = await createApiKey(kassa.db, 'tests', kassa.clock.now());
+  return {
+    app,
+    kassa,
+    apiKey: secret,
+    databaseUrl: database.url,
+    async call(method, url, body, headers = {}) {
+      const response = await app.inject({
+        method: method as 'GET',
+        url,
+        headers: { authorization: `Bearer ${secret}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = response.body;
+      return { status: response.statusCode, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+    },
+    async close() {
+      await app.close();
+      await opened.close();
+      await database.drop();
+    },
+  };
+}

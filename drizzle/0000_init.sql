@@ -159,8 +159,9 @@ CREATE TABLE "subscriptions" (
 );
 --> statement-breakpoint
 CREATE INDEX "ledger_postings_transaction_idx" ON "ledger_postings" USING btree ("transaction_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "ledger_postings_billed_period_uq" ON "ledger_postings" USING btree ("account_id","subscription_id","billed_period_start");--> statement-breakpoint
+CREATE UNIQUE INDEX "ledger_postings_billed_period_uq" ON "ledger_postings" USING btree ("billed_period_start","account_id","subscription_id");--> statement-breakpoint
 CREATE INDEX "ledger_transactions_account_idx" ON "ledger_transactions" USING btree ("account_id","id");--> statement-breakpoint
 CREATE INDEX "outbox_account_idx" ON "outbox" USING btree ("account_id","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "plan_versions_plan_currency_version_uq" ON "plan_versions" USING btree ("plan_id","currency","version");--> statement-breakpoint
-CREATE INDEX "subscriptions_account_idx" ON "subscriptions" USING btree ("account_id","id");
+CREATE INDEX "subscriptions_account_idx" ON "subscriptions" USING btree ("account_id","id");--> statement-breakpoint
+CREATE INDEX "subscriptions_plan_version_idx" ON "subscriptions" USING btree ("plan_version_id","id") WHERE "subscriptions"."status" <> 'cancelled';

@@ -123,7 +123,9 @@ export const ledgerPostings = pgTable(
   },
   (t) => [
     index('ledger_postings_transaction_idx').on(t.transactionId),
-    uniqueIndex('ledger_postings_billed_period_uq').on(t.accountId, t.subscriptionId, t.billedPeriodStart),
+    // Period first: the billing run asks "which of these accounts' subscriptions are paid for
+    // this boundary?", which then reads one day's postings, not the whole history.
+    uniqueIndex('ledger_postings_billed_period_uq').on(t.billedPeriodStart, t.accountId, t.subscriptionId),
     check(
       'ledger_postings_period_needs_subscription',
       sql`${t.billedPeriodStart} is null or ${t.subscriptionId} is not null`,
@@ -214,6 +216,8 @@ export const subscriptions = pgTable(
   },
   (t) => [
     index('subscriptions_account_idx').on(t.accountId, t.id),
+    // Lets repricing ask "is anyone still on a superseded version?" with one index probe.
+    index('subscriptions_plan_version_idx').on(t.planVersionId, t.id).where(sql`${t.status} <> 'cancelled'`),
     check('subscriptions_period_amount_nonnegative', sql`${t.periodAmount} >= 0`),
   ],
 );

@@ -1,0 +1,140 @@
+// `npm run bench [-- --json] [-- --accounts N --per-account K] [-- --skip-entitlements]`
+// Times one full daily billing run of Kassa and the reference run (../shared/bench) on the
+// same database in the same benchmark run, per backend (PGlite; PostgreSQL when reachable),
+// then measures entitlement checks over HTTP against the embedded default.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { benchEntitlements } from './entitlements.js';
+
+const { values: opt } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    accounts: { type: 'string', default: '200000' },
+    'per-account': { type: 'string', default: '5' },
+    backend: { type: 'string' },
+    'skip-entitlements': { type: 'boolean', default: false },
+    'entitlement-seconds': { type: 'string', default: '10' },
+  },
+});
+const accounts = Number(opt.accounts);
+const perAccount = Number(opt['per-account']);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const reference = resolve(root, '../shared/bench/reference-billing-run.mjs');
+const pgBase = process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
+
+function say(line: string) {
+  if (!opt.json) console.log(line);
+}
+
+function child(args: string[]): string {
+  return execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/billing-child.ts'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+function lastJson(output: string): Record<string, unknown> {
+  const line = output.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (!line) throw new Error(`no JSON in output:\n${output}`);
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+async function postgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  const name = `kassa_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: pgBase });
+  try {
+    await admin.connect();
+  } catch {
+    return undefined;
+  }
+  await admin.query(`drop database if exists ${name}`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(pgBase);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: pgBase });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+async function benchBackend(backend: 'pglite' | 'postgres') {
+  let target: string;
+  let cleanup: () => Promise<void>;
+  if (backend === 'pglite') {
+    target = mkdtempSync(join(tmpdir(), 'kassa-bench-'));
+    cleanup = async () => rmSync(target, { recursive: true, force: true });
+  } else {
+    const database = await postgresDatabase();
+    if (!database) {
+      say(`postgres: not reachable at ${pgBase}, skipped`);
+      return undefined;
+    }
+    target = database.url;
+    cleanup = database.drop;
+  }
+  try {
+    say(`${backend}: seeding ${accounts} accounts x ${perAccount} subscriptions...`);
+    child(['seed', target, String(accounts), String(perAccount)]);
+    say(`${backend}: billing run...`);
+    const ours = lastJson(child(['run', target]));
+    say(`${backend}: reference run...`);
+    const refArgs = [reference, backend === 'pglite' ? '--pglite' : '--url', target, '--accounts', String(accounts), '--per-account', String(perAccount)];
+    const ref = lastJson(execFileSync(process.execPath, refArgs, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+    const seconds = ours.seconds as number;
+    const referenceSeconds = ref.seconds as number;
+    return {
+      backend,
+      subscriptions: ours.subscriptions,
+      billed: ours.billed,
+      suspended: ours.suspended,
+      seconds: +seconds.toFixed(3),
+      per_second: Math.floor((ours.subscriptions as number) / seconds),
+      reference_seconds: referenceSeconds,
+      reference_charged: ref.charged,
+      reference_suspended: ref.suspended,
+      ratio: +(seconds / referenceSeconds).toFixed(3),
+      peak_rss_mb: ours.peak_rss_mb,
+      ledger_ok: ours.ledger_ok,
+    };
+  } finally {
+    await cleanup();
+  }
+}
+
+const backends = opt.backend ? [opt.backend as 'pglite' | 'postgres'] : (['pglite', 'postgres'] as const);
+let failed = false;
+for (const backend of backends) {
+  const result = await benchBackend(backend);
+  if (!result) continue;
+  if (result.billed !== result.reference_charged || result.suspended !== result.reference_suspended || !result.ledger_ok) failed = true;
+  if (opt.json) console.log(JSON.stringify(result));
+  else
+    console.log(
+      `${backend}: ${result.subscriptions} subscriptions billed in ${result.seconds}s (${result.per_second}/s); ` +
+        `reference ${result.reference_seconds}s; ratio ${result.ratio}; peak RSS ${result.peak_rss_mb} MiB; ` +
+        `billed ${result.billed} / suspended ${result.suspended} (reference ${result.reference_charged} / ${result.reference_suspended}); ledger ${result.ledger_ok ? 'verified' : 'BROKEN'}`,
+    );
+}
+
+if (!opt['skip-entitlements']) {
+  const e = await benchEntitlements({ backend: 'pglite', seconds: Number(opt['entitlement-seconds']) });
+  if (opt.json) console.log(JSON.stringify({ bench: 'entitlements', ...e }));
+  else console.log(`entitlements over HTTP (${e.backend}): ${Math.round(e.checks_per_second)} checks/s, p50 ${e.p50_ms} ms, p99 ${e.p99_ms} ms, ${e.errors} errors`);
+}
+if (failed) {
+  console.error('benchmark outcome differs from the reference or the ledger does not verify');
+  process.exit(1);
+}

@@ -1,0 +1,223 @@
+// One batch of the daily billing run: set-based SQL over a range of accounts, in one
+// transaction with the run's cursor. The statement follows SPEC section 5:
+//
+// - in-advance subscriptions whose period starts at the boundary are billed one by one per
+//   account, oldest first. The prefix whose running total fits the available funds is
+//   charged outright (most accounts); from the first one that does not fit, a recursive walk
+//   tries each remaining subscription against what is left, suspending the ones it cannot pay
+//   (the same greedy rule as `allocate` in ./allocate.ts, which tests compare against).
+// - each account gets one ledger transaction for the boundary: a customer posting per
+//   subscription period (the unique billed-period index makes a second charge impossible)
+//   and one revenue posting for the total.
+// - the balance update is optimistic: it only applies where the balance is still the one the
+//   decisions were made on. Accounts changed concurrently are left untouched and retried.
+import { sql } from 'drizzle-orm';
+import { type Db, query } from '../db/client.js';
+
+export interface BatchInput {
+  runId: number;
+  boundary: Date;
+  /** Accounts with id in (afterAccountId, throughAccountId]. */
+  afterAccountId: number;
+  throughAccountId: number;
+  /** Anchor days whose monthly period starts at this boundary. */
+  monthlyAnchors: number[];
+  month: string;
+  at: Date;
+}
+
+export interface BatchOutcome {
+  billed: number;
+  suspended: number;
+  charged: bigint;
+  /** Accounts whose balance changed under the batch: their subscriptions are still due. */
+  retry: number;
+}
+
+const description = (boundary: Date) => `Billing run ${boundary.toISOString().slice(0, 10)}`;
+
+export async function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcome> {
+  const anchors = `{${b.monthlyAnchors.join(',')}}`;
+  const [row] = await query<{ billed: bigint; suspended: bigint; charged: bigint; retry: bigint }>(
+    tx,
+    sql`
+    with recursive
+    acct as (
+      select a.id, a.balance,
+             a.balance + case when a.credit_enabled then a.credit_limit else 0 end as available
+      from accounts a
+      where a.id > ${b.afterAccountId} and a.id <= ${b.throughAccountId} and a.status in ('active', 'suspended')
+    ),
+    due as (
+      select s.id, s.account_id, s.period_amount as price,
+             (sum(s.period_amount) over w)::bigint as running
+      from subscriptions s
+      join acct a on a.id = s.account_id
+      where s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
+        and s.status = 'active' and s.timing = 'in_advance'
+        and (s.cadence = 'daily' or s.anchor_day = any(${anchors}::int[]))
+        and not exists (
+          select 1 from ledger_postings p
+          where p.billed_period_start = ${b.boundary} and p.account_id = s.account_id and p.subscription_id = s.id
+        )
+      window w as (partition by s.account_id order by s.id)
+    ),
+    tail as (
+      select d.id, d.account_id, d.price, d.running,
+             row_number() over (partition by d.account_id order by d.id) as k,
+             a.available
+      from due d join acct a on a.id = d.account_id
+      where d.running > a.available
+    ),
+    walk (account_id, k, id, price, paid, remaining) as (
+      select t.account_id, t.k, t.id, t.price,
+             t.price <= t.available - (t.running - t.price),
+             t.available - (t.running - t.price) - case when t.price <= t.available - (t.running - t.price) then t.price else 0 end
+      from tail t where t.k = 1
+      union all
+      select t.account_id, t.k, t.id, t.price, t.price <= w.remaining,
+             w.remaining - case when t.price <= w.remaining then t.price else 0 end
+      from walk w join tail t on t.account_id = w.account_id and t.k = w.k + 1
+    ),
+    decided as (
+      select d.id, d.account_id, d.price, true as paid
+      from due d join acct a on a.id = d.account_id where d.running <= a.available
+      union all
+      select id, account_id, price, paid from walk
+    ),
+    totals as (
+      select account_id,
+             coalesce(sum(price) filter (where paid), 0)::bigint as total,
+             count(*) filter (where paid) as paid_count
+      from decided group by account_id
+    ),
+    debited as (
+      update accounts a set balance = a.balance - t.total
+      from totals t join acct x on x.id = t.account_id
+      where a.id = t.account_id and a.balance = x.balance
+      returning a.id
+    ),
+    txs as (
+      insert into ledger_transactions (account_id, kind, description, customer_amount, billing_run_id, created_at)
+      select t.account_id, 'billing_run', ${description(b.boundary)}, -t.total, ${b.runId}, ${b.at}
+      from totals t join debited d on d.id = t.account_id
+      where t.paid_count > 0
+      returning id, account_id
+    ),
+    postings as (
+      insert into ledger_postings (transaction_id, account_id, ledger_account, amount, subscription_id, billed_period_start)
+      select x.id, c.account_id, 'customer', -c.price, c.id, ${b.boundary}::timestamptz
+      from decided c join txs x on x.account_id = c.account_id where c.paid
+      union all
+      select x.id, x.account_id, 'revenue', t.total, null, null
+      from txs x join totals t on t.account_id = x.account_id
+    ),
+    purchases as (
+      insert into account_monthly_purchases (account_id, month, amount)
+      select t.account_id, ${b.month}, t.total from totals t join debited d on d.id = t.account_id where t.total > 0
+      on conflict (account_id, month) do update set amount = account_monthly_purchases.amount + excluded.amount
+    ),
+    suspended as (
+      update subscriptions s set status = 'suspended', status_changed_at = ${b.at}
+      from decided r join debited d on d.id = r.account_id
+      where s.id = r.id and s.account_id = r.account_id and not r.paid
+        and s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
+      returning s.id, s.account_id, s.period_amount
+    ),
+    suspension_events as (
+      insert into outbox (account_id, topic, payload, created_at)
+      select account_id, 'subscription.suspended',
+             jsonb_build_object('subscription_id', id, 'reason', 'insufficient_funds',
+                                'period_start', ${b.boundary.toISOString()}::text, 'amount', period_amount::text),
+             ${b.at}
+      from suspended
+    )
+    select
+      (select count(*) from decided c join debited d on d.id = c.account_id where c.paid) as billed,
+      (select count(*) from suspended) as suspended,
+      (select coalesce(sum(t.total), 0) from totals t join debited d on d.id = t.account_id)::bigint as charged,
+      (select count(*) from totals) - (select count(*) from debited) as retry
+  `,
+  );
+  return { billed: Number(row!.billed), suspended: Number(row!.suspended), charged: BigInt(row!.charged), retry: Number(row!.retry) };
+}
+
+/**
+ * In-arrears daily subscriptions pay, at the run after it, for the UTC date that just ended
+ * if they were active at any moment of it and it was not charged yet (deactivation charges
+ * the date at once). The day was used, so it is always charged, even into debt; a
+ * subscription whose account then has no available funds left is suspended so it runs up
+ * no further days.
+ */
+export async function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date): Promise<BatchOutcome> {
+  const [row] = await query<{ billed: bigint; suspended: bigint; charged: bigint; retry: bigint }>(
+    tx,
+    sql`
+    with
+    acct as (
+      select a.id, a.balance, a.balance + case when a.credit_enabled then a.credit_limit else 0 end as available
+      from accounts a
+      where a.id > ${b.afterAccountId} and a.id <= ${b.throughAccountId} and a.status in ('active', 'suspended')
+    ),
+    due as (
+      select s.id, s.account_id, s.period_amount as price
+      from subscriptions s join acct a on a.id = s.account_id
+      where s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
+        and s.status = 'active' and s.timing = 'in_arrears' and s.status_changed_at < ${b.boundary}
+        and not exists (
+          select 1 from ledger_postings p
+          where p.billed_period_start = ${usedDay} and p.account_id = s.account_id and p.subscription_id = s.id
+        )
+    ),
+    totals as (
+      select d.account_id, sum(d.price)::bigint as total, a.available - sum(d.price)::bigint as left_after
+      from due d join acct a on a.id = d.account_id group by d.account_id, a.available
+    ),
+    debited as (
+      update accounts a set balance = a.balance - t.total
+      from totals t join acct x on x.id = t.account_id
+      where a.id = t.account_id and a.balance = x.balance
+      returning a.id
+    ),
+    txs as (
+      insert into ledger_transactions (account_id, kind, description, customer_amount, billing_run_id, created_at)
+      select t.account_id, 'billing_run', ${`In-arrears charges ${usedDay.toISOString().slice(0, 10)}`}, -t.total, ${b.runId}, ${b.at}
+      from totals t join debited d on d.id = t.account_id
+      returning id, account_id
+    ),
+    postings as (
+      insert into ledger_postings (transaction_id, account_id, ledger_account, amount, subscription_id, billed_period_start)
+      select x.id, d.account_id, 'customer', -d.price, d.id, ${usedDay}::timestamptz
+      from due d join txs x on x.account_id = d.account_id
+      union all
+      select x.id, x.account_id, 'revenue', t.total, null, null
+      from txs x join totals t on t.account_id = x.account_id
+    ),
+    purchases as (
+      insert into account_monthly_purchases (account_id, month, amount)
+      select t.account_id, ${b.month}, t.total from totals t join debited d on d.id = t.account_id where t.total > 0
+      on conflict (account_id, month) do update set amount = account_monthly_purchases.amount + excluded.amount
+    ),
+    suspended as (
+      update subscriptions s set status = 'suspended', status_changed_at = ${b.at}
+      from due d join totals t on t.account_id = d.account_id join debited x on x.id = d.account_id
+      where s.id = d.id and s.account_id = d.account_id and t.left_after < 0
+        and s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
+      returning s.id, s.account_id
+    ),
+    suspension_events as (
+      insert into outbox (account_id, topic, payload, created_at)
+      select account_id, 'subscription.suspended',
+             jsonb_build_object('subscription_id', id, 'reason', 'insufficient_funds', 'period_start', ${usedDay.toISOString()}::text),
+             ${b.at}
+      from suspended
+    )
+    select
+      (select count(*) from due d join debited x on x.id = d.account_id) as billed,
+      (select count(*) from suspended) as suspended,
+      (select coalesce(sum(t.total), 0) from totals t join debited d on d.id = t.account_id)::bigint as charged,
+      (select count(*) from totals) - (select count(*) from debited) as retry
+  `,
+  );
+  return { billed: Number(row!.billed), suspended: Number(row!.suspended), charged: BigInt(row!.charged), retry: Number(row!.retry) };
+}

@@ -1,0 +1,188 @@
+// The daily billing run (SPEC section 5). One run per UTC midnight boundary, recorded in
+// billing_runs. Accounts are processed in id (creation) order in batches; each batch is one
+// transaction holding its charges, suspensions, outbox rows and the run's cursor, so a run
+// that was killed resumes at the first batch that did not commit, and the billed-period
+// unique index makes a second charge for a period impossible whatever happens.
+import { eq, sql } from 'drizzle-orm';
+import { creditLimitFor } from '../accounts/credit.js';
+import { monthKey } from '../accounts/purchases.js';
+import { repriceSubscriptions } from '../catalog/reprice.js';
+import type { Kassa } from '../context.js';
+import { type Db, query } from '../db/client.js';
+import { billingRuns } from '../db/schema.js';
+import { type BatchInput, chargeInAdvanceBatch, chargeInArrearsBatch } from './charge-batch.js';
+import { addDays, boundariesBetween, monthlyAnchorsStartingOn, startOfUtcDay } from './periods.js';
+
+export type BillingRun = typeof billingRuns.$inferSelect;
+
+/** How often a batch is retried when accounts in it changed under it (concurrent writes). */
+const MAX_BATCH_ATTEMPTS = 5;
+
+/** Runs (or resumes) the billing run of one boundary to completion. */
+export async function runBillingAt(kassa: Kassa, boundary: Date): Promise<BillingRun> {
+  let run = await openRun(kassa.db, boundary, kassa.clock.now());
+  if (run.status === 'completed') return run;
+  await repriceSubscriptions(kassa.db, boundary);
+  for (;;) {
+    const next = await runNextBatch(kassa, run);
+    if (!next) break;
+    run = next;
+  }
+  const [done] = await kassa.db
+    .update(billingRuns)
+    .set({ status: 'completed', finishedAt: kassa.clock.now() })
+    .where(eq(billingRuns.id, run.id))
+    .returning();
+  return done!;
+}
+
+/**
+ * Runs every boundary that is due at `now` and not completed yet, oldest first: interrupted
+ * runs resume, and a server that was down over midnights bills the missed ones in order.
+ */
+export async function runDueBoundaries(kassa: Kassa, now: Date): Promise<BillingRun[]> {
+  const runs: BillingRun[] = [];
+  for (const boundary of await dueBoundaries(kassa.db, now)) runs.push(await runBillingAt(kassa, boundary));
+  return runs;
+}
+
+export async function dueBoundaries(db: Db, now: Date): Promise<Date[]> {
+  const [state] = await query<{ unfinished: Date | string | null; last: Date | string | null }>(
+    db,
+    sql`select (select min(boundary) from billing_runs where status <> 'completed') as unfinished,
+               (select max(boundary) from billing_runs) as last`,
+  );
+  const today = startOfUtcDay(now);
+  const unfinished = state?.unfinished ? new Date(state.unfinished) : undefined;
+  const last = state?.last ? new Date(state.last) : undefined;
+  const from = unfinished ?? (last ? addDays(last, 1) : today);
+  if (from.getTime() > now.getTime()) return [];
+  return [from, ...boundariesBetween(from, now)];
+}
+
+async function openRun(db: Db, boundary: Date, at: Date): Promise<BillingRun> {
+  await db.insert(billingRuns).values({ boundary, status: 'running', startedAt: at }).onConflictDoNothing({ target: billingRuns.boundary });
+  const [run] = await db.select().from(billingRuns).where(eq(billingRuns.boundary, boundary));
+  return run!;
+}
+
+/** Bills the next batch of accounts after the run's cursor; undefined when none is left. */
+async function runNextBatch(kassa: Kassa, run: BillingRun): Promise<BillingRun | undefined> {
+  const changed = await kassa.db.transaction(async (txn) => {
+    const tx = txn as unknown as Db;
+    // The run row lock makes concurrent workers take batches one after the other.
+    const [locked] = await query<{ cursor: bigint; status: string }>(
+      tx,
+      sql`select cursor_account_id as cursor, status from billing_runs where id = ${run.id} for update`,
+    );
+    if (!locked || locked.status === 'completed') return undefined;
+    // The batch sorts tens of thousands of rows; keep them in memory rather than on disk.
+    await query(tx, sql`set local work_mem = '64MB'`);
+    const after = Number(locked.cursor);
+    const [edge] = await query<{ through: bigint | null }>(
+      tx,
+      sql`select max(id) as through from (select id from accounts where id > ${after} order by id limit ${kassa.billing.batchAccounts}) batch`,
+    );
+    if (edge?.through === null || edge?.through === undefined) return undefined;
+    const at = kassa.clock.now();
+    const batch: BatchInput = {
+      runId: run.id,
+      boundary: run.boundary,
+      afterAccountId: after,
+      throughAccountId: Number(edge.through),
+      monthlyAnchors: monthlyAnchorsStartingOn(run.boundary),
+      month: monthKey(run.boundary),
+      at,
+    };
+    await refreshCreditLimits(tx, kassa, batch);
+    let billed = 0;
+    let suspended = 0;
+    let charged = 0n;
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await chargeInAdvanceBatch(tx, batch);
+      billed += outcome.billed;
+      suspended += outcome.suspended;
+      charged += outcome.charged;
+      if (outcome.retry === 0) break;
+      if (attempt === MAX_BATCH_ATTEMPTS) throw new Error(`accounts kept changing under billing batch ${after}..${batch.throughAccountId}`);
+    }
+    const arrears = await chargeInArrearsBatch(tx, batch, addDays(run.boundary, -1));
+    await flagLowBalances(tx, batch);
+    const [updated] = await tx
+      .update(billingRuns)
+      .set({
+        cursorAccountId: batch.throughAccountId,
+        billed: sql`${billingRuns.billed} + ${billed + arrears.billed}`,
+        suspended: sql`${billingRuns.suspended} + ${suspended + arrears.suspended}`,
+        totalCharged: sql`${billingRuns.totalCharged} + ${charged + arrears.charged}`,
+      })
+      .where(eq(billingRuns.id, run.id))
+      .returning();
+    return { run: updated!, suspended: suspended + arrears.suspended };
+  });
+  if (!changed) return undefined;
+  // Suspensions change what accounts may do; drop their cached answers.
+  if (changed.suspended > 0) kassa.entitlements.clear();
+  return changed.run;
+}
+
+/** Recomputes the system credit limit of the batch's credit-enabled accounts (SPEC 4). */
+async function refreshCreditLimits(tx: Db, kassa: Kassa, batch: BatchInput): Promise<void> {
+  const first = new Date(Date.UTC(batch.boundary.getUTCFullYear(), batch.boundary.getUTCMonth() - 11, 1));
+  const rows = await query<{ id: bigint; currency: string; credit_limit: bigint; purchases: bigint }>(
+    tx,
+    sql`select a.id, a.currency, a.credit_limit, coalesce(sum(p.amount), 0)::bigint as purchases
+        from accounts a
+        left join account_monthly_purchases p on p.account_id = a.id and p.month >= ${monthKey(first)} and p.month <= ${batch.month}
+        where a.id > ${batch.afterAccountId} and a.id <= ${batch.throughAccountId} and a.credit_enabled
+        group by a.id`,
+  );
+  const ids: string[] = [];
+  const limits: string[] = [];
+  for (const row of rows) {
+    const limit = creditLimitFor(row.purchases, kassa.billing.creditShare, kassa.billing.creditCap, row.currency);
+    if (limit === row.credit_limit) continue;
+    ids.push(String(row.id));
+    limits.push(String(limit));
+  }
+  if (ids.length === 0) return;
+  await query(
+    tx,
+    sql`update accounts a set credit_limit = v.credit_limit
+        from unnest(${`{${ids.join(',')}}`}::bigint[], ${`{${limits.join(',')}}`}::bigint[]) as v(id, credit_limit)
+        where a.id = v.id`,
+  );
+}
+
+/**
+ * Low-balance warnings for the batch, once per crossing: an account is warned when its
+ * available funds fall under its threshold (an amount, or N days of its current daily spend,
+ * monthly subscriptions counting 12/365 of their period a day) and re-armed when they rise
+ * to it again. The comparison is exact integer arithmetic (x365), so no rounding is involved.
+ */
+async function flagLowBalances(tx: Db, batch: BatchInput): Promise<void> {
+  await query(
+    tx,
+    sql`
+    with acct as (
+      select a.id, a.low_balance_warned,
+             (a.balance + case when a.credit_enabled then a.credit_limit else 0 end) * 365 as available_x365,
+             coalesce(a.low_balance_threshold * 365,
+                      a.low_balance_threshold_days * (
+                        select coalesce(sum(case when s.cadence = 'daily' then s.period_amount * 365 else s.period_amount * 12 end), 0)
+                        from subscriptions s where s.account_id = a.id and s.status = 'active')) as threshold_x365
+      from accounts a
+      where a.id > ${batch.afterAccountId} and a.id <= ${batch.throughAccountId}
+        and (a.low_balance_threshold is not null or a.low_balance_threshold_days is not null)
+    ),
+    flipped as (
+      update accounts a set low_balance_warned = not x.low_balance_warned
+      from acct x
+      where a.id = x.id and x.low_balance_warned <> (x.available_x365 < x.threshold_x365)
+      returning a.id, a.low_balance_warned, a.balance, a.currency
+    )
+    insert into outbox (account_id, topic, payload, created_at)
+    select id, 'balance.low', jsonb_build_object('balance', balance::text, 'currency', currency), ${batch.at}
+    from flipped where low_balance_warned`,
+  );
+}

@@ -1,0 +1,33 @@
+import { Type } from 'typebox';
+import type { BillingRun } from './run.js';
+
+export const BillingRunSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    boundary: Type.String({ format: 'date-time', description: 'the UTC midnight whose periods the run bills' }),
+    status: Type.Union([Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed')]),
+    started_at: Type.String({ format: 'date-time' }),
+    finished_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    billed: Type.Integer({ description: 'subscription periods charged' }),
+    suspended: Type.Integer({ description: 'subscriptions suspended for insufficient funds' }),
+    skipped: Type.Integer(),
+    total_charged: Type.String({ description: 'sum of the charges, integer minor units (currencies mixed: for monitoring only)' }),
+    errors: Type.Array(Type.String()),
+  },
+  { $id: 'BillingRun' },
+);
+
+export function billingRunView(run: BillingRun) {
+  return {
+    id: run.id,
+    boundary: run.boundary.toISOString(),
+    status: run.status,
+    started_at: run.startedAt.toISOString(),
+    finished_at: run.finishedAt ? run.finishedAt.toISOString() : null,
+    billed: run.billed,
+    suspended: run.suspended,
+    skipped: run.skipped,
+    total_charged: run.totalCharged.toString(),
+    errors: run.errors,
+  };
+}

@@ -18,8 +18,13 @@ export type BillingRun = typeof billingRuns.$inferSelect;
 /** How often a batch is retried when accounts in it changed under it (concurrent writes). */
 const MAX_BATCH_ATTEMPTS = 5;
 
+export interface RunOptions {
+  /** Called after each batch commits (progress reporting, fault tests). */
+  onBatchCommitted?: (run: BillingRun) => void;
+}
+
 /** Runs (or resumes) the billing run of one boundary to completion. */
-export async function runBillingAt(kassa: Kassa, boundary: Date): Promise<BillingRun> {
+export async function runBillingAt(kassa: Kassa, boundary: Date, options: RunOptions = {}): Promise<BillingRun> {
   let run = await openRun(kassa.db, boundary, kassa.clock.now());
   if (run.status === 'completed') return run;
   await repriceSubscriptions(kassa.db, boundary);
@@ -27,6 +32,7 @@ export async function runBillingAt(kassa: Kassa, boundary: Date): Promise<Billin
     const next = await runNextBatch(kassa, run);
     if (!next) break;
     run = next;
+    options.onBatchCommitted?.(run);
   }
   const [done] = await kassa.db
     .update(billingRuns)

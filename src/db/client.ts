@@ -24,10 +24,8 @@ export interface Database {
 const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
 // int8 comes back as bigint from both drivers, so money never passes through a JS number.
-const pgTypes = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === 20 ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
+// Drizzle's node-postgres session reads pg's global parsers (it overrides per-pool ones).
+pg.types.setTypeParser(20, (value: string) => BigInt(value));
 
 export interface OpenOptions {
   /** postgres://... to use PostgreSQL; otherwise PGlite. */
@@ -39,14 +37,14 @@ export interface OpenOptions {
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, types: pgTypes });
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     await migratePg(db as never, { migrationsFolder });
     return { db, backend: 'postgres', close: () => pool.end() };
   }
   const dataDir = options.dataDir ?? './data';
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+  const client = await PGlite.create(dataDir, { parsers: { 20: (value: string) => BigInt(value) } });
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   await migratePglite(db as never, { migrationsFolder });
   return { db, backend: 'pglite', close: () => client.close() };

@@ -6,10 +6,10 @@
 import { eq, sql } from 'drizzle-orm';
 import { creditLimitFor } from '../accounts/credit.js';
 import { monthKey } from '../accounts/purchases.js';
-import { repriceSubscriptions } from '../catalog/reprice.js';
+import { repriceSubscriptionsDetailed } from '../catalog/reprice.js';
 import type { Kassa } from '../context.js';
 import { type Db, query } from '../db/client.js';
-import { billingRuns } from '../db/schema.js';
+import { type Timing, billingRuns } from '../db/schema.js';
 import { type BatchInput, chargeInAdvanceBatch, chargeInArrearsBatch } from './charge-batch.js';
 import { addDays, boundariesBetween, monthlyAnchorsStartingOn, startOfUtcDay } from './periods.js';
 
@@ -27,19 +27,27 @@ export interface RunOptions {
 export async function runBillingAt(kassa: Kassa, boundary: Date, options: RunOptions = {}): Promise<BillingRun> {
   let run = await openRun(kassa.db, boundary, kassa.clock.now());
   if (run.status === 'completed') return run;
-  await repriceSubscriptions(kassa.db, boundary);
+  // New prices apply to periods starting at the boundary: in-advance plans are repriced
+  // before they are charged, in-arrears plans after the day that just ended was charged.
+  await reprice(kassa, boundary, 'in_advance');
   for (;;) {
     const next = await runNextBatch(kassa, run);
     if (!next) break;
     run = next;
     options.onBatchCommitted?.(run);
   }
+  await reprice(kassa, boundary, 'in_arrears');
   const [done] = await kassa.db
     .update(billingRuns)
     .set({ status: 'completed', finishedAt: kassa.clock.now() })
     .where(eq(billingRuns.id, run.id))
     .returning();
   return done!;
+}
+
+async function reprice(kassa: Kassa, boundary: Date, timing: Timing) {
+  const { accountIds } = await repriceSubscriptionsDetailed(kassa.db, boundary, { timing });
+  for (const accountId of accountIds) kassa.entitlements.invalidate(accountId);
 }
 
 /**

@@ -5,10 +5,15 @@ import { Type, type Static } from 'typebox';
 
 const DecimalString = Type.String({ pattern: '^(0|[1-9][0-9]{0,11})(\\.[0-9]{1,12})?$', description: 'exact non-negative decimal, e.g. "0.0012"' });
 const Quantity = Type.Integer({ minimum: 0, maximum: 1_000_000_000 });
+// One schema typed ['integer', 'null'], not a union: the API's Ajv coerces types, and inside
+// an anyOf it turns null into 0 on the integer branch (an open tier would close at 0 units,
+// an unlimited item would allow none). A type list matches null as it is.
+const QuantityOrNull = (options: { description: string; default?: null }) =>
+  Type.Unsafe<number | null>({ type: ['integer', 'null'], minimum: 0, maximum: 1_000_000_000, ...options } as never);
 
 export const TierSchema = Type.Object(
   {
-    up_to: Type.Union([Quantity, Type.Null()], { description: 'last unit of this tier; null for the open last tier' }),
+    up_to: QuantityOrNull({ description: 'last unit of this tier; null for the open last tier' }),
     unit_price: DecimalString,
     flat_price: Type.Optional(DecimalString),
   },
@@ -23,7 +28,7 @@ export const PlanItemSchema = Type.Object(
     tiers: Type.Optional(Type.Array(TierSchema, { minItems: 1, maxItems: 50 })),
     included: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0, description: 'units covered by the base price' }),
     min: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 }),
-    max: Type.Union([Quantity, Type.Null()], { default: null }),
+    max: QuantityOrNull({ description: 'most units a configuration may have; null for no limit', default: null }),
     default: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 }),
     decrease: Type.Union([Type.Literal('refund'), Type.Literal('none')], { default: 'refund', description: 'proration policy when the quantity goes down mid-period' }),
   },

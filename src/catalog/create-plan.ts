@@ -1,0 +1,33 @@
+// Creates a plan with its first version in each currency, in one transaction: a plan is
+// never visible without its prices.
+import type { Db } from '../db/client.js';
+import { planVersions, plans } from '../db/schema.js';
+import { isUniqueViolation } from '../shared/idempotency.js';
+import { type Result, fail, ok } from '../shared/result.js';
+import { effectiveFromProblem, pricesProblem } from './price-rules.js';
+import { existingServiceCodes } from './read-catalog.js';
+import type { CreatePlanInput, PlanView } from './schemas.js';
+import { planView } from './views.js';
+
+export async function createPlan(db: Db, input: CreatePlanInput, now: Date): Promise<Result<PlanView>> {
+  const effectiveFrom = input.effective_from === undefined ? now : new Date(input.effective_from);
+  const known = await existingServiceCodes(db, input.prices.flatMap((p) => p.definition.items.map((i) => i.service)));
+  const problem = pricesProblem(input.prices, known) ?? effectiveFromProblem(effectiveFrom, now);
+  if (problem) return { ok: false, failure: problem };
+  try {
+    return await db.transaction(async (tx) => {
+      const [plan] = await tx
+        .insert(plans)
+        .values({ code: input.code, name: input.name, kind: input.kind, cadence: input.cadence, timing: input.timing, createdAt: now })
+        .returning();
+      const versions = await tx
+        .insert(planVersions)
+        .values(input.prices.map((p) => ({ planId: plan!.id, version: 1, currency: p.currency, effectiveFrom, definition: p.definition, createdAt: now })))
+        .returning();
+      return ok(planView(plan!, versions));
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) return fail('already_exists', `a plan with code ${input.code} already exists`, { field: '/code' });
+    throw error;
+  }
+}

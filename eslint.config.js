@@ -8,7 +8,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // Money is bigint minor units; these are how floats sneak in.
       'no-restricted-properties': ['error',
-        { object: 'Math', property: 'round', message: 'Money is bigint; use roundHalfEven from src/money.' },
+        { object: 'Math', property: 'round', message: 'Money is bigint; use roundToMinor from src/money.' },
         { object: 'Number', property: 'parseFloat', message: 'Money is bigint; parse with decimal.js.' }],
       'no-restricted-globals': ['error', { name: 'parseFloat', message: 'Money is bigint; parse with decimal.js.' }],
     },

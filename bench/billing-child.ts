@@ -21,7 +21,7 @@ if (step === 'seed') {
   const started = process.hrtime.bigint();
   const run = await runBillingAt(kassa, BENCH_BOUNDARY);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  const peakRssMb = Math.ceil(process.resourceUsage().maxRSS / 1024);
   const [counts] = await query<{ due: bigint }>(kassa.db, sql`select count(*) as due from subscriptions`);
   const verified = await verifyLedger(kassa.db);
   console.log(

@@ -132,7 +132,7 @@ for (const backend of backends) {
 if (!opt['skip-entitlements']) {
   const e = await benchEntitlements({ backend: 'pglite', seconds: Number(opt['entitlement-seconds']) });
   if (opt.json) console.log(JSON.stringify({ bench: 'entitlements', ...e }));
-  else console.log(`entitlements over HTTP (${e.backend}): ${Math.round(e.checks_per_second)} checks/s, p50 ${e.p50_ms} ms, p99 ${e.p99_ms} ms, ${e.errors} errors`);
+  else console.log(`entitlements over HTTP (${e.backend}): ${Math.floor(e.checks_per_second)} checks/s, p50 ${e.p50_ms} ms, p99 ${e.p99_ms} ms, ${e.errors} errors`);
 }
 if (failed) {
   console.error('benchmark outcome differs from the reference or the ledger does not verify');

@@ -16,6 +16,7 @@ import { outboxRoutes } from './outbox/routes.js';
 import { ProblemSchema, problemBody, sendProblem } from './shared/problem.js';
 import { type Failure, FailureSignal } from './shared/result.js';
 import { subscriptionRoutes } from './subscriptions/routes.js';
+import { validatorCompiler } from './shared/validation.js';
 
 export type KassaApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -38,8 +39,8 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler());
   app.decorate('kassa', kassa);
   app.decorateRequest('principal', null as unknown as Principal);
   app.addSchema(ProblemSchema);

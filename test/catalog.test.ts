@@ -91,6 +91,7 @@ describe('creating plans', () => {
     ['a start in the past', { effective_from: '2026-11-02T12:59:59Z' }, 'validation_failed', '/effective_from'],
     ['an unknown kind', { kind: 'bundle' }, 'validation_failed', '/kind'],
     ['an unknown field', { colour: 'red' }, 'validation_failed', '/colour'],
+    ['a monthly in-arrears plan (in arrears bills each UTC date used)', { cadence: 'monthly', timing: 'in_arrears' }, 'validation_failed', '/cadence'],
   ])('refuses %s, writing nothing', async (_what, over, code, field) => {
     const before = await planCount();
     const refused = await h.call('POST', '/v1/plans', planBody({ code: 'refused_plan', ...over }));

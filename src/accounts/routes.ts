@@ -1,3 +1,158 @@
-import type { KassaApp } from '../app.js';
+// The accounts API: open accounts, read them and their balance, change financial settings,
+// and the operator's balance adjustments (the only way money comes in for now).
+import { eq } from 'drizzle-orm';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { type KassaApp, ensureMayAct } from '../app.js';
+import { accounts } from '../db/schema.js';
+import { idempotent } from '../shared/idempotency.js';
+import { PageQuery, pageOf } from '../shared/pagination.js';
+import { problemResponses, sendProblem } from '../shared/problem.js';
+import { adjustBalance } from './adjust-balance.js';
+import { parsePositiveAmount } from './amount.js';
+import { createAccount } from './create-account.js';
+import { listAccounts } from './list-accounts.js';
+import { AccountSchema, BalanceSchema, accountJson, balanceJson } from './representation.js';
+import { AccountParams, AdjustmentBody, CreateAccountBody, UpdateSettingsBody } from './schemas.js';
+import { updateAccountSettings } from './update-settings.js';
 
-export async function accountRoutes(_app: KassaApp) {}
+const tags = ['accounts'];
+
+const AdjustmentSchema = Type.Object({
+  transaction_id: Type.Integer({ description: 'the ledger transaction that moved the money' }),
+  account_id: Type.Integer(),
+  direction: Type.Union([Type.Literal('credit'), Type.Literal('debit')]),
+  amount: Type.String({ description: 'integer minor units' }),
+  reason: Type.String(),
+  currency: Type.String(),
+  balance: Type.String({ description: 'the balance after the adjustment (and any resumed subscriptions), minor units' }),
+  available: Type.String({ description: 'balance plus usable credit after the adjustment, minor units' }),
+  resumed_subscription_ids: Type.Array(Type.Integer(), { description: 'suspended subscriptions this credit resumed' }),
+  created_at: Type.String({ format: 'date-time' }),
+});
+
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ description: 'required: the same key with the same request returns the first response' })),
+});
+
+/** JSON numbers lose digits before any schema sees them: amounts must arrive as strings. */
+function amountsAreStrings(...fields: string[]) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = request.body as Record<string, unknown> | null | undefined;
+    if (!body || typeof body !== 'object') return;
+    const field = fields.find((f) => typeof body[f] === 'number');
+    if (field) return sendProblem(reply, { code: 'validation_failed', detail: `${field} is an amount: send it as a string of integer minor units, e.g. "1250"`, field: `/${field}` });
+  };
+}
+
+export async function accountRoutes(app: KassaApp) {
+  app.post(
+    '/accounts',
+    {
+      preValidation: amountsAreStrings('low_balance_threshold'),
+      schema: { tags, summary: 'Open a customer account (a trial unless type says billing)', body: CreateAccountBody, response: { 201: AccountSchema, ...problemResponses(409) } },
+    },
+    async (request, reply) => {
+      const created = await createAccount(app.kassa, request.body, app.kassa.clock.now());
+      if (!created.ok) return sendProblem(reply, created.failure);
+      return reply.code(201).send(accountJson(created.value));
+    },
+  );
+
+  app.get(
+    '/accounts',
+    {
+      schema: {
+        tags,
+        summary: 'List accounts, oldest first',
+        querystring: Type.Intersect([PageQuery, Type.Object({ external_ref: Type.Optional(Type.String({ description: "only the account with this provider reference" })) })]),
+        response: { 200: pageOf(AccountSchema), ...problemResponses() },
+      },
+    },
+    async (request) => {
+      const listed = await listAccounts(app.kassa.db, request.query);
+      return { data: listed.data.map(accountJson), next_cursor: listed.next_cursor };
+    },
+  );
+
+  app.get(
+    '/accounts/:id',
+    { schema: { tags, summary: 'Read an account', params: AccountParams, response: { 200: AccountSchema, ...problemResponses(404) } } },
+    async (request, reply) => {
+      const denied = ensureMayAct(request, 'read', request.params.id);
+      if (denied) return sendProblem(reply, denied);
+      const [account] = await app.kassa.db.select().from(accounts).where(eq(accounts.id, request.params.id));
+      if (!account) return sendProblem(reply, { code: 'not_found', detail: `no account ${request.params.id}` });
+      return accountJson(account);
+    },
+  );
+
+  app.patch(
+    '/accounts/:id',
+    {
+      preValidation: amountsAreStrings('low_balance_threshold'),
+      schema: {
+        tags,
+        summary: 'Change the name and financial settings: credit, low-balance threshold, billing e-mails',
+        params: AccountParams,
+        body: UpdateSettingsBody,
+        response: { 200: AccountSchema, ...problemResponses(404, 422) },
+      },
+    },
+    async (request, reply) => {
+      const denied = ensureMayAct(request, 'write', request.params.id);
+      if (denied) return sendProblem(reply, denied);
+      const updated = await updateAccountSettings(app.kassa, request.params.id, request.body, app.kassa.clock.now());
+      if (!updated.ok) return sendProblem(reply, updated.failure);
+      app.kassa.entitlements.invalidate(request.params.id);
+      return accountJson(updated.value);
+    },
+  );
+
+  app.get(
+    '/accounts/:id/balance',
+    { schema: { tags, summary: "Read an account's balance and available funds", params: AccountParams, response: { 200: BalanceSchema, ...problemResponses(404) } } },
+    async (request, reply) => {
+      const denied = ensureMayAct(request, 'read', request.params.id);
+      if (denied) return sendProblem(reply, denied);
+      const [account] = await app.kassa.db.select().from(accounts).where(eq(accounts.id, request.params.id));
+      if (!account) return sendProblem(reply, { code: 'not_found', detail: `no account ${request.params.id}` });
+      return balanceJson(account);
+    },
+  );
+
+  app.post(
+    '/accounts/:id/adjustments',
+    {
+      preValidation: amountsAreStrings('amount'),
+      schema: {
+        tags,
+        summary: "Adjust an account's balance (operator credit or debit); needs an Idempotency-Key",
+        params: AccountParams,
+        headers: IdempotencyHeaders,
+        body: AdjustmentBody,
+        response: { 201: AdjustmentSchema, ...problemResponses(404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const accountId = request.params.id;
+      const denied = ensureMayAct(request, 'write', accountId);
+      if (denied) return sendProblem(reply, denied);
+      const amount = parsePositiveAmount(request.body.amount, '/amount');
+      if (!amount.ok) return sendProblem(reply, amount.failure);
+      const adjustment = { direction: request.body.direction, amount: amount.value, reason: request.body.reason };
+      const stored = await idempotent(
+        app.kassa.db,
+        { scope: `${request.principal.scope}:account:${accountId}`, key: request.headers['idempotency-key'], request: { route: 'account.adjust', accountId, body: request.body } },
+        async (tx) => {
+          const adjusted = await adjustBalance(tx, app.kassa, accountId, adjustment, app.kassa.clock.now());
+          return adjusted.ok ? { ok: true, value: { statusCode: 201, body: adjusted.value } } : adjusted;
+        },
+      );
+      if (!stored.ok) return sendProblem(reply, stored.failure);
+      app.kassa.entitlements.invalidate(accountId);
+      if (stored.value.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(stored.value.statusCode as 201).send(stored.value.body as never);
+    },
+  );
+}

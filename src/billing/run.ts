@@ -169,34 +169,44 @@ async function refreshCreditLimits(tx: Db, kassa: Kassa, batch: BatchInput): Pro
 }
 
 /**
- * Low-balance warnings for the batch, once per crossing: an account is warned when its
- * available funds fall under its threshold (an amount, or N days of its current daily spend,
- * monthly subscriptions counting 12/365 of their period a day) and re-armed when they rise
- * to it again. The comparison is exact integer arithmetic (x365), so no rounding is involved.
+ * Low-balance warnings for the batch, by the same rule as evaluateLowBalance (the interactive
+ * path): the threshold is the higher of the amount and N days of current daily spend
+ * (monthly subscriptions count 12/365 of their period a day), warned once per crossing and
+ * re-armed when funds reach it again or the threshold is removed. In minor units the days
+ * threshold is n / 365 with n = days x (365 x daily + 12 x monthly); 365 is odd, so there is
+ * never an exact tie and rounding half to even is floor((2n + 365) / 730).
  */
 async function flagLowBalances(tx: Db, batch: BatchInput): Promise<void> {
   await query(
     tx,
     sql`
     with acct as (
-      select a.id, a.low_balance_warned,
-             (a.balance + case when a.credit_enabled then a.credit_limit else 0 end) * 365 as available_x365,
-             coalesce(a.low_balance_threshold * 365,
-                      a.low_balance_threshold_days * (
-                        select coalesce(sum(case when s.cadence = 'daily' then s.period_amount * 365 else s.period_amount * 12 end), 0)
-                        from subscriptions s where s.account_id = a.id and s.status = 'active')) as threshold_x365
+      select a.id, a.currency, a.balance, a.billing_emails, a.low_balance_warned,
+             a.balance + case when a.credit_enabled then a.credit_limit else 0 end as available,
+             a.low_balance_threshold as by_amount,
+             case when a.low_balance_threshold_days is null then null else
+               (2 * a.low_balance_threshold_days::numeric * (
+                  select coalesce(sum(case when s.cadence = 'daily' then 365 * s.period_amount else 12 * s.period_amount end), 0)
+                  from subscriptions s where s.account_id = a.id and s.status = 'active') + 365) / 730
+             end as by_days
       from accounts a
       where a.id > ${batch.afterAccountId} and a.id <= ${batch.throughAccountId}
-        and (a.low_balance_threshold is not null or a.low_balance_threshold_days is not null)
+        and (a.low_balance_threshold is not null or a.low_balance_threshold_days is not null or a.low_balance_warned)
+    ),
+    judged as (
+      select *, greatest(by_amount, floor(by_days)::bigint) as threshold from acct
     ),
     flipped as (
-      update accounts a set low_balance_warned = not x.low_balance_warned
-      from acct x
-      where a.id = x.id and x.low_balance_warned <> (x.available_x365 < x.threshold_x365)
-      returning a.id, a.low_balance_warned, a.balance, a.currency
+      update accounts a set low_balance_warned = not j.low_balance_warned
+      from judged j
+      where a.id = j.id and j.low_balance_warned <> coalesce(j.available < j.threshold, false)
+      returning j.*
     )
     insert into outbox (account_id, topic, payload, created_at)
-    select id, 'balance.low', jsonb_build_object('balance', balance::text, 'currency', currency), ${batch.at}
-    from flipped where low_balance_warned`,
+    select id, 'balance.low',
+           jsonb_build_object('account_id', id, 'currency', currency, 'balance', balance::text, 'available', available::text,
+                              'threshold', threshold::text, 'billing_emails', billing_emails),
+           ${batch.at}
+    from flipped where not low_balance_warned`,
   );
 }

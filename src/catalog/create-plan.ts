@@ -3,16 +3,24 @@
 import type { Db } from '../db/client.js';
 import { planVersions, plans } from '../db/schema.js';
 import { isUniqueViolation } from '../shared/idempotency.js';
-import { type Result, fail, ok } from '../shared/result.js';
+import { type Failure, type Result, fail, ok } from '../shared/result.js';
 import { effectiveFromProblem, pricesProblem } from './price-rules.js';
 import { existingServiceCodes } from './read-catalog.js';
 import type { CreatePlanInput, PlanView } from './schemas.js';
 import { planView } from './views.js';
 
+/** In-arrears billing charges each UTC date used (SPEC 3); it is defined for daily plans only. */
+function scheduleProblem(input: CreatePlanInput): Failure | undefined {
+  if (input.timing === 'in_arrears' && input.cadence !== 'daily') {
+    return { code: 'validation_failed', detail: 'in-arrears plans are billed per UTC date used: their cadence must be daily', field: '/cadence' };
+  }
+  return undefined;
+}
+
 export async function createPlan(db: Db, input: CreatePlanInput, now: Date): Promise<Result<PlanView>> {
   const effectiveFrom = input.effective_from === undefined ? now : new Date(input.effective_from);
   const known = await existingServiceCodes(db, input.prices.flatMap((p) => p.definition.items.map((i) => i.service)));
-  const problem = pricesProblem(input.prices, known) ?? effectiveFromProblem(effectiveFrom, now);
+  const problem = scheduleProblem(input) ?? pricesProblem(input.prices, known) ?? effectiveFromProblem(effectiveFrom, now);
   if (problem) return { ok: false, failure: problem };
   try {
     return await db.transaction(async (tx) => {

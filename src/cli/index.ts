@@ -59,7 +59,7 @@ program
     const report = await verifyLedger(database.db);
     await database.close();
     if (json) console.log(JSON.stringify(report, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
-    else for (const check of report.checks) console.log(`${check.ok ? 'ok  ' : 'FAIL'} ${check.name}${check.ok ? '' : ` (${check.violations} violations, e.g. ${JSON.stringify(check.examples.slice(0, 3), (_k, v) => (typeof v === 'bigint' ? v.toString() : v))})`}`);
+    else for (const check of report.checks) console.log(`${check.ok ? 'ok  ' : check.advisory ? 'note' : 'FAIL'} ${check.name}${check.ok ? '' : ` (${check.violations} violations, e.g. ${JSON.stringify(check.examples.slice(0, 3), (_k, v) => (typeof v === 'bigint' ? v.toString() : v))})`}`);
     process.exitCode = report.ok ? 0 : 1;
   });
 

@@ -1,3 +1,56 @@
-import type { KassaApp } from '../app.js';
+// Read access to an account's ledger: every money movement, with its postings.
+import { eq } from 'drizzle-orm';
+import { Type } from 'typebox';
+import { type KassaApp, ensureMayAct } from '../app.js';
+import { accounts } from '../db/schema.js';
+import { PageQuery, pageOf } from '../shared/pagination.js';
+import { problemResponses, sendProblem } from '../shared/problem.js';
+import { listLedger } from './history.js';
 
-export async function ledgerRoutes(_app: KassaApp) {}
+const Nullable = <T extends ReturnType<typeof Type.String> | ReturnType<typeof Type.Integer>>(schema: T) => Type.Union([schema, Type.Null()]);
+
+const PostingSchema = Type.Object({
+  ledger_account: Type.Union([Type.Literal('customer'), Type.Literal('revenue'), Type.Literal('adjustments')]),
+  amount: Type.String({ description: 'integer minor units; positive adds to the ledger account' }),
+  subscription_id: Nullable(Type.Integer()),
+  billed_period_start: Nullable(Type.String({ format: 'date-time', description: 'the subscription period this posting pays' })),
+});
+
+const LedgerTransactionSchema = Type.Object({
+  id: Type.Integer(),
+  kind: Type.Union([
+    Type.Literal('adjustment'),
+    Type.Literal('subscription_charge'),
+    Type.Literal('subscription_refund'),
+    Type.Literal('billing_run'),
+    Type.Literal('reversal'),
+  ]),
+  description: Type.String(),
+  customer_amount: Type.String({ description: "the transaction's effect on the balance, integer minor units" }),
+  reverses_id: Nullable(Type.Integer()),
+  created_at: Type.String({ format: 'date-time' }),
+  postings: Type.Array(PostingSchema),
+});
+
+export async function ledgerRoutes(app: KassaApp) {
+  app.get(
+    '/accounts/:id/ledger',
+    {
+      schema: {
+        tags: ['ledger'],
+        summary: "List an account's ledger transactions with their postings, oldest first",
+        params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }),
+        querystring: PageQuery,
+        response: { 200: pageOf(LedgerTransactionSchema), ...problemResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      const accountId = request.params.id;
+      const denied = ensureMayAct(request, 'read', accountId);
+      if (denied) return sendProblem(reply, denied);
+      const [account] = await app.kassa.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId));
+      if (!account) return sendProblem(reply, { code: 'not_found', detail: `no account ${accountId}` });
+      return listLedger(app.kassa.db, accountId, request.query);
+    },
+  );
+}

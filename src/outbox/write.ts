@@ -5,6 +5,7 @@ import { outbox } from '../db/schema.js';
 
 export type OutboxTopic =
   | 'account.created'
+  | 'account.updated'
   | 'balance.adjusted'
   | 'balance.low'
   | 'subscription.created'

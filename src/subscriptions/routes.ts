@@ -1,3 +1,117 @@
+// Subscriptions over HTTP: create, list and read; enable, disable, configure and change plan,
+// each with a preview that runs the same computation and writes nothing. Object counts
+// (src/usage) are registered from here too.
+import type { FastifyRequest } from 'fastify';
+import { eq } from 'drizzle-orm';
+import { Type } from 'typebox';
 import type { KassaApp } from '../app.js';
+import { ensureMayAct } from '../app.js';
+import { accounts } from '../db/schema.js';
+import { PageQuery, pageOf } from '../shared/pagination.js';
+import { problemResponses, sendProblem } from '../shared/problem.js';
+import { objectCountRoutes } from '../usage/routes.js';
+import { changePlan } from './change-plan.js';
+import { configureSubscription } from './configure.js';
+import { createSubscription } from './create.js';
+import { disableSubscription } from './disable.js';
+import { enableSubscription } from './enable.js';
+import { type Operation, perform, preview } from './perform.js';
+import { listSubscriptions, readSubscription } from './read.js';
+import { findSubscription, noSubscription } from './state.js';
+import { OutcomeViewSchema, PreviewViewSchema, QuantitiesSchema, SubscriptionViewSchema } from './views.js';
 
-export async function subscriptionRoutes(_app: KassaApp) {}
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'required: this call moves money' })) });
+const PlanId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+const CreateBody = Type.Object({ plan_id: PlanId, quantities: Type.Optional(QuantitiesSchema) }, { additionalProperties: false });
+const ConfigureBody = Type.Object({ quantities: QuantitiesSchema }, { additionalProperties: false, description: 'items left out keep their quantity' });
+const ChangePlanBody = Type.Object(
+  { plan_id: PlanId, quantities: Type.Optional(QuantitiesSchema) },
+  { additionalProperties: false, description: 'items left out keep their quantity where the new plan has them, else its default' },
+);
+const tags = ['subscriptions'];
+
+export async function subscriptionRoutes(app: KassaApp) {
+  const { kassa } = app;
+  await objectCountRoutes(app);
+
+  app.post(
+    '/accounts/:id/subscriptions',
+    { schema: { tags, summary: 'Activate a plan for an account (charged at once when in advance)', params: IdParams, headers: IdempotencyHeaders, body: CreateBody, response: { 201: OutcomeViewSchema, ...problemResponses(404, 409, 422) } } },
+    async (request, reply) => {
+      const { id } = request.params;
+      const denied = ensureMayAct(request, 'write', id);
+      if (denied) return sendProblem(reply, denied);
+      return perform(kassa, request, reply, id, createSubscription, { accountId: id, planId: request.body.plan_id, quantities: request.body.quantities }, 201);
+    },
+  );
+
+  app.post(
+    '/accounts/:id/subscriptions/preview',
+    { schema: { tags, summary: 'What creating this subscription would charge; writes nothing', params: IdParams, body: CreateBody, response: { 200: PreviewViewSchema, ...problemResponses(404, 409) } } },
+    async (request, reply) => {
+      const { id } = request.params;
+      const denied = ensureMayAct(request, 'write', id);
+      if (denied) return sendProblem(reply, denied);
+      return preview(kassa, reply, createSubscription, { accountId: id, planId: request.body.plan_id, quantities: request.body.quantities });
+    },
+  );
+
+  app.get(
+    '/accounts/:id/subscriptions',
+    { schema: { tags, summary: "An account's subscriptions, oldest first", params: IdParams, querystring: PageQuery, response: { 200: pageOf(SubscriptionViewSchema), ...problemResponses(404) } } },
+    async (request, reply) => {
+      const { id } = request.params;
+      const denied = ensureMayAct(request, 'read', id);
+      if (denied) return sendProblem(reply, denied);
+      const [account] = await kassa.db.select({ id: accounts.id, currency: accounts.currency }).from(accounts).where(eq(accounts.id, id));
+      if (!account) return sendProblem(reply, { code: 'not_found', detail: `no account ${id}` });
+      return listSubscriptions(kassa.db, account, request.query.limit, Number(request.query.cursor ?? 0), kassa.clock.now());
+    },
+  );
+
+  app.get(
+    '/subscriptions/:id',
+    { schema: { tags, summary: 'A subscription with its current period and whether it is paid', params: IdParams, response: { 200: SubscriptionViewSchema, ...problemResponses(404) } } },
+    async (request, reply) => {
+      const row = await findSubscription(kassa.db, request.params.id);
+      if (!row || ensureMayAct(request, 'read', row.accountId)) return sendProblem(reply, noSubscription(request.params.id));
+      return readSubscription(kassa.db, row, kassa.clock.now());
+    },
+  );
+
+  const Empty = Type.Object({});
+  subscriptionChange(app, 'enable', 'Switch a disabled or suspended subscription on (charged to the period end unless paid)', Empty, enableSubscription, () => ({}));
+  subscriptionChange(app, 'disable', 'Switch a subscription off (in arrears: the date is charged at once)', Empty, disableSubscription, () => ({}));
+  subscriptionChange(app, 'configure', 'Change quantities (the rest of a paid period charged or refunded)', ConfigureBody, configureSubscription, (body) => ({ quantities: body.quantities }));
+  subscriptionChange(app, 'change-plan', 'Move to another plan (refused when object counts exceed its quotas)', ChangePlanBody, changePlan, (body) => ({ planId: body.plan_id, quantities: body.quantities }));
+}
+
+/** The real route and its preview for one change of an existing subscription. */
+function subscriptionChange<B extends ReturnType<typeof Type.Object>, I>(
+  app: KassaApp,
+  verb: string,
+  summary: string,
+  body: B,
+  operation: Operation<I & { subscriptionId: number }>,
+  inputOf: (body: Type.Static<B>) => I,
+) {
+  const { kassa } = app;
+  const hasBody = Object.keys(body.properties).length > 0;
+  const base = { tags, params: IdParams, ...(hasBody ? { body } : {}) };
+  // A subscription of an account the caller may not act on is as absent as a missing one.
+  const target = async (request: FastifyRequest, id: number) => {
+    const row = await findSubscription(kassa.db, id);
+    return row && !ensureMayAct(request, 'write', row.accountId) ? row : undefined;
+  };
+  app.post(`/subscriptions/:id/${verb}`, { schema: { ...base, summary, headers: IdempotencyHeaders, response: { 200: OutcomeViewSchema, ...problemResponses(404, 409, 422) } } }, async (request, reply) => {
+    const row = await target(request, request.params.id);
+    if (!row) return sendProblem(reply, noSubscription(request.params.id));
+    return perform(kassa, request, reply, row.accountId, operation, { ...inputOf((request.body ?? {}) as Type.Static<B>), subscriptionId: row.id });
+  });
+  app.post(`/subscriptions/:id/${verb}/preview`, { schema: { ...base, summary: `Preview: ${summary}`, response: { 200: PreviewViewSchema, ...problemResponses(404, 409) } } }, async (request, reply) => {
+    const row = await target(request, request.params.id);
+    if (!row) return sendProblem(reply, noSubscription(request.params.id));
+    return preview(kassa, reply, operation, { ...inputOf((request.body ?? {}) as Type.Static<B>), subscriptionId: row.id });
+  });
+}

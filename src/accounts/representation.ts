@@ -1,0 +1,61 @@
+// How an account looks on the wire: amounts as strings of integer minor units.
+import { Type } from 'typebox';
+import { availableFunds, type AccountRow } from './lock.js';
+
+const Minor = (description: string) => Type.String({ pattern: '^-?[0-9]+$', description: `${description}, integer minor units as a string` });
+
+export const AccountSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    name: Type.String(),
+    external_ref: Type.Union([Type.String(), Type.Null()], { description: "the provider's own id for this customer" }),
+    currency: Type.String({ description: 'ISO 4217 code; every amount of this account is in it' }),
+    type: Type.Union([Type.Literal('trial'), Type.Literal('billing')]),
+    status: Type.Union([Type.Literal('pending_verification'), Type.Literal('active'), Type.Literal('suspended'), Type.Literal('blocked'), Type.Literal('closed')]),
+    balance: Minor('sum of the account ledger postings'),
+    credit_enabled: Type.Boolean(),
+    credit_limit: Minor('system credit limit computed from the trailing 12 months of purchases (usable only when credit_enabled)'),
+    available: Minor('balance plus the credit limit when credit is enabled'),
+    low_balance_threshold: Type.Union([Minor('warn when available falls under this amount'), Type.Null()]),
+    low_balance_threshold_days: Type.Union([Type.Integer(), Type.Null()], { description: 'warn when available covers fewer days of current spend' }),
+    low_balance_warned: Type.Boolean({ description: 'warned since available last fell under the threshold' }),
+    billing_emails: Type.Array(Type.String()),
+    created_at: Type.String({ format: 'date-time' }),
+  },
+);
+
+export const BalanceSchema = Type.Object({
+  currency: Type.String(),
+  balance: Minor('the account balance'),
+  credit_limit: Minor('system credit limit'),
+  available: Minor('balance plus the credit limit when credit is enabled'),
+});
+
+export function accountJson(row: AccountRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    external_ref: row.externalRef,
+    currency: row.currency,
+    type: row.type,
+    status: row.status,
+    balance: row.balance.toString(),
+    credit_limit: row.creditLimit.toString(),
+    available: availableFunds(row).toString(),
+    credit_enabled: row.creditEnabled,
+    low_balance_threshold: row.lowBalanceThreshold === null ? null : row.lowBalanceThreshold.toString(),
+    low_balance_threshold_days: row.lowBalanceThresholdDays,
+    low_balance_warned: row.lowBalanceWarned,
+    billing_emails: row.billingEmails,
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+export function balanceJson(row: AccountRow) {
+  return {
+    currency: row.currency,
+    balance: row.balance.toString(),
+    credit_limit: row.creditLimit.toString(),
+    available: availableFunds(row).toString(),
+  };
+}

@@ -1,0 +1,60 @@
+// Changes a subscription's quantities mid-period (SPEC 3, seed 001): when the current period
+// is paid, an increase is charged at once for the rest of it and a decrease refunded the same
+// way, unless the item's policy says no refund. The plan version stays the one that priced
+// the subscription; the new period_amount applies from the next period on.
+import { eq } from 'drizzle-orm';
+import { periodPrice, refundPolicy, type Quantities } from '../catalog/pricing.js';
+import type { Kassa } from '../context.js';
+import type { Db } from '../db/client.js';
+import { subscriptions } from '../db/schema.js';
+import { writeOutbox } from '../outbox/write.js';
+import { type Result, ok } from '../shared/result.js';
+import { quotaBlockers } from '../usage/quotas.js';
+import { applyMovements } from './apply.js';
+import { priceConfiguration } from './configuration.js';
+import { netAmount, reconfiguration } from './decisions.js';
+import { spanText } from './describe.js';
+import { type Outcome, type SubscriptionInput, insufficientFunds, quotaExceeded } from './outcome.js';
+import { accountMayBuy, activeLimitSources, countsOf, currentPeriod, lockSubscription, periodPaid } from './state.js';
+
+export interface ConfigureInput extends SubscriptionInput {
+  quantities: Quantities;
+}
+
+export async function configureSubscription(tx: Db, _kassa: Kassa, input: ConfigureInput, at: Date): Promise<Result<Outcome>> {
+  const locked = await lockSubscription(tx, input.subscriptionId);
+  if (!locked.ok) return locked;
+  const { account, subscription, version } = locked.value;
+  const refused = accountMayBuy(account);
+  if (refused) return { ok: false, failure: refused };
+  const { definition } = version;
+  // Items the request leaves out keep their configured quantity.
+  const configured = priceConfiguration(definition, { ...subscription.quantities, ...input.quantities }, account.currency);
+  if (!configured.ok) return configured;
+  const { quantities, price, periodAmount } = configured.value;
+
+  const period = currentPeriod(subscription, at);
+  const decision = reconfiguration({
+    paid: await periodPaid(tx, subscription, period.start),
+    before: periodPrice(definition, subscription.quantities),
+    after: price,
+    refundable: refundPolicy(definition),
+    period,
+    at,
+    currency: account.currency,
+    description: `${version.plan.name}: configuration change, ${spanText(at, period)}`,
+  });
+  const blockers = quotaBlockers({ definition, quantities }, await activeLimitSources(tx, account.id, subscription.id), await countsOf(tx, account.id));
+  const failure = quotaExceeded(blockers) ?? insufficientFunds(decision, account);
+  if (failure && !input.preview) return { ok: false, failure };
+  const outcome: Outcome = { action: 'configure', currency: account.currency, period, decision, wouldFail: failure ?? null };
+  if (input.preview) return ok(outcome);
+
+  const [updated] = await tx.update(subscriptions).set({ quantities, periodAmount }).where(eq(subscriptions.id, subscription.id)).returning();
+  await applyMovements(tx, account.id, subscription.id, decision.movements, at);
+  const amount = netAmount(decision);
+  if (amount !== 0n) {
+    await writeOutbox(tx, account.id, amount > 0n ? 'subscription.charged' : 'subscription.refunded', { subscription_id: subscription.id, reason: 'configuration_change', amount, currency: account.currency, quantities }, at);
+  }
+  return ok({ ...outcome, subscription: updated! });
+}

@@ -1,0 +1,143 @@
+// What a lifecycle change costs, as plain data: no database, no clock. Each function answers
+// one question with the money movements it implies and what available funds must cover.
+//
+// A period counts as paid when a posting with billed_period_start = period.start exists for
+// the subscription (the caller looks it up and passes `paid`). In advance, that posting is made
+// when the period starts; in arrears (a used UTC date, SPEC 3), after the date ends or when the
+// subscription leaves it early. Mid-period corrections are adjustments without a period.
+import type { Period } from '../billing/periods.js';
+import type { Cadence, SubscriptionStatus, Timing } from '../db/schema.js';
+import { Exact, type Minor } from '../money/money.js';
+import { type ChangeQuote, type PeriodPrice, proratedAmount, quoteChange } from '../catalog/pricing.js';
+
+export interface Movement {
+  /** Positive: charged to the customer; negative: refunded. */
+  amount: Minor;
+  /** Set when this movement is the one posting that pays the period starting here. */
+  periodStart?: Date;
+  description: string;
+}
+
+export interface Decision {
+  movements: Movement[];
+  /** What available funds must cover for the change to go ahead; 0 when nothing is checked. */
+  fundsRequired: Minor;
+  /** Per line, the full-period difference a mid-period change prorated. */
+  quote?: ChangeQuote;
+}
+
+/** A period is paid when one of the subscription's paying postings starts exactly at its start. */
+export function periodIsPaid(paidPeriodStarts: Iterable<Date>, period: Period): boolean {
+  for (const start of paidPeriodStarts) if (start.getTime() === period.start.getTime()) return true;
+  return false;
+}
+
+export const NOTHING: Decision = { movements: [], fundsRequired: 0n };
+
+export const netAmount = (decision: Decision): Minor => decision.movements.reduce((sum, m) => sum + m.amount, 0n);
+
+/** The customer may go ahead when nothing needs covering or available funds cover it. */
+export const fundsCover = (decision: Decision, available: Minor): boolean => decision.fundsRequired <= 0n || decision.fundsRequired <= available;
+
+export interface Priced {
+  timing: Timing;
+  period: Period;
+  price: PeriodPrice;
+  /** One full period, rounded once (the subscription's period_amount). */
+  periodAmount: Minor;
+  currency: string;
+}
+
+/**
+ * Starting (create) or restarting (enable, resume) at `from`. A paid period costs nothing more
+ * (seed 001: disable and enable inside the paid period; seed 000: re-activating on a date
+ * already charged). In advance, the rest of the period is charged at once, and a start at the
+ * period's beginning pays the whole period. In arrears nothing is charged now, but available
+ * funds must cover one full period: the date will be charged whatever happens, even into
+ * debt, so a customer who cannot pay for it may not start running one up.
+ */
+export function activation(s: Priced & { paid: boolean; from: Date; description: string }): Decision {
+  if (s.paid) return NOTHING;
+  if (s.timing === 'in_arrears') return { movements: [], fundsRequired: s.periodAmount };
+  const amount = s.from.getTime() <= s.period.start.getTime() ? s.periodAmount : proratedAmount(s.price.total, s.period, s.from, s.currency);
+  return { movements: [{ amount, periodStart: s.period.start, description: s.description }], fundsRequired: amount };
+}
+
+/**
+ * Stopping (disable, or leaving an in-arrears plan). In advance nothing comes back (seed 001:
+ * the paid period stays paid). In arrears the date it was active on is charged at once, the
+ * full daily price, unless already charged (seed 000). That charge is made even when funds do
+ * not cover it: the date was used, refusing the disable would only let the customer run up
+ * more of it, and a provider expects the debt on the ledger (repaid by the next top-up) rather
+ * than a service it cannot switch off.
+ */
+export function deactivation(s: Pick<Priced, 'timing' | 'period' | 'periodAmount'> & { status: SubscriptionStatus; paid: boolean; description: string }): Decision {
+  if (s.timing !== 'in_arrears' || s.status !== 'active' || s.paid) return NOTHING;
+  return { movements: [{ amount: s.periodAmount, periodStart: s.period.start, description: s.description }], fundsRequired: 0n };
+}
+
+/**
+ * A mid-period change of configuration (or of plan with the same cadence and timing): when
+ * the current period is paid, the difference is charged or refunded for the rest of it, each
+ * decreasing line per the old configuration's refund policy (seed 001). An unpaid period
+ * moves no money: it will be paid at the new price when it is billed.
+ */
+export function reconfiguration(s: {
+  paid: boolean;
+  before: PeriodPrice;
+  after: PeriodPrice;
+  refundable: (line: string) => boolean;
+  period: Period;
+  at: Date;
+  currency: string;
+  description: string;
+}): Decision {
+  if (!s.paid) return NOTHING;
+  const quote = quoteChange(s.before, s.after, s.refundable, s.period, s.at, s.currency);
+  const movements = quote.amount === 0n ? [] : [{ amount: quote.amount, description: s.description }];
+  return { movements, fundsRequired: quote.amount > 0n ? quote.amount : 0n, quote };
+}
+
+export interface BillingShape {
+  cadence: Cadence;
+  timing: Timing;
+}
+
+export const sameShape = (a: BillingShape, b: BillingShape) => a.cadence === b.cadence && a.timing === b.timing;
+
+const EMPTY_PRICE: PeriodPrice = { lines: [], total: new Exact(0) };
+
+/**
+ * A plan change that changes cadence or timing: the old period is closed (in advance: the
+ * rest refunded per the old policy; in arrears: the date charged as on disable) and, when the
+ * subscription runs, the new plan's period opened from now. When the new period's start is
+ * already marked paid (both periods start at today's 00:00), the new charge is an adjustment
+ * and, in arrears, the full new price is charged at once, since no run will bill that period.
+ */
+export function planSwitch(s: {
+  status: SubscriptionStatus;
+  old: Priced & { paid: boolean; refundable: (line: string) => boolean };
+  next: Priced & { startTaken: boolean };
+  at: Date;
+}): Decision {
+  const movements: Movement[] = [];
+  const { old, next } = s;
+  if (old.timing === 'in_advance' && old.paid) {
+    const refund = quoteChange(old.price, EMPTY_PRICE, old.refundable, old.period, s.at, old.currency).amount;
+    if (refund !== 0n) movements.push({ amount: refund, description: 'Refund of the rest of the old plan period' });
+  }
+  movements.push(...deactivation({ ...old, status: s.status, description: 'Old plan: the date it was used' }).movements);
+  if (s.status !== 'active') return { movements, fundsRequired: 0n };
+  const taken = next.startTaken || movements.some((m) => m.periodStart?.getTime() === next.period.start.getTime());
+  let reserve = 0n;
+  if (next.timing === 'in_advance') {
+    const amount = proratedAmount(next.price.total, next.period, s.at, next.currency);
+    movements.push({ amount, ...(taken ? {} : { periodStart: next.period.start }), description: 'New plan from now to the period end' });
+  } else if (taken) {
+    movements.push({ amount: next.periodAmount, description: 'New plan: the date it is used' });
+  } else {
+    reserve = next.periodAmount;
+  }
+  const net = movements.reduce((sum, m) => sum + m.amount, 0n);
+  return { movements, fundsRequired: (net > 0n ? net : 0n) + reserve };
+}

@@ -1,0 +1,33 @@
+// The customer switches a subscription off (SPEC 3, seeds 000/001). In advance the paid
+// period stays paid and nothing is refunded; in arrears the date is charged at once unless it
+// already was (see `deactivation`). A suspended subscription may be disabled too, so that a
+// top-up does not resume it.
+import { eq } from 'drizzle-orm';
+import type { Kassa } from '../context.js';
+import type { Db } from '../db/client.js';
+import { subscriptions } from '../db/schema.js';
+import { writeOutbox } from '../outbox/write.js';
+import { type Result, fail, ok } from '../shared/result.js';
+import { applyMovements } from './apply.js';
+import { deactivation, netAmount } from './decisions.js';
+import { spanText } from './describe.js';
+import type { Outcome, SubscriptionInput } from './outcome.js';
+import { currentPeriod, lockSubscription, periodPaid } from './state.js';
+
+export async function disableSubscription(tx: Db, _kassa: Kassa, input: SubscriptionInput, at: Date): Promise<Result<Outcome>> {
+  const locked = await lockSubscription(tx, input.subscriptionId);
+  if (!locked.ok) return locked;
+  const { account, subscription, version } = locked.value;
+  if (subscription.status === 'disabled') return fail('invalid_state', `subscription ${subscription.id} is already disabled`);
+  const period = currentPeriod(subscription, at);
+  const paid = await periodPaid(tx, subscription, period.start);
+  const description = `${version.plan.name}: used on ${spanText(period.start, period)}`;
+  const decision = deactivation({ ...subscription, period, paid, description });
+  const outcome: Outcome = { action: 'disable', currency: account.currency, period, decision, wouldFail: null };
+  if (input.preview) return ok(outcome);
+
+  const [updated] = await tx.update(subscriptions).set({ status: 'disabled', statusChangedAt: at }).where(eq(subscriptions.id, subscription.id)).returning();
+  await applyMovements(tx, account.id, subscription.id, decision.movements, at);
+  await writeOutbox(tx, account.id, 'subscription.disabled', { subscription_id: subscription.id, amount: netAmount(decision), currency: account.currency }, at);
+  return ok({ ...outcome, subscription: updated! });
+}

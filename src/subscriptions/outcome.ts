@@ -1,0 +1,48 @@
+// What every lifecycle operation returns, real or previewed, and the two refusals that a
+// preview reports instead of answering with (funds and quotas).
+import type { AccountRow } from '../accounts/lock.js';
+import { availableFunds } from '../accounts/lock.js';
+import type { Period } from '../billing/periods.js';
+import type { Failure } from '../shared/result.js';
+import type { QuotaBlocker } from '../usage/quotas.js';
+import { type Decision, fundsCover } from './decisions.js';
+import type { SubscriptionRow } from './state.js';
+
+export type Action = 'create' | 'enable' | 'disable' | 'configure' | 'change_plan' | 'resume';
+
+export interface Outcome {
+  action: Action;
+  /** The subscription after the change; absent in a preview of create (it has no id yet). */
+  subscription?: SubscriptionRow;
+  currency: string;
+  /** The subscription's current period after the change. */
+  period: Period;
+  decision: Decision;
+  /** Set in previews only: why the real call would be refused (funds, quotas). */
+  wouldFail: Failure | null;
+}
+
+export interface OperationInput {
+  /** Run the same computation and write nothing. */
+  preview: boolean;
+}
+
+export interface SubscriptionInput extends OperationInput {
+  subscriptionId: number;
+}
+
+export function insufficientFunds(decision: Decision, account: AccountRow): Failure | undefined {
+  const available = availableFunds(account);
+  if (fundsCover(decision, available)) return undefined;
+  return {
+    code: 'insufficient_funds',
+    detail: `this needs ${decision.fundsRequired} (minor units of ${account.currency}) and the account has ${available} available`,
+    extra: { required: decision.fundsRequired.toString(), available: available.toString(), currency: account.currency },
+  };
+}
+
+export function quotaExceeded(blockers: QuotaBlocker[]): Failure | undefined {
+  if (blockers.length === 0) return undefined;
+  const list = blockers.map((b) => `${b.quota} (${b.current} created, limit ${b.limit})`).join(', ');
+  return { code: 'quota_exceeded', detail: `the account has created more objects than the plan allows: ${list}`, extra: { quotas: blockers } };
+}

@@ -1,0 +1,54 @@
+// Object counts over HTTP: the provider's product reports gauges (sites, users, contacts);
+// Kassa keeps the latest value per metric and checks it against quotas.
+import { eq } from 'drizzle-orm';
+import { Type } from 'typebox';
+import type { KassaApp } from '../app.js';
+import { ensureMayAct } from '../app.js';
+import type { Db } from '../db/client.js';
+import { accounts } from '../db/schema.js';
+import { problemResponses, sendProblem } from '../shared/problem.js';
+import { readObjectCounts, reportObjectCounts } from './object-counts.js';
+
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+const CountsSchema = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), {
+  additionalProperties: false,
+  description: 'count per metric (same names as plan quotas and item service codes)',
+});
+const PutBody = Type.Object({ counts: Type.Unsafe<Record<string, number>>({ ...CountsSchema, maxProperties: 200 }) }, { additionalProperties: false });
+const CountsView = Type.Object({ account_id: Type.Integer(), counts: CountsSchema });
+const PutView = Type.Object({
+  account_id: Type.Integer(),
+  counts: CountsSchema,
+  over_limit: Type.Array(Type.Object({ metric: Type.String(), limit: Type.Integer(), count: Type.Integer() }), { description: 'metrics this report took over their limit' }),
+});
+const tags = ['usage'];
+
+export async function objectCountRoutes(app: KassaApp) {
+  const { kassa } = app;
+  app.put(
+    '/accounts/:id/object-counts',
+    { schema: { tags, summary: 'Report object counts (absolute values; metrics left out keep theirs)', params: IdParams, body: PutBody, response: { 200: PutView, ...problemResponses(404) } } },
+    async (request, reply) => {
+      const { id } = request.params;
+      const denied = ensureMayAct(request, 'write', id);
+      if (denied) return sendProblem(reply, denied);
+      const at = kassa.clock.now();
+      const result = await kassa.db.transaction((tx) => reportObjectCounts(tx as unknown as Db, id, request.body.counts, at));
+      if (!result.ok) return sendProblem(reply, result.failure);
+      kassa.entitlements.invalidate(id);
+      return { account_id: id, counts: result.value.counts, over_limit: result.value.crossed.map(({ metric, limit, count }) => ({ metric, limit, count })) };
+    },
+  );
+  app.get(
+    '/accounts/:id/object-counts',
+    { schema: { tags, summary: 'The latest reported object counts', params: IdParams, response: { 200: CountsView, ...problemResponses(404) } } },
+    async (request, reply) => {
+      const { id } = request.params;
+      const denied = ensureMayAct(request, 'read', id);
+      if (denied) return sendProblem(reply, denied);
+      const [account] = await kassa.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, id));
+      if (!account) return sendProblem(reply, { code: 'not_found', detail: `no account ${id}` });
+      return { account_id: id, counts: await readObjectCounts(kassa.db, id) };
+    },
+  );
+}

@@ -23,6 +23,8 @@ export type KassaApp = FastifyInstance<RawServerDefault, IncomingMessage, Server
 declare module 'fastify' {
   interface FastifyInstance {
     kassa: Kassa;
+    /** Every registered route, e.g. "POST /v1/accounts/:id/adjustments" (tests walk it). */
+    routeList: string[];
   }
   interface FastifyRequest {
     principal: Principal;
@@ -38,10 +40,17 @@ export interface AppOptions {
 export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<KassaApp> {
   const app = Fastify({
     logger: options.logger ?? false,
+    // Entitlement checks arrive thousands of times a second: no two log lines per request.
+    // Failures are logged by the error handler.
+    disableRequestLogging: true,
     bodyLimit: BODY_LIMIT_BYTES,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
   app.decorate('kassa', kassa);
+  app.decorate('routeList', [] as string[]);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') app.routeList.push(`${method} ${route.url}`);
+  });
   app.decorateRequest('principal', null as unknown as Principal);
   app.addSchema(ProblemSchema);
 

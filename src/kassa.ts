@@ -25,7 +25,17 @@ export async function openKassa(options: StartOptions): Promise<{ kassa: Kassa; 
     auth: new ApiKeyAuthenticator(database.db),
     entitlements: new EntitlementCache(),
   };
-  return { kassa, database };
+  await kassa.entitlements.connect(database.db, database.backend);
+  return {
+    kassa,
+    database: {
+      ...database,
+      close: async () => {
+        await kassa.entitlements.close();
+        await database.close();
+      },
+    },
+  };
 }
 
 /** The simulated clock resumes where the database says it was; a new one starts at `start`. */

@@ -9,6 +9,7 @@ import type { Db } from '../src/db/client.js';
 import { type Cadence, type Timing, accounts, ledgerPostings, ledgerTransactions, outbox, planVersions, plans, subscriptions } from '../src/db/schema.js';
 import { postLedgerTransaction } from '../src/ledger/post.js';
 import { resumeSuspended } from '../src/subscriptions/resume.js';
+import { runBillingAt } from '../src/billing/run.js';
 import { type Harness, startHarness } from './support/harness.js';
 
 let h: Harness;
@@ -331,6 +332,24 @@ describe('in-arrears daily plans', () => {
     const r = await act(cheap.body.subscription.id, 'disable');
     expect(r.status).toBe(200);
     expect(await balance(acc)).toBe('-2000'); // 2400 - 2000 - 2400: a debt, repaid by the next top-up
+  });
+});
+
+describe('in-arrears plans disabled between midnight and the nightly run', () => {
+  it('deactivating before the run reached the account charges the date that ended too, and the run then charges nothing', async () => {
+    await start('2026-11-02T09:00:00Z');
+    const acc = await account(10000n);
+    const { body } = await create(acc, { plan_id: await plan('daily', 'in_arrears', DAILY_24) });
+    at('2026-11-03T00:00:30Z'); // midnight passed; the 00:00 run has not run yet
+    const r = await act(body.subscription.id, 'disable');
+    expect(r.body.amount).toBe('4800'); // 2400 for 2026-11-02 (used all day) + 2400 for 2026-11-03 (used 30 s)
+    await runBillingAt(h.kassa, new Date('2026-11-03T00:00:00Z'));
+    const paidDays = await h.kassa.db
+      .select({ day: ledgerPostings.billedPeriodStart })
+      .from(ledgerPostings)
+      .where(and(eq(ledgerPostings.subscriptionId, body.subscription.id), eq(ledgerPostings.ledgerAccount, 'customer')));
+    expect(paidDays.map((p) => p.day!.toISOString()).sort()).toEqual(['2026-11-02T00:00:00.000Z', '2026-11-03T00:00:00.000Z']); // each once
+    expect(await balance(acc)).toBe('5200'); // 10000 - 4800: the run charged 2026-11-02 no second time
   });
 });
 

@@ -19,34 +19,46 @@ export function mayAct(principal: Principal, _action: Action, _accountId: number
 
 const CACHE_TTL_MS = 5_000;
 const LAST_USED_EVERY_MS = 60_000;
+const MAX_CACHED = 10_000;
 
-/** Resolves bearer secrets to principals, answering repeated calls from memory. */
+interface Cached {
+  principal: Principal | null;
+  checkedAt: number;
+  lastUsedWrite: number;
+}
+
+/**
+ * Resolves bearer secrets to principals, answering repeated calls from memory (keyed by the
+ * secret itself, so a hit costs no hash) and re-checking the database every few seconds so a
+ * revocation takes effect everywhere within CACHE_TTL_MS.
+ */
 export class ApiKeyAuthenticator {
-  private cache = new Map<string, { principal: Principal | null; checkedAt: number; lastUsedWrite: number }>();
+  private cache = new Map<string, Cached>();
 
   constructor(private db: Db) {}
 
   async authenticate(authorization: string | undefined, now: Date): Promise<Principal | null> {
     const secret = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
     if (!secret || !secret.startsWith(API_KEY_PREFIX)) return null;
-    const hash = hashSecret(secret);
     const tick = Date.now();
-    let entry = this.cache.get(hash);
+    let entry = this.cache.get(secret);
     if (!entry || tick - entry.checkedAt > CACHE_TTL_MS) {
-      const [row] = await this.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hash));
-      const valid = row && row.revokedAt === null && timingSafeEqual(Buffer.from(row.keyHash), Buffer.from(hash));
-      entry = {
-        principal: valid ? { kind: 'provider_key', keyId: row.id, scope: `key:${row.id}` } : null,
-        checkedAt: tick,
-        lastUsedWrite: entry?.lastUsedWrite ?? 0,
-      };
-      this.cache.set(hash, entry);
+      entry = { principal: await this.lookup(secret), checkedAt: tick, lastUsedWrite: entry?.lastUsedWrite ?? 0 };
+      if (this.cache.size >= MAX_CACHED) this.cache.clear();
+      this.cache.set(secret, entry);
     }
     if (entry.principal && tick - entry.lastUsedWrite > LAST_USED_EVERY_MS) {
       entry.lastUsedWrite = tick;
       await this.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, entry.principal.keyId));
     }
     return entry.principal;
+  }
+
+  private async lookup(secret: string): Promise<Principal | null> {
+    const hash = hashSecret(secret);
+    const [row] = await this.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hash));
+    const valid = row && row.revokedAt === null && timingSafeEqual(Buffer.from(row.keyHash), Buffer.from(hash));
+    return valid ? { kind: 'provider_key', keyId: row.id, scope: `key:${row.id}` } : null;
   }
 
   forget(): void {

@@ -1,3 +1,108 @@
-import type { KassaApp } from '../app.js';
+// "May account A use feature F, and how much is left?" The provider's product asks this on
+// every request, so the handlers only read the in-process cache (a miss costs one query)
+// and leave serialization to the compiled response schemas.
+import { Type } from 'typebox';
+import { type KassaApp, ensureMayAct } from '../app.js';
+import { problemResponses, sendProblem } from '../shared/problem.js';
+import { type AccountEntitlements, type DenialReason, answerFor } from './compute.js';
 
-export async function entitlementRoutes(_app: KassaApp) {}
+const denialReasons: DenialReason[] = [
+  'account_pending_verification',
+  'account_suspended',
+  'account_blocked',
+  'account_closed',
+  'no_active_plan',
+  'not_in_plan',
+  'trial_account',
+  'trial_limit',
+  'quota_reached',
+];
+
+// Plain `type: [..., 'null']` rather than anyOf: the serializer then needs no branch tests.
+const nullableCount = (description: string) => Type.Unsafe<number | null>({ type: ['integer', 'null'], description });
+
+const FeatureAnswerSchema = Type.Object(
+  {
+    feature: Type.String({ description: '`api` (API access), a feature flag, or a quota metric' }),
+    allowed: Type.Boolean(),
+    limit: nullableCount('the summed limit of the active plans (trial-capped); null when unlimited'),
+    used: Type.Integer({ description: 'the object count last reported for this metric; 0 when none' }),
+    remaining: nullableCount('max(limit - used, 0); null when unlimited'),
+    reason: Type.Optional(Type.Unsafe<DenialReason>({ type: 'string', enum: denialReasons, description: 'why it is not allowed; absent when allowed' })),
+  },
+  { additionalProperties: false },
+);
+
+const EntitlementsSchema = Type.Object(
+  {
+    account_id: Type.Integer(),
+    status: Type.String({ enum: ['pending_verification', 'active', 'suspended', 'blocked', 'closed'] }),
+    type: Type.String({ enum: ['trial', 'billing'] }),
+    features: Type.Array(FeatureAnswerSchema, { description: '`api` first, then every feature the active plans name, by name' }),
+  },
+  { additionalProperties: false },
+);
+
+// Asked on every request of the provider's product: two log lines per check would cost more
+// than the check itself. Failures are still logged by the error handler.
+const HOT_PATH_LOG_LEVEL = 'warn';
+
+const AccountParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+const FeatureParams = Type.Object({
+  id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+  feature: Type.String({ pattern: '^[a-z][a-z0-9_.]{0,62}$' }),
+});
+
+export async function entitlementRoutes(app: KassaApp) {
+  const { kassa } = app;
+  const entitlementsOf = (accountId: number): AccountEntitlements | Promise<AccountEntitlements | undefined> =>
+    kassa.entitlements.peek(accountId) ?? kassa.entitlements.get(kassa.db, accountId);
+
+  app.get(
+    '/accounts/:id/entitlements',
+    {
+      logLevel: HOT_PATH_LOG_LEVEL,
+      schema: {
+        tags: ['entitlements'],
+        summary: 'Everything the account may do right now',
+        description:
+          'Every feature the active plans name, with its limit, current count and what is left, plus `api` (API access). ' +
+          'Answered from memory; never stale after a change Kassa made.',
+        params: AccountParams,
+        response: { 200: EntitlementsSchema, ...problemResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const denied = ensureMayAct(request, 'read', id);
+      if (denied) return sendProblem(reply, denied);
+      const entitlements = await entitlementsOf(id);
+      if (!entitlements) return sendProblem(reply, { code: 'not_found', detail: `no account ${id}` });
+      return { account_id: id, status: entitlements.status, type: entitlements.type, features: entitlements.features };
+    },
+  );
+
+  app.get(
+    '/accounts/:id/entitlements/:feature',
+    {
+      logLevel: HOT_PATH_LOG_LEVEL,
+      schema: {
+        tags: ['entitlements'],
+        summary: 'May the account use this feature, and how much is left?',
+        description:
+          'A feature no active plan names answers `allowed: false` with reason `not_in_plan` (not 404). ' +
+          'Reasons are checked in a fixed order: account status, no active plan (for `api`), not in plan, trial, quota.',
+        params: FeatureParams,
+        response: { 200: FeatureAnswerSchema, ...problemResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      const { id, feature } = request.params;
+      const denied = ensureMayAct(request, 'read', id);
+      if (denied) return sendProblem(reply, denied);
+      const entitlements = await entitlementsOf(id);
+      if (!entitlements) return sendProblem(reply, { code: 'not_found', detail: `no account ${id}` });
+      return answerFor(entitlements, feature);
+    },
+  );
+}

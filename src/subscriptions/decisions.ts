@@ -71,9 +71,20 @@ export function activation(s: Priced & { paid: boolean; from: Date; description:
  * more of it, and a provider expects the debt on the ledger (repaid by the next top-up) rather
  * than a service it cannot switch off.
  */
-export function deactivation(s: Pick<Priced, 'timing' | 'period' | 'periodAmount'> & { status: SubscriptionStatus; paid: boolean; description: string }): Decision {
-  if (s.timing !== 'in_arrears' || s.status !== 'active' || s.paid) return NOTHING;
-  return { movements: [{ amount: s.periodAmount, periodStart: s.period.start, description: s.description }], fundsRequired: 0n };
+export function deactivation(
+  s: Pick<Priced, 'timing' | 'period' | 'periodAmount'> & {
+    status: SubscriptionStatus;
+    paid: boolean;
+    description: string;
+    /** The previous date, when it was used and the night's run has not charged it yet. */
+    previousDayOwed?: { start: Date; description: string };
+  },
+): Decision {
+  if (s.timing !== 'in_arrears' || s.status !== 'active') return NOTHING;
+  const movements: Movement[] = [];
+  if (s.previousDayOwed) movements.push({ amount: s.periodAmount, periodStart: s.previousDayOwed.start, description: s.previousDayOwed.description });
+  if (!s.paid) movements.push({ amount: s.periodAmount, periodStart: s.period.start, description: s.description });
+  return movements.length === 0 ? NOTHING : { movements, fundsRequired: 0n };
 }
 
 /**

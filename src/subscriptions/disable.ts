@@ -12,7 +12,21 @@ import { applyMovements } from './apply.js';
 import { deactivation, netAmount } from './decisions.js';
 import { spanText } from './describe.js';
 import type { Outcome, SubscriptionInput } from './outcome.js';
-import { currentPeriod, lockSubscription, periodPaid } from './state.js';
+import { type SubscriptionRow, currentPeriod, lockSubscription, periodPaid } from './state.js';
+import { type Period, addDays } from '../billing/periods.js';
+
+/**
+ * Disabled just after midnight, before the night's run reached it, an in-arrears plan still
+ * owes the date that ended: it was active through it. Charge it here with the current one
+ * (the run then finds it paid), or it would never be charged.
+ */
+async function previousDayOwed(tx: Db, subscription: SubscriptionRow, today: Period) {
+  if (subscription.timing !== 'in_arrears' || subscription.status !== 'active') return undefined;
+  if (subscription.statusChangedAt.getTime() >= today.start.getTime()) return undefined;
+  const start = addDays(today.start, -1);
+  if (await periodPaid(tx, subscription, start)) return undefined;
+  return { start, description: `used on ${start.toISOString().slice(0, 10)} (not yet charged by the nightly run)` };
+}
 
 export async function disableSubscription(tx: Db, _kassa: Kassa, input: SubscriptionInput, at: Date): Promise<Result<Outcome>> {
   const locked = await lockSubscription(tx, input.subscriptionId);
@@ -22,7 +36,7 @@ export async function disableSubscription(tx: Db, _kassa: Kassa, input: Subscrip
   const period = currentPeriod(subscription, at);
   const paid = await periodPaid(tx, subscription, period.start);
   const description = `${version.plan.name}: used on ${spanText(period.start, period)}`;
-  const decision = deactivation({ ...subscription, period, paid, description });
+  const decision = deactivation({ ...subscription, period, paid, description, previousDayOwed: await previousDayOwed(tx, subscription, period) });
   const outcome: Outcome = { action: 'disable', currency: account.currency, period, decision, wouldFail: null };
   if (input.preview) return ok(outcome);
 

@@ -1,0 +1,198 @@
+// Entitlement checks over HTTP, the provider's hot path: a real Kassa server on loopback,
+// N seeded accounts, autocannon asking random accounts about random features.
+//   npx tsx bench/entitlements.ts [--backend pglite|postgres] [--seconds 10] [--accounts 1000] [--connections 10]
+// prints one JSON line. The load runs in an autocannon worker thread so the server keeps
+// the main thread (this machine has 2 cores).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { buildApp } from '../src/app.js';
+import { createApiKey } from '../src/auth/api-keys.js';
+import { defaultBillingSettings } from '../src/config.js';
+import { type Db, query } from '../src/db/client.js';
+import { openKassa } from '../src/kassa.js';
+
+export interface EntitlementBenchOptions {
+  backend: 'pglite' | 'postgres';
+  /** PostgreSQL server to use (a scratch database is created there and dropped after). */
+  databaseUrl?: string;
+  accounts?: number;
+  seconds?: number;
+  connections?: number;
+}
+
+export interface EntitlementBenchResult {
+  backend: 'pglite' | 'postgres';
+  checks_per_second: number;
+  p50_ms: number;
+  p99_ms: number;
+  requests: number;
+  errors: number;
+  /** CPU time of the server's thread per check: what the figures above cost, whatever else runs. */
+  server_cpu_us_per_check: number | null;
+  /** Database loads during the measured run (0 in steady state). */
+  cache_misses: number;
+  /** 1-minute load average when the run ended: on a shared machine, read the figures with it. */
+  load_average_1m: number;
+}
+
+const FEATURES = ['api', 'users', 'sites', 'sso', 'cpe_devices', 'public_ip'];
+const REQUEST_MIX = 4_000;
+const WARMUP_SECONDS = 2;
+
+export async function benchEntitlements(options: EntitlementBenchOptions): Promise<EntitlementBenchResult> {
+  const accountCount = options.accounts ?? 1_000;
+  const seconds = Math.min(Math.max(options.seconds ?? 10, 1), 120);
+  const connections = options.connections ?? 10;
+  const target = await scratchTarget(options);
+  const { kassa, database } = await openKassa({
+    databaseUrl: target.databaseUrl,
+    dataDir: target.dataDir,
+    poolSize: 10,
+    clock: 'real',
+    billing: defaultBillingSettings,
+  });
+  await kassa.entitlements.connect(kassa.db, kassa.backend);
+  const app = await buildApp(kassa);
+  try {
+    const accountIds = await seed(kassa.db, accountCount);
+    const { secret } = await createApiKey(kassa.db, 'bench', new Date());
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const load = (duration: number) =>
+      autocannon({
+        url: address,
+        connections,
+        duration,
+        workers: 1,
+        headers: { authorization: `Bearer ${secret}` },
+        requests: randomChecks(accountIds),
+      });
+    // Steady state: the accounts the product asks about are in memory (a miss is one query,
+    // then nothing until the next change or maxAge); the HTTP warm-up lets the JIT settle.
+    for (const id of accountIds) await kassa.entitlements.get(kassa.db, id);
+    await load(WARMUP_SECONDS);
+    const loadsBefore = kassa.entitlements.loads;
+    const cpuBefore_us = mainThreadCpu_us();
+    const result = await load(seconds);
+    const cpuAfter_us = mainThreadCpu_us();
+    return {
+      backend: options.backend,
+      checks_per_second: Math.floor(result.requests.total / result.duration),
+      p50_ms: result.latency.p50,
+      p99_ms: result.latency.p99,
+      requests: result.requests.total,
+      errors: result.errors + result.timeouts + result.non2xx,
+      server_cpu_us_per_check:
+        cpuBefore_us === null || cpuAfter_us === null ? null : Math.floor((cpuAfter_us - cpuBefore_us) / result.requests.total),
+      cache_misses: kassa.entitlements.loads - loadsBefore,
+      load_average_1m: +loadavg()[0]!.toFixed(2),
+    };
+  } finally {
+    await app.close();
+    await kassa.entitlements.close();
+    await database.close();
+    await target.drop();
+  }
+}
+
+/** The main thread's user+system CPU (Linux; the autocannon worker thread is not counted). */
+function mainThreadCpu_us(): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    return ticks * (1_000_000 / 100); // USER_HZ is 100
+  } catch {
+    return null;
+  }
+}
+
+/** A fixed shuffled mix of checks; each connection walks it in order (workers need plain data). */
+function randomChecks(accountIds: number[]): { method: 'GET'; path: string }[] {
+  return Array.from({ length: REQUEST_MIX }, () => {
+    const id = accountIds[Math.floor(Math.random() * accountIds.length)]!;
+    const feature = FEATURES[Math.floor(Math.random() * FEATURES.length)]!;
+    return { method: 'GET' as const, path: `/v1/accounts/${id}/entitlements/${feature}` };
+  });
+}
+
+/** One plan version, N active accounts each with a subscription and object counts, in bulk. */
+async function seed(db: Db, accounts: number): Promise<number[]> {
+  const definition = {
+    base_price: '10',
+    items: [{ service: 'cpe_devices', unit_price: '0.5', tier_mode: 'flat', included: 0, min: 0, max: null, default: 10, decrease: 'refund' }],
+    quotas: { users: 10, sites: 3 },
+    features: ['sso'],
+  };
+  await query(db, sql`insert into plans (code, name, kind, cadence, timing, created_at) values ('bench', 'Bench', 'preset', 'daily', 'in_advance', now())`);
+  await query(
+    db,
+    sql`insert into plan_versions (plan_id, version, currency, effective_from, definition, created_at)
+        select id, 1, 'EUR', now(), ${JSON.stringify(definition)}::jsonb, now() from plans where code = 'bench'`,
+  );
+  const ids = await query<{ id: bigint | number }>(
+    db,
+    sql`insert into accounts (name, currency, type, status, created_at)
+        select 'bench ' || g, 'EUR', case when g % 5 = 0 then 'trial' else 'billing' end, 'active', now()
+        from generate_series(1, ${accounts}) g returning id`,
+  );
+  await query(
+    db,
+    sql`insert into subscriptions (account_id, plan_id, plan_version_id, status, cadence, timing, anchor_day, quantities, period_amount, created_at, status_changed_at)
+        select a.id, v.plan_id, v.id, 'active', 'daily', 'in_advance', 1, jsonb_build_object('cpe_devices', 20 + a.id % 50), 1000, now(), now()
+        from accounts a cross join plan_versions v where a.name like 'bench %'`,
+  );
+  await query(
+    db,
+    sql`insert into object_counts (account_id, metric, count, updated_at)
+        select a.id, m.metric, (a.id * m.k) % 13, now()
+        from accounts a cross join (values ('users', 7), ('sites', 3), ('cpe_devices', 11)) as m(metric, k) where a.name like 'bench %'`,
+  );
+  return ids.map((row) => Number(row.id));
+}
+
+async function scratchTarget(options: EntitlementBenchOptions): Promise<{ databaseUrl?: string; dataDir?: string; drop(): Promise<void> }> {
+  if (options.backend === 'pglite') {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kassa-bench-entitlements-'));
+    return { dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const base = options.databaseUrl ?? process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
+  const name = `kassa_bench_entitlements_${process.pid}`;
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: base });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`drop database if exists ${name} with (force)`);
+  await admin(`create database ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return { databaseUrl: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({
+    options: {
+      backend: { type: 'string', default: 'pglite' },
+      seconds: { type: 'string', default: '10' },
+      accounts: { type: 'string', default: '1000' },
+      connections: { type: 'string', default: '10' },
+    },
+  });
+  const result = await benchEntitlements({
+    backend: values.backend === 'postgres' ? 'postgres' : 'pglite',
+    seconds: Number(values.seconds),
+    accounts: Number(values.accounts),
+    connections: Number(values.connections),
+  });
+  console.log(JSON.stringify(result));
+}

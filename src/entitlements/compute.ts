@@ -1,0 +1,150 @@
+// What an account may do right now, from plain data: its status and type, its active
+// subscriptions (each with its plan version's definition and configured quantities), the
+// object counts the provider's product reported, and the trial limits. No database, no clock.
+//
+// The rules, checked in this fixed order for every feature (the first that applies wins):
+//   1. Account status. pending_verification, suspended, blocked and closed allow nothing:
+//      reason `account_<status>`. (SPEC 1: each status says what the account may still do;
+//      a suspended account has run out of funds, so neither API access nor new objects.)
+//   2. `api`, always present: allowed while at least one subscription is active, otherwise
+//      `no_active_plan` (SPEC 3: while no plan is active, the account's API access is refused).
+//   3. A feature no active plan names (as a flag, a quota or an item) is `not_in_plan`.
+//   4. Trial accounts: a feature the trial limits deny is `trial_account`.
+//   5. Quotas: the limit is the sum over active subscriptions of each plan's quota for the
+//      metric, or, when the plan has no quota of that name, of the configured quantity of
+//      the plan item with that service code. A trial cap lowers the sum. A feature flag is
+//      unlimited (limit null), so a flag in any active plan lifts a quota of the same name.
+//      Allowed while used < limit; otherwise `trial_limit` when the trial cap made the limit,
+//      `quota_reached` when the plans did.
+import type { PlanDefinition } from '../catalog/plan-definition.js';
+
+export type AccountStatus = 'pending_verification' | 'active' | 'suspended' | 'blocked' | 'closed';
+export type AccountType = 'trial' | 'billing';
+
+export const API_FEATURE = 'api';
+
+export type DenialReason =
+  | 'account_pending_verification'
+  | 'account_suspended'
+  | 'account_blocked'
+  | 'account_closed'
+  | 'no_active_plan'
+  | 'not_in_plan'
+  | 'trial_account'
+  | 'trial_limit'
+  | 'quota_reached';
+
+export interface FeatureAnswer {
+  feature: string;
+  allowed: boolean;
+  /** null: unlimited (a flag, or API access). */
+  limit: number | null;
+  /** The object count the provider reported for this metric (0 when none). */
+  used: number;
+  /** max(limit - used, 0); null when unlimited. */
+  remaining: number | null;
+  reason?: DenialReason;
+}
+
+/** Stricter limits for trial accounts (SPEC 1, 11): caps on quotas, features withheld. */
+export interface TrialLimits {
+  quotas: Record<string, number>;
+  denied_features: string[];
+}
+
+export interface ActiveSubscription {
+  definition: Partial<Pick<PlanDefinition, 'quotas' | 'features' | 'items'>>;
+  quantities: Record<string, number>;
+}
+
+export interface EntitlementInputs {
+  account: { status: AccountStatus; type: AccountType };
+  subscriptions: ActiveSubscription[];
+  counts: Record<string, number>;
+  trial?: TrialLimits;
+}
+
+export interface AccountEntitlements {
+  status: AccountStatus;
+  type: AccountType;
+  /** `api` first, then the other features by name. */
+  features: FeatureAnswer[];
+  byFeature: Map<string, FeatureAnswer>;
+  counts: Record<string, number>;
+  /** Set when the account's status denies everything. */
+  statusReason: DenialReason | undefined;
+}
+
+export function computeEntitlements(input: EntitlementInputs): AccountEntitlements {
+  const { account, subscriptions, counts } = input;
+  const statusReason = statusDenial(account.status);
+  const trial = account.type === 'trial' ? input.trial : undefined;
+  const limits = planLimits(subscriptions);
+
+  const apiReason = statusReason ?? (subscriptions.length === 0 ? 'no_active_plan' : undefined);
+  const apiAnswer = answer(API_FEATURE, null, 0, apiReason);
+
+  const features = [apiAnswer];
+  for (const name of [...limits.keys()].sort()) {
+    if (name === API_FEATURE) continue;
+    features.push(quotaAnswer(name, limits.get(name)!, usedOf(counts, name), statusReason, trial));
+  }
+  return {
+    status: account.status,
+    type: account.type,
+    features,
+    byFeature: new Map(features.map((answer) => [answer.feature, answer])),
+    counts,
+    statusReason,
+  };
+}
+
+/** One feature's answer; a feature no active plan names is refused as `not_in_plan`. */
+export function answerFor(entitlements: AccountEntitlements, feature: string): FeatureAnswer {
+  const known = entitlements.byFeature.get(feature);
+  if (known) return known;
+  return answer(feature, 0, usedOf(entitlements.counts, feature), entitlements.statusReason ?? 'not_in_plan');
+}
+
+function statusDenial(status: AccountStatus): DenialReason | undefined {
+  return status === 'active' ? undefined : `account_${status}`;
+}
+
+/** Every feature the active plans name, with its summed limit (null: unlimited). */
+function planLimits(subscriptions: ActiveSubscription[]): Map<string, number | null> {
+  const limits = new Map<string, number | null>();
+  const add = (name: string, amount: number | null) => {
+    const current = limits.get(name);
+    limits.set(name, current === null || amount === null ? null : (current ?? 0) + amount);
+  };
+  for (const { definition, quantities } of subscriptions) {
+    const quotas = definition.quotas ?? {};
+    for (const [metric, limit] of Object.entries(quotas)) add(metric, limit);
+    for (const item of definition.items ?? []) {
+      if (Object.hasOwn(quotas, item.service)) continue;
+      add(item.service, quantities[item.service] ?? item.default ?? 0);
+    }
+    for (const flag of definition.features ?? []) add(flag, null);
+  }
+  return limits;
+}
+
+function quotaAnswer(feature: string, planLimit: number | null, used: number, statusReason: DenialReason | undefined, trial: TrialLimits | undefined): FeatureAnswer {
+  const cap = trial && Object.hasOwn(trial.quotas, feature) ? trial.quotas[feature]! : null;
+  const trialCapped = cap !== null && (planLimit === null || cap < planLimit);
+  const limit = trialCapped ? cap : planLimit;
+  const reason =
+    statusReason ??
+    (trial?.denied_features.includes(feature) ? 'trial_account' : undefined) ??
+    (limit !== null && used >= limit ? (trialCapped ? 'trial_limit' : 'quota_reached') : undefined);
+  return answer(feature, limit, used, reason);
+}
+
+function answer(feature: string, limit: number | null, used: number, reason: DenialReason | undefined): FeatureAnswer {
+  const remaining = limit === null ? null : Math.max(limit - used, 0);
+  return reason === undefined ? { feature, allowed: true, limit, used, remaining } : { feature, allowed: false, limit, used, remaining, reason };
+}
+
+function usedOf(counts: Record<string, number>, metric: string): number {
+  return Object.hasOwn(counts, metric) ? counts[metric]! : 0;
+}

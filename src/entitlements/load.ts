@@ -1,0 +1,40 @@
+// Reads what computeEntitlements needs for one account in one round trip: the account's
+// status and type, its active subscriptions with their plan versions' definitions, its
+// object counts and the provider's trial limits. Every subselect is keyed by account_id
+// (plus the catalog and settings, which are reference data), so it stays one shard's work.
+import { sql } from 'drizzle-orm';
+import { type Db, query } from '../db/client.js';
+import type { AccountStatus, AccountType, ActiveSubscription, EntitlementInputs, TrialLimits } from './compute.js';
+
+/** provider_settings key holding the trial limits: { quotas: {metric: cap}, denied_features: [...] }. */
+export const TRIAL_LIMITS_SETTING = 'entitlements.trial_limits';
+
+interface Row {
+  status: AccountStatus;
+  type: AccountType;
+  subscriptions: ActiveSubscription[];
+  counts: Record<string, number | string>;
+  trial: Partial<TrialLimits> | null;
+}
+
+export async function loadEntitlementInputs(db: Db, accountId: number): Promise<EntitlementInputs | undefined> {
+  const [row] = await query<Row>(
+    db,
+    sql`select a.status, a.type,
+          coalesce((select json_agg(json_build_object('definition', v.definition, 'quantities', s.quantities) order by s.id)
+                      from subscriptions s join plan_versions v on v.id = s.plan_version_id
+                     where s.account_id = a.id and s.status = 'active'), '[]'::json) as subscriptions,
+          coalesce((select json_object_agg(c.metric, c.count) from object_counts c where c.account_id = a.id), '{}'::json) as counts,
+          (select p.value from provider_settings p where p.key = ${TRIAL_LIMITS_SETTING}) as trial
+        from accounts a where a.id = ${accountId}`,
+  );
+  if (!row) return undefined;
+  const counts: Record<string, number> = {};
+  for (const [metric, count] of Object.entries(row.counts)) counts[metric] = Number(count);
+  return {
+    account: { status: row.status, type: row.type },
+    subscriptions: row.subscriptions,
+    counts,
+    trial: row.trial ? { quotas: row.trial.quotas ?? {}, denied_features: row.trial.denied_features ?? [] } : undefined,
+  };
+}

@@ -21,10 +21,10 @@ export async function seedBillingBench(db: Db, accounts: number, perAccount: num
       from generate_series(1, ${accounts}) a;
     insert into ledger_transactions (account_id, kind, description, customer_amount, created_at)
       select id, 'adjustment', 'opening balance', balance, '${created}' from accounts;
-    insert into ledger_postings (transaction_id, account_id, ledger_account, amount)
-      select id, account_id, 'customer', customer_amount from ledger_transactions
+    insert into ledger_postings (transaction_id, line, account_id, ledger_account, amount)
+      select id, 1, account_id, 'customer', customer_amount from ledger_transactions
       union all
-      select id, account_id, 'adjustments', -customer_amount from ledger_transactions;
+      select id, 2, account_id, 'adjustments', -customer_amount from ledger_transactions;
     insert into account_monthly_purchases (account_id, month, amount)
       select id, '2026-10', 20000 from accounts where credit_enabled;
     insert into subscriptions (account_id, plan_id, plan_version_id, status, cadence, timing, anchor_day, quantities, period_amount, created_at, status_changed_at)

@@ -67,13 +67,14 @@ CREATE TABLE "idempotency_keys" (
 );
 --> statement-breakpoint
 CREATE TABLE "ledger_postings" (
-	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "ledger_postings_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"transaction_id" bigint NOT NULL,
+	"line" smallint NOT NULL,
 	"account_id" bigint NOT NULL,
 	"ledger_account" text NOT NULL,
 	"amount" bigint NOT NULL,
 	"subscription_id" bigint,
 	"billed_period_start" timestamp with time zone,
+	CONSTRAINT "ledger_postings_transaction_id_line_pk" PRIMARY KEY("transaction_id","line"),
 	CONSTRAINT "ledger_postings_period_needs_subscription" CHECK ("ledger_postings"."billed_period_start" is null or "ledger_postings"."subscription_id" is not null)
 );
 --> statement-breakpoint
@@ -158,8 +159,7 @@ CREATE TABLE "subscriptions" (
 	CONSTRAINT "subscriptions_period_amount_nonnegative" CHECK ("subscriptions"."period_amount" >= 0)
 );
 --> statement-breakpoint
-CREATE INDEX "ledger_postings_transaction_idx" ON "ledger_postings" USING btree ("transaction_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "ledger_postings_billed_period_uq" ON "ledger_postings" USING btree ("billed_period_start","account_id","subscription_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "ledger_postings_billed_period_uq" ON "ledger_postings" USING btree ("billed_period_start","account_id","subscription_id") WHERE "ledger_postings"."billed_period_start" is not null;--> statement-breakpoint
 CREATE INDEX "ledger_transactions_account_idx" ON "ledger_transactions" USING btree ("account_id","id");--> statement-breakpoint
 CREATE INDEX "outbox_account_idx" ON "outbox" USING btree ("account_id","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "plan_versions_plan_currency_version_uq" ON "plan_versions" USING btree ("plan_id","currency","version");--> statement-breakpoint

@@ -83,10 +83,14 @@ describe('verifying the ledger', () => {
   });
 
   it('fails on an unbalanced transaction and a wrong customer_amount', async () => {
-    const [posting] = await query<{ id: bigint }>(h.kassa.db, sql`select id from ledger_postings where account_id = ${accountId} and ledger_account = 'adjustments' order by id limit 1`);
-    await query(h.kassa.db, sql`update ledger_postings set amount = amount + 7 where id = ${posting!.id}`);
+    const [posting] = await query<{ transaction_id: bigint; line: number }>(
+      h.kassa.db,
+      sql`select transaction_id, line from ledger_postings where account_id = ${accountId} and ledger_account = 'adjustments' order by transaction_id, line limit 1`,
+    );
+    const samePosting = sql`transaction_id = ${posting!.transaction_id} and line = ${posting!.line}`;
+    await query(h.kassa.db, sql`update ledger_postings set amount = amount + 7 where ${samePosting}`);
     const report = await verifyLedger(h.kassa.db);
-    await query(h.kassa.db, sql`update ledger_postings set amount = amount - 7 where id = ${posting!.id}`);
+    await query(h.kassa.db, sql`update ledger_postings set amount = amount - 7 where ${samePosting}`);
     expect(report.ok).toBe(false);
     expect(report.checks.filter((c) => !c.ok && !c.advisory).map((c) => [c.name, c.violations])).toEqual([
       ['every transaction has two or more postings summing to zero', 1],

@@ -105,11 +105,11 @@ export async function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<Batch
       returning id, account_id
     ),
     postings as (
-      insert into ledger_postings (transaction_id, account_id, ledger_account, amount, subscription_id, billed_period_start)
-      select x.id, c.account_id, 'customer', -c.price, c.id, ${b.boundary}::timestamptz
+      insert into ledger_postings (transaction_id, line, account_id, ledger_account, amount, subscription_id, billed_period_start)
+      select x.id, 1 + row_number() over (partition by c.account_id order by c.id), c.account_id, 'customer', -c.price, c.id, ${b.boundary}::timestamptz
       from decided c join txs x on x.account_id = c.account_id where c.paid
       union all
-      select x.id, x.account_id, 'revenue', t.total, null, null
+      select x.id, 1, x.account_id, 'revenue', t.total, null, null
       from txs x join totals t on t.account_id = x.account_id
     ),
     purchases as (
@@ -186,11 +186,11 @@ export async function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date)
       returning id, account_id
     ),
     postings as (
-      insert into ledger_postings (transaction_id, account_id, ledger_account, amount, subscription_id, billed_period_start)
-      select x.id, d.account_id, 'customer', -d.price, d.id, ${usedDay}::timestamptz
+      insert into ledger_postings (transaction_id, line, account_id, ledger_account, amount, subscription_id, billed_period_start)
+      select x.id, 1 + row_number() over (partition by d.account_id order by d.id), d.account_id, 'customer', -d.price, d.id, ${usedDay}::timestamptz
       from due d join txs x on x.account_id = d.account_id
       union all
-      select x.id, x.account_id, 'revenue', t.total, null, null
+      select x.id, 1, x.account_id, 'revenue', t.total, null, null
       from txs x join totals t on t.account_id = x.account_id
     ),
     purchases as (

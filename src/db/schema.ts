@@ -111,8 +111,10 @@ export const ledgerTransactions = pgTable(
 export const ledgerPostings = pgTable(
   'ledger_postings',
   {
-    id: id(),
+    // Postings are addressed by their transaction and line: no sequence and no second index
+    // on the billing run's hottest insert.
     transactionId: ref('transaction_id').notNull(),
+    line: smallint('line').notNull(),
     accountId: ref('account_id').notNull(),
     ledgerAccount: text('ledger_account').$type<LedgerAccount>().notNull(),
     amount: money('amount').notNull(),
@@ -122,10 +124,10 @@ export const ledgerPostings = pgTable(
     billedPeriodStart: at('billed_period_start'),
   },
   (t) => [
-    index('ledger_postings_transaction_idx').on(t.transactionId),
+    primaryKey({ columns: [t.transactionId, t.line] }),
     // Period first: the billing run asks "which of these accounts' subscriptions are paid for
     // this boundary?", which then reads one day's postings, not the whole history.
-    uniqueIndex('ledger_postings_billed_period_uq').on(t.billedPeriodStart, t.accountId, t.subscriptionId),
+    uniqueIndex('ledger_postings_billed_period_uq').on(t.billedPeriodStart, t.accountId, t.subscriptionId).where(sql`${t.billedPeriodStart} is not null`),
     check(
       'ledger_postings_period_needs_subscription',
       sql`${t.billedPeriodStart} is null or ${t.subscriptionId} is not null`,

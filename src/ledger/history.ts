@@ -21,7 +21,7 @@ export async function listLedger(db: Db, accountId: number, window: { limit: num
           .from(ledgerPostings)
           // account_id first: the postings live with their account when sharded.
           .where(and(eq(ledgerPostings.accountId, accountId), inArray(ledgerPostings.transactionId, ids)))
-          .orderBy(asc(ledgerPostings.transactionId), asc(ledgerPostings.id));
+          .orderBy(asc(ledgerPostings.transactionId), asc(ledgerPostings.line));
   const byTransaction = new Map<number, typeof postings>();
   for (const posting of postings) {
     const group = byTransaction.get(posting.transactionId);

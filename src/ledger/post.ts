@@ -57,8 +57,9 @@ export async function postLedgerTransaction(tx: Db, input: LedgerTransactionInpu
     .returning({ id: ledgerTransactions.id });
   const transactionId = transaction!.id;
   await tx.insert(ledgerPostings).values(
-    input.postings.map((p) => ({
+    input.postings.map((p, i) => ({
       transactionId,
+      line: i + 1,
       accountId: input.accountId,
       ledgerAccount: p.ledgerAccount,
       amount: p.amount,

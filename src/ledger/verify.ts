@@ -18,15 +18,15 @@ const checks: { name: string; advisory?: boolean; violating: SQL }[] = [
   {
     name: 'every transaction has two or more postings summing to zero',
     violating: sql`
-      select t.id as transaction_id, count(p.id) as postings, coalesce(sum(p.amount), 0) as total
+      select t.id as transaction_id, count(p.transaction_id) as postings, coalesce(sum(p.amount), 0) as total
       from ledger_transactions t left join ledger_postings p on p.transaction_id = t.id
       group by t.id
-      having count(p.id) < 2 or coalesce(sum(p.amount), 0) <> 0`,
+      having count(p.transaction_id) < 2 or coalesce(sum(p.amount), 0) <> 0`,
   },
   {
     name: "every posting belongs to an existing transaction of the same account",
     violating: sql`
-      select p.id as posting_id, p.transaction_id, p.account_id, t.account_id as transaction_account_id
+      select p.line as posting_line, p.transaction_id, p.account_id, t.account_id as transaction_account_id
       from ledger_postings p left join ledger_transactions t on t.id = p.transaction_id
       where t.id is null or t.account_id <> p.account_id`,
   },

@@ -54,7 +54,7 @@ export function currentPeriod(subscription: Pick<SubscriptionRow, 'cadence' | 'a
 /** Is the period starting at `start` paid: does the posting that pays it exist? */
 export async function periodPaid(db: Db, subscription: Pick<SubscriptionRow, 'id' | 'accountId'>, start: Date): Promise<boolean> {
   const [row] = await db
-    .select({ id: ledgerPostings.id })
+    .select({ line: ledgerPostings.line })
     .from(ledgerPostings)
     .where(
       and(eq(ledgerPostings.accountId, subscription.accountId), eq(ledgerPostings.subscriptionId, subscription.id), eq(ledgerPostings.billedPeriodStart, start)),

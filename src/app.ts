@@ -46,6 +46,8 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
     bodyLimit: BODY_LIMIT_BYTES,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
+  // JSON only: a text/plain body is refused as 415, not handed to validation as a string.
+  app.removeContentTypeParser('text/plain');
   app.decorate('kassa', kassa);
   app.decorate('routeList', [] as string[]);
   app.addHook('onRoute', (route) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { boundariesBetween, fractionRemaining, monthlyAnchorsStartingOn, periodContaining } from './periods.js';
+import { Exact } from '../money/money.js';
+import { boundariesBetween, monthlyAnchorsStartingOn, periodContaining, prorate } from './periods.js';
 
 const d = (iso: string) => new Date(iso);
 
@@ -21,14 +22,17 @@ describe('periodContaining', () => {
   });
 });
 
-describe('fractionRemaining', () => {
-  it('13:00 leaves 11/24 of the day', () => {
-    const at = d('2026-11-22T13:00:00Z');
-    expect(fractionRemaining(periodContaining('daily', 1, at), at).times(24).toString()).toBe('11');
-  });
-  it('the boundary itself leaves the whole period', () => {
-    const at = d('2026-11-22T00:00:00Z');
-    expect(fractionRemaining(periodContaining('daily', 1, at), at).toString()).toBe('1');
+describe('prorate', () => {
+  const at = (iso: string) => new Date(iso);
+  const day = periodContaining('daily', 1, at('2026-11-22T00:00:00Z'));
+  it.each([
+    ['13:00 leaves 11/24 of the day', '24', '2026-11-22T13:00:00Z', '11'],
+    ['the boundary itself leaves the whole period', '24', '2026-11-22T00:00:00Z', '24'],
+    // 2400 x 90 / 86400 = 2.5 exactly: multiplying first keeps the tie a tie
+    ['90 seconds of 2400 is exactly 2.5', '2400', '2026-11-22T23:58:30Z', '2.5'],
+    ['the end leaves nothing', '24', '2026-11-23T00:00:00Z', '0'],
+  ])('%s', (_what, amount, t, expected) => {
+    expect(prorate(new Exact(amount), day, at(t)).toString()).toBe(expected);
   });
 });
 

@@ -44,11 +44,21 @@ export function periodContaining(cadence: Cadence, anchorDay: number, t: Date): 
     : { start: monthlyBoundary(y, m - 1, anchorDay), end: thisMonth };
 }
 
-/** The part of the period from t to its end, as an exact fraction of the period (by seconds). */
-export function fractionRemaining(period: Period, t: Date): Exact {
-  const total = period.end.getTime() - period.start.getTime();
-  const remaining = Math.min(Math.max(period.end.getTime() - t.getTime(), 0), total);
-  return new Exact(Math.floor(remaining / 1000)).div(Math.floor(total / 1000));
+/** Whole seconds from t to the period's end, and in the whole period. */
+export function secondsRemaining(period: Period, t: Date): { remaining: number; total: number } {
+  const total = Math.floor((period.end.getTime() - period.start.getTime()) / 1000);
+  const remaining = Math.min(Math.max(Math.floor((period.end.getTime() - t.getTime()) / 1000), 0), total);
+  return { remaining, total };
+}
+
+/**
+ * The part of an exact full-period amount that falls from t to the period's end:
+ * amount x remaining seconds / period seconds, multiplied before dividing so that a result
+ * that is exactly a tie stays one (90 s of 24.00 a day is 2.5, not 2.50000...0008).
+ */
+export function prorate(fullPeriod: Exact, period: Period, t: Date): Exact {
+  const { remaining, total } = secondsRemaining(period, t);
+  return fullPeriod.times(remaining).div(total);
 }
 
 /** The UTC midnights after `from` up to and including `to`, oldest first: the run boundaries passed. */

@@ -124,6 +124,7 @@ async function runNextBatch(kassa: Kassa, run: BillingRun): Promise<BillingRun |
       if (attempt === MAX_BATCH_ATTEMPTS) throw new Error(`accounts kept changing under billing batch ${after}..${batch.throughAccountId}`);
     }
     const arrears = await chargeInArrearsBatch(tx, batch, addDays(run.boundary, -1));
+    const skipped = await countSkipped(tx, batch);
     await flagLowBalances(tx, batch);
     const [updated] = await tx
       .update(billingRuns)
@@ -131,6 +132,7 @@ async function runNextBatch(kassa: Kassa, run: BillingRun): Promise<BillingRun |
         cursorAccountId: batch.throughAccountId,
         billed: sql`${billingRuns.billed} + ${billed + arrears.billed}`,
         suspended: sql`${billingRuns.suspended} + ${suspended + arrears.suspended}`,
+        skipped: sql`${billingRuns.skipped} + ${skipped}`,
         totalCharged: sql`${billingRuns.totalCharged} + ${charged + arrears.charged}`,
       })
       .where(eq(billingRuns.id, run.id))
@@ -141,6 +143,17 @@ async function runNextBatch(kassa: Kassa, run: BillingRun): Promise<BillingRun |
   // Suspensions change what accounts may do; drop their cached answers.
   if (changed.suspended > 0) kassa.entitlements.clear();
   return changed.run;
+}
+
+/** Active subscriptions the run passes over because their account may not be charged (blocked, closed, unverified). */
+async function countSkipped(tx: Db, batch: BatchInput): Promise<number> {
+  const [row] = await query<{ skipped: bigint }>(
+    tx,
+    sql`select count(*) as skipped from accounts a join subscriptions s on s.account_id = a.id
+        where a.id > ${batch.afterAccountId} and a.id <= ${batch.throughAccountId}
+          and a.status not in ('active', 'suspended') and s.status = 'active'`,
+  );
+  return Number(row!.skipped);
 }
 
 /** Recomputes the system credit limit of the batch's credit-enabled accounts (SPEC 4). */

@@ -1,7 +1,7 @@
 // Pricing: what one full period of a configuration costs, exactly (not rounded), item by
 // item, and what a mid-period change costs or refunds. Pure functions over plain data.
 import type { Period } from '../billing/periods.js';
-import { fractionRemaining } from '../billing/periods.js';
+import { prorate } from '../billing/periods.js';
 import { Exact, type Minor, roundToMinor } from '../money/money.js';
 import type { PlanDefinition, PlanItem, Tier } from './plan-definition.js';
 
@@ -86,7 +86,7 @@ export function periodAmount(definition: PlanDefinition, quantities: Quantities,
 
 /** The part of a full period's price from `at` to the period end, rounded once. */
 export function proratedAmount(fullPeriod: Exact, period: Period, at: Date, currency: string): Minor {
-  return roundToMinor(fullPeriod.times(fractionRemaining(period, at)), currency);
+  return roundToMinor(prorate(fullPeriod, period, at), currency);
 }
 
 export interface ChangeQuote {
@@ -117,7 +117,7 @@ export function quoteChange(
     return { line, from, to, counted: diff.isNegative() && !refundable(line) ? new Exact(0) : diff };
   });
   const net = lines.reduce((sum, l) => sum.plus(l.counted), new Exact(0));
-  return { amount: roundToMinor(net.times(fractionRemaining(period, at)), currency), lines };
+  return { amount: roundToMinor(prorate(net, period, at), currency), lines };
 }
 
 export function refundPolicy(definition: PlanDefinition): (line: string) => boolean {

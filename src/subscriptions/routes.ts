@@ -80,7 +80,8 @@ export async function subscriptionRoutes(app: KassaApp) {
     },
   );
 
-  const Empty = Type.Object({});
+  // Enable and disable take no fields; an unknown one is refused, not ignored.
+  const Empty = Type.Object({}, { additionalProperties: false });
   subscriptionChange(app, 'enable', 'Switch a disabled or suspended subscription on (charged to the period end unless paid)', Empty, enableSubscription, () => ({}));
   subscriptionChange(app, 'disable', 'Switch a subscription off (in arrears: the date is charged at once)', Empty, disableSubscription, () => ({}));
   subscriptionChange(app, 'configure', 'Change quantities (the rest of a paid period charged or refunded)', ConfigureBody, configureSubscription, (body) => ({ quantities: body.quantities }));
@@ -97,19 +98,22 @@ function subscriptionChange<B extends ReturnType<typeof Type.Object>, I>(
   inputOf: (body: Type.Static<B>) => I,
 ) {
   const { kassa } = app;
-  const hasBody = Object.keys(body.properties).length > 0;
-  const base = { tags, params: IdParams, ...(hasBody ? { body } : {}) };
+  const base = { tags, params: IdParams, body };
+  // A change without fields may be sent without a body; one with a body is held to the schema.
+  const preValidation = async (request: FastifyRequest) => {
+    if (request.body === undefined) request.body = {};
+  };
   // A subscription of an account the caller may not act on is as absent as a missing one.
   const target = async (request: FastifyRequest, id: number) => {
     const row = await findSubscription(kassa.db, id);
     return row && !ensureMayAct(request, 'write', row.accountId) ? row : undefined;
   };
-  app.post(`/subscriptions/:id/${verb}`, { schema: { ...base, summary, headers: IdempotencyHeaders, response: { 200: OutcomeViewSchema, ...problemResponses(404, 409, 422) } } }, async (request, reply) => {
+  app.post(`/subscriptions/:id/${verb}`, { preValidation, schema: { ...base, summary, headers: IdempotencyHeaders, response: { 200: OutcomeViewSchema, ...problemResponses(404, 409, 422) } } }, async (request, reply) => {
     const row = await target(request, request.params.id);
     if (!row) return sendProblem(reply, noSubscription(request.params.id));
     return perform(kassa, request, reply, row.accountId, operation, { ...inputOf((request.body ?? {}) as Type.Static<B>), subscriptionId: row.id });
   });
-  app.post(`/subscriptions/:id/${verb}/preview`, { schema: { ...base, summary: `Preview: ${summary}`, response: { 200: PreviewViewSchema, ...problemResponses(404, 409) } } }, async (request, reply) => {
+  app.post(`/subscriptions/:id/${verb}/preview`, { preValidation, schema: { ...base, summary: `Preview: ${summary}`, response: { 200: PreviewViewSchema, ...problemResponses(404, 409) } } }, async (request, reply) => {
     const row = await target(request, request.params.id);
     if (!row) return sendProblem(reply, noSubscription(request.params.id));
     return preview(kassa, reply, operation, { ...inputOf((request.body ?? {}) as Type.Static<B>), subscriptionId: row.id });

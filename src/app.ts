@@ -23,11 +23,15 @@ export type KassaApp = FastifyInstance<RawServerDefault, IncomingMessage, Server
 declare module 'fastify' {
   interface FastifyInstance {
     kassa: Kassa;
-    /** Every registered route, e.g. "POST /v1/accounts/:id/adjustments" (tests walk it). */
-    routeList: string[];
+    /** Every registered route (tests walk it): "POST /v1/accounts/:id/adjustments" and its account scope. */
+    routeList: { route: string; account?: 'read' | 'write' }[];
   }
   interface FastifyRequest {
     principal: Principal;
+  }
+  interface FastifyContextConfig {
+    /** Routes whose `:id` is an account id declare what they do to it; one hook authorises. */
+    account?: 'read' | 'write';
   }
 }
 
@@ -49,9 +53,10 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
   // JSON only: a text/plain body is refused as 415, not handed to validation as a string.
   app.removeContentTypeParser('text/plain');
   app.decorate('kassa', kassa);
-  app.decorate('routeList', [] as string[]);
+  app.decorate('routeList', [] as KassaApp['routeList']);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) if (method !== 'HEAD') app.routeList.push(`${method} ${route.url}`);
+    const account = (route.config as { account?: 'read' | 'write' } | undefined)?.account;
+    for (const method of [route.method].flat()) if (method !== 'HEAD') app.routeList.push({ route: `${method} ${route.url}`, account });
   });
   app.decorateRequest('principal', null as unknown as Principal);
   app.addSchema(ProblemSchema);
@@ -86,6 +91,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', authenticate);
+      v1.addHook('preHandler', authorizeAccount);
       for (const routes of [accountRoutes, ledgerRoutes, catalogRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes]) {
         await routes(v1 as KassaApp);
       }
@@ -101,6 +107,17 @@ async function authenticate(this: FastifyInstance, request: FastifyRequest, repl
     return sendProblem(reply.header('www-authenticate', 'Bearer'), { code: 'unauthorized', detail: 'send a valid API key as `Authorization: Bearer kassa_sk_...`' });
   }
   request.principal = principal;
+}
+
+/**
+ * The one place account-scoped routes are authorised (`config: { account: 'read' | 'write' }`,
+ * after validation, so `:id` is a number). Refused as 404: no one learns the account exists.
+ */
+async function authorizeAccount(request: FastifyRequest, reply: FastifyReply) {
+  const action = request.routeOptions.config.account;
+  if (!action) return;
+  const failure = ensureMayAct(request, action, (request.params as { id: number }).id);
+  if (failure) return sendProblem(reply, failure);
 }
 
 /** Refuses with 404 when the caller may not act on the account: no one learns it exists. */

@@ -23,7 +23,7 @@ describe('the OpenAPI document', () => {
 
   it('documents every /v1 route the server registered', () => {
     const documented = new Set(operations().map(({ path, method }) => `${method.toUpperCase()} ${path}`));
-    const registered = h.app.routeList.filter((r) => r.includes(' /v1/')).map((r) => r.replace(/:([a-z_]+)/g, '{$1}'));
+    const registered = h.app.routeList.map((r) => r.route).filter((r) => r.includes(' /v1/')).map((r) => r.replace(/:([a-z_]+)/g, '{$1}'));
     expect(registered.length).toBeGreaterThanOrEqual(35);
     for (const route of registered) expect(documented.has(route), route).toBe(true);
   });
@@ -47,5 +47,11 @@ describe('the OpenAPI document', () => {
       expect(statuses, where).toContain('400');
       if (path.includes('{id}')) expect(statuses, where).toContain('404');
     }
+  });
+
+  it('authorises every account-scoped route in one place: each declares what it does to the account', () => {
+    const scoped = h.app.routeList.filter((r) => / \/v1\/accounts\/:id/.test(r.route));
+    expect(scoped.length).toBeGreaterThanOrEqual(12);
+    for (const { route, account } of scoped) expect(account, route).toBe(route.startsWith('GET ') ? 'read' : 'write');
   });
 });

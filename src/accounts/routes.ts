@@ -3,7 +3,7 @@
 import { eq } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { type KassaApp, ensureMayAct } from '../app.js';
+import type { KassaApp } from '../app.js';
 import { accounts } from '../db/schema.js';
 import { idempotent } from '../shared/idempotency.js';
 import { PageQuery, pageOf } from '../shared/pagination.js';
@@ -77,10 +77,8 @@ export async function accountRoutes(app: KassaApp) {
 
   app.get(
     '/accounts/:id',
-    { schema: { tags, summary: 'Read an account', params: AccountParams, response: { 200: AccountSchema, ...problemResponses(404) } } },
+    { config: { account: 'read' }, schema: { tags, summary: 'Read an account', params: AccountParams, response: { 200: AccountSchema, ...problemResponses(404) } } },
     async (request, reply) => {
-      const denied = ensureMayAct(request, 'read', request.params.id);
-      if (denied) return sendProblem(reply, denied);
       const [account] = await app.kassa.db.select().from(accounts).where(eq(accounts.id, request.params.id));
       if (!account) return sendProblem(reply, { code: 'not_found', detail: `no account ${request.params.id}` });
       return accountJson(account);
@@ -89,7 +87,7 @@ export async function accountRoutes(app: KassaApp) {
 
   app.patch(
     '/accounts/:id',
-    {
+    { config: { account: 'write' },
       preValidation: amountsAreStrings('low_balance_threshold'),
       schema: {
         tags,
@@ -100,8 +98,6 @@ export async function accountRoutes(app: KassaApp) {
       },
     },
     async (request, reply) => {
-      const denied = ensureMayAct(request, 'write', request.params.id);
-      if (denied) return sendProblem(reply, denied);
       const updated = await updateAccountSettings(app.kassa, request.params.id, request.body, app.kassa.clock.now());
       if (!updated.ok) return sendProblem(reply, updated.failure);
       app.kassa.entitlements.invalidate(request.params.id);
@@ -111,10 +107,8 @@ export async function accountRoutes(app: KassaApp) {
 
   app.get(
     '/accounts/:id/balance',
-    { schema: { tags, summary: "Read an account's balance and available funds", params: AccountParams, response: { 200: BalanceSchema, ...problemResponses(404) } } },
+    { config: { account: 'read' }, schema: { tags, summary: "Read an account's balance and available funds", params: AccountParams, response: { 200: BalanceSchema, ...problemResponses(404) } } },
     async (request, reply) => {
-      const denied = ensureMayAct(request, 'read', request.params.id);
-      if (denied) return sendProblem(reply, denied);
       const [account] = await app.kassa.db.select().from(accounts).where(eq(accounts.id, request.params.id));
       if (!account) return sendProblem(reply, { code: 'not_found', detail: `no account ${request.params.id}` });
       return balanceJson(account);
@@ -123,7 +117,7 @@ export async function accountRoutes(app: KassaApp) {
 
   app.post(
     '/accounts/:id/adjustments',
-    {
+    { config: { account: 'write' },
       preValidation: amountsAreStrings('amount'),
       schema: {
         tags,
@@ -136,8 +130,6 @@ export async function accountRoutes(app: KassaApp) {
     },
     async (request, reply) => {
       const accountId = request.params.id;
-      const denied = ensureMayAct(request, 'write', accountId);
-      if (denied) return sendProblem(reply, denied);
       const amount = parsePositiveAmount(request.body.amount, '/amount');
       if (!amount.ok) return sendProblem(reply, amount.failure);
       const adjustment = { direction: request.body.direction, amount: amount.value, reason: request.body.reason };

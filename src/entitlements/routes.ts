@@ -2,7 +2,7 @@
 // every request, so the handlers only read the in-process cache (a miss costs one query)
 // and leave serialization to the compiled response schemas.
 import { Type } from 'typebox';
-import { type KassaApp, ensureMayAct } from '../app.js';
+import type { KassaApp } from '../app.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { type AccountEntitlements, type DenialReason, answerFor } from './compute.js';
 
@@ -60,7 +60,7 @@ export async function entitlementRoutes(app: KassaApp) {
 
   app.get(
     '/accounts/:id/entitlements',
-    {
+    { config: { account: 'read' },
       logLevel: HOT_PATH_LOG_LEVEL,
       schema: {
         tags: ['entitlements'],
@@ -74,8 +74,6 @@ export async function entitlementRoutes(app: KassaApp) {
     },
     async (request, reply) => {
       const { id } = request.params;
-      const denied = ensureMayAct(request, 'read', id);
-      if (denied) return sendProblem(reply, denied);
       const entitlements = await entitlementsOf(id);
       if (!entitlements) return sendProblem(reply, { code: 'not_found', detail: `no account ${id}` });
       return { account_id: id, status: entitlements.status, type: entitlements.type, features: entitlements.features };
@@ -84,7 +82,7 @@ export async function entitlementRoutes(app: KassaApp) {
 
   app.get(
     '/accounts/:id/entitlements/:feature',
-    {
+    { config: { account: 'read' },
       logLevel: HOT_PATH_LOG_LEVEL,
       schema: {
         tags: ['entitlements'],
@@ -98,8 +96,6 @@ export async function entitlementRoutes(app: KassaApp) {
     },
     async (request, reply) => {
       const { id, feature } = request.params;
-      const denied = ensureMayAct(request, 'read', id);
-      if (denied) return sendProblem(reply, denied);
       const entitlements = await entitlementsOf(id);
       if (!entitlements) return sendProblem(reply, { code: 'not_found', detail: `no account ${id}` });
       return answerFor(entitlements, feature);

@@ -1,7 +1,7 @@
 // Read access to an account's ledger: every money movement, with its postings.
 import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
-import { type KassaApp, ensureMayAct } from '../app.js';
+import type { KassaApp } from '../app.js';
 import { accounts } from '../db/schema.js';
 import { PageQuery, pageOf } from '../shared/pagination.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
@@ -35,7 +35,7 @@ const LedgerTransactionSchema = Type.Object({
 export async function ledgerRoutes(app: KassaApp) {
   app.get(
     '/accounts/:id/ledger',
-    {
+    { config: { account: 'read' },
       schema: {
         tags: ['ledger'],
         summary: "List an account's ledger transactions with their postings, oldest first",
@@ -46,8 +46,6 @@ export async function ledgerRoutes(app: KassaApp) {
     },
     async (request, reply) => {
       const accountId = request.params.id;
-      const denied = ensureMayAct(request, 'read', accountId);
-      if (denied) return sendProblem(reply, denied);
       const [account] = await app.kassa.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId));
       if (!account) return sendProblem(reply, { code: 'not_found', detail: `no account ${accountId}` });
       return listLedger(app.kassa.db, accountId, request.query);

@@ -2,7 +2,7 @@
 // e-mails and webhooks), for one account or, for the provider, across all accounts.
 import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
-import { type KassaApp, ensureMayAct } from '../app.js';
+import type { KassaApp } from '../app.js';
 import { mayAct } from '../auth/principal.js';
 import { accounts } from '../db/schema.js';
 import { PageQuery, pageOf } from '../shared/pagination.js';
@@ -25,7 +25,7 @@ const EventSchema = Type.Object({
 export async function outboxRoutes(app: KassaApp) {
   app.get(
     '/accounts/:id/events',
-    {
+    { config: { account: 'read' },
       schema: {
         tags,
         summary: "List an account's events, oldest first",
@@ -36,8 +36,6 @@ export async function outboxRoutes(app: KassaApp) {
     },
     async (request, reply) => {
       const accountId = request.params.id;
-      const denied = ensureMayAct(request, 'read', accountId);
-      if (denied) return sendProblem(reply, denied);
       const [account] = await app.kassa.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId));
       if (!account) return sendProblem(reply, { code: 'not_found', detail: `no account ${accountId}` });
       return listEvents(app.kassa.db, { ...request.query, accountId });
@@ -46,7 +44,7 @@ export async function outboxRoutes(app: KassaApp) {
 
   app.get(
     '/events',
-    {
+    { config: { account: 'read' },
       schema: {
         tags,
         summary: 'List events across all accounts, oldest first (provider feed)',
@@ -57,8 +55,6 @@ export async function outboxRoutes(app: KassaApp) {
     async (request, reply) => {
       const { account_id: accountId, ...window } = request.query;
       if (accountId !== undefined) {
-        const denied = ensureMayAct(request, 'read', accountId);
-        if (denied) return sendProblem(reply, denied);
       } else if (!mayAct(request.principal, 'read', null)) {
         return sendProblem(reply, { code: 'forbidden', detail: 'only the provider reads events across accounts' });
       }

@@ -37,33 +37,27 @@ export async function subscriptionRoutes(app: KassaApp) {
 
   app.post(
     '/accounts/:id/subscriptions',
-    { schema: { tags, summary: 'Activate a plan for an account (charged at once when in advance)', params: IdParams, headers: IdempotencyHeaders, body: CreateBody, response: { 201: OutcomeViewSchema, ...problemResponses(404, 409, 422) } } },
+    { config: { account: 'write' }, schema: { tags, summary: 'Activate a plan for an account (charged at once when in advance)', params: IdParams, headers: IdempotencyHeaders, body: CreateBody, response: { 201: OutcomeViewSchema, ...problemResponses(404, 409, 422) } } },
     async (request, reply) => {
       const { id } = request.params;
-      const denied = ensureMayAct(request, 'write', id);
-      if (denied) return sendProblem(reply, denied);
       return perform(kassa, request, reply, id, createSubscription, { accountId: id, planId: request.body.plan_id, quantities: request.body.quantities }, 201);
     },
   );
 
   app.post(
     '/accounts/:id/subscriptions/preview',
-    { schema: { tags, summary: 'What creating this subscription would charge; writes nothing', params: IdParams, body: CreateBody, response: { 200: PreviewViewSchema, ...problemResponses(404, 409) } } },
+    { config: { account: 'write' }, schema: { tags, summary: 'What creating this subscription would charge; writes nothing', params: IdParams, body: CreateBody, response: { 200: PreviewViewSchema, ...problemResponses(404, 409) } } },
     async (request, reply) => {
       const { id } = request.params;
-      const denied = ensureMayAct(request, 'write', id);
-      if (denied) return sendProblem(reply, denied);
       return preview(kassa, reply, createSubscription, { accountId: id, planId: request.body.plan_id, quantities: request.body.quantities });
     },
   );
 
   app.get(
     '/accounts/:id/subscriptions',
-    { schema: { tags, summary: "An account's subscriptions, oldest first", params: IdParams, querystring: PageQuery, response: { 200: pageOf(SubscriptionViewSchema), ...problemResponses(404) } } },
+    { config: { account: 'read' }, schema: { tags, summary: "An account's subscriptions, oldest first", params: IdParams, querystring: PageQuery, response: { 200: pageOf(SubscriptionViewSchema), ...problemResponses(404) } } },
     async (request, reply) => {
       const { id } = request.params;
-      const denied = ensureMayAct(request, 'read', id);
-      if (denied) return sendProblem(reply, denied);
       const [account] = await kassa.db.select({ id: accounts.id, currency: accounts.currency }).from(accounts).where(eq(accounts.id, id));
       if (!account) return sendProblem(reply, { code: 'not_found', detail: `no account ${id}` });
       return listSubscriptions(kassa.db, account, request.query.limit, Number(request.query.cursor ?? 0), kassa.clock.now());

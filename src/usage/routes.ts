@@ -3,7 +3,6 @@
 import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { KassaApp } from '../app.js';
-import { ensureMayAct } from '../app.js';
 import type { Db } from '../db/client.js';
 import { accounts } from '../db/schema.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
@@ -27,11 +26,9 @@ export async function objectCountRoutes(app: KassaApp) {
   const { kassa } = app;
   app.put(
     '/accounts/:id/object-counts',
-    { schema: { tags, summary: 'Report object counts (absolute values; metrics left out keep theirs)', params: IdParams, body: PutBody, response: { 200: PutView, ...problemResponses(404) } } },
+    { config: { account: 'write' }, schema: { tags, summary: 'Report object counts (absolute values; metrics left out keep theirs)', params: IdParams, body: PutBody, response: { 200: PutView, ...problemResponses(404) } } },
     async (request, reply) => {
       const { id } = request.params;
-      const denied = ensureMayAct(request, 'write', id);
-      if (denied) return sendProblem(reply, denied);
       const at = kassa.clock.now();
       const result = await kassa.db.transaction((tx) => reportObjectCounts(tx as unknown as Db, id, request.body.counts, at));
       if (!result.ok) return sendProblem(reply, result.failure);
@@ -41,11 +38,9 @@ export async function objectCountRoutes(app: KassaApp) {
   );
   app.get(
     '/accounts/:id/object-counts',
-    { schema: { tags, summary: 'The latest reported object counts', params: IdParams, response: { 200: CountsView, ...problemResponses(404) } } },
+    { config: { account: 'read' }, schema: { tags, summary: 'The latest reported object counts', params: IdParams, response: { 200: CountsView, ...problemResponses(404) } } },
     async (request, reply) => {
       const { id } = request.params;
-      const denied = ensureMayAct(request, 'read', id);
-      if (denied) return sendProblem(reply, denied);
       const [account] = await kassa.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, id));
       if (!account) return sendProblem(reply, { code: 'not_found', detail: `no account ${id}` });
       return { account_id: id, counts: await readObjectCounts(kassa.db, id) };

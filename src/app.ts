@@ -1,11 +1,14 @@
 // Builds the Fastify application: schemas, problem+json errors, auth, OpenAPI, every domain.
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { accountRoutes } from './accounts/routes.js';
-import { type Principal, mayAct } from './auth/principal.js';
+import { type Principal, authorize, isStaff } from './auth/principal.js';
+import { authenticateRequest } from './identity/authenticate.js';
+import type { Permission } from './identity/permissions.js';
 import { billingRoutes } from './billing/routes.js';
 import { catalogRoutes } from './catalog/routes.js';
 import { clockRoutes } from './clock/routes.js';
@@ -23,15 +26,19 @@ export type KassaApp = FastifyInstance<RawServerDefault, IncomingMessage, Server
 declare module 'fastify' {
   interface FastifyInstance {
     kassa: Kassa;
-    /** Every registered route (tests walk it): "POST /v1/accounts/:id/adjustments" and its account scope. */
-    routeList: { route: string; account?: 'read' | 'write' }[];
+    /** Every registered route (tests walk it): "POST /v1/accounts/:id/adjustments" and who may call it. */
+    routeList: { route: string; access: RouteAccess }[];
   }
   interface FastifyRequest {
     principal: Principal;
   }
   interface FastifyContextConfig {
-    /** Routes whose `:id` is an account id declare what they do to it; one hook authorises. */
-    account?: 'read' | 'write';
+    /**
+     * Who may call the route; one hook enforces it. A permission on a route whose `:id` is an
+     * account is checked against the caller's role in that account; 'authenticated' lets any
+     * signed-in caller through (the catalog); absent means the provider's staff only.
+     */
+    access?: RouteAccess;
   }
 }
 
@@ -55,15 +62,16 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
   app.decorate('kassa', kassa);
   app.decorate('routeList', [] as KassaApp['routeList']);
   app.addHook('onRoute', (route) => {
-    const account = (route.config as { account?: 'read' | 'write' } | undefined)?.account;
-    for (const method of [route.method].flat()) if (method !== 'HEAD') app.routeList.push({ route: `${method} ${route.url}`, account });
+    const access = (route.config as { access?: RouteAccess } | undefined)?.access ?? 'staff';
+    for (const method of [route.method].flat()) if (method !== 'HEAD') app.routeList.push({ route: `${method} ${route.url}`, access });
   });
-  app.decorateRequest('principal', null as unknown as Principal);
+  app.decorateRequest('principal', null as never);
   app.addSchema(ProblemSchema);
 
   app.setErrorHandler((error, request, reply) => sendProblem(reply, failureOf(error, request)));
   app.setNotFoundHandler((request, reply) => sendProblem(reply, { code: 'not_found', detail: `no route ${request.method} ${request.url}` }));
 
+  await app.register(cookie);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -91,7 +99,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', authenticate);
-      v1.addHook('preHandler', authorizeAccount);
+      v1.addHook('preHandler', authorizeRoute);
       for (const routes of [accountRoutes, ledgerRoutes, catalogRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes]) {
         await routes(v1 as KassaApp);
       }
@@ -101,28 +109,35 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
   return app;
 }
 
+export type RouteAccess = Permission | 'staff' | 'authenticated';
+
 async function authenticate(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-  const principal = await this.kassa.auth.authenticate(request.headers.authorization, this.kassa.clock.now());
-  if (!principal) {
-    return sendProblem(reply.header('www-authenticate', 'Bearer'), { code: 'unauthorized', detail: 'send a valid API key as `Authorization: Bearer kassa_sk_...`' });
+  const principal = await authenticateRequest(this.kassa, request);
+  if (!principal.ok) {
+    return sendProblem(reply.header('www-authenticate', 'Bearer'), principal.failure);
   }
-  request.principal = principal;
+  request.principal = principal.value;
 }
 
 /**
- * The one place account-scoped routes are authorised (`config: { account: 'read' | 'write' }`,
- * after validation, so `:id` is a number). Refused as 404: no one learns the account exists.
+ * The one place routes are authorised, after validation (so `:id` is a number): account
+ * routes by the caller's role in the account, staff routes for the provider's keys and
+ * operators only.
  */
-async function authorizeAccount(request: FastifyRequest, reply: FastifyReply) {
-  const action = request.routeOptions.config.account;
-  if (!action) return;
-  const failure = ensureMayAct(request, action, (request.params as { id: number }).id);
+async function authorizeRoute(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+  const access = request.routeOptions.config.access ?? 'staff';
+  if (access === 'authenticated') return;
+  const accountId = /^\/v1\/accounts\/:id(\/|$)/.test(request.routeOptions.url ?? '') ? (request.params as { id: number }).id : undefined;
+  const failure =
+    accountId === undefined
+      ? isStaff(request.principal) ? undefined : { code: 'forbidden' as const, detail: "only the provider's staff may do this" }
+      : await authorize(this.kassa.db, request.principal, access, accountId);
   if (failure) return sendProblem(reply, failure);
 }
 
-/** Refuses with 404 when the caller may not act on the account: no one learns it exists. */
-export function ensureMayAct(request: FastifyRequest, action: 'read' | 'write', accountId: number): Failure | undefined {
-  return mayAct(request.principal, action, accountId) ? undefined : { code: 'not_found', detail: `no account ${accountId}` };
+/** For routes that find the account through another resource (a subscription): same rule. */
+export async function mayActOn(request: FastifyRequest, permission: Permission, accountId: number): Promise<Failure | undefined> {
+  return authorize(request.server.kassa.db, request.principal, permission, accountId);
 }
 
 function failureOf(error: unknown, request: FastifyRequest): Failure {

@@ -29,6 +29,21 @@ const AdjustmentSchema = Type.Object({
   available: Type.String({ description: 'balance plus usable credit after the adjustment, minor units' }),
   resumed_subscription_ids: Type.Array(Type.Integer(), { description: 'suspended subscriptions this credit resumed' }),
   created_at: Type.String({ format: 'date-time' }),
+}, {
+  examples: [
+    {
+      transaction_id: 2,
+      account_id: 2,
+      direction: 'credit',
+      amount: '5000',
+      reason: 'bank transfer',
+      currency: 'EUR',
+      balance: '5000',
+      available: '5000',
+      resumed_subscription_ids: [],
+      created_at: '2026-11-02T13:00:00.000Z',
+    },
+  ],
 });
 
 const IdempotencyHeaders = Type.Object({
@@ -77,7 +92,7 @@ export async function accountRoutes(app: KassaApp) {
 
   app.get(
     '/accounts/:id',
-    { config: { account: 'read' }, schema: { tags, summary: 'Read an account', params: AccountParams, response: { 200: AccountSchema, ...problemResponses(404) } } },
+    { config: { access: 'account:read' }, schema: { tags, summary: 'Read an account', params: AccountParams, response: { 200: AccountSchema, ...problemResponses(404) } } },
     async (request, reply) => {
       const [account] = await app.kassa.db.select().from(accounts).where(eq(accounts.id, request.params.id));
       if (!account) return sendProblem(reply, { code: 'not_found', detail: `no account ${request.params.id}` });
@@ -87,7 +102,7 @@ export async function accountRoutes(app: KassaApp) {
 
   app.patch(
     '/accounts/:id',
-    { config: { account: 'write' },
+    { config: { access: 'account:write' },
       preValidation: amountsAreStrings('low_balance_threshold'),
       schema: {
         tags,
@@ -107,7 +122,7 @@ export async function accountRoutes(app: KassaApp) {
 
   app.get(
     '/accounts/:id/balance',
-    { config: { account: 'read' }, schema: { tags, summary: "Read an account's balance and available funds", params: AccountParams, response: { 200: BalanceSchema, ...problemResponses(404) } } },
+    { config: { access: 'billing:read' }, schema: { tags, summary: "Read an account's balance and available funds", params: AccountParams, response: { 200: BalanceSchema, ...problemResponses(404) } } },
     async (request, reply) => {
       const [account] = await app.kassa.db.select().from(accounts).where(eq(accounts.id, request.params.id));
       if (!account) return sendProblem(reply, { code: 'not_found', detail: `no account ${request.params.id}` });
@@ -117,7 +132,7 @@ export async function accountRoutes(app: KassaApp) {
 
   app.post(
     '/accounts/:id/adjustments',
-    { config: { account: 'write' },
+    { config: { access: 'staff' },
       preValidation: amountsAreStrings('amount'),
       schema: {
         tags,

@@ -1,20 +1,63 @@
-// Who is calling, and the one place that decides what they may do. Provider keys act on
-// every account; members, roles and operators plug in here (issue 3) without touching routes.
+// Who is calling, and the one place that decides what they may do. Provider keys and
+// operators act on every account; members act on their accounts per their role
+// (src/identity/permissions.ts); a personal access token narrows its user to its scopes.
 import { timingSafeEqual } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { apiKeys } from '../db/schema.js';
+import { apiKeys, memberships } from '../db/schema.js';
+import { type Permission, roleAllows } from '../identity/permissions.js';
+import type { Failure } from '../shared/result.js';
 import { API_KEY_PREFIX, hashSecret } from './api-keys.js';
 
-export type Principal = { kind: 'provider_key'; keyId: number; scope: string };
+export type Principal =
+  | { kind: 'provider_key'; keyId: number; scope: string }
+  | {
+      kind: 'user';
+      userId: number;
+      operator: boolean;
+      via: 'session' | 'token';
+      /** Set when authenticated by a personal access token: what it may do at most. */
+      tokenScopes?: readonly Permission[];
+      sessionId?: number;
+      tokenId?: number;
+      scope: string;
+    };
 
-export type Action = 'read' | 'write';
+export type ProviderKeyPrincipal = Extract<Principal, { kind: 'provider_key' }>;
 
-export function mayAct(principal: Principal, _action: Action, _accountId: number | null): boolean {
-  switch (principal.kind) {
-    case 'provider_key':
-      return true;
-  }
+/** Provider keys and operators: the provider's side, acting across accounts. */
+export function isStaff(principal: Principal): boolean {
+  return principal.kind === 'provider_key' || principal.operator;
+}
+
+/**
+ * May this principal do `permission` on the account? Answers a failure to send, or undefined:
+ * 404 when the account is not theirs (no one learns it exists), 403 when it is theirs but the
+ * role or the token's scopes are too weak.
+ */
+export async function authorize(db: Db, principal: Principal, permission: Permission | 'staff', accountId: number): Promise<Failure | undefined> {
+  if (principal.kind === 'provider_key') return undefined;
+  if (principal.operator) return tokenAllows(principal, permission) ? undefined : forbidden(permission);
+  const [membership] = await db
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.accountId, accountId), eq(memberships.userId, principal.userId)));
+  if (!membership) return { code: 'not_found', detail: `no account ${accountId}` };
+  if (permission === 'staff' || !roleAllows(membership.role, permission) || !tokenAllows(principal, permission)) return forbidden(permission);
+  return undefined;
+}
+
+function tokenAllows(principal: Extract<Principal, { kind: 'user' }>, permission: Permission | 'staff'): boolean {
+  if (!principal.tokenScopes) return true;
+  return permission !== 'staff' && principal.tokenScopes.includes(permission);
+}
+
+function forbidden(permission: Permission | 'staff'): Failure {
+  return {
+    code: 'forbidden',
+    detail: permission === 'staff' ? "only the provider's staff may do this" : `this needs the ${permission} permission`,
+    extra: { permission },
+  };
 }
 
 const CACHE_TTL_MS = 5_000;
@@ -22,7 +65,7 @@ const LAST_USED_EVERY_MS = 60_000;
 const MAX_CACHED = 10_000;
 
 interface Cached {
-  principal: Principal | null;
+  principal: ProviderKeyPrincipal | null;
   checkedAt: number;
   lastUsedWrite: number;
 }
@@ -37,7 +80,7 @@ export class ApiKeyAuthenticator {
 
   constructor(private db: Db) {}
 
-  async authenticate(authorization: string | undefined, now: Date): Promise<Principal | null> {
+  async authenticate(authorization: string | undefined, now: Date): Promise<ProviderKeyPrincipal | null> {
     const secret = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
     if (!secret || !secret.startsWith(API_KEY_PREFIX)) return null;
     const tick = Date.now();
@@ -54,7 +97,7 @@ export class ApiKeyAuthenticator {
     return entry.principal;
   }
 
-  private async lookup(secret: string): Promise<Principal | null> {
+  private async lookup(secret: string): Promise<ProviderKeyPrincipal | null> {
     const hash = hashSecret(secret);
     const [row] = await this.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hash));
     const valid = row && row.revokedAt === null && timingSafeEqual(Buffer.from(row.keyHash), Buffer.from(hash));

@@ -35,10 +35,14 @@ export async function catalogRoutes(app: KassaApp) {
   });
 
   app.get('/services', {
+    // Members read the catalog too (the configurator); changing it is the provider's.
+    config: { access: 'authenticated' },
     schema: { tags, summary: 'List services', querystring: PageQuery, response: { 200: pageOf(ServiceViewSchema), ...problemResponses() } },
   }, async (request) => listServices(kassa.db, request.query.limit, cursorOf(request.query.cursor)));
 
   app.get('/services/:id', {
+    // Members read the catalog too (the configurator); changing it is the provider's.
+    config: { access: 'authenticated' },
     schema: { tags, summary: 'Get a service', params: IdParams, response: { 200: ServiceViewSchema, ...problemResponses(404) } },
   }, async (request, reply) => {
     const service = await serviceById(kassa.db, request.params.id);
@@ -58,10 +62,14 @@ export async function catalogRoutes(app: KassaApp) {
   });
 
   app.get('/plans', {
+    // Members read the catalog too (the configurator); changing it is the provider's.
+    config: { access: 'authenticated' },
     schema: { tags, summary: 'List plans with their versions', querystring: PageQuery, response: { 200: pageOf(PlanViewSchema), ...problemResponses() } },
   }, async (request) => listPlans(kassa.db, request.query.limit, cursorOf(request.query.cursor)));
 
   app.get('/plans/:id', {
+    // Members read the catalog too (the configurator); changing it is the provider's.
+    config: { access: 'authenticated' },
     schema: { tags, summary: 'Get a plan with every version', params: IdParams, response: { 200: PlanViewSchema, ...problemResponses(404) } },
   }, async (request, reply) => {
     const plan = await planById(kassa.db, request.params.id);
@@ -83,6 +91,8 @@ export async function catalogRoutes(app: KassaApp) {
   });
 
   app.get('/plans/:id/price', {
+    // Members read the catalog too (the configurator); changing it is the provider's.
+    config: { access: 'authenticated' },
     schema: {
       tags,
       summary: 'Preview the price of one full period for given quantities',

@@ -274,3 +274,134 @@ export const providerSettings = pgTable('provider_settings', {
   key: text('key').primaryKey(),
   value: jsonb('value').notNull(),
 });
+
+// ---------- identity (SPEC section 1) ----------
+
+export type Role = 'owner' | 'admin' | 'billing' | 'member' | 'viewer';
+
+export const users = pgTable('users', {
+  id: id(),
+  // Stored lower-cased; the unique key.
+  email: text('email').notNull().unique(),
+  name: text('name').notNull().default(''),
+  passwordHash: text('password_hash'),
+  passwordChangedAt: at('password_changed_at'),
+  emailVerifiedAt: at('email_verified_at'),
+  // Provider staff act across accounts (SPEC 1: operators).
+  operator: boolean('operator').notNull().default(false),
+  totpSecret: text('totp_secret'),
+  totpEnabledAt: at('totp_enabled_at'),
+  status: text('status').$type<'active' | 'disabled'>().notNull().default('active'),
+  createdAt: at('created_at').notNull(),
+});
+
+export const memberships = pgTable(
+  'memberships',
+  {
+    accountId: ref('account_id').notNull(),
+    userId: ref('user_id').notNull(),
+    role: text('role').$type<Role>().notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.userId] }), index('memberships_user_idx').on(t.userId)],
+);
+
+/** Login sessions: the cookie holds a random secret, the table its hash. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: id(),
+    userId: ref('user_id').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    csrfTokenHash: text('csrf_token_hash').notNull(),
+    createdAt: at('created_at').notNull(),
+    expiresAt: at('expires_at').notNull(),
+    lastSeenAt: at('last_seen_at').notNull(),
+    revokedAt: at('revoked_at'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+/** Single-use, expiring links: e-mail verification, password reset, invitations. */
+export const oneTimeTokens = pgTable('one_time_tokens', {
+  id: id(),
+  purpose: text('purpose').$type<'verify_email' | 'reset_password' | 'invitation'>().notNull(),
+  tokenHash: text('token_hash').notNull().unique(),
+  userId: ref('user_id'),
+  accountId: ref('account_id'),
+  email: text('email').notNull(),
+  data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: at('created_at').notNull(),
+  expiresAt: at('expires_at').notNull(),
+  usedAt: at('used_at'),
+});
+
+export const personalAccessTokens = pgTable(
+  'personal_access_tokens',
+  {
+    id: id(),
+    userId: ref('user_id').notNull(),
+    name: text('name').notNull(),
+    prefix: text('prefix').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    scopes: jsonb('scopes').$type<string[]>().notNull(),
+    createdAt: at('created_at').notNull(),
+    expiresAt: at('expires_at').notNull(),
+    lastUsedAt: at('last_used_at'),
+    revokedAt: at('revoked_at'),
+  },
+  (t) => [index('personal_access_tokens_user_idx').on(t.userId)],
+);
+
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    userId: ref('user_id').notNull(),
+    codeHash: text('code_hash').notNull(),
+    usedAt: at('used_at'),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.codeHash] })],
+);
+
+/** Who did what, when, from where: security events and operator actions. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: id(),
+    accountId: ref('account_id'),
+    actorKind: text('actor_kind').$type<'provider_key' | 'user' | 'operator' | 'system'>().notNull(),
+    actorId: ref('actor_id'),
+    action: text('action').notNull(),
+    target: text('target'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+    ip: text('ip'),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [index('audit_log_account_idx').on(t.accountId, t.id)],
+);
+
+/**
+ * Mail waiting to go out (or gone): written in the transaction that decided to send it, so no
+ * mail is lost when the mail server is down; delivered by src/notifications with retries.
+ */
+export const mails = pgTable(
+  'mails',
+  {
+    id: id(),
+    accountId: ref('account_id'),
+    userId: ref('user_id'),
+    to: text('to').notNull(),
+    template: text('template').notNull(),
+    subject: text('subject').notNull(),
+    text: text('text').notNull(),
+    state: text('state').$type<'pending' | 'sent' | 'failed'>().notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: at('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+    sentAt: at('sent_at'),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [index('mails_pending_idx').on(t.nextAttemptAt).where(sql`${t.state} = 'pending'`)],
+);

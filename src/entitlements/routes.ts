@@ -30,7 +30,13 @@ const FeatureAnswerSchema = Type.Object(
     remaining: nullableCount('max(limit - used, 0); null when unlimited'),
     reason: Type.Optional(Type.Unsafe<DenialReason>({ type: 'string', enum: denialReasons, description: 'why it is not allowed; absent when allowed' })),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      { feature: 'cpe_devices', allowed: true, limit: 150, used: 0, remaining: 150 },
+      { feature: 'call_recording', allowed: false, limit: 0, used: 0, remaining: 0, reason: 'not_in_plan' },
+    ],
+  },
 );
 
 const EntitlementsSchema = Type.Object(
@@ -40,7 +46,21 @@ const EntitlementsSchema = Type.Object(
     type: Type.String({ enum: ['trial', 'billing'] }),
     features: Type.Array(FeatureAnswerSchema, { description: '`api` first, then every feature the active plans name, by name' }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        account_id: 2,
+        status: 'active',
+        type: 'trial',
+        features: [
+          { feature: 'api', allowed: true, limit: null, used: 0, remaining: null },
+          { feature: 'cpe_devices', allowed: true, limit: 150, used: 0, remaining: 150 },
+          { feature: 'sites', allowed: true, limit: 5, used: 3, remaining: 2 },
+        ],
+      },
+    ],
+  },
 );
 
 // Asked on every request of the provider's product: two log lines per check would cost more
@@ -60,7 +80,7 @@ export async function entitlementRoutes(app: KassaApp) {
 
   app.get(
     '/accounts/:id/entitlements',
-    { config: { account: 'read' },
+    { config: { access: 'subscriptions:read' },
       logLevel: HOT_PATH_LOG_LEVEL,
       schema: {
         tags: ['entitlements'],
@@ -82,7 +102,7 @@ export async function entitlementRoutes(app: KassaApp) {
 
   app.get(
     '/accounts/:id/entitlements/:feature',
-    { config: { account: 'read' },
+    { config: { access: 'subscriptions:read' },
       logLevel: HOT_PATH_LOG_LEVEL,
       schema: {
         tags: ['entitlements'],

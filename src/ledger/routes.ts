@@ -30,12 +30,27 @@ const LedgerTransactionSchema = Type.Object({
   reverses_id: Nullable(Type.Integer()),
   created_at: Type.String({ format: 'date-time' }),
   postings: Type.Array(PostingSchema),
+}, {
+  examples: [
+    {
+      id: 3,
+      kind: 'subscription_charge',
+      description: 'Device management Starter: 2026-11-02 13:00 to 2026-11-03 00:00 UTC',
+      customer_amount: '-156',
+      reverses_id: null,
+      created_at: '2026-11-02T13:00:00.000Z',
+      postings: [
+        { ledger_account: 'customer', amount: '-156', subscription_id: 1, billed_period_start: '2026-11-02T00:00:00.000Z' },
+        { ledger_account: 'revenue', amount: '156', subscription_id: 1, billed_period_start: null },
+      ],
+    },
+  ],
 });
 
 export async function ledgerRoutes(app: KassaApp) {
   app.get(
     '/accounts/:id/ledger',
-    { config: { account: 'read' },
+    { config: { access: 'billing:read' },
       schema: {
         tags: ['ledger'],
         summary: "List an account's ledger transactions with their postings, oldest first",

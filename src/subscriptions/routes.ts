@@ -5,7 +5,10 @@ import type { FastifyRequest } from 'fastify';
 import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { KassaApp } from '../app.js';
-import { ensureMayAct } from '../app.js';
+import { mayActOn } from '../app.js';
+import type { Permission } from '../identity/permissions.js';
+import type { SubscriptionRow } from './state.js';
+import { type Result, ok } from '../shared/result.js';
 import { accounts } from '../db/schema.js';
 import { PageQuery, pageOf } from '../shared/pagination.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
@@ -23,11 +26,11 @@ import { OutcomeViewSchema, PreviewViewSchema, QuantitiesSchema, SubscriptionVie
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'required: this call moves money' })) });
 const PlanId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
-const CreateBody = Type.Object({ plan_id: PlanId, quantities: Type.Optional(QuantitiesSchema) }, { additionalProperties: false });
-const ConfigureBody = Type.Object({ quantities: QuantitiesSchema }, { additionalProperties: false, description: 'items left out keep their quantity' });
+const CreateBody = Type.Object({ plan_id: PlanId, quantities: Type.Optional(QuantitiesSchema) }, { additionalProperties: false, examples: [{ plan_id: 1, quantities: { cpe_devices: 150 } }] });
+const ConfigureBody = Type.Object({ quantities: QuantitiesSchema }, { additionalProperties: false, description: 'items left out keep their quantity', examples: [{ quantities: { cpe_devices: 200 } }] });
 const ChangePlanBody = Type.Object(
   { plan_id: PlanId, quantities: Type.Optional(QuantitiesSchema) },
-  { additionalProperties: false, description: 'items left out keep their quantity where the new plan has them, else its default' },
+  { additionalProperties: false, description: 'items left out keep their quantity where the new plan has them, else its default', examples: [{ plan_id: 2, quantities: { cpe_devices: 150 } }] },
 );
 const tags = ['subscriptions'];
 
@@ -37,7 +40,7 @@ export async function subscriptionRoutes(app: KassaApp) {
 
   app.post(
     '/accounts/:id/subscriptions',
-    { config: { account: 'write' }, schema: { tags, summary: 'Activate a plan for an account (charged at once when in advance)', params: IdParams, headers: IdempotencyHeaders, body: CreateBody, response: { 201: OutcomeViewSchema, ...problemResponses(404, 409, 422) } } },
+    { config: { access: 'subscriptions:write' }, schema: { tags, summary: 'Activate a plan for an account (charged at once when in advance)', params: IdParams, headers: IdempotencyHeaders, body: CreateBody, response: { 201: OutcomeViewSchema, ...problemResponses(404, 409, 422) } } },
     async (request, reply) => {
       const { id } = request.params;
       return perform(kassa, request, reply, id, createSubscription, { accountId: id, planId: request.body.plan_id, quantities: request.body.quantities }, 201);
@@ -46,7 +49,7 @@ export async function subscriptionRoutes(app: KassaApp) {
 
   app.post(
     '/accounts/:id/subscriptions/preview',
-    { config: { account: 'write' }, schema: { tags, summary: 'What creating this subscription would charge; writes nothing', params: IdParams, body: CreateBody, response: { 200: PreviewViewSchema, ...problemResponses(404, 409) } } },
+    { config: { access: 'subscriptions:write' }, schema: { tags, summary: 'What creating this subscription would charge; writes nothing', params: IdParams, body: CreateBody, response: { 200: PreviewViewSchema, ...problemResponses(404, 409) } } },
     async (request, reply) => {
       const { id } = request.params;
       return preview(kassa, reply, createSubscription, { accountId: id, planId: request.body.plan_id, quantities: request.body.quantities });
@@ -55,7 +58,7 @@ export async function subscriptionRoutes(app: KassaApp) {
 
   app.get(
     '/accounts/:id/subscriptions',
-    { config: { account: 'read' }, schema: { tags, summary: "An account's subscriptions, oldest first", params: IdParams, querystring: PageQuery, response: { 200: pageOf(SubscriptionViewSchema), ...problemResponses(404) } } },
+    { config: { access: 'subscriptions:read' }, schema: { tags, summary: "An account's subscriptions, oldest first", params: IdParams, querystring: PageQuery, response: { 200: pageOf(SubscriptionViewSchema), ...problemResponses(404) } } },
     async (request, reply) => {
       const { id } = request.params;
       const [account] = await kassa.db.select({ id: accounts.id, currency: accounts.currency }).from(accounts).where(eq(accounts.id, id));
@@ -66,20 +69,32 @@ export async function subscriptionRoutes(app: KassaApp) {
 
   app.get(
     '/subscriptions/:id',
-    { schema: { tags, summary: 'A subscription with its current period and whether it is paid', params: IdParams, response: { 200: SubscriptionViewSchema, ...problemResponses(404) } } },
+    { config: { access: 'authenticated' }, schema: { tags, summary: 'A subscription with its current period and whether it is paid', params: IdParams, response: { 200: SubscriptionViewSchema, ...problemResponses(403, 404) } } },
     async (request, reply) => {
-      const row = await findSubscription(kassa.db, request.params.id);
-      if (!row || ensureMayAct(request, 'read', row.accountId)) return sendProblem(reply, noSubscription(request.params.id));
-      return readSubscription(kassa.db, row, kassa.clock.now());
+      const found = await subscriptionFor(request, request.params.id, 'subscriptions:read');
+      if (!found.ok) return sendProblem(reply, found.failure);
+      return readSubscription(kassa.db, found.value, kassa.clock.now());
     },
   );
 
   // Enable and disable take no fields; an unknown one is refused, not ignored.
-  const Empty = Type.Object({}, { additionalProperties: false });
+  const Empty = Type.Object({}, { additionalProperties: false, examples: [{}] });
   subscriptionChange(app, 'enable', 'Switch a disabled or suspended subscription on (charged to the period end unless paid)', Empty, enableSubscription, () => ({}));
   subscriptionChange(app, 'disable', 'Switch a subscription off (in arrears: the date is charged at once)', Empty, disableSubscription, () => ({}));
   subscriptionChange(app, 'configure', 'Change quantities (the rest of a paid period charged or refunded)', ConfigureBody, configureSubscription, (body) => ({ quantities: body.quantities }));
   subscriptionChange(app, 'change-plan', 'Move to another plan (refused when object counts exceed its quotas)', ChangePlanBody, changePlan, (body) => ({ planId: body.plan_id, quantities: body.quantities }));
+}
+
+/**
+ * A subscription the caller may act on: one of an account that is not theirs is as absent as
+ * a missing one (404); one of their account with too weak a role or token is 403.
+ */
+async function subscriptionFor(request: FastifyRequest, id: number, permission: Permission): Promise<Result<SubscriptionRow>> {
+  const row = await findSubscription(request.server.kassa.db, id);
+  if (!row) return { ok: false, failure: noSubscription(id) };
+  const denied = await mayActOn(request, permission, row.accountId);
+  if (denied) return { ok: false, failure: denied.code === 'not_found' ? noSubscription(id) : denied };
+  return ok(row);
 }
 
 /** The real route and its preview for one change of an existing subscription. */
@@ -97,19 +112,17 @@ function subscriptionChange<B extends ReturnType<typeof Type.Object>, I>(
   const preValidation = async (request: FastifyRequest) => {
     if (request.body === undefined) request.body = {};
   };
-  // A subscription of an account the caller may not act on is as absent as a missing one.
-  const target = async (request: FastifyRequest, id: number) => {
-    const row = await findSubscription(kassa.db, id);
-    return row && !ensureMayAct(request, 'write', row.accountId) ? row : undefined;
-  };
-  app.post(`/subscriptions/:id/${verb}`, { preValidation, schema: { ...base, summary, headers: IdempotencyHeaders, response: { 200: OutcomeViewSchema, ...problemResponses(404, 409, 422) } } }, async (request, reply) => {
-    const row = await target(request, request.params.id);
-    if (!row) return sendProblem(reply, noSubscription(request.params.id));
+  const config = { access: 'authenticated' as const };
+  app.post(`/subscriptions/:id/${verb}`, { config, preValidation, schema: { ...base, summary, headers: IdempotencyHeaders, response: { 200: OutcomeViewSchema, ...problemResponses(403, 404, 409, 422) } } }, async (request, reply) => {
+    const found = await subscriptionFor(request, request.params.id, 'subscriptions:write');
+    if (!found.ok) return sendProblem(reply, found.failure);
+    const row = found.value;
     return perform(kassa, request, reply, row.accountId, operation, { ...inputOf((request.body ?? {}) as Type.Static<B>), subscriptionId: row.id });
   });
-  app.post(`/subscriptions/:id/${verb}/preview`, { preValidation, schema: { ...base, summary: `Preview: ${summary}`, response: { 200: PreviewViewSchema, ...problemResponses(404, 409) } } }, async (request, reply) => {
-    const row = await target(request, request.params.id);
-    if (!row) return sendProblem(reply, noSubscription(request.params.id));
+  app.post(`/subscriptions/:id/${verb}/preview`, { config, preValidation, schema: { ...base, summary: `Preview: ${summary}`, response: { 200: PreviewViewSchema, ...problemResponses(403, 404, 409) } } }, async (request, reply) => {
+    const found = await subscriptionFor(request, request.params.id, 'subscriptions:write');
+    if (!found.ok) return sendProblem(reply, found.failure);
+    const row = found.value;
     return preview(kassa, reply, operation, { ...inputOf((request.body ?? {}) as Type.Static<B>), subscriptionId: row.id });
   });
 }

@@ -13,20 +13,20 @@ const CountsSchema = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$'
   additionalProperties: false,
   description: 'count per metric (same names as plan quotas and item service codes)',
 });
-const PutBody = Type.Object({ counts: Type.Unsafe<Record<string, number>>({ ...CountsSchema, maxProperties: 200 }) }, { additionalProperties: false });
-const CountsView = Type.Object({ account_id: Type.Integer(), counts: CountsSchema });
+const PutBody = Type.Object({ counts: Type.Unsafe<Record<string, number>>({ ...CountsSchema, maxProperties: 200 }) }, { additionalProperties: false, examples: [{ counts: { sites: 6 } }] });
+const CountsView = Type.Object({ account_id: Type.Integer(), counts: CountsSchema }, { examples: [{ account_id: 2, counts: { sites: 6 } }] });
 const PutView = Type.Object({
   account_id: Type.Integer(),
   counts: CountsSchema,
   over_limit: Type.Array(Type.Object({ metric: Type.String(), limit: Type.Integer(), count: Type.Integer() }), { description: 'metrics this report took over their limit' }),
-});
+}, { examples: [{ account_id: 2, counts: { sites: 6 }, over_limit: [{ metric: 'sites', limit: 5, count: 6 }] }] });
 const tags = ['usage'];
 
 export async function objectCountRoutes(app: KassaApp) {
   const { kassa } = app;
   app.put(
     '/accounts/:id/object-counts',
-    { config: { account: 'write' }, schema: { tags, summary: 'Report object counts (absolute values; metrics left out keep theirs)', params: IdParams, body: PutBody, response: { 200: PutView, ...problemResponses(404) } } },
+    { config: { access: 'staff' }, schema: { tags, summary: 'Report object counts (absolute values; metrics left out keep theirs)', params: IdParams, body: PutBody, response: { 200: PutView, ...problemResponses(404) } } },
     async (request, reply) => {
       const { id } = request.params;
       const at = kassa.clock.now();
@@ -38,7 +38,7 @@ export async function objectCountRoutes(app: KassaApp) {
   );
   app.get(
     '/accounts/:id/object-counts',
-    { config: { account: 'read' }, schema: { tags, summary: 'The latest reported object counts', params: IdParams, response: { 200: CountsView, ...problemResponses(404) } } },
+    { config: { access: 'subscriptions:read' }, schema: { tags, summary: 'The latest reported object counts', params: IdParams, response: { 200: CountsView, ...problemResponses(404) } } },
     async (request, reply) => {
       const { id } = request.params;
       const [account] = await kassa.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, id));

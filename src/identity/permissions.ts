@@ -1,0 +1,38 @@
+// Who may do what: the one written permission table (docs/permissions.md mirrors it).
+// A route declares the permission it needs; a member holds the permissions of their role
+// in that account; a personal access token holds at most the scopes it was given.
+import type { Role } from '../db/schema.js';
+
+export const PERMISSIONS = [
+  'account:read', //        the account's profile and status
+  'account:write', //       name, billing notice addresses, low-balance thresholds
+  'billing:read', //        balance, ledger, events, documents
+  'billing:write', //       top-ups and payment methods (later issues)
+  'credit:write', //        turning system credit on or off (seed 000: the owner's choice)
+  'subscriptions:read', //  subscriptions, object counts, entitlements
+  'subscriptions:write', // create, enable, disable, configure, change plan
+  'plan:read', //           the plan and seats view: owner only (seed 002)
+  'members:read', //        who is in the account
+  'members:write', //       invitations, role changes, removal
+  'security:write', //      account-wide security settings (require 2FA)
+] as const;
+
+export type Permission = (typeof PERMISSIONS)[number];
+
+const READS: Permission[] = ['account:read', 'billing:read', 'subscriptions:read'];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  owner: PERMISSIONS,
+  admin: [...READS, 'account:write', 'subscriptions:write', 'members:read', 'members:write'],
+  billing: [...READS, 'account:write', 'billing:write'],
+  member: [...READS, 'subscriptions:write'],
+  viewer: READS,
+};
+
+export function roleAllows(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].includes(permission);
+}
+
+export function isPermission(value: string): value is Permission {
+  return (PERMISSIONS as readonly string[]).includes(value);
+}

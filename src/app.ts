@@ -19,6 +19,12 @@ import { outboxRoutes } from './outbox/routes.js';
 import { ProblemSchema, problemBody, sendProblem } from './shared/problem.js';
 import { type Failure, FailureSignal } from './shared/result.js';
 import { subscriptionRoutes } from './subscriptions/routes.js';
+import { identityRoutes } from './identity/routes.js';
+import { tokenRoutes } from './identity/tokens/routes.js';
+import { twoFactorRoutes } from './identity/two-factor/routes.js';
+import { memberRoutes } from './members/routes.js';
+import { mailRoutes } from './notifications/routes.js';
+import { auditRoutes } from './audit/routes.js';
 import { validatorCompiler } from './shared/validation.js';
 
 export type KassaApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -100,7 +106,10 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
     async (v1) => {
       v1.addHook('onRequest', authenticate);
       v1.addHook('preHandler', authorizeRoute);
-      for (const routes of [accountRoutes, ledgerRoutes, catalogRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes]) {
+      for (const routes of [
+        accountRoutes, ledgerRoutes, catalogRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes,
+        identityRoutes, memberRoutes, tokenRoutes, twoFactorRoutes, mailRoutes, auditRoutes,
+      ]) {
         await routes(v1 as KassaApp);
       }
     },
@@ -109,9 +118,11 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
   return app;
 }
 
-export type RouteAccess = Permission | 'staff' | 'authenticated';
+export type RouteAccess = Permission | 'staff' | 'authenticated' | 'public';
 
 async function authenticate(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+  // Sign-up, login, verification and reset links are reached before anyone is signed in.
+  if (request.routeOptions.config.access === 'public') return;
   const principal = await authenticateRequest(this.kassa, request);
   if (!principal.ok) {
     return sendProblem(reply.header('www-authenticate', 'Bearer'), principal.failure);
@@ -126,7 +137,7 @@ async function authenticate(this: FastifyInstance, request: FastifyRequest, repl
  */
 async function authorizeRoute(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
   const access = request.routeOptions.config.access ?? 'staff';
-  if (access === 'authenticated') return;
+  if (access === 'authenticated' || access === 'public') return;
   const accountId = /^\/v1\/accounts\/:id(\/|$)/.test(request.routeOptions.url ?? '') ? (request.params as { id: number }).id : undefined;
   const failure =
     accountId === undefined

@@ -12,6 +12,7 @@ CREATE TABLE "accounts" (
 	"currency" text NOT NULL,
 	"type" text DEFAULT 'trial' NOT NULL,
 	"status" text DEFAULT 'active' NOT NULL,
+	"status_before_block" text,
 	"balance" bigint DEFAULT 0 NOT NULL,
 	"credit_enabled" boolean DEFAULT false NOT NULL,
 	"credit_limit" bigint DEFAULT 0 NOT NULL,
@@ -19,6 +20,7 @@ CREATE TABLE "accounts" (
 	"low_balance_threshold_days" integer,
 	"low_balance_warned" boolean DEFAULT false NOT NULL,
 	"billing_emails" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"require_two_factor" boolean DEFAULT false NOT NULL,
 	"created_at" timestamp with time zone NOT NULL,
 	CONSTRAINT "accounts_external_ref_unique" UNIQUE("external_ref"),
 	CONSTRAINT "accounts_credit_limit_nonnegative" CHECK ("accounts"."credit_limit" >= 0),
@@ -99,6 +101,16 @@ CREATE TABLE "ledger_transactions" (
 	"billing_run_id" bigint,
 	"reverses_id" bigint,
 	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "mail_notices" (
+	"outbox_id" bigint PRIMARY KEY NOT NULL,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "mail_notifier_state" (
+	"id" smallint PRIMARY KEY NOT NULL,
+	"settled_outbox_id" bigint NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "mails" (
@@ -250,10 +262,12 @@ CREATE TABLE "users" (
 	"name" text DEFAULT '' NOT NULL,
 	"password_hash" text,
 	"password_changed_at" timestamp with time zone,
+	"password_expiry_notice_days" smallint,
 	"email_verified_at" timestamp with time zone,
 	"operator" boolean DEFAULT false NOT NULL,
 	"totp_secret" text,
 	"totp_enabled_at" timestamp with time zone,
+	"totp_last_step" bigint,
 	"status" text DEFAULT 'active' NOT NULL,
 	"created_at" timestamp with time zone NOT NULL,
 	CONSTRAINT "users_email_unique" UNIQUE("email")

@@ -12,6 +12,38 @@ export interface Config {
   demoData: boolean;
   logLevel: string;
   billing: BillingSettings;
+  identity: IdentitySettings;
+  mail: MailSettings;
+}
+
+export interface MailSettings {
+  /** smtp://user:pass@host:587 or smtps://...; absent: mails stay queued (`kassa mail list`). */
+  smtpUrl: string | undefined;
+  /** The From header of every mail (KASSA_MAIL_FROM). */
+  from: string;
+}
+
+export const defaultMailFrom = 'Kassa <no-reply@localhost>';
+
+/** Sign-up, login sessions and passwords (src/identity). */
+export interface IdentitySettings {
+  /** Where mailed links point (KASSA_PUBLIC_URL), without a trailing slash. */
+  publicUrl: string;
+  /** Session cookies only over HTTPS (KASSA_COOKIE_SECURE; default: when the public URL is https). */
+  cookieSecure: boolean;
+  /** Passwords expire this many days after they were set (KASSA_PASSWORD_MAX_AGE_DAYS); 0: never. */
+  passwordMaxAgeDays: number;
+}
+
+export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
+export const DEFAULT_PASSWORD_MAX_AGE_DAYS = 180;
+
+export function identitySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): IdentitySettings {
+  const publicUrl = (env.KASSA_PUBLIC_URL || DEFAULT_PUBLIC_URL).replace(/\/+$/, '');
+  const maxAge = Number(env.KASSA_PASSWORD_MAX_AGE_DAYS ?? DEFAULT_PASSWORD_MAX_AGE_DAYS);
+  if (!Number.isInteger(maxAge) || maxAge < 0) throw new Error(`KASSA_PASSWORD_MAX_AGE_DAYS must be a whole number of days, got ${env.KASSA_PASSWORD_MAX_AGE_DAYS}`);
+  const cookieSecure = env.KASSA_COOKIE_SECURE === undefined ? !publicUrl.startsWith('http://') : env.KASSA_COOKIE_SECURE !== 'false';
+  return { publicUrl, cookieSecure, passwordMaxAgeDays: maxAge };
 }
 
 export interface BillingSettings {
@@ -57,5 +89,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
       autoResume: env.KASSA_AUTO_RESUME !== 'false',
       batchAccounts: Number(env.KASSA_BILLING_BATCH ?? defaultBillingSettings.batchAccounts),
     },
+    identity: identitySettingsFromEnv(env),
+    mail: { smtpUrl: env.SMTP_URL || undefined, from: env.KASSA_MAIL_FROM || defaultMailFrom },
   };
 }

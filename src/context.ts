@@ -1,7 +1,7 @@
 // What every operation is handed: the database, the clock and the provider's settings.
 import type { ApiKeyAuthenticator } from './auth/principal.js';
 import type { Clock } from './clock/clock.js';
-import type { BillingSettings } from './config.js';
+import type { BillingSettings, IdentitySettings } from './config.js';
 import type { Backend, Db } from './db/client.js';
 import type { EntitlementCache } from './entitlements/cache.js';
 
@@ -12,4 +12,6 @@ export interface Kassa {
   billing: BillingSettings;
   auth: ApiKeyAuthenticator;
   entitlements: EntitlementCache;
+  /** Sign-up, sessions and passwords; absent: read from the environment (src/identity/sessions/settings.ts). */
+  identity?: IdentitySettings;
 }

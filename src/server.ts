@@ -5,6 +5,7 @@ import type { Kassa } from './context.js';
 import type { Database } from './db/client.js';
 import { seedDemo } from './demo.js';
 import { startScheduler } from './billing/scheduler.js';
+import { startMailDelivery } from './notifications/delivery.js';
 
 export async function startServer(app: KassaApp, kassa: Kassa, database: Database, config: Config) {
   if (config.demoData) {
@@ -12,8 +13,10 @@ export async function startServer(app: KassaApp, kassa: Kassa, database: Databas
     if (demo) app.log.warn(`Demo data created. API key (shown once): ${demo.apiKey}`);
   }
   const scheduler = config.clock === 'real' ? startScheduler(kassa, app.log) : undefined;
+  const mail = startMailDelivery(kassa, app.log, config.mail);
   const stop = async () => {
     scheduler?.stop();
+    await mail.stop();
     await app.close();
     await database.close();
     process.exit(0);

@@ -1,11 +1,18 @@
 // "Every route, its errors and its examples are in it": the OpenAPI 3.1 document lists every
 // /v1 route with a summary, its success response, its problem+json errors and the security
 // scheme, and the server actually serves each documented path.
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './support/harness.js';
 
 let h: Harness;
-let doc: { openapi: string; paths: Record<string, Record<string, { summary?: string; responses: Record<string, unknown>; security?: unknown[] }>>; components: { securitySchemes: Record<string, unknown> } };
+type Media = Record<string, unknown>;
+let doc: {
+  openapi: string;
+  paths: Record<string, Record<string, { summary?: string; requestBody?: { content: Record<string, Media> }; responses: Record<string, { content?: Record<string, Media> }>; security?: unknown[] }>>;
+  components: { securitySchemes: Record<string, unknown>; schemas: Record<string, Record<string, unknown>> };
+};
 beforeAll(async () => {
   h = await startHarness();
   doc = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json();
@@ -56,5 +63,71 @@ describe('the OpenAPI document', () => {
       if (route.startsWith('GET ')) expect(access, route).toMatch(/:read$/);
       else expect(access, route).toMatch(/:write$|^staff$/);
     }
+  });
+});
+
+// A media object (`schema` with `example` or `examples: { name: { value } }`, where
+// @fastify/swagger moves a body's or response's top-level examples) or a schema carrying the
+// JSON Schema `examples` array (nested and component schemas keep theirs in OpenAPI 3.1).
+type Node = Media;
+interface FoundExample { where: string; schema: Node; value: unknown }
+
+function mediaExamples(media: Node | undefined): unknown[] {
+  if (!media) return [];
+  const named = (media.examples ?? {}) as Record<string, { value: unknown }>;
+  const schemaExamples = ((media.schema as Node | undefined)?.examples ?? []) as unknown[];
+  return [...('example' in media ? [media.example] : []), ...Object.values(named).map((e) => e.value), ...schemaExamples];
+}
+
+function collectExamples(node: unknown, where: string, found: FoundExample[]) {
+  if (!node || typeof node !== 'object') return;
+  if (Array.isArray(node)) return node.forEach((child, i) => collectExamples(child, `${where}/${i}`, found));
+  const object = node as Node;
+  const isMedia = typeof object.schema === 'object' && ('example' in object || (typeof object.examples === 'object' && !Array.isArray(object.examples)));
+  if (isMedia) for (const value of mediaExamples({ ...object, schema: {} })) found.push({ where, schema: object.schema as Node, value });
+  if (Array.isArray(object.examples)) object.examples.forEach((value, i) => found.push({ where: `${where}/examples/${i}`, schema: object, value }));
+  for (const [key, child] of Object.entries(object)) {
+    if (key === 'example' || (key === 'examples' && (isMedia || Array.isArray(child)))) continue;
+    collectExamples(child, `${where}/${key}`, found);
+  }
+}
+
+describe('the examples in the OpenAPI document', () => {
+  it('give every /v1 request body at least one example', () => {
+    const withBody = operations().filter(({ path, op }) => path.startsWith('/v1/') && 'requestBody' in op);
+    expect(withBody.length).toBeGreaterThanOrEqual(15);
+    for (const { path, method, op } of withBody) {
+      const media = op.requestBody?.content['application/json'];
+      expect(mediaExamples(media).length, `${method.toUpperCase()} ${path}`).toBeGreaterThan(0);
+    }
+  });
+
+  // The billing domains all carry response examples; add a tag here once its routes do too.
+  const exemplified = new Set(['accounts', 'ledger', 'catalog', 'subscriptions', 'usage', 'billing', 'entitlements', 'events', 'clock']);
+  it('give every success response of the billing domains an example, and the problem schema one', () => {
+    const covered = operations().filter(({ path, op }) => path.startsWith('/v1/') && (op as { tags?: string[] }).tags?.some((t) => exemplified.has(t)));
+    expect(covered.length).toBeGreaterThanOrEqual(35);
+    for (const { path, method, op } of covered) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (!status.startsWith('2') || !response.content) continue;
+        expect(mediaExamples(response.content['application/json']).length, `${method.toUpperCase()} ${path} ${status}`).toBeGreaterThan(0);
+      }
+    }
+    expect(doc.components.schemas.Problem!.examples).toHaveLength(1);
+  });
+
+  it('are each valid against their own schema', () => {
+    const found: FoundExample[] = [];
+    collectExamples(doc.paths, '#/paths', found);
+    collectExamples(doc.components, '#/components', found);
+    expect(found.length).toBeGreaterThanOrEqual(60);
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    // Component references (#/components/schemas/Problem) resolve inside the compiled root.
+    const invalid = found.flatMap(({ where, schema, value }) => {
+      const validate = ajv.compile({ ...schema, components: doc.components });
+      return validate(value) ? [] : [{ where, errors: validate.errors }];
+    });
+    expect(invalid).toEqual([]);
   });
 });

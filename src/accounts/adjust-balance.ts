@@ -11,6 +11,7 @@ import { type Failure, type Result, fail, ok } from '../shared/result.js';
 import { resumeSuspended } from '../subscriptions/resume.js';
 import { type AccountRow, availableFunds, lockAccount } from './lock.js';
 import { evaluateLowBalance } from './low-balance.js';
+import { upgradeAccount, upgradesOnFirstCredit } from './upgrade.js';
 
 export type Direction = 'credit' | 'debit';
 
@@ -74,6 +75,11 @@ export async function adjustBalance(tx: Db, kassa: Kassa, accountId: number, adj
     postings: adjustmentPostings(adjustment),
     at,
   });
+  // A trial's first credit may make it a billing account (provider setting); the route
+  // invalidates the account's entitlements after the commit, lifting the trial limits.
+  if (adjustment.direction === 'credit' && account.type === 'trial' && (await upgradesOnFirstCredit(tx))) {
+    await upgradeAccount(tx, { kind: 'system' }, accountId, 'first_credit', null, at);
+  }
   const resumed = adjustment.direction === 'credit' && kassa.billing.autoResume ? await resumeSuspended(tx, kassa, accountId, at) : [];
   await evaluateLowBalance(tx, accountId, at);
   await writeOutbox(

@@ -22,6 +22,27 @@ export const AccountSchema = Type.Object(
     billing_emails: Type.Array(Type.String()),
     created_at: Type.String({ format: 'date-time' }),
   },
+  {
+    examples: [
+      {
+        id: 2,
+        name: 'Acme GmbH',
+        external_ref: 'acme-1',
+        currency: 'EUR',
+        type: 'trial',
+        status: 'active',
+        balance: '5000',
+        credit_enabled: false,
+        credit_limit: '0',
+        available: '5000',
+        low_balance_threshold: null,
+        low_balance_threshold_days: null,
+        low_balance_warned: false,
+        billing_emails: [],
+        created_at: '2026-11-02T13:00:00.000Z',
+      },
+    ],
+  },
 );
 
 export const BalanceSchema = Type.Object({
@@ -29,7 +50,7 @@ export const BalanceSchema = Type.Object({
   balance: Minor('the account balance'),
   credit_limit: Minor('system credit limit'),
   available: Minor('balance plus the credit limit when credit is enabled'),
-});
+}, { examples: [{ currency: 'EUR', balance: '4164', credit_limit: '0', available: '4164' }] });
 
 export function accountJson(row: AccountRow) {
   return {

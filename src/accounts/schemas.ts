@@ -22,7 +22,7 @@ export const CreateAccountBody = Type.Object(
     low_balance_threshold_days: Type.Optional(ThresholdDays),
     billing_emails: Type.Optional(BillingEmails),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ name: 'Acme GmbH', currency: 'EUR', external_ref: 'acme-1' }] },
 );
 export type CreateAccountBody = Static<typeof CreateAccountBody>;
 
@@ -34,7 +34,7 @@ export const UpdateSettingsBody = Type.Object(
     low_balance_threshold_days: Type.Optional(Type.Union([ThresholdDays, Type.Null()], { description: 'null removes it' })),
     billing_emails: Type.Optional(BillingEmails),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, examples: [{ low_balance_threshold: '1000', billing_emails: ['billing@acme.example'] }] },
 );
 export type UpdateSettingsBody = Static<typeof UpdateSettingsBody>;
 
@@ -44,7 +44,7 @@ export const AdjustmentBody = Type.Object(
     amount: AmountString,
     reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'why the operator adjusts; shown in the ledger' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ direction: 'credit', amount: '5000', reason: 'bank transfer' }] },
 );
 export type AdjustmentBody = Static<typeof AdjustmentBody>;
 

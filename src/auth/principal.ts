@@ -4,8 +4,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { apiKeys, memberships } from '../db/schema.js';
-import { type Permission, roleAllows } from '../identity/permissions.js';
+import { accounts, apiKeys, memberships, users } from '../db/schema.js';
+import { type Permission, roleAllows, statusAllows } from '../identity/permissions.js';
 import type { Failure } from '../shared/result.js';
 import { API_KEY_PREFIX, hashSecret } from './api-keys.js';
 
@@ -39,11 +39,24 @@ export async function authorize(db: Db, principal: Principal, permission: Permis
   if (principal.kind === 'provider_key') return undefined;
   if (principal.operator) return tokenAllows(principal, permission) ? undefined : forbidden(permission);
   const [membership] = await db
-    .select({ role: memberships.role })
+    .select({ role: memberships.role, status: accounts.status, requireTwoFactor: accounts.requireTwoFactor, totpEnabledAt: users.totpEnabledAt })
     .from(memberships)
+    .innerJoin(accounts, eq(accounts.id, memberships.accountId))
+    .innerJoin(users, eq(users.id, memberships.userId))
     .where(and(eq(memberships.accountId, accountId), eq(memberships.userId, principal.userId)));
   if (!membership) return { code: 'not_found', detail: `no account ${accountId}` };
+  // The owner requires 2FA of every member: one without it may only enrol (under /v1/me, which
+  // never comes here), whatever their role or token.
+  if (membership.requireTwoFactor && membership.totpEnabledAt === null) {
+    return { code: 'two_factor_required', detail: `account ${accountId} requires two-factor authentication: enrol at /v1/me/two-factor/enrol first`, extra: { account_id: accountId } };
+  }
   if (permission === 'staff' || !roleAllows(membership.role, permission) || !tokenAllows(principal, permission)) return forbidden(permission);
+  // A blocked or closed account is read only for its members (docs/permissions.md).
+  if (!statusAllows(membership.status, permission)) {
+    return membership.status === 'blocked'
+      ? { code: 'account_blocked', detail: `account ${accountId} is blocked by the provider: it is read only`, extra: { permission } }
+      : { code: 'invalid_state', detail: `account ${accountId} is closed: it is read only`, extra: { permission } };
+  }
   return undefined;
 }
 

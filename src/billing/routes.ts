@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { KassaApp } from '../app.js';
 import { billingRuns } from '../db/schema.js';
 import { problemResponses } from '../shared/problem.js';
-import { BillingRunSchema, billingRunView } from './schemas.js';
+import { BillingRunSchema, billingRunExample, billingRunView } from './schemas.js';
 import { runDueBoundaries } from './run.js';
 
 export async function billingRoutes(app: KassaApp) {
@@ -17,7 +17,13 @@ export async function billingRoutes(app: KassaApp) {
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
           cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$' })),
         }),
-        response: { 200: Type.Object({ data: Type.Array(BillingRunSchema), next_cursor: Type.Union([Type.String(), Type.Null()]) }), ...problemResponses() },
+        response: {
+          200: Type.Object(
+            { data: Type.Array(BillingRunSchema), next_cursor: Type.Union([Type.String(), Type.Null()]) },
+            { examples: [{ data: [billingRunExample], next_cursor: null }] },
+          ),
+          ...problemResponses(),
+        },
       },
     },
     async (request) => {
@@ -40,7 +46,7 @@ export async function billingRoutes(app: KassaApp) {
         tags: ['billing'],
         summary: 'Run every billing boundary that is due now (resumes interrupted runs, catches up missed midnights)',
         description: 'Idempotent by construction: a boundary already completed is not run again, and no period is ever billed twice.',
-        response: { 200: Type.Object({ data: Type.Array(BillingRunSchema) }), ...problemResponses() },
+        response: { 200: Type.Object({ data: Type.Array(BillingRunSchema) }, { examples: [{ data: [billingRunExample] }] }), ...problemResponses() },
       },
     },
     async () => {

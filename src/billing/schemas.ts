@@ -1,6 +1,20 @@
 import { Type } from 'typebox';
 import type { BillingRun } from './run.js';
 
+/** The README's first midnight: one Starter subscription charged its full day. */
+export const billingRunExample = {
+  id: 1,
+  boundary: '2026-11-03T00:00:00.000Z',
+  status: 'completed',
+  started_at: '2026-11-03T00:00:00.000Z',
+  finished_at: '2026-11-03T00:00:00.000Z',
+  billed: 1,
+  suspended: 0,
+  skipped: 0,
+  total_charged: '340',
+  errors: [],
+};
+
 export const BillingRunSchema = Type.Object(
   {
     id: Type.Integer(),
@@ -14,7 +28,10 @@ export const BillingRunSchema = Type.Object(
     total_charged: Type.String({ description: 'sum of the charges, integer minor units (currencies mixed: for monitoring only)' }),
     errors: Type.Array(Type.String()),
   },
-  { $id: 'BillingRun' },
+  {
+    $id: 'BillingRun',
+    examples: [billingRunExample],
+  },
 );
 
 export function billingRunView(run: BillingRun) {

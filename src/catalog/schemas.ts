@@ -8,6 +8,16 @@ const Name = Type.String({ minLength: 1, maxLength: 200 });
 const Timestamp = Type.String({ format: 'date-time' });
 const Currency = Type.String({ minLength: 1, maxLength: 8, description: 'ISO 4217 code, e.g. EUR' });
 
+// Examples for the OpenAPI document: the demo catalog's "Device management Starter" plan.
+const created = '2026-11-02T13:00:00.000Z';
+const deviceItem = { service: 'cpe_devices', unit_price: '0.02', tier_mode: 'flat', included: 100, min: 0, max: 500, default: 100, decrease: 'refund' };
+const ipItem = { service: 'public_ip', unit_price: '0.10', tier_mode: 'flat', included: 0, min: 0, max: 1, default: 0, decrease: 'none' };
+const starterEur = { base_price: '2.40', items: [deviceItem, ipItem], quotas: { sites: 5 }, features: ['api'] };
+const starterEur2 = { ...starterEur, base_price: '2.50' };
+const starterV1 = { id: 1, version: 1, currency: 'EUR', effective_from: created, created_at: created, definition: starterEur };
+const starterV2 = { id: 11, version: 2, currency: 'EUR', effective_from: '2026-12-01T00:00:00.000Z', created_at: '2026-11-04T00:00:00.000Z', definition: starterEur2 };
+const starterPlan = { code: 'dms_starter', name: 'Device management Starter', kind: 'preset', cadence: 'daily', timing: 'in_advance' };
+
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 
 // ---------- services ----------
@@ -19,7 +29,7 @@ export const CreateServiceBody = Type.Object(
     unit: Type.String({ minLength: 1, maxLength: 50, description: 'what one unit is: device, e-mail, seat...' }),
     description: Type.Optional(Type.String({ maxLength: 2000 })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ code: 'cpe_devices', name: 'CPE devices', unit: 'device', description: 'Customer-premises devices managed by one instance' }] },
 );
 
 export const ServiceViewSchema = Type.Object({
@@ -29,7 +39,7 @@ export const ServiceViewSchema = Type.Object({
   unit: Type.String(),
   description: Type.String(),
   created_at: Timestamp,
-});
+}, { examples: [{ id: 1, code: 'cpe_devices', name: 'CPE devices', unit: 'device', description: 'Customer-premises devices managed by one instance', created_at: created }] });
 
 // ---------- plans ----------
 
@@ -50,12 +60,12 @@ export const CreatePlanBody = Type.Object(
     prices: Type.Array(PriceInputSchema, { minItems: 1, maxItems: 50, description: 'one definition per currency' }),
     effective_from: Type.Optional(EffectiveFrom),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ ...starterPlan, prices: [{ currency: 'EUR', definition: starterEur }] }] },
 );
 
 export const CreateVersionBody = Type.Object(
   { currency: Currency, definition: PlanDefinitionSchema, effective_from: Type.Optional(EffectiveFrom) },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ currency: 'EUR', definition: starterEur2, effective_from: '2026-12-01T00:00:00Z' }] },
 );
 
 export const PlanVersionViewSchema = Type.Object({
@@ -65,7 +75,7 @@ export const PlanVersionViewSchema = Type.Object({
   effective_from: Timestamp,
   created_at: Timestamp,
   definition: PlanDefinitionSchema,
-});
+}, { examples: [starterV2] });
 
 export const PlanViewSchema = Type.Object({
   id: Type.Integer(),
@@ -76,7 +86,7 @@ export const PlanViewSchema = Type.Object({
   timing: Timing,
   created_at: Timestamp,
   versions: Type.Array(PlanVersionViewSchema, { description: 'every version, oldest first; append-only' }),
-});
+}, { examples: [{ id: 1, ...starterPlan, created_at: created, versions: [starterV1] }] });
 
 // ---------- price quote ----------
 
@@ -105,6 +115,24 @@ export const QuoteViewSchema = Type.Object({
   ),
   total: Type.String({ description: 'exact decimal, one full period, not rounded' }),
   period_amount: Type.String({ description: 'one full period in minor units, rounded once half to even' }),
+}, {
+  examples: [
+    {
+      plan_id: 1,
+      version_id: 1,
+      version: 1,
+      currency: 'EUR',
+      effective_from: created,
+      quantities: { cpe_devices: 150, public_ip: 0 },
+      lines: [
+        { line: 'base', quantity: 1, billable: 1, amount: '2.4' },
+        { line: 'cpe_devices', quantity: 150, billable: 50, amount: '1' },
+        { line: 'public_ip', quantity: 0, billable: 0, amount: '0' },
+      ],
+      total: '3.4',
+      period_amount: '340',
+    },
+  ],
 });
 
 export type CreateServiceInput = Static<typeof CreateServiceBody>;

@@ -4,6 +4,7 @@ import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys.js';
 import { configFromEnv } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { verifyLedger } from '../ledger/verify.js';
+import { addMailCommands } from './mail.js';
 
 const config = configFromEnv();
 const open = () => openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
@@ -72,39 +73,78 @@ program
     console.log(`migrated (${database.backend})`);
   });
 
+/** An expected failure: printed as one line, exit 1, no stack trace. */
+class CliError extends Error {}
+
+const nonNegative = (what: string) => (value: string) => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${what} is a number, 0 or more`);
+  return n;
+};
+const instant = (value: string) => {
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) throw new InvalidArgumentError('give an ISO 8601 time, e.g. 2026-11-04T00:00:00Z');
+  return time;
+};
+
 const clock = program.command('clock').description('the simulated clock of a running server (KASSA_URL, KASSA_API_KEY)');
 clock
   .command('advance')
   .description('move the simulated clock forward, running every billing boundary it passes')
-  .option('--to <time>', 'ISO 8601 time to move to')
-  .option('--days <n>', 'or: days to move')
-  .option('--seconds <n>', 'or: seconds to move')
-  .action(async (options: { to?: string; days?: string; seconds?: string }) => {
-    const body = options.to ? { to: new Date(options.to).toISOString() } : { seconds: Number(options.seconds ?? 0) + Number(options.days ?? 0) * 86_400 };
-    const answer = await callServer('POST', '/v1/clock/advance', body);
+  .option('--to <time>', 'ISO 8601 time to move to', instant)
+  .option('--days <n>', 'or: days to move', nonNegative('--days'))
+  .option('--seconds <n>', 'or: seconds to move (added to --days)', nonNegative('--seconds'))
+  .action(async (options: { to?: Date; days?: number; seconds?: number }) => {
+    const by = options.days !== undefined || options.seconds !== undefined;
+    if ((options.to !== undefined) === by) throw new CliError('give --to, or --days and/or --seconds');
+    const seconds = (options.seconds ?? 0) + (options.days ?? 0) * 86_400;
+    if (!Number.isInteger(seconds)) throw new CliError(`the clock moves by whole seconds; ${seconds} is not one`);
+    const answer = await callServer('POST', '/v1/clock/advance', options.to ? { to: options.to.toISOString() } : { seconds });
     console.log(`clock now ${answer.now}; ${answer.runs.length} billing run(s)`);
-    for (const run of answer.runs) console.log(`  ${run.boundary}: billed ${run.billed}, suspended ${run.suspended}, charged ${run.total_charged}`);
+    for (const run of answer.runs) {
+      const trouble = run.status === 'completed' ? '' : ` (${run.status}${run.errors.length ? `: ${run.errors.join('; ')}` : ''})`;
+      console.log(`  ${run.boundary}: billed ${run.billed}, suspended ${run.suspended}, charged ${run.total_charged}${trouble}`);
+    }
   });
 clock
   .command('show')
   .description("print the server's time")
   .action(async () => console.log((await callServer('GET', '/v1/clock')).now));
 
-async function callServer(method: string, path: string, body?: unknown) {
-  const base = process.env.KASSA_URL ?? `http://localhost:${config.port}`;
+// Answers of the running server, read field by field; their shapes are the API's schemas.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function callServer(method: string, path: string, body?: unknown): Promise<any> {
+  const base = process.env.KASSA_URL || `http://localhost:${config.port}`;
   const key = process.env.KASSA_API_KEY;
-  if (!key) throw new Error('set KASSA_API_KEY to a provider key');
-  const response = await fetch(base + path, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const answer = await response.json();
-  if (!response.ok) {
-    console.error(`${answer.code}: ${answer.detail}`);
-    process.exit(1);
+  if (!key) throw new CliError('set KASSA_API_KEY to a provider key');
+  let response: Response;
+  try {
+    response = await fetch(base + path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new CliError(`cannot reach Kassa at ${base} (${cause?.code ?? cause?.message ?? (error as Error).message}); set KASSA_URL`);
   }
+  const text = await response.text();
+  let answer;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    throw new CliError(`${base}${path} answered ${response.status} without JSON: is KASSA_URL a Kassa server?`);
+  }
+  if (!response.ok) throw new CliError(answer?.code ? `${answer.code}: ${answer.detail}` : `${base}${path} answered ${response.status}`);
   return answer;
 }
 
-await program.parseAsync();
+addMailCommands(program, open);
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (!(error instanceof CliError)) throw error;
+  console.error(`kassa: ${error.message}`);
+  process.exitCode = 1;
+}

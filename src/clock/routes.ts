@@ -1,10 +1,13 @@
 import { Type } from 'typebox';
 import type { KassaApp } from '../app.js';
-import { BillingRunSchema, billingRunView } from '../billing/schemas.js';
+import { BillingRunSchema, billingRunExample, billingRunView } from '../billing/schemas.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { advanceClock } from './advance.js';
 
-const ClockSchema = Type.Object({ kind: Type.Union([Type.Literal('real'), Type.Literal('simulated')]), now: Type.String({ format: 'date-time' }) });
+const ClockSchema = Type.Object(
+  { kind: Type.Union([Type.Literal('real'), Type.Literal('simulated')]), now: Type.String({ format: 'date-time' }) },
+  { examples: [{ kind: 'simulated', now: '2026-11-03T00:00:00.000Z' }] },
+);
 
 export async function clockRoutes(app: KassaApp) {
   app.get('/clock', { schema: { tags: ['clock'], summary: "Kassa's current time", response: { 200: ClockSchema, ...problemResponses() } } }, async () => ({
@@ -23,9 +26,15 @@ export async function clockRoutes(app: KassaApp) {
             to: Type.Optional(Type.String({ format: 'date-time', description: 'the new time' })),
             seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 * 366 * 86_400, description: 'or: how far to move' })),
           },
-          { additionalProperties: false },
+          { additionalProperties: false, examples: [{ to: '2026-11-03T00:00:00Z' }, { seconds: 86_400 }] },
         ),
-        response: { 200: Type.Object({ from: Type.String({ format: 'date-time' }), now: Type.String({ format: 'date-time' }), runs: Type.Array(BillingRunSchema) }), ...problemResponses(409) },
+        response: {
+          200: Type.Object(
+            { from: Type.String({ format: 'date-time' }), now: Type.String({ format: 'date-time' }), runs: Type.Array(BillingRunSchema) },
+            { examples: [{ from: '2026-11-02T13:00:00.000Z', now: '2026-11-03T00:00:00.000Z', runs: [billingRunExample] }] },
+          ),
+          ...problemResponses(409),
+        },
       },
     },
     async (request, reply) => {

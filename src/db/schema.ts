@@ -48,6 +48,8 @@ export const accounts = pgTable(
       .$type<'pending_verification' | 'active' | 'suspended' | 'blocked' | 'closed'>()
       .notNull()
       .default('active'),
+    // The status an operator's block replaced, restored by unblocking (null while not blocked).
+    statusBeforeBlock: text('status_before_block').$type<'pending_verification' | 'active' | 'suspended' | 'closed'>(),
     // Cached sum of this account's 'customer' postings; `kassa verify` proves it.
     balance: money('balance').notNull().default(sql`0`),
     creditEnabled: boolean('credit_enabled').notNull().default(false),
@@ -56,6 +58,8 @@ export const accounts = pgTable(
     lowBalanceThresholdDays: integer('low_balance_threshold_days'),
     lowBalanceWarned: boolean('low_balance_warned').notNull().default(false),
     billingEmails: jsonb('billing_emails').$type<string[]>().notNull().default([]),
+    // SPEC 1: the owner can require two-factor authentication of every member.
+    requireTwoFactor: boolean('require_two_factor').notNull().default(false),
     createdAt: at('created_at').notNull(),
   },
   (t) => [
@@ -286,11 +290,16 @@ export const users = pgTable('users', {
   name: text('name').notNull().default(''),
   passwordHash: text('password_hash'),
   passwordChangedAt: at('password_changed_at'),
+  // The most urgent expiry heads-up (days before) already mailed for the current password;
+  // null after every change, so each notice goes out once per password.
+  passwordExpiryNoticeDays: smallint('password_expiry_notice_days'),
   emailVerifiedAt: at('email_verified_at'),
   // Provider staff act across accounts (SPEC 1: operators).
   operator: boolean('operator').notNull().default(false),
   totpSecret: text('totp_secret'),
   totpEnabledAt: at('totp_enabled_at'),
+  // The last TOTP time-step accepted: a code is never accepted twice (RFC 6238 section 5.2).
+  totpLastStep: bigint('totp_last_step', { mode: 'number' }),
   status: text('status').$type<'active' | 'disabled'>().notNull().default('active'),
   createdAt: at('created_at').notNull(),
 });
@@ -327,7 +336,7 @@ export const sessions = pgTable(
 /** Single-use, expiring links: e-mail verification, password reset, invitations. */
 export const oneTimeTokens = pgTable('one_time_tokens', {
   id: id(),
-  purpose: text('purpose').$type<'verify_email' | 'reset_password' | 'invitation'>().notNull(),
+  purpose: text('purpose').$type<'verify_email' | 'reset_password' | 'invitation' | 'change_expired_password'>().notNull(),
   tokenHash: text('token_hash').notNull().unique(),
   userId: ref('user_id'),
   accountId: ref('account_id'),
@@ -405,3 +414,18 @@ export const mails = pgTable(
   },
   (t) => [index('mails_pending_idx').on(t.nextAttemptAt).where(sql`${t.state} = 'pending'`)],
 );
+
+/**
+ * Outbox events the mail notifier has turned into mails (low balance, suspension): one row per
+ * event, written in the transaction that queues its mails, so each event is mailed once.
+ */
+export const mailNotices = pgTable('mail_notices', {
+  outboxId: bigint('outbox_id', { mode: 'number' }).primaryKey(),
+  createdAt: at('created_at').notNull(),
+});
+
+/** Where the notifier's scan of the outbox starts: every event at or below it is settled. */
+export const mailNotifierState = pgTable('mail_notifier_state', {
+  id: smallint('id').primaryKey(),
+  settledOutboxId: bigint('settled_outbox_id', { mode: 'number' }).notNull(),
+});

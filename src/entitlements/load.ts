@@ -2,8 +2,9 @@
 // status and type, its active subscriptions with their plan versions' definitions, its
 // object counts and the provider's trial limits. Every subselect is keyed by account_id
 // (plus the catalog and settings, which are reference data), so it stays one shard's work.
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { type Db, query } from '../db/client.js';
+import { providerSettings } from '../db/schema.js';
 import type { AccountStatus, AccountType, ActiveSubscription, EntitlementInputs, TrialLimits } from './compute.js';
 
 /** provider_settings key holding the trial limits: { quotas: {metric: cap}, denied_features: [...] }. */
@@ -37,4 +38,12 @@ export async function loadEntitlementInputs(db: Db, accountId: number): Promise<
     counts,
     trial: row.trial ? { quotas: row.trial.quotas ?? {}, denied_features: row.trial.denied_features ?? [] } : undefined,
   };
+}
+
+/** The trial limits alone (undefined when the provider set none), for the quota check of subscription changes. */
+export async function loadTrialLimits(db: Db): Promise<TrialLimits | undefined> {
+  const [row] = await db.select().from(providerSettings).where(eq(providerSettings.key, TRIAL_LIMITS_SETTING));
+  if (!row) return undefined;
+  const value = row.value as Partial<TrialLimits>;
+  return { quotas: value.quotas ?? {}, denied_features: value.denied_features ?? [] };
 }

@@ -2,6 +2,7 @@
 // A route declares the permission it needs; a member holds the permissions of their role
 // in that account; a personal access token holds at most the scopes it was given.
 import type { Role } from '../db/schema.js';
+import type { AccountStatus } from '../entitlements/compute.js';
 
 export const PERMISSIONS = [
   'account:read', //        the account's profile and status
@@ -15,6 +16,9 @@ export const PERMISSIONS = [
   'members:read', //        who is in the account
   'members:write', //       invitations, role changes, removal
   'security:write', //      account-wide security settings (require 2FA)
+  'owners:write', //        grant or take the owner role, transfer ownership: owner only
+  'account_type:write', //  upgrade a trial to a billing account: owner only
+  'audit:read', //          the account's audit log: owner only
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -28,6 +32,17 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   member: [...READS, 'subscriptions:write'],
   viewer: READS,
 };
+
+/**
+ * What changes something. A blocked (or closed) account is read only for its members: these
+ * are refused there, whatever the role (see statusAllows); the provider's staff still act.
+ */
+export const WRITE_PERMISSIONS: ReadonlySet<Permission> = new Set(PERMISSIONS.filter((p) => p.endsWith(':write')));
+
+/** May a member still use `permission` on an account in this status? Reads always; writes unless blocked or closed. */
+export function statusAllows(status: AccountStatus, permission: Permission): boolean {
+  return !WRITE_PERMISSIONS.has(permission) || (status !== 'blocked' && status !== 'closed');
+}
 
 export function roleAllows(role: Role, permission: Permission): boolean {
   return ROLE_PERMISSIONS[role].includes(permission);

@@ -6,7 +6,8 @@ export type MailTemplate =
   | 'password_expiry_notice'
   | 'invitation'
   | 'low_balance'
-  | 'subscription_suspended';
+  | 'subscription_suspended'
+  | 'account_exists';
 
 export interface RenderedMail {
   subject: string;
@@ -22,6 +23,7 @@ const templates: Record<MailTemplate, (data: Data) => RenderedMail> = {
   invitation: (d) => ({ subject: `You are invited to ${d.account_name}`, text: `${d.inviter} invited you to join ${d.account_name} on Kassa as ${d.role}.\n\nAccept within 7 days:\n${d.link}\n` }),
   low_balance: (d) => ({ subject: `Low balance on ${d.account_name}`, text: `The available funds of ${d.account_name} (${d.available} ${d.currency}) fell under the warning threshold (${d.threshold} ${d.currency}). Top up to keep your services running.\n` }),
   subscription_suspended: (d) => ({ subject: `Service suspended on ${d.account_name}`, text: `Subscription ${d.subscription_id} of ${d.account_name} was suspended: the available funds do not cover its next period. Top up to resume it.\n` }),
+  account_exists: (d) => ({ subject: 'You already have a Kassa account', text: `Someone tried to sign up to Kassa with this address, which already has an account. If it was you, sign in, or reset your password here:\n${d.link}\n\nIf it was not you, ignore this mail.\n` }),
 };
 
 export function renderMail(template: MailTemplate, data: Data): RenderedMail {

@@ -12,5 +12,12 @@ export function page<T extends { id: number }>(rows: T[], limit: number): { data
   return { data, next_cursor: rows.length > limit && last ? String(last.id) : null };
 }
 
-export const pageOf = <S extends ReturnType<typeof Type.Object>>(item: S) =>
-  Type.Object({ data: Type.Array(item), next_cursor: Type.Union([Type.String(), Type.Null()]) });
+/** A page of items; its example is a one-item page of the item's first example. */
+export const pageOf = <S extends ReturnType<typeof Type.Object>>(item: S) => {
+  const { examples } = item as { examples?: unknown };
+  const example: unknown = Array.isArray(examples) ? examples[0] : undefined;
+  return Type.Object(
+    { data: Type.Array(item), next_cursor: Type.Union([Type.String(), Type.Null()]) },
+    example === undefined ? {} : { examples: [{ data: [example], next_cursor: null }] },
+  );
+};

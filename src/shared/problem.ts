@@ -12,7 +12,23 @@ export const ProblemSchema = Type.Object(
     detail: Type.String(),
     field: Type.Optional(Type.String({ description: 'The request field at fault, as a JSON pointer' })),
   },
-  { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details' },
+  {
+    $id: 'Problem',
+    additionalProperties: true,
+    description: 'RFC 9457 problem details',
+    examples: [
+      {
+        type: 'https://kassa.dev/problems/insufficient_funds',
+        title: 'insufficient funds',
+        status: 422,
+        code: 'insufficient_funds',
+        detail: 'a debit of 10000 exceeds the 4164 available',
+        field: '/amount',
+        available: '4164',
+        currency: 'EUR',
+      },
+    ],
+  },
 );
 
 export function problemBody(failure: Failure) {

@@ -13,13 +13,13 @@ import type { Db } from '../db/client.js';
 import { subscriptions } from '../db/schema.js';
 import { writeOutbox } from '../outbox/write.js';
 import { type Result, fail, ok } from '../shared/result.js';
-import { quotaBlockers } from '../usage/quotas.js';
 import { applyMovements } from './apply.js';
+import { subscriptionQuotaBlockers } from './quota-check.js';
 import { priceConfiguration } from './configuration.js';
 import { netAmount, planSwitch, reconfiguration, sameShape } from './decisions.js';
 import { spanText } from './describe.js';
 import { type Outcome, type SubscriptionInput, insufficientFunds, quotaExceeded } from './outcome.js';
-import { accountMayBuy, activeLimitSources, countsOf, currentPeriod, lockSubscription, normalisedDefinition, periodPaid } from './state.js';
+import { accountMayBuy, currentPeriod, lockSubscription, normalisedDefinition, periodPaid } from './state.js';
 
 export interface ChangePlanInput extends SubscriptionInput {
   planId: number;
@@ -58,7 +58,7 @@ export async function changePlan(tx: Db, _kassa: Kassa, input: ChangePlanInput, 
         next: { timing, period, price, periodAmount, currency: account.currency, startTaken: await periodPaid(tx, subscription, period.start) },
         at,
       });
-  const blockers = quotaBlockers({ definition, quantities }, await activeLimitSources(tx, account.id, subscription.id), await countsOf(tx, account.id));
+  const blockers = await subscriptionQuotaBlockers(tx, account, { definition, quantities }, { except: subscription.id, creating: false });
   const failure = quotaExceeded(blockers) ?? insufficientFunds(decision, account);
   if (failure && !input.preview) return { ok: false, failure };
   const outcome: Outcome = { action: 'change_plan', currency: account.currency, period, decision, wouldFail: failure ?? null };

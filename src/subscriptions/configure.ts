@@ -9,13 +9,13 @@ import type { Db } from '../db/client.js';
 import { subscriptions } from '../db/schema.js';
 import { writeOutbox } from '../outbox/write.js';
 import { type Result, ok } from '../shared/result.js';
-import { quotaBlockers } from '../usage/quotas.js';
 import { applyMovements } from './apply.js';
+import { subscriptionQuotaBlockers } from './quota-check.js';
 import { priceConfiguration } from './configuration.js';
 import { netAmount, reconfiguration } from './decisions.js';
 import { spanText } from './describe.js';
 import { type Outcome, type SubscriptionInput, insufficientFunds, quotaExceeded } from './outcome.js';
-import { accountMayBuy, activeLimitSources, countsOf, currentPeriod, lockSubscription, periodPaid } from './state.js';
+import { accountMayBuy, currentPeriod, lockSubscription, periodPaid } from './state.js';
 
 export interface ConfigureInput extends SubscriptionInput {
   quantities: Quantities;
@@ -44,7 +44,7 @@ export async function configureSubscription(tx: Db, _kassa: Kassa, input: Config
     currency: account.currency,
     description: `${version.plan.name}: configuration change, ${spanText(at, period)}`,
   });
-  const blockers = quotaBlockers({ definition, quantities }, await activeLimitSources(tx, account.id, subscription.id), await countsOf(tx, account.id));
+  const blockers = await subscriptionQuotaBlockers(tx, account, { definition, quantities }, { except: subscription.id, creating: false });
   const failure = quotaExceeded(blockers) ?? insufficientFunds(decision, account);
   if (failure && !input.preview) return { ok: false, failure };
   const outcome: Outcome = { action: 'configure', currency: account.currency, period, decision, wouldFail: failure ?? null };

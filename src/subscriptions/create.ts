@@ -10,13 +10,13 @@ import type { Db } from '../db/client.js';
 import { subscriptions } from '../db/schema.js';
 import { writeOutbox } from '../outbox/write.js';
 import { type Result, fail, ok } from '../shared/result.js';
-import { quotaBlockers } from '../usage/quotas.js';
 import { applyMovements } from './apply.js';
+import { subscriptionQuotaBlockers } from './quota-check.js';
 import { priceConfiguration } from './configuration.js';
 import { activation, netAmount } from './decisions.js';
 import { spanText } from './describe.js';
 import { type OperationInput, type Outcome, insufficientFunds, quotaExceeded } from './outcome.js';
-import { accountMayBuy, activeLimitSources, countsOf, normalisedDefinition } from './state.js';
+import { accountMayBuy, normalisedDefinition } from './state.js';
 
 export interface CreateInput extends OperationInput {
   accountId: number;
@@ -42,7 +42,7 @@ export async function createSubscription(tx: Db, _kassa: Kassa, input: CreateInp
   // A monthly period begins on its activation day (SPEC words), so the first one is whole.
   const from = cadence === 'monthly' ? period.start : at;
   const decision = activation({ timing, period, price, periodAmount, currency: account.currency, paid: false, from, description: `${version.plan.name}: ${spanText(from, period)}` });
-  const blockers = quotaBlockers({ definition, quantities }, await activeLimitSources(tx, account.id), await countsOf(tx, account.id));
+  const blockers = await subscriptionQuotaBlockers(tx, account, { definition, quantities }, { creating: true });
   const failure = quotaExceeded(blockers) ?? insufficientFunds(decision, account);
   if (failure && !input.preview) return { ok: false, failure };
   const outcome: Outcome = { action: 'create', currency: account.currency, period, decision, wouldFail: failure ?? null };

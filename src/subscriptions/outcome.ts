@@ -43,6 +43,8 @@ export function insufficientFunds(decision: Decision, account: AccountRow): Fail
 
 export function quotaExceeded(blockers: QuotaBlocker[]): Failure | undefined {
   if (blockers.length === 0) return undefined;
-  const list = blockers.map((b) => `${b.quota} (${b.current} created, limit ${b.limit})`).join(', ');
-  return { code: 'quota_exceeded', detail: `the account has created more objects than the plan allows: ${list}`, extra: { quotas: blockers } };
+  const list = blockers.map((b) => (b.requested === undefined ? `${b.quota} (${b.current} created, limit ${b.limit})` : `${b.quota} (${b.requested} requested, trial limit ${b.limit}, ${b.current} created)`)).join(', ');
+  const first = blockers[0]!;
+  // The first blocker's figures at the top level too: quota, limit and current count (SPEC 11).
+  return { code: 'quota_exceeded', detail: `this exceeds the account's quotas: ${list}`, extra: { quota: first.quota, limit: first.limit, current: first.current, quotas: blockers } };
 }

@@ -14,6 +14,34 @@ export const QuantitiesSchema = Type.Record(Metric, Type.Integer({ minimum: 0, m
 
 const PeriodSchema = Type.Object({ start: Timestamp, end: Timestamp });
 
+// Examples for the OpenAPI document: the README's worked example, 150 devices on the demo
+// Starter plan (3.40 EUR a day) from 13:00, the rest of the day charged at once.
+const period = { start: '2026-11-02T00:00:00.000Z', end: '2026-11-03T00:00:00.000Z' };
+const subscriptionExample = {
+  id: 1,
+  account_id: 2,
+  plan_id: 1,
+  plan_version_id: 1,
+  status: 'active',
+  cadence: 'daily',
+  timing: 'in_advance',
+  anchor_day: 2,
+  quantities: { cpe_devices: 150, public_ip: 0 },
+  period_amount: '340',
+  currency: 'EUR',
+  current_period: period,
+  paid: true,
+  created_at: '2026-11-02T13:00:00.000Z',
+  status_changed_at: '2026-11-02T13:00:00.000Z',
+};
+const createdExample = {
+  action: 'create',
+  amount: '156',
+  currency: 'EUR',
+  period,
+  lines: [{ description: 'Device management Starter: 2026-11-02 13:00 to 2026-11-03 00:00 UTC', amount: '156', period_start: period.start }],
+};
+
 export const SubscriptionViewSchema = Type.Object({
   id: Type.Integer(),
   account_id: Type.Integer(),
@@ -30,7 +58,7 @@ export const SubscriptionViewSchema = Type.Object({
   paid: Type.Boolean({ description: 'whether the current period is paid (in arrears: charged already)' }),
   created_at: Timestamp,
   status_changed_at: Timestamp,
-});
+}, { examples: [subscriptionExample] });
 export type SubscriptionView = Static<typeof SubscriptionViewSchema>;
 
 const LineSchema = Type.Object({
@@ -47,11 +75,14 @@ const outcomeFields = {
   lines: Type.Array(LineSchema),
 };
 
-export const OutcomeViewSchema = Type.Object({ ...outcomeFields, subscription: SubscriptionViewSchema });
-export const PreviewViewSchema = Type.Object({
-  ...outcomeFields,
-  would_fail: Type.Union([Type.Ref('Problem'), Type.Null()], { description: 'why the real call would be refused; null when it would go through' }),
-});
+export const OutcomeViewSchema = Type.Object({ ...outcomeFields, subscription: SubscriptionViewSchema }, { examples: [{ ...createdExample, subscription: subscriptionExample }] });
+export const PreviewViewSchema = Type.Object(
+  {
+    ...outcomeFields,
+    would_fail: Type.Union([Type.Ref('Problem'), Type.Null()], { description: 'why the real call would be refused; null when it would go through' }),
+  },
+  { examples: [{ ...createdExample, would_fail: null }] },
+);
 
 const iso = (t: Date) => t.toISOString();
 const periodView = (p: Period) => ({ start: iso(p.start), end: iso(p.end) });

@@ -12,6 +12,8 @@ export interface QuotaBlocker {
   quota: string;
   limit: number;
   current: number;
+  /** Set when configured quantities would add up beyond a trial cap: their sum. */
+  requested?: number;
 }
 
 export interface LimitSource {
@@ -75,4 +77,43 @@ export function overLimitCrossings(limits: Limits, previous: Counts, next: Count
     if (before <= limit && count > limit) crossings.push({ metric, limit, previous: before, count });
   }
   return crossings;
+}
+
+/** The provider's stricter limits for trial accounts (src/entitlements/compute.ts TrialLimits). */
+export interface TrialCaps {
+  quotas: Record<string, number>;
+  denied_features: readonly string[];
+}
+
+/** A trial cap on the number of active subscriptions, by this quota name. */
+export const SUBSCRIPTIONS_QUOTA = 'subscriptions';
+
+/**
+ * The trial limits that refuse a subscription change (SPEC 11), on top of `quotaBlockers`.
+ * The same caps the entitlement check applies: a metric's limit is the lower of the plans'
+ * sum and the trial cap (a denied feature is capped at 0). Refused, for each metric the
+ * changed subscription limits, when:
+ *   - it is an item whose configured quantities would add up beyond the cap (the trial would
+ *     pay for units it may not use): `requested` names the sum;
+ *   - or the reported count already exceeds the cap.
+ * And, when `creating`, when the active subscriptions would exceed the `subscriptions` cap.
+ */
+export function trialBlockers(changed: LimitSource, others: readonly LimitSource[], counts: Counts, trial: TrialCaps, creating: boolean): QuotaBlocker[] {
+  const capOf = (metric: string) => (trial.denied_features.includes(metric) ? 0 : trial.quotas[metric]);
+  const limits = summedLimits([changed, ...others]);
+  const planQuotas = changed.definition.quotas ?? {};
+  const blockers: QuotaBlocker[] = [];
+  for (const metric of [...limitsOf(changed).keys()].sort()) {
+    const cap = capOf(metric);
+    if (cap === undefined) continue;
+    const current = counts[metric] ?? 0;
+    const planned = limits.get(metric)!;
+    if (!Object.hasOwn(planQuotas, metric) && planned > cap) blockers.push({ quota: metric, limit: cap, current, requested: planned });
+    else if (current > cap) blockers.push({ quota: metric, limit: cap, current });
+  }
+  const subscriptionCap = trial.quotas[SUBSCRIPTIONS_QUOTA];
+  if (creating && subscriptionCap !== undefined && others.length + 1 > subscriptionCap) {
+    blockers.push({ quota: SUBSCRIPTIONS_QUOTA, limit: subscriptionCap, current: others.length });
+  }
+  return blockers;
 }

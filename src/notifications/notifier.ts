@@ -1,0 +1,128 @@
+// Turns outbox events into notice mails (SPEC 10): a low balance and a suspended subscription
+// are mailed to the account's billing addresses and its owners, once per event. The event is
+// marked (mail_notices) in the same transaction that queues its mails, so a crash, a retry or a
+// second worker never mails it twice, and a failure before commit leaves it to the next pass.
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { Kassa } from '../context.js';
+import type { Db } from '../db/client.js';
+import { accounts, mailNotices, mailNotifierState, memberships, outbox, users } from '../db/schema.js';
+import { formatMinor, isCurrency } from '../money/money.js';
+import { queueMail } from './queue-mail.js';
+import type { MailTemplate } from './templates.js';
+
+/** The outbox topics that become mails, and the template each one uses. */
+export const noticeTemplates: Record<string, MailTemplate> = {
+  'balance.low': 'low_balance',
+  'subscription.suspended': 'subscription_suspended',
+};
+
+const NOTICE_TOPICS = Object.keys(noticeTemplates);
+const EVENTS_PER_PASS = 200;
+
+export interface NoticePass {
+  /** Events turned into mails in this pass. */
+  events: number;
+  /** Mails queued for them. */
+  mails: number;
+  /** Every notice event visible at or below this id has been mailed (see `settleNotices`). */
+  completeThrough: number;
+}
+
+/**
+ * One pass: every notice event above the settled mark that has no mail_notices row yet gets
+ * its mails queued. Events are read by id; an event committed late with a lower id is still
+ * found, because the scan starts at the settled mark, not at the last id processed.
+ */
+export async function queueNotices(kassa: Kassa, now: Date): Promise<NoticePass> {
+  const settled = await settledOutboxId(kassa.db);
+  const [top] = await kassa.db.select({ max: sql<number | bigint | null>`max(${outbox.id})` }).from(outbox);
+  const maxOutboxId = top?.max == null ? 0 : Number(top.max);
+  const pass: NoticePass = { events: 0, mails: 0, completeThrough: settled };
+  const due = await kassa.db
+    .select({ id: outbox.id })
+    .from(outbox)
+    .where(
+      and(
+        gt(outbox.id, settled),
+        inArray(outbox.topic, NOTICE_TOPICS),
+        sql`not exists (select 1 from ${mailNotices} n where n.outbox_id = ${outbox.id})`,
+      ),
+    )
+    .orderBy(asc(outbox.id))
+    .limit(EVENTS_PER_PASS);
+  for (const { id } of due) {
+    const queued = await kassa.db.transaction((tx) => noticeFor(tx, id, now));
+    if (queued !== undefined) {
+      pass.events += 1;
+      pass.mails += queued;
+    }
+    pass.completeThrough = id;
+  }
+  // A short page means nothing else was waiting when the pass began.
+  if (due.length < EVENTS_PER_PASS) pass.completeThrough = Math.max(settled, maxOutboxId);
+  return pass;
+}
+
+/** Mails one event; undefined when another worker got there first. */
+async function noticeFor(tx: Db, outboxId: number, now: Date): Promise<number | undefined> {
+  // The mark comes first: a concurrent worker blocks on the same key, then finds it taken.
+  const marked = await tx.insert(mailNotices).values({ outboxId, createdAt: now }).onConflictDoNothing().returning({ id: mailNotices.outboxId });
+  if (marked.length === 0) return undefined;
+  const [event] = await tx.select().from(outbox).where(eq(outbox.id, outboxId));
+  if (!event) return 0;
+  const template = noticeTemplates[event.topic];
+  const [account] = await tx
+    .select({ id: accounts.id, name: accounts.name, currency: accounts.currency, billingEmails: accounts.billingEmails, status: accounts.status })
+    .from(accounts)
+    .where(eq(accounts.id, event.accountId));
+  if (!template || !account || account.status === 'closed') return 0;
+  const owners = await tx
+    .select({ email: users.email })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.accountId, account.id), eq(memberships.role, 'owner'), eq(users.status, 'active')));
+  const recipients = uniqueAddresses([...account.billingEmails, ...owners.map((o) => o.email)]);
+  const data = templateData(event.topic, event.payload as Record<string, unknown>, account);
+  for (const to of recipients) {
+    await queueMail(tx, { to, template, data, accountId: account.id, at: now });
+  }
+  return recipients.length;
+}
+
+function templateData(topic: string, payload: Record<string, unknown>, account: { name: string; currency: string }) {
+  const amount = (value: unknown) => {
+    if ((typeof value !== 'string' && typeof value !== 'number') || !/^-?[0-9]+$/.test(String(value))) return String(value ?? '');
+    return isCurrency(account.currency) ? formatMinor(BigInt(value), account.currency) : String(value);
+  };
+  if (topic === 'balance.low') {
+    return { account_name: account.name, currency: account.currency, available: amount(payload.available), threshold: amount(payload.threshold) };
+  }
+  return { account_name: account.name, subscription_id: String(payload.subscription_id ?? '') };
+}
+
+/** Case-insensitive de-duplication; keeps the first spelling. */
+export function uniqueAddresses(addresses: string[]): string[] {
+  const seen = new Map<string, string>();
+  for (const address of addresses) {
+    const trimmed = address.trim();
+    if (trimmed && !seen.has(trimmed.toLowerCase())) seen.set(trimmed.toLowerCase(), trimmed);
+  }
+  return [...seen.values()];
+}
+
+async function settledOutboxId(db: Db): Promise<number> {
+  const [row] = await db.select().from(mailNotifierState).where(eq(mailNotifierState.id, 1));
+  return row?.settledOutboxId ?? 0;
+}
+
+/**
+ * Moves the settled mark up to `outboxId`: a value a pass saw long enough ago (minutes, real
+ * time) that every transaction which could still commit an event at or below it has ended.
+ * Only bounds the scan; correctness rests on mail_notices.
+ */
+export async function settleNotices(db: Db, outboxId: number): Promise<void> {
+  await db
+    .insert(mailNotifierState)
+    .values({ id: 1, settledOutboxId: outboxId })
+    .onConflictDoUpdate({ target: mailNotifierState.id, set: { settledOutboxId: sql`greatest(${mailNotifierState.settledOutboxId}, excluded.settled_outbox_id)` } });
+}

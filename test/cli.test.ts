@@ -1,0 +1,216 @@
+// The `kassa` command line, run as a child process through bin/kassa.mjs (as `npx kassa`):
+// keys and verify on a database the test then opens itself (PGlite in a temp folder, or a
+// fresh PostgreSQL database when DATABASE_URL is set), and `clock advance` against a real
+// server listening on a port.
+import { spawn } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { defaultBillingSettings } from '../src/config.js';
+import { openDatabase, query } from '../src/db/client.js';
+import { seedDemo } from '../src/demo.js';
+import { openKassa } from '../src/kassa.js';
+import { createTestDatabase, startHarness, type Harness } from './support/harness.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const kassaBin = join(root, 'bin/kassa.mjs');
+
+// Every run starts Node, tsx and (on PGlite) the database: seconds each on a loaded machine.
+const SLOW = 180_000;
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+/** Runs `kassa ...args` without blocking this process (a server in it may have to answer). */
+function kassa(args: string[], env: Record<string, string | undefined>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [kassaBin, ...args], { cwd: root, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('kassa keys and kassa verify', () => {
+  let dataDir: string;
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  // PGlite: one process owns the data folder, so the test opens it only between CLI runs.
+  let env: Record<string, string | undefined>;
+  const openOptions = () => ({ databaseUrl: database.url, dataDir, poolSize: 2 });
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'kassa-cli-'));
+    database = await createTestDatabase();
+    env = database.url ? { DATABASE_URL: database.url } : { DATABASE_URL: '', KASSA_DATA_DIR: dataDir };
+  });
+  afterAll(async () => {
+    await database.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** Opens the database the CLI uses, answers GET /v1/clock with the key, closes again. */
+  async function statusWithKey(secret: string): Promise<number> {
+    const { kassa: k, database: opened } = await openKassa({ ...openOptions(), clock: 'simulated', clockStart: new Date('2026-11-02T13:00:00Z'), billing: defaultBillingSettings });
+    try {
+      const app = await buildApp(k);
+      const response = await app.inject({ method: 'GET', url: '/v1/clock', headers: { authorization: `Bearer ${secret}` } });
+      await app.close();
+      return response.statusCode;
+    } finally {
+      await opened.close();
+    }
+  }
+
+  it('migrates, creates a key shown once, lists it by prefix only, and revokes it', async () => {
+    const migrated = await kassa(['migrate'], env);
+    expect(migrated.stderr).toBe('');
+    expect(migrated).toMatchObject({ code: 0 });
+    expect(migrated.stdout).toContain(`migrated (${database.url ? 'postgres' : 'pglite'})`);
+
+    const created = await kassa(['keys', 'create', '--name', 'x'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const secrets = created.stdout.match(/kassa_sk_[A-Za-z0-9_-]+/g) ?? [];
+    expect(secrets).toHaveLength(1);
+    const secret = secrets[0]!;
+    const keyId = /Created key (\d+) \(x\)/.exec(created.stdout)?.[1];
+    expect(keyId).toBeDefined();
+
+    const listed = await kassa(['keys', 'list'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    const line = listed.stdout.split('\n').find((l) => l.startsWith(`${keyId}\t`));
+    expect(line).toBeDefined();
+    expect(line).toContain(`${secret.slice(0, 'kassa_sk_'.length + 6)}…\tx\tactive`);
+    expect(listed.stdout).not.toContain(secret);
+    expect(listed.stdout).not.toContain(secret.slice(-12));
+
+    expect(await statusWithKey(secret)).toBe(200);
+    expect(await statusWithKey('kassa_sk_not-a-key')).toBe(401);
+
+    const revoked = await kassa(['keys', 'revoke', keyId!], env);
+    expect(revoked).toMatchObject({ code: 0, stdout: `revoked key ${keyId}\n` });
+    // A freshly built app has no cached principal, so the revocation shows at once.
+    expect(await statusWithKey(secret)).toBe(401);
+    const relisted = await kassa(['keys', 'list'], env);
+    expect(relisted.stdout.split('\n').find((l) => l.startsWith(`${keyId}\t`))).toMatch(/\trevoked \d{4}-\d\d-\d\dT/);
+
+    const missing = await kassa(['keys', 'revoke', '999999'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no key 999999');
+    const notANumber = await kassa(['keys', 'revoke', 'abc'], env);
+    expect(notANumber.code).not.toBe(0);
+    expect(notANumber.stderr).toContain('an id is a number');
+  }, SLOW);
+
+  it('verifies a healthy ledger (exit 0) and names the failed check after a balance is corrupted (exit 1)', async () => {
+    // The demo seeds an account with a starting credit: one ledger transaction, two postings.
+    const { kassa: k, database: opened } = await openKassa({ ...openOptions(), clock: 'simulated', clockStart: new Date('2026-11-02T13:00:00Z'), billing: defaultBillingSettings });
+    await seedDemo(k);
+    await opened.close();
+
+    const healthy = await kassa(['verify'], env);
+    expect(healthy.code, healthy.stdout + healthy.stderr).toBe(0);
+    expect(healthy.stdout).toContain("ok   every account's balance equals its customer postings");
+    expect(healthy.stdout).not.toContain('FAIL');
+    const healthyJson = await kassa(['verify', '--json'], env);
+    expect(healthyJson.code).toBe(0);
+    expect(JSON.parse(healthyJson.stdout)).toMatchObject({ ok: true });
+
+    const raw = await openDatabase(openOptions());
+    const [account] = await query<{ account_id: number }>(raw.db, sql`select account_id from ledger_postings where ledger_account = 'customer' limit 1`);
+    expect(account).toBeDefined();
+    await query(raw.db, sql`update accounts set balance = balance + 1 where id = ${account!.account_id}`);
+    await raw.close();
+
+    const broken = await kassa(['verify'], env);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain("FAIL every account's balance equals its customer postings (1 violations");
+    // int8 ids arrive as bigint and are printed as strings.
+    expect(broken.stdout).toMatch(new RegExp(`"account_id":"?${account!.account_id}"?,"balance":"\\d+","customer_postings"`));
+    const brokenJson = await kassa(['verify', '--json'], env);
+    expect(brokenJson.code).toBe(1);
+    const report = JSON.parse(brokenJson.stdout) as { ok: boolean; checks: { name: string; ok: boolean; violations: number }[] };
+    expect(report.ok).toBe(false);
+    expect(report.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(["every account's balance equals its customer postings"]);
+  }, SLOW);
+});
+
+describe('kassa clock against a running server', () => {
+  let h: Harness;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    h = await startHarness({ clockStart: '2026-11-02T13:00:00Z' });
+    await seedDemo(h.kassa);
+    // The demo account (1, 100.00 EUR) runs the Starter plan with 150 devices: 3.40 a day.
+    const created = await h.call('POST', '/v1/accounts/1/subscriptions', { plan_id: 1, quantities: { cpe_devices: 150 } }, { 'idempotency-key': 'cli-sub' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = h.app.server.address();
+    if (!address || typeof address === 'string') throw new Error('no port');
+    env = { KASSA_URL: `http://127.0.0.1:${address.port}`, KASSA_API_KEY: h.apiKey };
+  });
+  afterAll(() => h.close());
+
+  it('advances the clock by days, printing each billing run it passes', async () => {
+    const advanced = await kassa(['clock', 'advance', '--days', '2'], env);
+    expect(advanced.code, advanced.stderr).toBe(0);
+    expect(advanced.stdout).toBe(
+      'clock now 2026-11-04T13:00:00.000Z; 2 billing run(s)\n' +
+        '  2026-11-03T00:00:00.000Z: billed 1, suspended 0, charged 340\n' +
+        '  2026-11-04T00:00:00.000Z: billed 1, suspended 0, charged 340\n',
+    );
+    expect((await h.call('GET', '/v1/clock')).body.now).toBe('2026-11-04T13:00:00.000Z');
+    expect((await h.call('GET', '/v1/accounts/1/balance')).body.balance).toBe(String(10_000 - 156 - 340 - 340));
+
+    const shown = await kassa(['clock', 'show'], env);
+    expect(shown).toMatchObject({ code: 0, stdout: '2026-11-04T13:00:00.000Z\n' });
+  });
+
+  it('advances to a time, and refuses a time in the past with the problem code', async () => {
+    const to = await kassa(['clock', 'advance', '--to', '2026-11-05T06:00:00Z'], env);
+    expect(to.code, to.stderr).toBe(0);
+    expect(to.stdout).toMatch(/^clock now 2026-11-05T06:00:00.000Z; 1 billing run\(s\)\n {2}2026-11-05T00:00:00.000Z: billed 1, suspended 0, charged 340\n$/);
+
+    const back = await kassa(['clock', 'advance', '--to', '2026-11-01T00:00:00Z'], env);
+    expect(back.code).toBe(1);
+    expect(back.stderr).toMatch(/^[a-z_]+: /);
+    expect((await h.call('GET', '/v1/clock')).body.now).toBe('2026-11-05T06:00:00.000Z');
+  });
+
+  it('refuses a bad key, and a missing one, with a message and exit 1', async () => {
+    const badKey = await kassa(['clock', 'show'], { ...env, KASSA_API_KEY: 'kassa_sk_nope' });
+    expect(badKey.code).toBe(1);
+    expect(badKey.stderr).toContain('unauthorized: ');
+    const noKey = await kassa(['clock', 'show'], { ...env, KASSA_API_KEY: '' });
+    expect(noKey).toMatchObject({ code: 1, stderr: 'kassa: set KASSA_API_KEY to a provider key\n' });
+  });
+
+  it('answers a mistake with one line and exit 1, not a stack trace, and moves nothing', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [['clock', 'show'], { KASSA_URL: `http://127.0.0.1:${port}` }, /^kassa: cannot reach Kassa at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); set KASSA_URL\n$/],
+      [['clock', 'advance'], {}, /^kassa: give --to, or --days and\/or --seconds\n$/],
+      [['clock', 'advance', '--to', 'tomorrow'], {}, /^error: option '--to <time>' argument 'tomorrow' is invalid/],
+      [['clock', 'advance', '--days', 'two'], {}, /^error: option '--days <n>' argument 'two' is invalid/],
+      [['clock', 'advance', '--seconds', '1.5'], {}, /^kassa: the clock moves by whole seconds/],
+      [['clock', 'advance', '--to', '2026-12-01T00:00:00Z', '--days', '1'], {}, /^kassa: give --to, or --days and\/or --seconds\n$/],
+    ];
+    for (const [args, extra, message] of cases) {
+      const run = await kassa(args, { ...env, ...extra });
+      expect(run.code, args.join(' ')).toBe(1);
+      expect(run.stderr, args.join(' ')).toMatch(message);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect((await h.call('GET', '/v1/clock')).body.now).toBe('2026-11-05T06:00:00.000Z');
+  });
+});

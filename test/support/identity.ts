@@ -1,0 +1,85 @@
+// Helpers for the identity scenarios: calls without the provider key (as a person, with the
+// session cookie and CSRF header), the mails Kassa queued, and the tokens in their links.
+import { asc, eq } from 'drizzle-orm';
+import { mails } from '../../src/db/schema.js';
+import type { Harness } from './harness.js';
+
+export interface Browser {
+  cookie?: string;
+  csrf?: string;
+  ip?: string;
+}
+
+// Tests read response bodies field by field.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Answer = { status: number; body: any; headers: Record<string, unknown>; setCookie: string[] };
+
+export async function anon(h: Harness, method: string, url: string, body?: unknown, as: Browser = {}): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (as.cookie) headers.cookie = `kassa_session=${as.cookie}`;
+  if (as.csrf) headers['x-csrf-token'] = as.csrf;
+  const response = await h.app.inject({
+    method: method as 'GET',
+    url,
+    headers,
+    remoteAddress: as.ip ?? '127.0.0.1',
+    payload: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const raw = response.headers['set-cookie'];
+  return {
+    status: response.statusCode,
+    body: response.body ? JSON.parse(response.body) : undefined,
+    headers: response.headers,
+    setCookie: raw === undefined ? [] : [raw].flat().map(String),
+  };
+}
+
+export async function mailsTo(h: Harness, to: string) {
+  return h.kassa.db.select().from(mails).where(eq(mails.to, to)).orderBy(asc(mails.id));
+}
+
+/** The `?token=` of the first link in a mail's text. */
+export function tokenIn(text: string): string {
+  const match = /https?:\/\/\S+\?token=([A-Za-z0-9_%-]+)/.exec(text);
+  if (!match) throw new Error(`no link with a token in: ${text}`);
+  return decodeURIComponent(match[1]!);
+}
+
+/** The path (and query) of the first link in a mail's text, to follow with inject. */
+export function linkIn(text: string): string {
+  const match = /https?:\/\/[^/\s]+(\/\S+)/.exec(text);
+  if (!match) throw new Error(`no link in: ${text}`);
+  return match[1]!;
+}
+
+export function sessionCookie(answer: Answer): string | undefined {
+  const line = answer.setCookie.find((c) => c.startsWith('kassa_session='));
+  return line ? decodeURIComponent(line.slice('kassa_session='.length).split(';')[0]!) : undefined;
+}
+
+export function signUpBody(email: string, password = 'sunny-meadow-42') {
+  return { email, password, name: 'Ada Lovelace', account_name: 'Analytical Engines', currency: 'EUR' };
+}
+
+let nextIp = 1;
+/** A fresh client address, so one scenario's attempts do not count against another's rate limit. */
+export function freshIp(): string {
+  nextIp += 1;
+  return `10.0.${Math.floor(nextIp / 250)}.${nextIp % 250}`;
+}
+
+export async function signUpAndVerify(h: Harness, email: string, password = 'sunny-meadow-42'): Promise<void> {
+  const ip = freshIp();
+  const signedUp = await anon(h, 'POST', '/v1/auth/signup', signUpBody(email, password), { ip });
+  if (signedUp.status !== 202) throw new Error(`sign-up answered ${signedUp.status}: ${JSON.stringify(signedUp.body)}`);
+  const [mail] = (await mailsTo(h, email)).filter((m) => m.template === 'verify_email').slice(-1);
+  const verified = await anon(h, 'GET', linkIn(mail!.text), undefined, { ip });
+  if (verified.status !== 200) throw new Error(`verification answered ${verified.status}: ${JSON.stringify(verified.body)}`);
+}
+
+export async function logIn(h: Harness, email: string, password = 'sunny-meadow-42'): Promise<Browser & { answer: Answer }> {
+  const ip = freshIp();
+  const answer = await anon(h, 'POST', '/v1/auth/login', { email, password }, { ip });
+  return { cookie: sessionCookie(answer), csrf: answer.body?.csrf_token, ip, answer };
+}

@@ -3,7 +3,7 @@
 // answers who has an account.
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accounts, auditLog, memberships, users } from '../src/db/schema.js';
+import { accounts, auditLog, memberships, outbox, users } from '../src/db/schema.js';
 import { type Harness, startHarness } from './support/harness.js';
 import { anon, freshIp, linkIn, logIn, mailsTo, signUpBody, tokenIn } from './support/identity.js';
 
@@ -42,6 +42,8 @@ describe('sign-up', () => {
     expect(verified.body).toEqual({ status: 'verified', email: 'ada@example.com' });
     const [activated] = await h.kassa.db.select().from(accounts).where(eq(accounts.id, account!.id));
     expect(activated!.status).toBe('active');
+    const events = await h.kassa.db.select().from(outbox).where(eq(outbox.accountId, account!.id));
+    expect(events.map((e) => [e.topic, (e.payload as { status?: string }).status])).toEqual([['account.created', undefined], ['account.updated', 'active']]);
 
     const session = await logIn(h, 'ada@example.com');
     expect(session.answer.status).toBe(200);

@@ -236,6 +236,9 @@ describe('using a personal access token', () => {
     expect((await asBearer(secret, 'GET', `/v1/accounts/${accountId}`)).status).toBe(200);
     // Its scopes still bind it.
     expect((await asBearer(secret, 'GET', `/v1/accounts/${accountId}/balance`)).status).toBe(403);
+    // And a narrowed token is no staff credential: staff-only routes refuse it.
+    expect((await asBearer(secret, 'POST', '/v1/accounts', { name: 'Sneaky', currency: 'EUR' })).status).toBe(403);
+    expect((await asBearer(secret, 'POST', '/v1/clock/advance', { seconds: 60 })).status).toBe(403);
   });
 });
 

@@ -27,7 +27,9 @@ export type ProviderKeyPrincipal = Extract<Principal, { kind: 'provider_key' }>;
 
 /** Provider keys and operators: the provider's side, acting across accounts. */
 export function isStaff(principal: Principal): boolean {
-  return principal.kind === 'provider_key' || principal.operator;
+  // An operator's personal token carries only its scopes; staff actions need the operator's
+  // own session (or a provider key), never a narrowed token.
+  return principal.kind === 'provider_key' || (principal.operator && principal.tokenScopes === undefined);
 }
 
 /**

@@ -46,5 +46,6 @@ export function quotaExceeded(blockers: QuotaBlocker[]): Failure | undefined {
   const list = blockers.map((b) => (b.requested === undefined ? `${b.quota} (${b.current} created, limit ${b.limit})` : `${b.quota} (${b.requested} requested, trial limit ${b.limit}, ${b.current} created)`)).join(', ');
   const first = blockers[0]!;
   // The first blocker's figures at the top level too: quota, limit and current count (SPEC 11).
-  return { code: 'quota_exceeded', detail: `this exceeds the account's quotas: ${list}`, extra: { quota: first.quota, limit: first.limit, current: first.current, quotas: blockers } };
+  const why = blockers.some((b) => b.requested !== undefined) ? "this exceeds the account's trial limits" : 'the account has created more objects than the plan allows';
+  return { code: 'quota_exceeded', detail: `${why}: ${list}`, extra: { quota: first.quota, limit: first.limit, current: first.current, quotas: blockers } };
 }

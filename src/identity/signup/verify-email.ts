@@ -6,6 +6,7 @@ import { recordAudit } from '../../audit/record.js';
 import type { Kassa } from '../../context.js';
 import { type Db, query } from '../../db/client.js';
 import { users } from '../../db/schema.js';
+import { writeOutbox } from '../../outbox/write.js';
 import { type Result, abort } from '../../shared/result.js';
 import { consumeLink, retireLinks } from './one-time-links.js';
 import type { SignUpChoices } from './sign-up.js';
@@ -27,7 +28,7 @@ export async function verifyEmail(kassa: Kassa, token: string, ip: string | null
       .returning();
     if (!user) return abort('invalid_token', 'this verification link is no longer valid');
     await retireLinks(tx, 'verify_email', user.id, now);
-    if (link.accountId !== null) await openAccount(tx, link.accountId, choices);
+    if (link.accountId !== null) await openAccount(tx, link.accountId, choices, now);
     await recordAudit(tx, { kind: 'user', userId: user.id, operator: user.operator, via: 'session', scope: `user:${user.id}` }, {
       action: 'user.email_verified',
       accountId: link.accountId,
@@ -45,8 +46,8 @@ export async function verifyEmail(kassa: Kassa, token: string, ip: string | null
  * Activates the pending account under the name chosen with this link; its currency too, as long
  * as no money and no subscription depend on the first one.
  */
-async function openAccount(tx: Db, accountId: number, choices: Partial<SignUpChoices>) {
-  await query(
+async function openAccount(tx: Db, accountId: number, choices: Partial<SignUpChoices>, now: Date) {
+  const opened = await query<{ id: number | bigint; name: string; currency: string }>(
     tx,
     sql`update accounts a
            set status = 'active',
@@ -56,6 +57,10 @@ async function openAccount(tx: Db, accountId: number, choices: Partial<SignUpCho
                   and not exists (select 1 from ledger_transactions t where t.account_id = a.id)
                   and not exists (select 1 from subscriptions s where s.account_id = a.id)
                  then ${choices.currency ?? null}::text else a.currency end
-         where a.id = ${accountId} and a.status = 'pending_verification'`,
+         where a.id = ${accountId} and a.status = 'pending_verification'
+     returning a.id, a.name, a.currency`,
   );
+  for (const account of opened) {
+    await writeOutbox(tx, accountId, 'account.updated', { account_id: accountId, status: 'active', previous_status: 'pending_verification', name: account.name, currency: account.currency }, now);
+  }
 }

@@ -89,8 +89,14 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
           '("1250" EUR is 12.50 EUR); unit prices and rates are exact decimal strings. Errors are RFC 9457 ' +
           'problem+json documents with a stable `code`. Calls that move money require an `Idempotency-Key` header.',
       },
-      components: { securitySchemes: { providerKey: { type: 'http', scheme: 'bearer', description: 'A provider API key (kassa_sk_...), from `kassa keys create`' } } },
-      security: [{ providerKey: [] }],
+      components: {
+        securitySchemes: {
+          providerKey: { type: 'http', scheme: 'bearer', description: 'A provider API key (kassa_sk_...), from `kassa keys create`' },
+          personalToken: { type: 'http', scheme: 'bearer', description: 'A personal access token (kassa_pat_...), from POST /v1/me/tokens; limited to its scopes and its user\'s roles' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'kassa_session', description: 'A login session from POST /v1/auth/login; writes also need the x-csrf-token header' },
+        },
+      },
+      security: [{ providerKey: [] }, { personalToken: [] }, { sessionCookie: [] }],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) ?? `def-${i}` },
   });

@@ -2,7 +2,7 @@
 import { eq } from 'drizzle-orm';
 import { ApiKeyAuthenticator } from './auth/principal.js';
 import { type Clock, SimulatedClock, realClock } from './clock/clock.js';
-import type { BillingSettings } from './config.js';
+import type { BillingSettings, IdentitySettings } from './config.js';
 import type { Kassa } from './context.js';
 import { type Database, type OpenOptions, openDatabase } from './db/client.js';
 import { clockState } from './db/schema.js';
@@ -12,6 +12,7 @@ export interface StartOptions extends OpenOptions {
   clock: 'real' | 'simulated';
   clockStart?: Date;
   billing: BillingSettings;
+  identity?: IdentitySettings;
 }
 
 export async function openKassa(options: StartOptions): Promise<{ kassa: Kassa; database: Database }> {
@@ -22,6 +23,7 @@ export async function openKassa(options: StartOptions): Promise<{ kassa: Kassa; 
     backend: database.backend,
     clock,
     billing: options.billing,
+    identity: options.identity,
     auth: new ApiKeyAuthenticator(database.db),
     entitlements: new EntitlementCache(),
   };

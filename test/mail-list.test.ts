@@ -10,6 +10,7 @@ import { createPersonalToken } from '../src/identity/tokens/create.js';
 import { deliverDue } from '../src/notifications/delivery.js';
 import { queueMail } from '../src/notifications/queue-mail.js';
 import { type Harness, startHarness } from './support/harness.js';
+import { addPerson } from './members-people.js';
 
 let h: Harness;
 let acme: number;
@@ -82,13 +83,16 @@ describe('GET /v1/mails', () => {
     }
   });
 
-  it('is for staff only: an account owner gets 403, an operator the list, no one else 401', async () => {
+  it('is for staff only: an account owner gets 403, an operator signed in the list, an operator token 403, no one else 401', async () => {
     const owner = await userToken('owner@acme.example', false, acme);
     const mine = await h.call('GET', `/v1/mails?account_id=${acme}`, undefined, { authorization: `Bearer ${owner}` });
     expect(mine.status).toBe(403);
     expect(JSON.stringify(mine.body)).not.toContain('kassa_vt_');
-    const operator = await userToken('staff@provider.example', true);
-    expect((await h.call('GET', '/v1/mails', undefined, { authorization: `Bearer ${operator}` })).body.data).toHaveLength(3);
+    const operatorToken = await userToken('staff@provider.example', true);
+    // A personal token carries only its scopes: no staff credential, even an operator's.
+    expect((await h.call('GET', '/v1/mails', undefined, { authorization: `Bearer ${operatorToken}` })).status).toBe(403);
+    const operator = await addPerson(h, 'ops@provider.example', { operator: true });
+    expect((await operator.call('GET', '/v1/mails')).body.data).toHaveLength(3);
     const anonymous = await h.app.inject({ method: 'GET', url: '/v1/mails' });
     expect(anonymous.statusCode).toBe(401);
     expect(h.app.routeList).toContainEqual({ route: 'GET /v1/mails', access: 'staff' });

@@ -5,6 +5,7 @@ import { configFromEnv } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { verifyLedger } from '../ledger/verify.js';
 import { addMailCommands } from './mail.js';
+import { addOperatorCommands } from '../identity/operators/cli.js';
 
 const config = configFromEnv();
 const open = () => openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
@@ -140,6 +141,7 @@ async function callServer(method: string, path: string, body?: unknown): Promise
 }
 
 addMailCommands(program, open);
+addOperatorCommands(program, open);
 
 try {
   await program.parseAsync();

@@ -91,6 +91,21 @@ describe('crediting and debiting', () => {
   });
 });
 
+describe('the audit log', () => {
+  it('records every adjustment as an operator action with who, what and the money, once even when replayed', async () => {
+    const id = await open();
+    await adjust(id, 'credit', '5000', 'audited-1', 'bank transfer 4711');
+    await adjust(id, 'credit', '5000', 'audited-1', 'bank transfer 4711'); // replay: no second effect
+    await adjust(id, 'debit', '1200', 'audited-2', 'correction');
+    const log = (await h.call('GET', `/v1/audit?account_id=${id}&action=balance.`)).body.data as { action: string; actor_kind: string; data: Record<string, string> }[];
+    expect(log.map((e) => [e.action, e.data.amount, e.data.reason])).toEqual([
+      ['balance.debited', '1200', 'correction'], // newest first
+      ['balance.credited', '5000', 'bank transfer 4711'],
+    ]);
+    expect(log.every((e) => e.actor_kind === 'provider_key')).toBe(true);
+  });
+});
+
 describe('idempotency', () => {
   it('replays the first response for the same key and request, moving money once', async () => {
     const id = await open();

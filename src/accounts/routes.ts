@@ -6,6 +6,7 @@ import { Type } from 'typebox';
 import type { KassaApp } from '../app.js';
 import { accounts } from '../db/schema.js';
 import { idempotent } from '../shared/idempotency.js';
+import { recordAudit } from '../audit/record.js';
 import { PageQuery, pageOf } from '../shared/pagination.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { adjustBalance } from './adjust-balance.js';
@@ -152,8 +153,19 @@ export async function accountRoutes(app: KassaApp) {
         app.kassa.db,
         { scope: `${request.principal.scope}:account:${accountId}`, key: request.headers['idempotency-key'], request: { route: 'account.adjust', accountId, body: request.body } },
         async (tx) => {
-          const adjusted = await adjustBalance(tx, app.kassa, accountId, adjustment, app.kassa.clock.now());
-          return adjusted.ok ? { ok: true, value: { statusCode: 201, body: adjusted.value } } : adjusted;
+          const at = app.kassa.clock.now();
+          const adjusted = await adjustBalance(tx, app.kassa, accountId, adjustment, at);
+          if (!adjusted.ok) return adjusted;
+          // A balance adjustment is an operator action: audited with the money it moves.
+          await recordAudit(tx, request.principal, {
+            action: `balance.${adjustment.direction}ed`,
+            accountId,
+            target: `ledger_transaction:${adjusted.value.transaction_id}`,
+            data: { amount: adjustment.amount.toString(), reason: adjustment.reason },
+            ip: request.ip,
+            at,
+          });
+          return { ok: true, value: { statusCode: 201, body: adjusted.value } };
         },
       );
       if (!stored.ok) return sendProblem(reply, stored.failure);

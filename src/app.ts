@@ -39,6 +39,8 @@ declare module 'fastify' {
     principal: Principal;
   }
   interface FastifyContextConfig {
+    /** Set at registration: the route's `:id` is an account id. */
+    accountScoped?: boolean;
     /**
      * Who may call the route; one hook enforces it. A permission on a route whose `:id` is an
      * account is checked against the caller's role in that account; 'authenticated' lets any
@@ -68,6 +70,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
   app.decorate('kassa', kassa);
   app.decorate('routeList', [] as KassaApp['routeList']);
   app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, accountScoped: /^\/v1\/accounts\/:id(\/|$)/.test(route.url) };
     const access = (route.config as { access?: RouteAccess } | undefined)?.access ?? 'staff';
     for (const method of [route.method].flat()) if (method !== 'HEAD') app.routeList.push({ route: `${method} ${route.url}`, access });
   });
@@ -77,7 +80,8 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
   app.setErrorHandler((error, request, reply) => sendProblem(reply, failureOf(error, request)));
   app.setNotFoundHandler((request, reply) => sendProblem(reply, { code: 'not_found', detail: `no route ${request.method} ${request.url}` }));
 
-  await app.register(cookie);
+  // Cookies are parsed only where a session is consulted (src/identity/sessions/authenticate.ts).
+  await app.register(cookie, { hook: false });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -144,7 +148,7 @@ async function authenticate(this: FastifyInstance, request: FastifyRequest, repl
 async function authorizeRoute(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
   const access = request.routeOptions.config.access ?? 'staff';
   if (access === 'authenticated' || access === 'public') return;
-  const accountId = /^\/v1\/accounts\/:id(\/|$)/.test(request.routeOptions.url ?? '') ? (request.params as { id: number }).id : undefined;
+  const accountId = request.routeOptions.config.accountScoped ? (request.params as { id: number }).id : undefined;
   const failure =
     accountId === undefined
       ? isStaff(request.principal) ? undefined : { code: 'forbidden' as const, detail: "only the provider's staff may do this" }

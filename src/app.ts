@@ -16,7 +16,7 @@ import type { Kassa } from './context.js';
 import { entitlementRoutes } from './entitlements/routes.js';
 import { ledgerRoutes } from './ledger/routes.js';
 import { outboxRoutes } from './outbox/routes.js';
-import { ProblemSchema, problemBody, sendProblem } from './shared/problem.js';
+import { ProblemSchema, sendProblem } from './shared/problem.js';
 import { type Failure, FailureSignal } from './shared/result.js';
 import { subscriptionRoutes } from './subscriptions/routes.js';
 import { identityRoutes } from './identity/routes.js';
@@ -186,4 +186,3 @@ function failureOf(error: unknown, request: FastifyRequest): Failure {
   return { code: 'internal_error', detail: 'an unexpected error occurred; it has been logged' };
 }
 
-export { problemBody };

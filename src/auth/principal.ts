@@ -118,8 +118,4 @@ export class ApiKeyAuthenticator {
     const valid = row && row.revokedAt === null && timingSafeEqual(Buffer.from(row.keyHash), Buffer.from(hash));
     return valid ? { kind: 'provider_key', keyId: row.id, scope: `key:${row.id}` } : null;
   }
-
-  forget(): void {
-    this.cache.clear();
-  }
 }

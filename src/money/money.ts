@@ -57,15 +57,7 @@ export function parseDecimal(text: string): Exact | undefined {
   return new Exact(text);
 }
 
-export function sumMinor(amounts: Iterable<Minor>): Minor {
-  let total = 0n;
-  for (const amount of amounts) total += amount;
-  return total;
-}
 
-export function minMinor(a: Minor, b: Minor): Minor {
-  return a < b ? a : b;
-}
 
 export function maxMinor(a: Minor, b: Minor): Minor {
   return a > b ? a : b;

@@ -38,11 +38,18 @@ export interface IdentitySettings {
 export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
 export const DEFAULT_PASSWORD_MAX_AGE_DAYS = 180;
 
+/** A setting's value; an empty one (`KASSA_CLOCK_START=` in .env) is as good as unset. */
+function setting(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
 export function identitySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): IdentitySettings {
-  const publicUrl = (env.KASSA_PUBLIC_URL || DEFAULT_PUBLIC_URL).replace(/\/+$/, '');
-  const maxAge = Number(env.KASSA_PASSWORD_MAX_AGE_DAYS ?? DEFAULT_PASSWORD_MAX_AGE_DAYS);
+  const publicUrl = (setting(env, 'KASSA_PUBLIC_URL') ?? DEFAULT_PUBLIC_URL).replace(/\/+$/, '');
+  const maxAge = Number(setting(env, 'KASSA_PASSWORD_MAX_AGE_DAYS') ?? DEFAULT_PASSWORD_MAX_AGE_DAYS);
   if (!Number.isInteger(maxAge) || maxAge < 0) throw new Error(`KASSA_PASSWORD_MAX_AGE_DAYS must be a whole number of days, got ${env.KASSA_PASSWORD_MAX_AGE_DAYS}`);
-  const cookieSecure = env.KASSA_COOKIE_SECURE === undefined ? !publicUrl.startsWith('http://') : env.KASSA_COOKIE_SECURE !== 'false';
+  const secure = setting(env, 'KASSA_COOKIE_SECURE');
+  const cookieSecure = secure === undefined ? !publicUrl.startsWith('http://') : secure !== 'false';
   return { publicUrl, cookieSecure, passwordMaxAgeDays: maxAge };
 }
 
@@ -64,8 +71,8 @@ export const defaultBillingSettings: BillingSettings = {
   batchAccounts: 10_000,
 };
 
-function decimalEnv(name: string, fallback: Exact): Exact {
-  const raw = process.env[name];
+function decimalEnv(env: NodeJS.ProcessEnv, name: string, fallback: Exact): Exact {
+  const raw = setting(env, name);
   if (raw === undefined) return fallback;
   const value = parseDecimal(raw);
   if (!value || value.isNegative()) throw new Error(`${name} must be a non-negative decimal, got ${raw}`);
@@ -73,23 +80,29 @@ function decimalEnv(name: string, fallback: Exact): Exact {
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
-  const clock = env.KASSA_CLOCK === 'simulated' ? 'simulated' : 'real';
-  return {
-    port: Number(env.PORT ?? 3000),
-    host: env.HOST ?? '0.0.0.0',
-    databaseUrl: env.DATABASE_URL || undefined,
-    dataDir: env.KASSA_DATA_DIR ?? './data',
+  const clockStart = setting(env, 'KASSA_CLOCK_START');
+  const clock = setting(env, 'KASSA_CLOCK') ?? 'real';
+  if (clock !== 'real' && clock !== 'simulated') throw new Error(`KASSA_CLOCK must be real or simulated, got ${clock}`);
+  const config: Config = {
+    port: Number(setting(env, 'PORT') ?? 3000),
+    host: setting(env, 'HOST') ?? '0.0.0.0',
+    databaseUrl: setting(env, 'DATABASE_URL'),
+    dataDir: setting(env, 'KASSA_DATA_DIR') ?? './data',
     clock,
-    clockStart: new Date(env.KASSA_CLOCK_START ?? new Date().toISOString()),
-    demoData: env.KASSA_DEMO_DATA !== 'false',
-    logLevel: env.LOG_LEVEL ?? 'info',
+    clockStart: clockStart === undefined ? new Date() : new Date(clockStart),
+    demoData: setting(env, 'KASSA_DEMO_DATA') !== 'false',
+    logLevel: setting(env, 'LOG_LEVEL') ?? 'info',
     billing: {
-      creditShare: decimalEnv('KASSA_CREDIT_SHARE', defaultBillingSettings.creditShare),
-      creditCap: decimalEnv('KASSA_CREDIT_CAP', defaultBillingSettings.creditCap),
-      autoResume: env.KASSA_AUTO_RESUME !== 'false',
-      batchAccounts: Number(env.KASSA_BILLING_BATCH ?? defaultBillingSettings.batchAccounts),
+      creditShare: decimalEnv(env, 'KASSA_CREDIT_SHARE', defaultBillingSettings.creditShare),
+      creditCap: decimalEnv(env, 'KASSA_CREDIT_CAP', defaultBillingSettings.creditCap),
+      autoResume: setting(env, 'KASSA_AUTO_RESUME') !== 'false',
+      batchAccounts: Number(setting(env, 'KASSA_BILLING_BATCH') ?? defaultBillingSettings.batchAccounts),
     },
     identity: identitySettingsFromEnv(env),
-    mail: { smtpUrl: env.SMTP_URL || undefined, from: env.KASSA_MAIL_FROM || defaultMailFrom },
+    mail: { smtpUrl: setting(env, 'SMTP_URL'), from: setting(env, 'KASSA_MAIL_FROM') ?? defaultMailFrom },
   };
+  if (Number.isNaN(config.clockStart.getTime())) throw new Error(`KASSA_CLOCK_START must be an ISO 8601 time, got ${clockStart}`);
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65_535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
+  if (!Number.isInteger(config.billing.batchAccounts) || config.billing.batchAccounts < 1) throw new Error(`KASSA_BILLING_BATCH must be a whole number of accounts, 1 or more, got ${env.KASSA_BILLING_BATCH}`);
+  return config;
 }

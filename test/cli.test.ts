@@ -1,41 +1,27 @@
-// The `kassa` command line, run as a child process through bin/kassa.mjs (as `npx kassa`):
-// keys and verify on a database the test then opens itself (PGlite in a temp folder, or a
-// fresh PostgreSQL database when DATABASE_URL is set), and `clock advance` against a real
-// server listening on a port.
-import { spawn } from 'node:child_process';
+// The `kassa` command line, run in-process through runCli (what the binary runs) on a database
+// the test then opens itself (PGlite in a temp folder, or a fresh PostgreSQL database when
+// DATABASE_URL is set), and `clock advance` against a real server listening on a port. The
+// last block runs the real binary, bin/kassa.mjs (as `npx kassa`), as a child process.
 import { type AddressInfo, createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import packageJson from '../package.json' with { type: 'json' };
 import { buildApp } from '../src/app.js';
 import { defaultBillingSettings } from '../src/config.js';
 import { openDatabase, query } from '../src/db/client.js';
 import { seedDemo } from '../src/demo.js';
 import { openKassa } from '../src/kassa.js';
+import { type CliRun, kassaInProcess, kassaProcess } from './support/cli.js';
 import { createTestDatabase, startHarness, type Harness } from './support/harness.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const kassaBin = join(root, 'bin/kassa.mjs');
-
-// Every run starts Node, tsx and (on PGlite) the database: seconds each on a loaded machine.
+// A real process starts Node, tsx and (on PGlite) the database: seconds on a loaded machine.
 const SLOW = 180_000;
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-/** Runs `kassa ...args` without blocking this process (a server in it may have to answer). */
-function kassa(args: string[], env: Record<string, string | undefined>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [kassaBin, ...args], { cwd: root, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function kassa(args: string[], env: Record<string, string | undefined>): Promise<CliRun> {
+  return kassaInProcess(args, { ...process.env, ...env });
 }
 
 describe('kassa keys and kassa verify', () => {
@@ -213,4 +199,36 @@ describe('kassa clock against a running server', () => {
     }
     expect((await h.call('GET', '/v1/clock')).body.now).toBe('2026-11-05T06:00:00.000Z');
   });
+});
+
+describe('the real binary, bin/kassa.mjs', () => {
+  let dataDir: string;
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'kassa-bin-'));
+    database = await createTestDatabase();
+    env = database.url ? { DATABASE_URL: database.url } : { DATABASE_URL: '', KASSA_DATA_DIR: dataDir };
+  });
+  afterAll(async () => {
+    await database.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints its version, migrates and creates a key whose secret it prints once', async () => {
+    const version = await kassaProcess(['--version'], env);
+    expect(version).toMatchObject({ code: 0, stdout: `${packageJson.version}\n`, stderr: '' });
+    const created = await kassaProcess(['keys', 'create', '--name', 'from the shell'], env);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/^Created key \d+ \(from the shell\)\. Keep this secret; it is not shown again:\nkassa_sk_[A-Za-z0-9_-]+\n$/);
+  }, SLOW);
+
+  it('answers a mistake with one line on stderr and exit 1, not a stack trace', async () => {
+    const noKey = await kassaProcess(['clock', 'show'], { ...env, KASSA_API_KEY: '' });
+    expect(noKey).toMatchObject({ code: 1, stdout: '', stderr: 'kassa: set KASSA_API_KEY to a provider key\n' });
+    const badId = await kassaProcess(['keys', 'revoke', 'abc'], env);
+    expect(badId.code).toBe(1);
+    expect(badId.stderr).toMatch(/^error: command-argument value 'abc' is invalid for argument 'id'\. an id is a number\n$/);
+  }, SLOW);
 });

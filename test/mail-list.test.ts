@@ -1,8 +1,7 @@
 // Reading the mail queue with no SMTP server configured: GET /v1/mails for the provider's
 // staff (never for account members: mail bodies hold secret links) and `kassa mail list`.
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { addMailCommands } from '../src/cli/mail.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { harnessDatabase, kassaInProcess } from './support/cli.js';
 import type { SimulatedClock } from '../src/clock/clock.js';
 import { memberships, users } from '../src/db/schema.js';
 import { PERMISSIONS } from '../src/identity/permissions.js';
@@ -110,16 +109,9 @@ describe('GET /v1/mails', () => {
 
 describe('kassa mail list', () => {
   async function run(...args: string[]): Promise<string> {
-    const lines: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void lines.push(parts.join(' ')));
-    try {
-      const program = new Command().exitOverride();
-      addMailCommands(program, async () => ({ db: h.kassa.db, backend: h.kassa.backend, close: async () => {} }));
-      await program.parseAsync(['mail', 'list', ...args], { from: 'user' });
-    } finally {
-      log.mockRestore();
-    }
-    return lines.join('\n');
+    const run = await kassaInProcess(['mail', 'list', ...args], {}, harnessDatabase(h));
+    if (run.code !== 0) throw new Error(run.stderr);
+    return run.stdout.trimEnd();
   }
 
   it('prints the latest mails with their links, so a newcomer can click one', async () => {
@@ -141,8 +133,6 @@ describe('kassa mail list', () => {
   });
 
   it('refuses a bad limit', async () => {
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     await expect(run('--limit', 'lots')).rejects.toThrow(/number from 1/);
-    vi.restoreAllMocks();
   });
 });

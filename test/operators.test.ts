@@ -1,12 +1,10 @@
 // Operators (SPEC 1): the provider's staff, created from the command line, act across
 // accounts through the same authorize rule as provider keys; they block and unblock accounts.
-import { Command } from 'commander';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorize } from '../src/auth/principal.js';
-import type { Database } from '../src/db/client.js';
 import { accounts, auditLog, users } from '../src/db/schema.js';
-import { addOperatorCommands } from '../src/identity/operators/cli.js';
+import { harnessDatabase, kassaInProcess } from './support/cli.js';
 import { verifyPassword } from '../src/identity/passwords/hash.js';
 import { insertPlanVersion, subscribe } from './support/entitlement-fixtures.js';
 import { type Harness, startHarness } from './support/harness.js';
@@ -32,13 +30,9 @@ afterAll(async () => h.close());
 
 describe('kassa operators create', () => {
   it('creates a verified operator with a random initial password, printed once and stored hashed', async () => {
-    const printed: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
-    const program = new Command().exitOverride();
-    addOperatorCommands(program, async () => ({ db: h.kassa.db, close: async () => {} }) as unknown as Database);
-    await program.parseAsync(['operators', 'create', '--email', 'Nina@Provider.example', '--name', 'Nina'], { from: 'user' });
-    log.mockRestore();
-    const password = printed.join('\n').split('\n').at(-1)!;
+    const run = await kassaInProcess(['operators', 'create', '--email', 'Nina@Provider.example', '--name', 'Nina'], {}, harnessDatabase(h));
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const password = run.stdout.trimEnd().split('\n').at(-1)!;
     const [nina] = await h.kassa.db.select().from(users).where(eq(users.email, 'nina@provider.example'));
     expect(nina).toMatchObject({ operator: true, name: 'Nina', emailVerifiedAt: expect.any(Date), passwordChangedAt: new Date(0) });
     expect(nina!.passwordHash).not.toContain(password);

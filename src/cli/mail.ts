@@ -1,8 +1,8 @@
 // `kassa mail ...`: the mail queue, read straight from the database. Without SMTP_URL mails
 // stay queued, and this is how a newcomer reads the verification link.
 import { type Command, InvalidArgumentError } from 'commander';
-import type { Database } from '../db/client.js';
 import { type MailState, type MailView, latestMails } from '../notifications/read.js';
+import type { CliContext } from './program.js';
 
 const STATES: MailState[] = ['pending', 'sent', 'failed'];
 
@@ -25,8 +25,8 @@ export function formatMail(mail: MailView): string {
   ].join('\n');
 }
 
-/** Adds the `mail` command group to the program; `open` opens the database. */
-export function addMailCommands(program: Command, open: () => Promise<Database>): Command {
+/** Adds the `mail` command group to the program. */
+export function addMailCommands(program: Command, { open, print }: CliContext): Command {
   const mail = program.command('mail').description('the mail queue (SMTP_URL unset: mails wait here, links and all)');
   mail
     .command('list')
@@ -43,9 +43,9 @@ export function addMailCommands(program: Command, open: () => Promise<Database>)
       const database = await open();
       try {
         const listed = await latestMails(database.db, { limit: options.limit, to: options.to, state: options.state, accountId: options.account });
-        if (options.json) console.log(JSON.stringify(listed, null, 2));
-        else if (listed.length === 0) console.log('no mails');
-        else console.log(listed.map(formatMail).join('\n'));
+        if (options.json) print(JSON.stringify(listed, null, 2));
+        else if (listed.length === 0) print('no mails');
+        else print(listed.map(formatMail).join('\n'));
       } finally {
         await database.close();
       }

@@ -1,7 +1,9 @@
 // Starts a Kassa on a fresh database for one test file: PGlite in memory by default, a new
 // PostgreSQL database when DATABASE_URL is set (so runs never collide), on a simulated clock.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { type KassaApp, buildApp } from '../../src/app.js';
 import { createApiKey } from '../../src/auth/api-keys.js';
 import { defaultBillingSettings, type BillingSettings } from '../../src/config.js';
@@ -20,13 +22,22 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<{ url: string | undefined; drop(): Promise<void> }> {
+/**
+ * A fresh database for one test file, already migrated: on PostgreSQL a copy of the run's
+ * template database (test/support/global-setup.ts); on PGlite `loadDataDir`, the template's
+ * dump for an in-memory database (`dataDir: 'memory://'`).
+ */
+export async function createTestDatabase(): Promise<{ url: string | undefined; loadDataDir?: Blob; drop(): Promise<void> }> {
   const base = process.env.DATABASE_URL;
-  if (!base) return { url: undefined, drop: async () => {} };
+  if (!base) {
+    const dump = inject('pgliteTemplate');
+    return { url: undefined, loadDataDir: dump ? new Blob([readFileSync(dump)]) : undefined, drop: async () => {} };
+  }
   const name = `kassa_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const template = inject('postgresTemplate');
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
-  await admin.query(`create database ${name}`);
+  await admin.query(`create database ${name}${template ? ` template ${template}` : ''}`);
   await admin.end();
   const url = new URL(base);
   url.pathname = `/${name}`;
@@ -46,6 +57,7 @@ export async function startHarness(options: { clockStart?: string; billing?: Par
   const { kassa, database: opened } = await openKassa({
     databaseUrl: database.url,
     dataDir: 'memory://',
+    loadDataDir: database.loadDataDir,
     poolSize: 4,
     clock: 'simulated',
     clockStart: new Date(options.clockStart ?? '2026-11-02T00:00:00Z'),

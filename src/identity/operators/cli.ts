@@ -1,10 +1,10 @@
 // `kassa operators ...`: the provider's staff, managed from the command line (the API has no
 // route that makes an operator, so no stolen session can mint one).
 import type { Command } from 'commander';
-import type { Database } from '../../db/client.js';
+import type { CliContext } from '../../cli/program.js';
 import { createOperator, listOperators, revokeOperator } from './create-operator.js';
 
-export function addOperatorCommands(program: Command, open: () => Promise<Database>): void {
+export function addOperatorCommands(program: Command, { open, print, fail }: CliContext): void {
   const operators = program.command('operators').description("the provider's staff: people who act across accounts");
   operators
     .command('create')
@@ -16,19 +16,18 @@ export function addOperatorCommands(program: Command, open: () => Promise<Databa
       const created = await createOperator(database.db, { email, name }, new Date());
       await database.close();
       if (!created.ok) {
-        console.error(created.failure.detail);
-        process.exitCode = 1;
+        fail(created.failure.detail);
         return;
       }
       const { id, initialPassword } = created.value;
-      console.log(`Created operator ${id} (${created.value.email}). Initial password, shown once; it must be changed at first login:\n${initialPassword}`);
+      print(`Created operator ${id} (${created.value.email}). Initial password, shown once; it must be changed at first login:\n${initialPassword}`);
     });
   operators
     .command('list')
     .description('list operators')
     .action(async () => {
       const database = await open();
-      for (const o of await listOperators(database.db)) console.log(`${o.id}\t${o.email}\t${o.name}\t${o.status}\tsince ${o.createdAt.toISOString()}`);
+      for (const o of await listOperators(database.db)) print(`${o.id}\t${o.email}\t${o.name}\t${o.status}\tsince ${o.createdAt.toISOString()}`);
       await database.close();
     });
   operators
@@ -40,8 +39,7 @@ export function addOperatorCommands(program: Command, open: () => Promise<Databa
       const revoked = await revokeOperator(database.db, email, new Date());
       await database.close();
       if (!revoked.ok) {
-        console.error(revoked.failure.detail);
-        process.exitCode = 1;
-      } else console.log(`${email} is no longer an operator`);
+        fail(revoked.failure.detail);
+      } else print(`${email} is no longer an operator`);
     });
 }

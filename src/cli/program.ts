@@ -1,0 +1,218 @@
+// The `kassa` command line: keys, ledger verification, migrations, the simulated clock, mail
+// and operators. `runCli` runs one command line in this process and answers its exit code, so
+// the binary (src/cli/index.ts) and the tests share every line of it.
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import packageJson from '../../package.json' with { type: 'json' };
+import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys.js';
+import { configFromEnv } from '../config.js';
+import { type Database, openDatabase } from '../db/client.js';
+import { addOperatorCommands } from '../identity/operators/cli.js';
+import { verifyLedger } from '../ledger/verify.js';
+import { addMailCommands } from './mail.js';
+
+/** Where a command line reads its settings and writes its output. */
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  out(text: string): void;
+  err(text: string): void;
+  /** The database to use instead of the one `env` names (a process that holds it already). */
+  open?: () => Promise<Database>;
+}
+
+/** What each command group is handed: the database to open, and where to print lines. */
+export interface CliContext {
+  open(): Promise<Database>;
+  print(line: string): void;
+  /** A refusal: the line (if any) goes to stderr; the command line then exits 1. */
+  fail(line?: string): void;
+}
+
+export const processIo: CliIo = {
+  env: process.env,
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+};
+
+/** An expected failure: printed as one line, exit 1, no stack trace. */
+class CliError extends Error {}
+
+/** Runs `kassa ...args`; answers the exit code. Unexpected errors are thrown, not printed. */
+export async function runCli(args: string[], io: CliIo = processIo): Promise<number> {
+  let exitCode = 0;
+  const cli: CliContext = {
+    open: io.open ?? (() => {
+      const config = configFromEnv(io.env);
+      return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+    }),
+    print: (line) => io.out(`${line}\n`),
+    fail: (line) => {
+      if (line !== undefined) io.err(`${line}\n`);
+      exitCode = 1;
+    },
+  };
+  const program = buildProgram(cli, io);
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (!(error instanceof CliError)) throw error;
+    io.err(`kassa: ${error.message}\n`);
+    return 1;
+  }
+  return exitCode;
+}
+
+function buildProgram(cli: CliContext, io: CliIo): Command {
+  // Subcommands inherit these settings when they are added, so they come first.
+  const program = new Command()
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .name('kassa')
+    .version(packageJson.version, '-v, --version', 'print the version of Kassa')
+    .description('Kassa: prepaid billing and accounts. Uses DATABASE_URL, or the PGlite data in KASSA_DATA_DIR (./data); with PGlite, stop the server first.');
+  addKeyCommands(program, cli);
+  addDatabaseCommands(program, cli);
+  addClockCommands(program, cli, io.env);
+  addMailCommands(program, cli);
+  addOperatorCommands(program, cli);
+  return program;
+}
+
+function addKeyCommands(program: Command, { open, print, fail }: CliContext): void {
+  const keys = program.command('keys').description('provider API keys');
+  keys
+    .command('create')
+    .description('create an API key; the secret is shown once')
+    .requiredOption('--name <name>', 'what the key is for')
+    .action(async ({ name }: { name: string }) => {
+      const database = await open();
+      const key = await createApiKey(database.db, name, new Date());
+      print(`Created key ${key.id} (${key.name}). Keep this secret; it is not shown again:\n${key.secret}`);
+      await database.close();
+    });
+  keys
+    .command('list')
+    .description('list API keys (prefixes only)')
+    .action(async () => {
+      const database = await open();
+      for (const k of await listApiKeys(database.db)) {
+        print(`${k.id}\t${k.prefix}…\t${k.name}\t${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active'}\tlast used ${k.lastUsedAt?.toISOString() ?? 'never'}`);
+      }
+      await database.close();
+    });
+  keys
+    .command('revoke')
+    .description('revoke an API key')
+    .argument('<id>', 'key id', (v) => {
+      if (!/^[0-9]+$/.test(v)) throw new InvalidArgumentError('an id is a number');
+      return Number(v);
+    })
+    .action(async (id: number) => {
+      const database = await open();
+      const revoked = await revokeApiKey(database.db, id, new Date());
+      await database.close();
+      if (!revoked) fail(`no key ${id}`);
+      else print(`revoked key ${id}`);
+    });
+}
+
+const bigintsAsStrings = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
+
+function addDatabaseCommands(program: Command, { open, print, fail }: CliContext): void {
+  program
+    .command('verify')
+    .description('check every ledger invariant on the database; exits 1 if one fails')
+    .option('--json', 'print the checks as JSON')
+    .action(async ({ json }: { json?: boolean }) => {
+      const database = await open();
+      const report = await verifyLedger(database.db);
+      await database.close();
+      if (json) print(JSON.stringify(report, bigintsAsStrings));
+      else {
+        for (const check of report.checks) {
+          const mark = check.ok ? 'ok  ' : check.advisory ? 'note' : 'FAIL';
+          const detail = check.ok ? '' : ` (${check.violations} violations, e.g. ${JSON.stringify(check.examples.slice(0, 3), bigintsAsStrings)})`;
+          print(`${mark} ${check.name}${detail}`);
+        }
+      }
+      if (!report.ok) fail();
+    });
+
+  program
+    .command('migrate')
+    .description('apply database migrations (the server also does this at start)')
+    .action(async () => {
+      const database = await open();
+      await database.close();
+      print(`migrated (${database.backend})`);
+    });
+}
+
+const nonNegative = (what: string) => (value: string) => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${what} is a number, 0 or more`);
+  return n;
+};
+const instant = (value: string) => {
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) throw new InvalidArgumentError('give an ISO 8601 time, e.g. 2026-11-04T00:00:00Z');
+  return time;
+};
+
+function addClockCommands(program: Command, { print }: CliContext, env: NodeJS.ProcessEnv): void {
+  const server = serverCaller(env);
+  const clock = program.command('clock').description('the simulated clock of a running server (KASSA_URL, KASSA_API_KEY)');
+  clock
+    .command('advance')
+    .description('move the simulated clock forward, running every billing boundary it passes')
+    .option('--to <time>', 'ISO 8601 time to move to', instant)
+    .option('--days <n>', 'or: days to move', nonNegative('--days'))
+    .option('--seconds <n>', 'or: seconds to move (added to --days)', nonNegative('--seconds'))
+    .action(async (options: { to?: Date; days?: number; seconds?: number }) => {
+      const by = options.days !== undefined || options.seconds !== undefined;
+      if ((options.to !== undefined) === by) throw new CliError('give --to, or --days and/or --seconds');
+      const seconds = (options.seconds ?? 0) + (options.days ?? 0) * 86_400;
+      if (!Number.isInteger(seconds)) throw new CliError(`the clock moves by whole seconds; ${seconds} is not one`);
+      const answer = await server('POST', '/v1/clock/advance', options.to ? { to: options.to.toISOString() } : { seconds });
+      print(`clock now ${answer.now}; ${answer.runs.length} billing run(s)`);
+      for (const run of answer.runs) {
+        const trouble = run.status === 'completed' ? '' : ` (${run.status}${run.errors.length ? `: ${run.errors.join('; ')}` : ''})`;
+        print(`  ${run.boundary}: billed ${run.billed}, suspended ${run.suspended}, charged ${run.total_charged}${trouble}`);
+      }
+    });
+  clock
+    .command('show')
+    .description("print the server's time")
+    .action(async () => print((await server('GET', '/v1/clock')).now));
+}
+
+/** Calls a running server (KASSA_URL, else this host's PORT) with KASSA_API_KEY. */
+function serverCaller(env: NodeJS.ProcessEnv) {
+  // Answers of the running server, read field by field; their shapes are the API's schemas.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return async (method: string, path: string, body?: unknown): Promise<any> => {
+    const base = env.KASSA_URL || `http://localhost:${configFromEnv(env).port}`;
+    const key = env.KASSA_API_KEY;
+    if (!key) throw new CliError('set KASSA_API_KEY to a provider key');
+    let response: Response;
+    try {
+      response = await fetch(base + path, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(`cannot reach Kassa at ${base} (${cause?.code ?? cause?.message ?? (error as Error).message}); set KASSA_URL`);
+    }
+    const text = await response.text();
+    let answer;
+    try {
+      answer = JSON.parse(text);
+    } catch {
+      throw new CliError(`${base}${path} answered ${response.status} without JSON: is KASSA_URL a Kassa server?`);
+    }
+    if (!response.ok) throw new CliError(answer?.code ? `${answer.code}: ${answer.detail}` : `${base}${path} answered ${response.status}`);
+    return answer;
+  };
+}

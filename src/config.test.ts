@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { configFromEnv } from './config.js';
+
+describe('configuration from the environment', () => {
+  it('has a default for every setting', () => {
+    const config = configFromEnv({});
+    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', databaseUrl: undefined, dataDir: './data', clock: 'real', demoData: true, logLevel: 'info' });
+    expect(config.billing).toMatchObject({ autoResume: true, batchAccounts: 10_000 });
+    expect(config.billing.creditShare.toString()).toBe('0.1');
+    expect(config.billing.creditCap.toString()).toBe('1000');
+    expect(config.identity).toEqual({ publicUrl: 'http://localhost:3000', cookieSecure: false, passwordMaxAgeDays: 180 });
+    expect(config.mail).toEqual({ smtpUrl: undefined, from: 'Kassa <no-reply@localhost>' });
+  });
+
+  it('reads an empty value (as .env.example writes them) as unset, never as 0 or "now is invalid"', () => {
+    const empty = Object.fromEntries(['PORT', 'DATABASE_URL', 'KASSA_CLOCK', 'KASSA_CLOCK_START', 'KASSA_PASSWORD_MAX_AGE_DAYS', 'KASSA_COOKIE_SECURE', 'KASSA_CREDIT_SHARE', 'KASSA_BILLING_BATCH', 'SMTP_URL'].map((name) => [name, '']));
+    const config = configFromEnv(empty);
+    expect(config).toMatchObject({ port: 3000, databaseUrl: undefined, clock: 'real' });
+    expect(Number.isNaN(config.clockStart.getTime())).toBe(false);
+    expect(config.identity).toMatchObject({ passwordMaxAgeDays: 180, cookieSecure: false });
+    expect(config.billing.creditShare.toString()).toBe('0.1');
+    expect(config.mail.smtpUrl).toBeUndefined();
+  });
+
+  it('reads every setting from the environment given, not the process one', () => {
+    const config = configFromEnv({
+      PORT: '8080', HOST: '127.0.0.1', DATABASE_URL: 'postgres://k@db/kassa', KASSA_DATA_DIR: '/var/lib/kassa', KASSA_CLOCK: 'simulated',
+      KASSA_CLOCK_START: '2026-11-02T13:00:00Z', KASSA_DEMO_DATA: 'false', LOG_LEVEL: 'debug', KASSA_CREDIT_SHARE: '0.25', KASSA_CREDIT_CAP: '50',
+      KASSA_AUTO_RESUME: 'false', KASSA_BILLING_BATCH: '500', KASSA_PUBLIC_URL: 'https://billing.example/', KASSA_PASSWORD_MAX_AGE_DAYS: '0',
+      SMTP_URL: 'smtp://mail:587', KASSA_MAIL_FROM: 'Billing <billing@example.com>',
+    });
+    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', databaseUrl: 'postgres://k@db/kassa', dataDir: '/var/lib/kassa', clock: 'simulated', demoData: false, logLevel: 'debug' });
+    expect(config.clockStart.toISOString()).toBe('2026-11-02T13:00:00.000Z');
+    expect(config.billing).toMatchObject({ autoResume: false, batchAccounts: 500 });
+    expect([config.billing.creditShare.toString(), config.billing.creditCap.toString()]).toEqual(['0.25', '50']);
+    // An https public URL turns the Secure cookie flag on; the trailing slash goes.
+    expect(config.identity).toEqual({ publicUrl: 'https://billing.example', cookieSecure: true, passwordMaxAgeDays: 0 });
+    expect(config.mail).toEqual({ smtpUrl: 'smtp://mail:587', from: 'Billing <billing@example.com>' });
+  });
+
+  it.each([
+    [{ KASSA_CLOCK: 'simulted' }, /KASSA_CLOCK must be real or simulated/],
+    [{ KASSA_CLOCK_START: 'tomorrow' }, /KASSA_CLOCK_START must be an ISO 8601 time/],
+    [{ PORT: 'eighty' }, /PORT must be a port number/],
+    [{ PORT: '70000' }, /PORT must be a port number/],
+    [{ KASSA_BILLING_BATCH: '0' }, /KASSA_BILLING_BATCH must be a whole number/],
+    [{ KASSA_CREDIT_SHARE: '-0.1' }, /KASSA_CREDIT_SHARE must be a non-negative decimal/],
+    [{ KASSA_PASSWORD_MAX_AGE_DAYS: '1.5' }, /KASSA_PASSWORD_MAX_AGE_DAYS must be a whole number/],
+  ])('refuses %o at start', (env, message) => {
+    expect(() => configFromEnv(env)).toThrow(message);
+  });
+});

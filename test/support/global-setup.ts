@@ -1,0 +1,55 @@
+// Migrates one template database for the whole run, so a test file copies a finished schema
+// instead of running initdb and every migration itself: on PostgreSQL a template database
+// (`create database ... template`), on PGlite a dump of a migrated data folder that each file
+// loads into its own in-memory database.
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { openDatabase } from '../../src/db/client.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** PostgreSQL: the migrated template database's name. */
+    postgresTemplate: string;
+    /** PGlite: the path of a migrated data folder's dump (tar). */
+    pgliteTemplate: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const base = process.env.DATABASE_URL;
+  const tag = `${process.pid}_${randomBytes(3).toString('hex')}`;
+  if (base) {
+    const name = `kassa_template_${tag}`;
+    await admin(base, `create database ${name}`);
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 1 });
+    await database.close();
+    project.provide('postgresTemplate', name);
+    project.provide('pgliteTemplate', '');
+    return () => admin(base, `drop database if exists ${name} with (force)`);
+  }
+  const database = await openDatabase({ dataDir: 'memory://' });
+  const dump = await (database.db as unknown as { $client: PGlite }).$client.dumpDataDir('none');
+  await database.close();
+  const path = join(tmpdir(), `kassa-template-${tag}.tar`);
+  writeFileSync(path, Buffer.from(await dump.arrayBuffer()));
+  project.provide('postgresTemplate', '');
+  project.provide('pgliteTemplate', path);
+  return async () => rmSync(path, { force: true });
+}
+
+async function admin(url: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}

@@ -2,27 +2,18 @@
 // active at any moment once, the full daily price: at the run after the date ends, or at once
 // when the plan is deactivated during it. Re-activating on a date already charged costs
 // nothing. While no plan is active, the API is not allowed. Basic costs 24.00 (2400) a day.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './support/harness.js';
-import { type Scenario, scenario } from './support/scenario.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { billingScenario } from './support/scenario.js';
 
-let h: Harness;
-let s: Scenario;
+const s = billingScenario('2026-11-02T10:00:00Z');
 let basic: number;
 let acme: number;
 let sub: number;
 
 beforeAll(async () => {
-  h = await startHarness({ clockStart: '2026-11-02T10:00:00Z' });
-  s = scenario(h);
   basic = await s.createPlan('24.00', { timing: 'in_arrears', features: ['sso'] });
-  acme = (await s.createAccount()).id;
-  await s.topUp(acme, '10000');
+  acme = await s.fundedAccount('10000');
 });
-afterEach(async () => {
-  await s.expectLedgerConsistent(acme);
-});
-afterAll(() => h.close());
 
 const api = async () => s.entitlement(acme, 'api');
 

@@ -2,23 +2,15 @@
 // 12 months, so purchases older than that stop counting; top-ups are not purchases. The dates
 // checked are ones where "the last 12 months" reads the same whether counted in calendar
 // months or in days. Big costs 900.00 a month (90000 minor units), Starter 24.00 a day (2400).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './support/harness.js';
-import { type Scenario, scenario } from './support/scenario.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { billingScenario } from './support/scenario.js';
 
-let h: Harness;
-let s: Scenario;
+const s = billingScenario('2026-11-02T10:00:00Z');
 let acme: number;
 
 beforeAll(async () => {
-  h = await startHarness({ clockStart: '2026-11-02T10:00:00Z' });
-  s = scenario(h);
-  acme = (await s.createAccount({ credit_enabled: true })).id;
+  acme = s.track((await s.createAccount({ credit_enabled: true })).id);
 });
-afterEach(async () => {
-  await s.expectLedgerConsistent(acme);
-});
-afterAll(() => h.close());
 
 describe('the credit limit over the trailing 12 months', () => {
   it('counts purchases, not top-ups', async () => {

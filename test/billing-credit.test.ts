@@ -4,35 +4,19 @@
 // would exceed balance + limit suspends the subscription; credit cannot be turned off while
 // the balance is negative. Big costs 900.00 a month (90000 minor units), Starter 24.00 a day
 // (2400, 100 an hour), Huge 12000.00 a month (1200000).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './support/harness.js';
-import { type Scenario, scenario } from './support/scenario.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { billingScenario } from './support/scenario.js';
 
-let h: Harness;
-let s: Scenario;
+const s = billingScenario('2026-11-02T10:00:00Z');
 let big: number;
 let starter: number;
 let huge: number;
-const touched = new Set<number>();
 
 beforeAll(async () => {
-  h = await startHarness({ clockStart: '2026-11-02T10:00:00Z' });
-  s = scenario(h);
   big = await s.createPlan('900.00', { cadence: 'monthly' });
   starter = await s.createPlan('24.00');
   huge = await s.createPlan('12000.00', { cadence: 'monthly' });
 });
-afterEach(async () => {
-  await s.expectLedgerConsistent(...touched);
-});
-afterAll(() => h.close());
-
-async function account(topUp: string, settings: Record<string, unknown> = {}): Promise<number> {
-  const { id } = await s.createAccount(settings);
-  touched.add(id);
-  await s.topUp(id, topUp);
-  return id;
-}
 
 describe('system credit', () => {
   let acme: number;
@@ -42,17 +26,17 @@ describe('system credit', () => {
   let plainDaily: number;
 
   it('starts with no credit: nothing bought yet', async () => {
-    acme = await account('100000', { credit_enabled: true });
+    acme = await s.fundedAccount('100000', { credit_enabled: true });
     await s.subscribe(acme, big); // 90000, the whole month
     daily = (await s.subscribe(acme, starter)).subscription.id; // 1400: 10:00-24:00
     expect(await s.account(acme)).toMatchObject({ balance: '8600', credit_limit: '0', available: '8600' }); // 100000 - 90000 - 1400
 
     // The same purchases without credit, for comparison.
-    plain = await account('100000');
+    plain = await s.fundedAccount('100000');
     await s.subscribe(plain, big);
     plainDaily = (await s.subscribe(plain, starter)).subscription.id;
 
-    globex = await account('1200000', { credit_enabled: true });
+    globex = await s.fundedAccount('1200000', { credit_enabled: true });
     await s.subscribe(globex, huge);
     expect(await s.balanceOf(globex)).toBe('0'); // 1200000 - 1200000
   });

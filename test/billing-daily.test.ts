@@ -2,33 +2,17 @@
 // charged the rest of its first day at once, then each full day by the 00:00 run; runs are
 // recorded; a clock moved over several midnights bills each missed boundary once, in order.
 // 2026-11-02 is a Monday. Starter costs 24.00 a day (2400 minor units, 100 an hour).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './support/harness.js';
-import { type Scenario, scenario } from './support/scenario.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { billingScenario } from './support/scenario.js';
 
-let h: Harness;
-let s: Scenario;
+const s = billingScenario('2026-11-02T13:00:00Z');
 let starter: number;
 let mini: number;
-const touched = new Set<number>();
 
 beforeAll(async () => {
-  h = await startHarness({ clockStart: '2026-11-02T13:00:00Z' });
-  s = scenario(h);
   starter = await s.createPlan('24.00');
   mini = await s.createPlan('12.00');
 });
-afterEach(async () => {
-  await s.expectLedgerConsistent(...touched);
-});
-afterAll(() => h.close());
-
-async function account(topUp: string): Promise<number> {
-  const { id } = await s.createAccount();
-  touched.add(id);
-  await s.topUp(id, topUp);
-  return id;
-}
 
 describe('an in-advance daily plan', () => {
   let acme: number;
@@ -37,7 +21,7 @@ describe('an in-advance daily plan', () => {
   let globexMini: number;
 
   it('created at 13:00 is charged 11/24 of the daily price at once', async () => {
-    acme = await account('10000');
+    acme = await s.fundedAccount('10000');
     const created = await s.subscribe(acme, starter);
     acmeStarter = created.subscription.id;
     expect(created.amount).toBe('1100'); // 2400 x 11/24 (13:00 to 24:00)
@@ -45,7 +29,7 @@ describe('an in-advance daily plan', () => {
     expect(created.period).toEqual({ start: '2026-11-02T00:00:00.000Z', end: '2026-11-03T00:00:00.000Z' });
     expect(await s.balanceOf(acme)).toBe('8900'); // 10000 - 1100
 
-    globex = await account('100000');
+    globex = await s.fundedAccount('100000');
     globexMini = (await s.subscribe(globex, mini)).subscription.id;
     expect(await s.balanceOf(globex)).toBe('99450'); // 100000 - 550 (1200 x 11/24)
   });
@@ -102,7 +86,7 @@ describe('an in-advance daily plan', () => {
 
 describe('a subscription created at 00:00, right after the run', () => {
   it('pays its whole first day once, and the run of that midnight does not bill it again', async () => {
-    const hooli = await account('5000');
+    const hooli = await s.fundedAccount('5000');
     const created = await s.subscribe(hooli, mini);
     expect(created.amount).toBe('1200'); // the clock is at 2026-11-06 00:00: the whole day
     const rerun = await s.expectStatus<{ data: unknown[] }>(200, 'POST', '/v1/billing-runs');
@@ -119,7 +103,7 @@ describe('catching up over several midnights', () => {
 
   it('bills each missed boundary once, in order, until funds run out', async () => {
     await s.advanceTo('2026-11-06T12:00:00Z');
-    initech = await account('8800');
+    initech = await s.fundedAccount('8800');
     sub = (await s.subscribe(initech, starter)).subscription.id;
     expect(await s.balanceOf(initech)).toBe('7600'); // 8800 - 1200 (12:00-24:00, 12/24 x 2400)
 
@@ -161,7 +145,7 @@ describe('catching up over several midnights', () => {
 
   it('concurrent runs of the same boundaries still bill each period once', async () => {
     await s.advanceTo('2026-11-11T12:00:00Z');
-    const umbrella = await account('10000');
+    const umbrella = await s.fundedAccount('10000');
     const sub = (await s.subscribe(umbrella, starter)).subscription.id;
     expect(await s.balanceOf(umbrella)).toBe('8800'); // 10000 - 1200 (12:00-24:00)
     // The advance runs Nov 12, 13 and 14 while run requests keep arriving.

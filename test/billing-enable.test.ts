@@ -2,27 +2,18 @@
 // disabling and enabling inside the paid period costs nothing; enabling after days disabled
 // charges from now to the next midnight (disabled Monday 00:00, enabled Friday 08:00: 16/24).
 // 2026-11-01 is a Sunday, 2026-11-06 a Friday. Starter costs 24.00 a day (2400, 100 an hour).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './support/harness.js';
-import { type Scenario, scenario } from './support/scenario.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { billingScenario } from './support/scenario.js';
 
-let h: Harness;
-let s: Scenario;
+const s = billingScenario('2026-11-01T00:00:00Z');
 let starter: number;
 let acme: number;
 let sub: number;
 
 beforeAll(async () => {
-  h = await startHarness({ clockStart: '2026-11-01T00:00:00Z' });
-  s = scenario(h);
   starter = await s.createPlan('24.00');
-  acme = (await s.createAccount()).id;
-  await s.topUp(acme, '20000');
+  acme = await s.fundedAccount('20000');
 });
-afterEach(async () => {
-  await s.expectLedgerConsistent(acme);
-});
-afterAll(() => h.close());
 
 describe('disable and enable around the nightly run (seed 001)', () => {
   it('created at 00:00, the first day is charged whole', async () => {

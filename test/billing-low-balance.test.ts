@@ -2,32 +2,21 @@
 // its current daily spend) it is warned once per crossing, not at every run: one
 // 'balance.low' event while funds stay low, another after a top-up lifted them above and a
 // later run took them under again. Starter costs 24.00 a day (2400 minor units).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './support/harness.js';
-import { type Scenario, scenario } from './support/scenario.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { billingScenario } from './support/scenario.js';
 
-let h: Harness;
-let s: Scenario;
+const s = billingScenario('2026-11-02T00:00:00Z');
 let starter: number;
 let byAmount: number;
 let byDays: number;
 let both: number;
-const touched = new Set<number>();
 
 beforeAll(async () => {
-  h = await startHarness({ clockStart: '2026-11-02T00:00:00Z' });
-  s = scenario(h);
   starter = await s.createPlan('24.00');
 });
-afterEach(async () => {
-  await s.expectLedgerConsistent(...touched);
-});
-afterAll(() => h.close());
 
 async function account(topUp: string, settings: Record<string, unknown>): Promise<number> {
-  const { id } = await s.createAccount(settings);
-  touched.add(id);
-  await s.topUp(id, topUp);
+  const id = await s.fundedAccount(topUp, settings);
   await s.subscribe(id, starter); // 2400: the whole day from 00:00
   return id;
 }
@@ -83,9 +72,7 @@ describe('low-balance warnings, once per crossing', () => {
 
   it('a warning given when a charge of the customer crossed the threshold is not repeated by the run', async () => {
     await s.advanceTo('2026-11-08T12:00:00Z');
-    const { id } = await s.createAccount({ low_balance_threshold: '5000' });
-    touched.add(id);
-    await s.topUp(id, '6000');
+    const id = await s.fundedAccount('6000', { low_balance_threshold: '5000' });
     await s.subscribe(id, starter); // 1200: 12:00-24:00
     expect(await s.balanceOf(id)).toBe('4800'); // 6000 - 1200 < 5000
     expect(await warnings(id)).toEqual(['2026-11-08T12:00:00.000Z']);
@@ -98,9 +85,7 @@ describe('low-balance warnings, once per crossing', () => {
     await s.advanceTo('2026-11-09T12:00:00Z');
     const yearly = await s.createPlan('365.00', { cadence: 'monthly' }); // 36500 a month: 1200 a day (x 12 / 365)
     const penny = await s.createPlan('1.00'); // 100 a day
-    const { id } = await s.createAccount({ low_balance_threshold_days: 3 }); // 3 x (1200 + 100) = 3900
-    touched.add(id);
-    await s.topUp(id, '40550');
+    const id = await s.fundedAccount('40550', { low_balance_threshold_days: 3 }); // 3 x (1200 + 100) = 3900
     await s.subscribe(id, yearly); // 36500, the whole month
     await s.subscribe(id, penny); // 50: 12:00-24:00
     expect(await s.balanceOf(id)).toBe('4000'); // 40550 - 36500 - 50

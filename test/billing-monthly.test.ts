@@ -2,33 +2,17 @@
 // boundary; monthly periods run from the activation day to the same day next month, clamped
 // to month end (anchor 31: Jan 31, Feb 28, Mar 31). Monthly Pro costs 300.00 (30000 minor
 // units) a month; Starter 24.00 (2400) a day.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './support/harness.js';
-import { type Scenario, scenario } from './support/scenario.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { billingScenario } from './support/scenario.js';
 
-let h: Harness;
-let s: Scenario;
+const s = billingScenario('2027-01-31T09:00:00Z');
 let monthly: number;
 let starter: number;
-const touched = new Set<number>();
 
 beforeAll(async () => {
-  h = await startHarness({ clockStart: '2027-01-31T09:00:00Z' });
-  s = scenario(h);
   monthly = await s.createPlan('300.00', { cadence: 'monthly' });
   starter = await s.createPlan('24.00');
 });
-afterEach(async () => {
-  await s.expectLedgerConsistent(...touched);
-});
-afterAll(() => h.close());
-
-async function account(topUp: string): Promise<number> {
-  const { id } = await s.createAccount();
-  touched.add(id);
-  await s.topUp(id, topUp);
-  return id;
-}
 
 describe('monthly plans', () => {
   let acme: number;
@@ -38,7 +22,7 @@ describe('monthly plans', () => {
   let globexDaily: number;
 
   it('a monthly plan is charged its whole month at once, from its activation day', async () => {
-    acme = await account('100000');
+    acme = await s.fundedAccount('100000');
     const created = await s.subscribe(acme, monthly);
     acmeMonthly = created.subscription.id;
     expect(created.amount).toBe('30000'); // the whole first month, even at 09:00
@@ -49,7 +33,7 @@ describe('monthly plans', () => {
 
   it('a monthly and a daily subscription on one account are each billed at their own boundaries', async () => {
     await s.advanceTo('2027-02-01T10:00:00Z');
-    globex = await account('150000');
+    globex = await s.fundedAccount('150000');
     globexMonthly = (await s.subscribe(globex, monthly)).subscription.id; // 30000: Feb 1 to Mar 1
     globexDaily = (await s.subscribe(globex, starter)).subscription.id; // 1400: 10:00-24:00, 14/24 x 2400
     expect(await s.balanceOf(globex)).toBe('118600'); // 150000 - 30000 - 1400

@@ -3,35 +3,19 @@
 // tried. SPEC 4: a top-up that covers a suspended subscription resumes it, charged from then
 // to the next midnight. 2026-11-02 is a Monday; prices per day: Starter 24.00, Pro 48.00,
 // Mini 12.00 (in minor units 2400, 4800, 1200: 100, 200 and 50 an hour).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './support/harness.js';
-import { type Scenario, scenario } from './support/scenario.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { billingScenario } from './support/scenario.js';
 
-let h: Harness;
-let s: Scenario;
+const s = billingScenario('2026-11-02T12:00:00Z');
 let starter: number;
 let pro: number;
 let mini: number;
-const touched = new Set<number>();
 
 beforeAll(async () => {
-  h = await startHarness({ clockStart: '2026-11-02T12:00:00Z' });
-  s = scenario(h);
   starter = await s.createPlan('24.00');
   pro = await s.createPlan('48.00');
   mini = await s.createPlan('12.00');
 });
-afterEach(async () => {
-  await s.expectLedgerConsistent(...touched);
-});
-afterAll(() => h.close());
-
-async function account(topUp: string): Promise<number> {
-  const { id } = await s.createAccount();
-  touched.add(id);
-  await s.topUp(id, topUp);
-  return id;
-}
 
 describe('one by one per account, oldest first', () => {
   let acme: number;
@@ -41,14 +25,14 @@ describe('one by one per account, oldest first', () => {
   let other: number;
 
   it('the nightly run bills subscriptions one by one and still tries the next after one it cannot pay', async () => {
-    acme = await account('8200');
+    acme = await s.fundedAccount('8200');
     first = (await s.subscribe(acme, starter)).subscription.id; // 1200: 12:00-24:00 of 2400
     second = (await s.subscribe(acme, pro)).subscription.id; // 2400: half of 4800
     third = (await s.subscribe(acme, mini)).subscription.id; // 600: half of 1200
     expect(await s.balanceOf(acme)).toBe('4000'); // 8200 - 1200 - 2400 - 600
 
     // Another account in the same batch is billed as usual.
-    const umbrella = await account('5000');
+    const umbrella = await s.fundedAccount('5000');
     other = (await s.subscribe(umbrella, starter)).subscription.id;
     expect(await s.balanceOf(umbrella)).toBe('3800'); // 5000 - 1200
 
@@ -75,7 +59,7 @@ describe('one by one per account, oldest first', () => {
 
   it('pays the oldest first when only one of two equal subscriptions fits', async () => {
     await s.advanceTo('2026-11-03T18:00:00Z');
-    const globex = await account('2000');
+    const globex = await s.fundedAccount('2000');
     const older = (await s.subscribe(globex, starter)).subscription.id; // 600: 18:00-24:00
     const newer = (await s.subscribe(globex, starter)).subscription.id; // 600
     expect(await s.balanceOf(globex)).toBe('800'); // 2000 - 600 - 600
@@ -98,7 +82,7 @@ describe('auto-resume', () => {
 
   it('a top-up that covers a suspended subscription resumes it, charged from then to midnight', async () => {
     await s.advanceTo('2026-11-04T12:00:00Z');
-    initech = await account('3600');
+    initech = await s.fundedAccount('3600');
     plan = (await s.subscribe(initech, starter)).subscription.id;
     expect(await s.balanceOf(initech)).toBe('2400'); // 3600 - 1200 (12:00-24:00)
 
@@ -149,7 +133,7 @@ describe('auto-resume', () => {
 
   it('resumes suspended subscriptions oldest first, as far as the top-up goes', async () => {
     await s.advanceTo('2026-11-08T12:00:00Z');
-    const hooli = await account('3600');
+    const hooli = await s.fundedAccount('3600');
     const a = (await s.subscribe(hooli, pro)).subscription.id; // 2400: 12:00-24:00 of 4800
     const b = (await s.subscribe(hooli, mini)).subscription.id; // 600
     expect(await s.balanceOf(hooli)).toBe('600'); // 3600 - 2400 - 600

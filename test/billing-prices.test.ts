@@ -1,29 +1,10 @@
 // SPEC 2 and 5: a price change is a new plan version effective from a stated time; it reaches
 // running subscriptions from that boundary on, and charges made before keep their price.
 // Starter goes from 24.00 (2400 minor units) to 36.00 (3600) a day on 2026-11-04 00:00.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './support/harness.js';
-import { type LedgerTransactionView, type Scenario, scenario } from './support/scenario.js';
+import { describe, expect, it } from 'vitest';
+import { type LedgerTransactionView, billingScenario } from './support/scenario.js';
 
-let h: Harness;
-let s: Scenario;
-const touched = new Set<number>();
-
-beforeAll(async () => {
-  h = await startHarness({ clockStart: '2026-11-02T12:00:00Z' });
-  s = scenario(h);
-});
-afterEach(async () => {
-  await s.expectLedgerConsistent(...touched);
-});
-afterAll(() => h.close());
-
-async function account(topUp: string): Promise<number> {
-  const { id } = await s.createAccount();
-  touched.add(id);
-  await s.topUp(id, topUp);
-  return id;
-}
+const s = billingScenario('2026-11-02T12:00:00Z');
 
 describe('a price change at a future midnight', () => {
   let starter: number;
@@ -41,7 +22,7 @@ describe('a price change at a future midnight', () => {
     starter = await s.createPlan('24.00');
     arrears = await s.createPlan('24.00', { timing: 'in_arrears' });
     monthly = await s.createPlan('300.00', { cadence: 'monthly' });
-    acme = await account('100000');
+    acme = await s.fundedAccount('100000');
     acmeStarter = (await s.subscribe(acme, starter)).subscription.id; // 1200: 12:00-24:00
     acmeArrears = (await s.subscribe(acme, arrears)).subscription.id; // nothing yet: paid after the day
     acmeMonthly = (await s.subscribe(acme, monthly)).subscription.id; // 30000: Nov 2 to Dec 2
@@ -60,7 +41,7 @@ describe('a price change at a future midnight', () => {
 
   it('a subscription started before the change pays the old price until the boundary', async () => {
     await s.advanceTo('2026-11-03T12:00:00Z');
-    globex = await account('10000');
+    globex = await s.fundedAccount('10000');
     const created = await s.subscribe(globex, starter);
     globexStarter = created.subscription.id;
     expect(created.amount).toBe('1200'); // 2400 x 12/24: the old price is still in effect
@@ -109,7 +90,7 @@ describe('a price change at a future midnight', () => {
   it('a price change effective inside a catch-up window applies from its boundary on', async () => {
     await s.advanceTo('2026-12-02T12:00:00Z');
     const flex = await s.createPlan('24.00');
-    const initech = await account('20000');
+    const initech = await s.fundedAccount('20000');
     const sub = (await s.subscribe(initech, flex)).subscription.id; // 1200: 12:00-24:00
     await s.addPriceVersion(flex, '12.00', '2026-12-05T00:00:00Z');
     const runs = await s.advanceTo('2026-12-06T01:00:00Z'); // four midnights in one move

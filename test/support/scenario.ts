@@ -1,8 +1,9 @@
 // Small typed helpers for billing scenarios: every step goes through the HTTP API (h.call),
 // and time moves only with POST /v1/clock/advance. Amounts are strings of integer minor units.
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import type { BillingSettings } from '../../src/config.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
-import type { Harness } from './harness.js';
+import { type Harness, startHarness } from './harness.js';
 
 export interface AccountView {
   id: number;
@@ -84,8 +85,9 @@ export interface PlanOptions {
   features?: string[];
 }
 
-/** Everything a scenario needs, bound to one harness. */
-export function scenario(h: Harness) {
+/** Everything a scenario needs, bound to one harness (or to the one a file starts later). */
+export function scenario(harness: Harness | (() => Harness)) {
+  const h = typeof harness === 'function' ? { call: (...args: Parameters<Harness['call']>) => harness().call(...args), get kassa() { return harness().kassa; } } : harness;
   let keys = 0;
   let codes = 0;
   const idempotency = () => ({ 'idempotency-key': `scenario-${process.pid}-${++keys}` });
@@ -254,3 +256,38 @@ export function scenario(h: Harness) {
 }
 
 export type Scenario = ReturnType<typeof scenario>;
+
+/**
+ * The frame every billing scenario file shares: one server for the file, on a simulated clock
+ * that starts at `clockStart`; accounts made with `fundedAccount` (or handed to `track`) have their
+ * ledger checked after each test, and the whole database verified.
+ */
+export function billingScenario(clockStart: string, billing?: Partial<BillingSettings>) {
+  let h: Harness | undefined;
+  const touched = new Set<number>();
+  const s = scenario(() => {
+    if (!h) throw new Error('the harness starts in beforeAll');
+    return h;
+  });
+  beforeAll(async () => {
+    h = await startHarness({ clockStart, billing });
+  });
+  afterEach(async () => {
+    await s.expectLedgerConsistent(...touched);
+  });
+  afterAll(() => h?.close());
+  return Object.assign(s, {
+    /** Checks this account's ledger after each test from now on. */
+    track(accountId: number): number {
+      touched.add(accountId);
+      return accountId;
+    },
+    /** A new account (EUR, with these settings), credited `topUp` and tracked. */
+    async fundedAccount(topUp: string, settings: Record<string, unknown> = {}): Promise<number> {
+      const { id } = await s.createAccount(settings);
+      touched.add(id);
+      await s.topUp(id, topUp);
+      return id;
+    },
+  });
+}

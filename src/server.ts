@@ -15,7 +15,7 @@ export async function startServer(app: KassaApp, kassa: Kassa, database: Databas
   const scheduler = config.clock === 'real' ? startScheduler(kassa, app.log) : undefined;
   const mail = startMailDelivery(kassa, app.log, config.mail);
   const stop = async () => {
-    scheduler?.stop();
+    await scheduler?.stop();
     await mail.stop();
     await app.close();
     await database.close();

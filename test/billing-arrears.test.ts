@@ -95,4 +95,17 @@ describe('in-arrears daily plans (seed 000)', () => {
       '2026-11-02', '2026-11-03', '2026-11-04', '2026-11-06', '2026-11-07', '2026-11-08', '2026-11-09', '2026-11-10',
     ]);
   });
+
+  it('charges a used day even into debt, then suspends the plan and says so with the amount', async () => {
+    expect((await s.enable(sub)).amount).toBe('0'); // Nov 10 is already charged
+    const runs = await s.advanceTo('2026-11-12T00:00:00Z');
+    expect(runs.map((r) => [r.boundary, r.billed, r.suspended, r.total_charged])).toEqual([
+      ['2026-11-11T00:00:00.000Z', 0, 0, '0'], // Nov 10 was charged at the disable
+      ['2026-11-12T00:00:00.000Z', 1, 1, '2400'], // Nov 11 used: 800 - 2400 = -1600, nothing left
+    ]);
+    expect(await s.balanceOf(acme)).toBe('-1600');
+    expect((await s.subscription(sub)).status).toBe('suspended');
+    const [event] = await s.eventsOf(acme, 'subscription.suspended');
+    expect(event?.payload).toEqual({ subscription_id: sub, reason: 'insufficient_funds', period_start: '2026-11-11T00:00:00.000Z', amount: '2400' });
+  });
 });

@@ -11,7 +11,11 @@
 //   and one revenue posting for the total.
 // - the balance update is optimistic: it only applies where the balance is still the one the
 //   decisions were made on. Accounts changed concurrently are left untouched and retried.
-import { sql } from 'drizzle-orm';
+//
+// Both timings share one statement: a per-timing step decides, per due subscription, whether
+// it is paid and whether it is suspended (`decided`); the tail (debit, ledger transactions and
+// postings, monthly purchases, suspensions and their events, counts) is written once.
+import { type SQL, sql } from 'drizzle-orm';
 import { type Db, query } from '../db/client.js';
 
 export interface BatchInput {
@@ -34,20 +38,14 @@ export interface BatchOutcome {
   retry: number;
 }
 
-const description = (boundary: Date) => `Billing run ${boundary.toISOString().slice(0, 10)}`;
-
-export async function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcome> {
+/**
+ * In-advance subscriptions whose period starts at the boundary, billed one by one per account,
+ * oldest first: the prefix the funds cover is paid outright, the rest walked one by one; what
+ * is not paid is suspended.
+ */
+export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcome> {
   const anchors = `{${b.monthlyAnchors.join(',')}}`;
-  const [row] = await query<{ billed: bigint; suspended: bigint; charged: bigint; retry: bigint }>(
-    tx,
-    sql`
-    with recursive
-    acct as (
-      select a.id, a.balance,
-             a.balance + case when a.credit_enabled then a.credit_limit else 0 end as available
-      from accounts a
-      where a.id > ${b.afterAccountId} and a.id <= ${b.throughAccountId} and a.status in ('active', 'suspended')
-    ),
+  const decided = sql`
     due as (
       select s.id, s.account_id, s.period_amount as price,
              (sum(s.period_amount) over w)::bigint as running
@@ -80,11 +78,61 @@ export async function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<Batch
       from walk w join tail t on t.account_id = w.account_id and t.k = w.k + 1
     ),
     decided as (
-      select d.id, d.account_id, d.price, true as paid
+      select d.id, d.account_id, d.price, true as paid, false as suspend
       from due d join acct a on a.id = d.account_id where d.running <= a.available
       union all
-      select id, account_id, price, paid from walk
+      select id, account_id, price, paid, not paid from walk
+    )`;
+  return chargeBatch(tx, b, { periodStart: b.boundary, description: `Billing run ${b.boundary.toISOString().slice(0, 10)}`, decided });
+}
+
+/**
+ * In-arrears daily subscriptions pay, at the run after it, for the UTC date that just ended
+ * if they were active at any moment of it and it was not charged yet (deactivation charges
+ * the date at once). The day was used, so it is always charged, even into debt; a
+ * subscription whose account then has no available funds left is suspended so it runs up
+ * no further days.
+ */
+export function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date): Promise<BatchOutcome> {
+  const decided = sql`
+    due as (
+      select s.id, s.account_id, s.period_amount as price
+      from subscriptions s join acct a on a.id = s.account_id
+      where s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
+        and s.status = 'active' and s.timing = 'in_arrears' and s.status_changed_at < ${b.boundary}
+        and not exists (
+          select 1 from ledger_postings p
+          where p.billed_period_start = ${usedDay} and p.account_id = s.account_id and p.subscription_id = s.id
+        )
     ),
+    decided as (
+      select d.id, d.account_id, d.price, true as paid,
+             a.available - (sum(d.price) over (partition by d.account_id))::bigint < 0 as suspend
+      from due d join acct a on a.id = d.account_id
+    )`;
+  return chargeBatch(tx, b, { periodStart: usedDay, description: `In-arrears charges ${usedDay.toISOString().slice(0, 10)}`, decided });
+}
+
+interface Charge {
+  /** The period every posting of this statement pays (billed_period_start). */
+  periodStart: Date;
+  description: string;
+  /** CTEs over `acct` ending in decided(id, account_id, price, paid, suspend). */
+  decided: SQL;
+}
+
+async function chargeBatch(tx: Db, b: BatchInput, { periodStart, description, decided }: Charge): Promise<BatchOutcome> {
+  const [row] = await query<{ billed: bigint; suspended: bigint; charged: bigint; retry: bigint }>(
+    tx,
+    sql`
+    with recursive
+    acct as (
+      select a.id, a.balance,
+             a.balance + case when a.credit_enabled then a.credit_limit else 0 end as available
+      from accounts a
+      where a.id > ${b.afterAccountId} and a.id <= ${b.throughAccountId} and a.status in ('active', 'suspended')
+    ),
+    ${decided},
     totals as (
       select account_id,
              coalesce(sum(price) filter (where paid), 0)::bigint as total,
@@ -99,14 +147,14 @@ export async function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<Batch
     ),
     txs as (
       insert into ledger_transactions (account_id, kind, description, customer_amount, billing_run_id, created_at)
-      select t.account_id, 'billing_run', ${description(b.boundary)}, -t.total, ${b.runId}, ${b.at}
+      select t.account_id, 'billing_run', ${description}, -t.total, ${b.runId}, ${b.at}
       from totals t join debited d on d.id = t.account_id
       where t.paid_count > 0
       returning id, account_id
     ),
     postings as (
       insert into ledger_postings (transaction_id, line, account_id, ledger_account, amount, subscription_id, billed_period_start)
-      select x.id, 1 + row_number() over (partition by c.account_id order by c.id), c.account_id, 'customer', -c.price, c.id, ${b.boundary}::timestamptz
+      select x.id, 1 + row_number() over (partition by c.account_id order by c.id), c.account_id, 'customer', -c.price, c.id, ${periodStart}::timestamptz
       from decided c join txs x on x.account_id = c.account_id where c.paid
       union all
       select x.id, 1, x.account_id, 'revenue', t.total, null, null
@@ -120,7 +168,7 @@ export async function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<Batch
     suspended as (
       update subscriptions s set status = 'suspended', status_changed_at = ${b.at}
       from decided r join debited d on d.id = r.account_id
-      where s.id = r.id and s.account_id = r.account_id and not r.paid
+      where s.id = r.id and s.account_id = r.account_id and r.suspend
         and s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
       returning s.id, s.account_id, s.period_amount
     ),
@@ -128,92 +176,12 @@ export async function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<Batch
       insert into outbox (account_id, topic, payload, created_at)
       select account_id, 'subscription.suspended',
              jsonb_build_object('subscription_id', id, 'reason', 'insufficient_funds',
-                                'period_start', ${b.boundary.toISOString()}::text, 'amount', period_amount::text),
+                                'period_start', ${periodStart.toISOString()}::text, 'amount', period_amount::text),
              ${b.at}
       from suspended
     )
     select
       (select count(*) from decided c join debited d on d.id = c.account_id where c.paid) as billed,
-      (select count(*) from suspended) as suspended,
-      (select coalesce(sum(t.total), 0) from totals t join debited d on d.id = t.account_id)::bigint as charged,
-      (select count(*) from totals) - (select count(*) from debited) as retry
-  `,
-  );
-  return { billed: Number(row!.billed), suspended: Number(row!.suspended), charged: BigInt(row!.charged), retry: Number(row!.retry) };
-}
-
-/**
- * In-arrears daily subscriptions pay, at the run after it, for the UTC date that just ended
- * if they were active at any moment of it and it was not charged yet (deactivation charges
- * the date at once). The day was used, so it is always charged, even into debt; a
- * subscription whose account then has no available funds left is suspended so it runs up
- * no further days.
- */
-export async function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date): Promise<BatchOutcome> {
-  const [row] = await query<{ billed: bigint; suspended: bigint; charged: bigint; retry: bigint }>(
-    tx,
-    sql`
-    with
-    acct as (
-      select a.id, a.balance, a.balance + case when a.credit_enabled then a.credit_limit else 0 end as available
-      from accounts a
-      where a.id > ${b.afterAccountId} and a.id <= ${b.throughAccountId} and a.status in ('active', 'suspended')
-    ),
-    due as (
-      select s.id, s.account_id, s.period_amount as price
-      from subscriptions s join acct a on a.id = s.account_id
-      where s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
-        and s.status = 'active' and s.timing = 'in_arrears' and s.status_changed_at < ${b.boundary}
-        and not exists (
-          select 1 from ledger_postings p
-          where p.billed_period_start = ${usedDay} and p.account_id = s.account_id and p.subscription_id = s.id
-        )
-    ),
-    totals as (
-      select d.account_id, sum(d.price)::bigint as total, a.available - sum(d.price)::bigint as left_after
-      from due d join acct a on a.id = d.account_id group by d.account_id, a.available
-    ),
-    debited as (
-      update accounts a set balance = a.balance - t.total
-      from totals t join acct x on x.id = t.account_id
-      where a.id = t.account_id and a.balance = x.balance
-      returning a.id
-    ),
-    txs as (
-      insert into ledger_transactions (account_id, kind, description, customer_amount, billing_run_id, created_at)
-      select t.account_id, 'billing_run', ${`In-arrears charges ${usedDay.toISOString().slice(0, 10)}`}, -t.total, ${b.runId}, ${b.at}
-      from totals t join debited d on d.id = t.account_id
-      returning id, account_id
-    ),
-    postings as (
-      insert into ledger_postings (transaction_id, line, account_id, ledger_account, amount, subscription_id, billed_period_start)
-      select x.id, 1 + row_number() over (partition by d.account_id order by d.id), d.account_id, 'customer', -d.price, d.id, ${usedDay}::timestamptz
-      from due d join txs x on x.account_id = d.account_id
-      union all
-      select x.id, 1, x.account_id, 'revenue', t.total, null, null
-      from txs x join totals t on t.account_id = x.account_id
-    ),
-    purchases as (
-      insert into account_monthly_purchases (account_id, month, amount)
-      select t.account_id, ${b.month}, t.total from totals t join debited d on d.id = t.account_id where t.total > 0
-      on conflict (account_id, month) do update set amount = account_monthly_purchases.amount + excluded.amount
-    ),
-    suspended as (
-      update subscriptions s set status = 'suspended', status_changed_at = ${b.at}
-      from due d join totals t on t.account_id = d.account_id join debited x on x.id = d.account_id
-      where s.id = d.id and s.account_id = d.account_id and t.left_after < 0
-        and s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
-      returning s.id, s.account_id
-    ),
-    suspension_events as (
-      insert into outbox (account_id, topic, payload, created_at)
-      select account_id, 'subscription.suspended',
-             jsonb_build_object('subscription_id', id, 'reason', 'insufficient_funds', 'period_start', ${usedDay.toISOString()}::text),
-             ${b.at}
-      from suspended
-    )
-    select
-      (select count(*) from due d join debited x on x.id = d.account_id) as billed,
       (select count(*) from suspended) as suspended,
       (select coalesce(sum(t.total), 0) from totals t join debited d on d.id = t.account_id)::bigint as charged,
       (select count(*) from totals) - (select count(*) from debited) as retry

@@ -10,7 +10,7 @@ import { repriceSubscriptionsDetailed } from '../catalog/reprice.js';
 import type { Kassa } from '../context.js';
 import { type Db, query } from '../db/client.js';
 import { type Timing, billingRuns } from '../db/schema.js';
-import { type BatchInput, chargeInAdvanceBatch, chargeInArrearsBatch } from './charge-batch.js';
+import { type BatchInput, type BatchOutcome, chargeInAdvanceBatch, chargeInArrearsBatch } from './charge-batch.js';
 import { addDays, boundariesBetween, monthlyAnchorsStartingOn, startOfUtcDay } from './periods.js';
 
 export type BillingRun = typeof billingRuns.$inferSelect;
@@ -112,37 +112,44 @@ async function runNextBatch(kassa: Kassa, run: BillingRun): Promise<BillingRun |
       at,
     };
     await refreshCreditLimits(tx, kassa, batch);
-    let billed = 0;
-    let suspended = 0;
-    let charged = 0n;
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await chargeInAdvanceBatch(tx, batch);
-      billed += outcome.billed;
-      suspended += outcome.suspended;
-      charged += outcome.charged;
-      if (outcome.retry === 0) break;
-      if (attempt === MAX_BATCH_ATTEMPTS) throw new Error(`accounts kept changing under billing batch ${after}..${batch.throughAccountId}`);
-    }
-    const arrears = await chargeInArrearsBatch(tx, batch, addDays(run.boundary, -1));
+    const advance = await untilSettled(batch, () => chargeInAdvanceBatch(tx, batch));
+    const arrears = await untilSettled(batch, () => chargeInArrearsBatch(tx, batch, addDays(run.boundary, -1)));
     const skipped = await countSkipped(tx, batch);
     await flagLowBalances(tx, batch);
     const [updated] = await tx
       .update(billingRuns)
       .set({
         cursorAccountId: batch.throughAccountId,
-        billed: sql`${billingRuns.billed} + ${billed + arrears.billed}`,
-        suspended: sql`${billingRuns.suspended} + ${suspended + arrears.suspended}`,
+        billed: sql`${billingRuns.billed} + ${advance.billed + arrears.billed}`,
+        suspended: sql`${billingRuns.suspended} + ${advance.suspended + arrears.suspended}`,
         skipped: sql`${billingRuns.skipped} + ${skipped}`,
-        totalCharged: sql`${billingRuns.totalCharged} + ${charged + arrears.charged}`,
+        totalCharged: sql`${billingRuns.totalCharged} + ${advance.charged + arrears.charged}`,
       })
       .where(eq(billingRuns.id, run.id))
       .returning();
-    return { run: updated!, suspended: suspended + arrears.suspended };
+    return { run: updated!, suspended: advance.suspended + arrears.suspended };
   });
   if (!changed) return undefined;
   // Suspensions change what accounts may do; drop their cached answers.
   if (changed.suspended > 0) kassa.entitlements.clear();
   return changed.run;
+}
+
+/**
+ * Charges one timing's due subscriptions of the batch, again for the accounts whose balance
+ * changed under the statement (a concurrent top-up or charge), until none is left: their
+ * subscriptions are still due, and moving the cursor on would leave their period unbilled.
+ */
+async function untilSettled(batch: BatchInput, charge: () => Promise<BatchOutcome>): Promise<Omit<BatchOutcome, 'retry'>> {
+  const total = { billed: 0, suspended: 0, charged: 0n };
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await charge();
+    total.billed += outcome.billed;
+    total.suspended += outcome.suspended;
+    total.charged += outcome.charged;
+    if (outcome.retry === 0) return total;
+    if (attempt === MAX_BATCH_ATTEMPTS) throw new Error(`accounts kept changing under billing batch ${batch.afterAccountId}..${batch.throughAccountId}`);
+  }
 }
 
 /** Active subscriptions the run passes over because their account may not be charged (blocked, closed, unverified). */

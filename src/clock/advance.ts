@@ -1,12 +1,12 @@
 // Moving the simulated clock: every billing boundary passed is run in order, at its own time,
-// then the clock settles at the target; the scheduled jobs (password-expiry heads-ups) run at
+// then the clock settles at the target; the scheduled jobs (src/jobs/scheduled.ts) run at
 // each boundary and at the target, as they would on the real clock. Advances are serialised.
 import { eq } from 'drizzle-orm';
 import { boundariesBetween } from '../billing/periods.js';
 import { type BillingRun, runBillingAt } from '../billing/run.js';
 import type { Kassa } from '../context.js';
 import { clockState } from '../db/schema.js';
-import { sendPasswordExpiryNotices } from '../identity/passwords/expiry-notices.js';
+import { runScheduledJobs } from '../jobs/scheduled.js';
 import { type Result, fail, ok } from '../shared/result.js';
 import { SimulatedClock } from './clock.js';
 
@@ -22,10 +22,10 @@ export async function advanceClock(kassa: Kassa, to: Date): Promise<Result<{ fro
     for (const boundary of boundariesBetween(from, to)) {
       await setClock(kassa, clock, boundary);
       runs.push(await runBillingAt(kassa, boundary));
-      await sendPasswordExpiryNotices(kassa, boundary);
+      await runScheduledJobs(kassa, boundary);
     }
     await setClock(kassa, clock, to);
-    await sendPasswordExpiryNotices(kassa, to);
+    await runScheduledJobs(kassa, to);
     return ok({ from, to, runs });
   });
   queue = step.catch(() => undefined);

@@ -25,16 +25,16 @@ export interface Harness {
 /**
  * A fresh database for one test file, already migrated: on PostgreSQL a copy of the run's
  * template database (test/support/global-setup.ts); on PGlite `loadDataDir`, the template's
- * dump for an in-memory database (`dataDir: 'memory://'`).
+ * dump for an in-memory database (`dataDir: 'memory://'`). `empty`: no schema at all.
  */
-export async function createTestDatabase(): Promise<{ url: string | undefined; loadDataDir?: Blob; drop(): Promise<void> }> {
+export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<{ url: string | undefined; loadDataDir?: Blob; drop(): Promise<void> }> {
   const base = process.env.DATABASE_URL;
   if (!base) {
-    const dump = inject('pgliteTemplate');
+    const dump = options.empty ? undefined : inject('pgliteTemplate');
     return { url: undefined, loadDataDir: dump ? new Blob([readFileSync(dump)]) : undefined, drop: async () => {} };
   }
   const name = `kassa_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const template = inject('postgresTemplate');
+  const template = options.empty ? undefined : inject('postgresTemplate');
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   await admin.query(`create database ${name}${template ? ` template ${template}` : ''}`);

@@ -1,0 +1,23 @@
+// The jobs that run on time, beside the billing run: one list, run by the scheduler on the
+// real clock (src/billing/scheduler.ts, every minute) and by every simulated-clock advance
+// (src/clock/advance.ts, at each midnight it passes and at its target), so a job added here
+// runs on both clocks alike. Each job does what is due at `at` and is safe to run again.
+import type { Kassa } from '../context.js';
+import { sendPasswordExpiryNotices } from '../identity/passwords/expiry-notices.js';
+
+export interface ScheduledJob {
+  name: string;
+  /** Does what is due at `at`; answers how many things it did (mails queued, rows moved...). */
+  run(kassa: Kassa, at: Date): Promise<number>;
+}
+
+export const scheduledJobs: ScheduledJob[] = [
+  { name: 'password-expiry notices', run: async (kassa, at) => (await sendPasswordExpiryNotices(kassa, at)).length },
+];
+
+/** Runs every scheduled job for `at`, in order; answers what each did. */
+export async function runScheduledJobs(kassa: Kassa, at: Date): Promise<{ name: string; done: number }[]> {
+  const results: { name: string; done: number }[] = [];
+  for (const job of scheduledJobs) results.push({ name: job.name, done: await job.run(kassa, at) });
+  return results;
+}

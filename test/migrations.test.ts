@@ -1,0 +1,117 @@
+// Migrations are incremental and never edited once released (AGENTS.md): a deployed database
+// upgrades by applying the files it has not seen yet. The released files are pinned by hash
+// here; a database built by the first migration, with data in it, migrates to the current
+// schema with its data intact (on PGlite in a data folder, or a fresh PostgreSQL database).
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { createApiKey } from '../src/auth/api-keys.js';
+import { defaultBillingSettings } from '../src/config.js';
+import { type Db, query } from '../src/db/client.js';
+import { verifyLedger } from '../src/ledger/verify.js';
+import { openKassa } from '../src/kassa.js';
+import { createTestDatabase } from './support/harness.js';
+
+const folder = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+/** Every released migration and the SHA-256 of its text as released. Add a line per release; never change one. */
+const RELEASED: Record<string, string> = {
+  '0000_init.sql': '5b246478c0b4bb5cd24eac0a8d401f4e0a132473e2d326e8af3d84991fad6a36',
+};
+
+interface Journal {
+  entries: { idx: number; tag: string; when: number }[];
+}
+const journal = JSON.parse(readFileSync(join(folder, 'meta/_journal.json'), 'utf8')) as Journal;
+
+describe('the migrations', () => {
+  it('keep every released file byte for byte as released', () => {
+    for (const [file, hash] of Object.entries(RELEASED)) {
+      expect(createHash('sha256').update(readFileSync(join(folder, file))).digest('hex'), file).toBe(hash);
+    }
+  });
+
+  it('are one journal entry per file, in order, each later than the one before', () => {
+    const files = readdirSync(folder).filter((f) => f.endsWith('.sql')).sort();
+    expect(journal.entries.map((e) => `${e.tag}.sql`)).toEqual(files);
+    expect(journal.entries.map((e) => e.idx)).toEqual(files.map((_, i) => i));
+    for (let i = 1; i < journal.entries.length; i++) expect(journal.entries[i]!.when).toBeGreaterThan(journal.entries[i - 1]!.when);
+    expect(files[0]).toBe('0000_init.sql');
+  });
+});
+
+describe('a database built by the first migration', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  /** A migrations folder holding only the first migration, as a database of that release saw it. */
+  function firstReleaseFolder(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'kassa-first-release-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    mkdirSync(join(dir, 'meta'));
+    cpSync(join(folder, '0000_init.sql'), join(dir, '0000_init.sql'));
+    writeFileSync(join(dir, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, 1) }));
+    return dir;
+  }
+
+  /** An account with 50.00 EUR credited through one balanced ledger transaction, in the first schema. */
+  async function seedFirstRelease(db: Db): Promise<void> {
+    const at = new Date('2026-11-02T10:00:00Z');
+    const [account] = await query<{ id: bigint | number }>(db, sql`insert into accounts (name, currency, balance, created_at) values ('Acme GmbH', 'EUR', 5000, ${at}) returning id`);
+    const [credit] = await query<{ id: bigint | number }>(db, sql`insert into ledger_transactions (account_id, kind, description, customer_amount, created_at) values (${account!.id}, 'adjustment', 'bank transfer', 5000, ${at}) returning id`);
+    await query(db, sql`insert into ledger_postings (transaction_id, line, account_id, ledger_account, amount) values (${credit!.id}, 1, ${account!.id}, 'customer', 5000), (${credit!.id}, 2, ${account!.id}, 'adjustments', -5000)`);
+    expect([account!.id, credit!.id].map(Number)).toEqual([1, 1]);
+  }
+
+  it('migrates to the current schema with its data intact, and Kassa serves it', async () => {
+    const first = firstReleaseFolder();
+    const database = await createTestDatabase({ empty: true });
+    cleanups.push(database.drop);
+    let dataDir = 'memory://';
+    if (database.url) {
+      const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+      const db = drizzlePg(pool) as unknown as Db;
+      await migratePg(db as never, { migrationsFolder: first });
+      await seedFirstRelease(db);
+      await pool.end();
+    } else {
+      dataDir = mkdtempSync(join(tmpdir(), 'kassa-upgrade-'));
+      cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+      const client = await PGlite.create(dataDir);
+      const db = drizzlePglite(client) as unknown as Db;
+      await migratePglite(db as never, { migrationsFolder: first });
+      await seedFirstRelease(db);
+      await client.close();
+    }
+
+    // Opening Kassa applies every later migration.
+    const { kassa, database: opened } = await openKassa({ databaseUrl: database.url, dataDir, clock: 'simulated', clockStart: new Date('2026-11-03T00:00:00Z'), billing: defaultBillingSettings });
+    cleanups.push(() => opened.close());
+    const applied = await query<{ count: bigint }>(kassa.db, sql`select count(*) as count from drizzle.__drizzle_migrations`);
+    expect(Number(applied[0]!.count)).toBe(journal.entries.length);
+    const app = await buildApp(kassa);
+    cleanups.push(() => app.close());
+    const { secret } = await createApiKey(kassa.db, 'upgrade test', kassa.clock.now());
+    const balance = await app.inject({ method: 'GET', url: '/v1/accounts/1/balance', headers: { authorization: `Bearer ${secret}` } });
+    expect(balance.statusCode).toBe(200);
+    expect(balance.json()).toMatchObject({ currency: 'EUR', balance: '5000' });
+    expect((await verifyLedger(kassa.db)).ok).toBe(true);
+    // The sequences carry on after the old rows.
+    const created = await app.inject({ method: 'POST', url: '/v1/accounts', headers: { authorization: `Bearer ${secret}` }, payload: { name: 'Globex', currency: 'EUR' } });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json().id).toBe(2);
+  });
+});

@@ -56,7 +56,8 @@ describe('kassa keys and kassa verify', () => {
 
   it('migrates, creates a key shown once, lists it by prefix only, and revokes it', async () => {
     const migrated = await kassa(['migrate'], env);
-    expect(migrated.stderr).toBe('');
+    // It says which database it works on, before it does anything.
+    expect(migrated.stderr).toBe(database.url ? `kassa: using PostgreSQL at ${new URL(database.url).host}${new URL(database.url).pathname}\n` : `kassa: using the embedded database in ${dataDir}\n`);
     expect(migrated).toMatchObject({ code: 0 });
     expect(migrated.stdout).toContain(`migrated (${database.url ? 'postgres' : 'pglite'})`);
 
@@ -219,6 +220,7 @@ describe('the real binary, bin/kassa.mjs', () => {
   it('prints its version, migrates and creates a key whose secret it prints once', async () => {
     const version = await kassaProcess(['--version'], env);
     expect(version).toMatchObject({ code: 0, stdout: `${packageJson.version}\n`, stderr: '' });
+    expect(await kassaProcess(['migrate'], env)).toMatchObject({ code: 0 });
     const created = await kassaProcess(['keys', 'create', '--name', 'from the shell'], env);
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toMatch(/^Created key \d+ \(from the shell\)\. Keep this secret; it is not shown again:\nkassa_sk_[A-Za-z0-9_-]+\n$/);

@@ -5,7 +5,8 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys.js';
 import { configFromEnv } from '../config.js';
-import { type Database, openDatabase } from '../db/client.js';
+import { type Database, NoDatabase, openDatabase } from '../db/client.js';
+import { DataFolderBusy } from '../db/data-folder-lock.js';
 import { addOperatorCommands } from '../identity/operators/cli.js';
 import { verifyLedger } from '../ledger/verify.js';
 import { addMailCommands } from './mail.js';
@@ -39,27 +40,52 @@ class CliError extends Error {}
 /** Runs `kassa ...args`; answers the exit code. Unexpected errors are thrown, not printed. */
 export async function runCli(args: string[], io: CliIo = processIo): Promise<number> {
   let exitCode = 0;
+  let command = 'kassa';
   const cli: CliContext = {
-    open: io.open ?? (() => {
-      const config = configFromEnv(io.env);
-      return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
-    }),
+    open: io.open ?? (() => openForCommand(command, io)),
     print: (line) => io.out(`${line}\n`),
     fail: (line) => {
       if (line !== undefined) io.err(`${line}\n`);
       exitCode = 1;
     },
   };
-  const program = buildProgram(cli, io);
+  const program = buildProgram(cli, io).hook('preAction', (_program, action) => {
+    command = commandPath(action);
+  });
   try {
     await program.parseAsync(args, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof DataFolderBusy || error instanceof NoDatabase) {
+      io.err(`kassa: ${error.message}\n`);
+      return 1;
+    }
     if (!(error instanceof CliError)) throw error;
     io.err(`kassa: ${error.message}\n`);
     return 1;
   }
   return exitCode;
+}
+
+/** "keys create" for `kassa keys create ...`. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/**
+ * The database the settings name, said on stderr before anything is done to it. Only
+ * `kassa migrate` creates an embedded database; the other commands refuse a folder without
+ * one rather than work on a new empty database while the real one is elsewhere.
+ */
+async function openForCommand(command: string, io: CliIo): Promise<Database> {
+  const config = configFromEnv(io.env);
+  if (config.databaseUrl) {
+    const url = new URL(config.databaseUrl);
+    io.err(`kassa: using PostgreSQL at ${url.host}${url.pathname}\n`);
+  } else io.err(`kassa: using the embedded database in ${config.dataDir}\n`);
+  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, owner: command, mustExist: command !== 'kassa migrate' });
 }
 
 function buildProgram(cli: CliContext, io: CliIo): Command {

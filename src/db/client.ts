@@ -10,6 +10,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import { hasDatabase, lockDataFolder } from './data-folder-lock.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -35,7 +36,14 @@ export interface OpenOptions {
   poolSize?: number;
   /** PGlite: start from this dump of a data folder (`dumpDataDir`) instead of an empty one. */
   loadDataDir?: Blob;
+  /** PGlite: what this process is, named to a second opener that the folder's lock refuses. */
+  owner?: string;
+  /** PGlite: refuse a folder without a database instead of creating one (commands beside a server). */
+  mustExist?: boolean;
 }
+
+/** No embedded database where the settings point, and this command does not create one. */
+export class NoDatabase extends Error {}
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (options.databaseUrl) {
@@ -48,11 +56,32 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     return { db, backend: 'postgres', close: () => pool.end() };
   }
   const dataDir = options.dataDir ?? './data';
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  if (dataDir.startsWith('memory://')) return openPglite(dataDir, options, () => {});
+  if (options.mustExist && !hasDatabase(dataDir)) {
+    throw new NoDatabase(`no Kassa database in ${dataDir} and DATABASE_URL is not set: set DATABASE_URL to the server's PostgreSQL, KASSA_DATA_DIR to the server's data folder, or run \`kassa migrate\` to create one here`);
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const release = lockDataFolder(dataDir, options.owner ?? 'kassa');
+  try {
+    return await openPglite(dataDir, options, release);
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+async function openPglite(dataDir: string, options: OpenOptions, release: () => void): Promise<Database> {
   const client = await PGlite.create(dataDir, { parsers: { 20: (value: string) => BigInt(value) }, loadDataDir: options.loadDataDir });
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   await migratePglite(db as never, { migrationsFolder });
-  return { db, backend: 'pglite', close: () => client.close() };
+  return {
+    db,
+    backend: 'pglite',
+    close: async () => {
+      await client.close();
+      release();
+    },
+  };
 }
 
 /** Runs raw SQL and returns its rows (both drivers answer with `{ rows }`). */

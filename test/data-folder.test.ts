@@ -2,18 +2,16 @@
 // opener, a CLI command or a second server, is refused in one line that names the owner, and
 // changes nothing; a lock left by a process that is gone is taken over. Commands other than
 // `kassa migrate` refuse a folder that holds no database instead of creating an empty one.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listApiKeys } from '../src/auth/api-keys.js';
 import { type Database, openDatabase } from '../src/db/client.js';
 import { DataFolderBusy, LOCK_FILE } from '../src/db/data-folder-lock.js';
-import { type CliRun, kassaInProcess, kassaProcess } from './support/cli.js';
+import { type CliRun, kassaInProcess, kassaProcess, runProcess } from './support/cli.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const folders: string[] = [];
 const folder = (name: string) => {
   const dir = mkdtempSync(join(tmpdir(), `kassa-${name}-`));
@@ -69,7 +67,7 @@ describe('the data folder of the embedded database', () => {
     expect(listed.stderr.trimEnd().split('\n').at(-1)).toMatch(busy(process.pid));
     expect(listed.stderr).not.toMatch(/\n\s+at /);
 
-    const server = await run(process.execPath, ['--import', 'tsx', 'src/main.ts'], { ...embedded(dataDir), PORT: '0', KASSA_DEMO_DATA: 'false' });
+    const server = await runProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], { ...embedded(dataDir), PORT: '0', KASSA_DEMO_DATA: 'false' });
     expect(server.code).toBe(1);
     expect(server.stderr).toMatch(busy(process.pid));
   }, 120_000);
@@ -96,15 +94,3 @@ describe('a CLI command without a database', () => {
     expect(await kassaInProcess(['keys', 'list'], embedded(missing))).toMatchObject({ code: 0, stdout: '' });
   });
 });
-
-function run(command: string, args: string[], env: Record<string, string>): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}

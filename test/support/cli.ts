@@ -28,8 +28,13 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Runs the real binary, bin/kassa.mjs (as `npx kassa`), without blocking this process. */
 export function kassaProcess(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  return runProcess(process.execPath, [`${root}bin/kassa.mjs`, ...args], env);
+}
+
+/** Runs a process in the project folder with these variables over this one's; collects its output. */
+export function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${root}bin/kassa.mjs`, ...args], { cwd: root, env: { ...process.env, ...env } });
+    const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -20,26 +20,40 @@ import { createTestDatabase, startHarness, type Harness } from './support/harnes
 // A real process starts Node, tsx and (on PGlite) the database: seconds on a loaded machine.
 const SLOW = 180_000;
 
+type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
+
+/**
+ * The database a block's CLI runs use: a fresh PostgreSQL database when DATABASE_URL is set,
+ * else a PGlite data folder of its own; made before the block's tests, dropped after them.
+ */
+function cliTarget(prefix: string): () => { dataDir: string; database: TestDatabase; env: Record<string, string> } {
+  let made: { dataDir: string; database: TestDatabase; env: Record<string, string> } | undefined;
+  beforeAll(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), prefix));
+    const database = await createTestDatabase();
+    made = { dataDir, database, env: database.url ? { DATABASE_URL: database.url } : { DATABASE_URL: '', KASSA_DATA_DIR: dataDir } };
+  });
+  afterAll(async () => {
+    await made?.database.drop();
+    if (made) rmSync(made.dataDir, { recursive: true, force: true });
+  });
+  return () => made!;
+}
+
 function kassa(args: string[], env: Record<string, string | undefined>): Promise<CliRun> {
   return kassaInProcess(args, { ...process.env, ...env });
 }
 
 describe('kassa keys and kassa verify', () => {
-  let dataDir: string;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
   // PGlite: one process owns the data folder, so the test opens it only between CLI runs.
-  let env: Record<string, string | undefined>;
+  const target = cliTarget('kassa-cli-');
+  let dataDir: string;
+  let database: TestDatabase;
+  let env: Record<string, string>;
+  beforeAll(() => {
+    ({ dataDir, database, env } = target());
+  });
   const openOptions = () => ({ databaseUrl: database.url, dataDir, poolSize: 2 });
-
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'kassa-cli-'));
-    database = await createTestDatabase();
-    env = database.url ? { DATABASE_URL: database.url } : { DATABASE_URL: '', KASSA_DATA_DIR: dataDir };
-  });
-  afterAll(async () => {
-    await database.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
 
   /** Opens the database the CLI uses, answers GET /v1/clock with the key, closes again. */
   async function statusWithKey(secret: string): Promise<number> {
@@ -203,18 +217,10 @@ describe('kassa clock against a running server', () => {
 });
 
 describe('the real binary, bin/kassa.mjs', () => {
-  let dataDir: string;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  const target = cliTarget('kassa-bin-');
   let env: Record<string, string>;
-
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'kassa-bin-'));
-    database = await createTestDatabase();
-    env = database.url ? { DATABASE_URL: database.url } : { DATABASE_URL: '', KASSA_DATA_DIR: dataDir };
-  });
-  afterAll(async () => {
-    await database.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+  beforeAll(() => {
+    ({ env } = target());
   });
 
   it('prints its version, migrates and creates a key whose secret it prints once', async () => {

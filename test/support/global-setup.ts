@@ -7,9 +7,9 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/client.js';
+import { adminQuery, databaseUrl } from './postgres-admin.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,14 +25,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const tag = `${process.pid}_${randomBytes(3).toString('hex')}`;
   if (base) {
     const name = `kassa_template_${tag}`;
-    await admin(base, `create database ${name}`);
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 1 });
+    await adminQuery(base, `create database ${name}`);
+    const database = await openDatabase({ databaseUrl: databaseUrl(base, name), poolSize: 1 });
     await database.close();
     project.provide('postgresTemplate', name);
     project.provide('pgliteTemplate', '');
-    return () => admin(base, `drop database if exists ${name} with (force)`);
+    return () => adminQuery(base, `drop database if exists ${name} with (force)`);
   }
   const database = await openDatabase({ dataDir: 'memory://' });
   const dump = await (database.db as unknown as { $client: PGlite }).$client.dumpDataDir('none');
@@ -42,14 +40,4 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('postgresTemplate', '');
   project.provide('pgliteTemplate', path);
   return async () => rmSync(path, { force: true });
-}
-
-async function admin(url: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }

@@ -2,13 +2,13 @@
 // PostgreSQL database when DATABASE_URL is set (so runs never collide), on a simulated clock.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { type KassaApp, buildApp } from '../../src/app.js';
 import { createApiKey } from '../../src/auth/api-keys.js';
 import { defaultBillingSettings, type BillingSettings } from '../../src/config.js';
 import type { Kassa } from '../../src/context.js';
 import { openKassa } from '../../src/kassa.js';
+import { adminQuery, databaseUrl } from './postgres-admin.js';
 
 export interface Harness {
   app: KassaApp;
@@ -35,21 +35,8 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   }
   const name = `kassa_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const template = options.empty ? undefined : inject('postgresTemplate');
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`create database ${name}${template ? ` template ${template}` : ''}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+  await adminQuery(base, `create database ${name}${template ? ` template ${template}` : ''}`);
+  return { url: databaseUrl(base, name), drop: () => adminQuery(base, `drop database if exists ${name} with (force)`) };
 }
 
 export async function startHarness(options: { clockStart?: string; billing?: Partial<BillingSettings> } = {}): Promise<Harness> {

@@ -1,13 +1,20 @@
 // One step of the billing benchmark in its own process, so its peak RSS is its own:
 //   seed DIR|URL accounts perAccount   -> creates the data
 //   run  DIR|URL                       -> times one full daily billing run, prints JSON
+//   serve-run DIR|URL                  -> the next day's run while the HTTP server answers
+//                                         entitlement checks; prints their latency during it
+import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
+import { buildApp } from '../src/app.js';
+import { createApiKey } from '../src/auth/api-keys.js';
 import { runBillingAt } from '../src/billing/run.js';
 import { SimulatedClock } from '../src/clock/clock.js';
 import { defaultBillingSettings } from '../src/config.js';
 import { query } from '../src/db/client.js';
 import { verifyLedger } from '../src/ledger/verify.js';
+import type { Kassa } from '../src/context.js';
 import { openKassa } from '../src/kassa.js';
+import { randomChecks } from './entitlements.js';
 import { BENCH_BOUNDARY, seedBillingBench } from './seed-billing.js';
 
 const [step, target, accounts, perAccount] = process.argv.slice(2);
@@ -16,6 +23,8 @@ const { kassa, database } = await openKassa({ ...where, clock: 'simulated', cloc
 
 if (step === 'seed') {
   await seedBillingBench(kassa.db, Number(accounts), Number(perAccount));
+} else if (step === 'serve-run') {
+  console.log(JSON.stringify(await checksDuringRun(kassa)));
 } else {
   (kassa.clock as SimulatedClock).set(BENCH_BOUNDARY);
   const started = process.hrtime.bigint();
@@ -38,3 +47,39 @@ if (step === 'seed') {
   );
 }
 await database.close();
+
+/**
+ * The provider's product keeps asking "may this account do X?" while the nightly run bills:
+ * a real server on loopback answers entitlement checks (autocannon in a worker thread) for
+ * the whole of the next day's run, and the latency it saw is what a run costs the product.
+ */
+async function checksDuringRun(kassa: Kassa) {
+  const app = await buildApp(kassa);
+  const day = new Date(BENCH_BOUNDARY.getTime() + 86_400_000);
+  (kassa.clock as SimulatedClock).set(day);
+  const { secret } = await createApiKey(kassa.db, 'bench', day);
+  const ids = (await query<{ id: bigint }>(kassa.db, sql`select id from accounts order by random() limit 1000`)).map((row) => Number(row.id));
+  for (const id of ids) await kassa.entitlements.get(kassa.db, id);
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  let checks!: autocannon.Instance;
+  const answered = new Promise<autocannon.Result>((done, fail) => {
+    const options = { url: address, connections: 10, duration: 3_600, workers: 1, headers: { authorization: `Bearer ${secret}` }, requests: randomChecks(ids) };
+    checks = autocannon(options, (error, result) => (error ? fail(error) : done(result)));
+  });
+  const started = process.hrtime.bigint();
+  const run = await runBillingAt(kassa, day);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  checks.stop();
+  const result = await answered;
+  await app.close();
+  return {
+    run_seconds: seconds,
+    billed: run.billed,
+    checks: result.requests.total,
+    checks_per_second: Math.floor(result.requests.total / seconds),
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    max_ms: result.latency.max,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}

@@ -113,7 +113,7 @@ function mainThreadCpu_us(): number | null {
 }
 
 /** A fixed shuffled mix of checks; each connection walks it in order (workers need plain data). */
-function randomChecks(accountIds: number[]): { method: 'GET'; path: string }[] {
+export function randomChecks(accountIds: number[]): { method: 'GET'; path: string }[] {
   return Array.from({ length: REQUEST_MIX }, () => {
     const id = accountIds[Math.floor(Math.random() * accountIds.length)]!;
     const feature = FEATURES[Math.floor(Math.random() * FEATURES.length)]!;

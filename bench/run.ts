@@ -93,6 +93,9 @@ async function benchBackend(backend: 'pglite' | 'postgres') {
     say(`${backend}: reference run...`);
     const refArgs = [reference, backend === 'pglite' ? '--pglite' : '--url', target, '--accounts', String(accounts), '--per-account', String(perAccount)];
     const ref = lastJson(execFileSync(process.execPath, refArgs, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+    // The product's view of a run: entitlement checks answered while the next day bills.
+    say(`${backend}: entitlement checks during the next day's run...`);
+    const during = lastJson(child(['serve-run', target]));
     const seconds = ours.seconds as number;
     const referenceSeconds = ref.seconds as number;
     return {
@@ -108,6 +111,7 @@ async function benchBackend(backend: 'pglite' | 'postgres') {
       ratio: +(seconds / referenceSeconds).toFixed(3),
       peak_rss_mb: ours.peak_rss_mb,
       ledger_ok: ours.ledger_ok,
+      checks_during_run: during,
     };
   } finally {
     await cleanup();
@@ -126,6 +130,12 @@ for (const backend of backends) {
       `${backend}: ${result.subscriptions} subscriptions billed in ${result.seconds}s (${result.per_second}/s); ` +
         `reference ${result.reference_seconds}s; ratio ${result.ratio}; peak RSS ${result.peak_rss_mb} MiB; ` +
         `billed ${result.billed} / suspended ${result.suspended} (reference ${result.reference_charged} / ${result.reference_suspended}); ledger ${result.ledger_ok ? 'verified' : 'BROKEN'}`,
+    );
+  const during = result.checks_during_run as Record<string, number>;
+  if (!opt.json)
+    console.log(
+      `${backend}: entitlement checks during a ${during.run_seconds!.toFixed(1)}s run: ${during.checks_per_second}/s, ` +
+        `p50 ${during.p50_ms} ms, p99 ${during.p99_ms} ms, max ${during.max_ms} ms, ${during.errors} errors`,
     );
 }
 

@@ -1,15 +1,23 @@
-// SPEC 15, "no data lost": the embedded database's data folder has one owner process. A second
-// opener, a CLI command or a second server, is refused in one line that names the owner, and
-// changes nothing; a lock left by a process that is gone is taken over. Commands other than
-// `kassa migrate` refuse a folder that holds no database instead of creating an empty one.
+// SPEC 15, "no data lost": the embedded database's data folder has one owner process. The CLI
+// commands that make sense beside a running server (keys, operators, mail list, verify) work
+// through the owner's socket, so what they write is the server's at once; `kassa migrate` and a
+// second server are refused in one line that names the owner, and change nothing. A lock left
+// by a process that is gone is taken over. Commands other than `kassa migrate` refuse a folder
+// that holds no database instead of creating an empty one.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app.js';
 import { listApiKeys } from '../src/auth/api-keys.js';
-import { type Database, openDatabase } from '../src/db/client.js';
+import { defaultBillingSettings } from '../src/config.js';
+import type { Kassa } from '../src/context.js';
+import { type Database, openDatabase, query } from '../src/db/client.js';
 import { DataFolderBusy, LOCK_FILE } from '../src/db/data-folder-lock.js';
+import { openKassa } from '../src/kassa.js';
 import { type CliRun, kassaInProcess, kassaProcess, runProcess } from './support/cli.js';
 
 const folders: string[] = [];
@@ -27,13 +35,20 @@ const busy = (pid: number) => new RegExp(`^kassa: the embedded database in .+ is
 
 describe('the data folder of the embedded database', () => {
   let dataDir: string;
-  let owner: Database;
+  let owner: { kassa: Kassa; database: Database };
+  let app: FastifyInstance;
 
   beforeAll(async () => {
     dataDir = folder('owned');
-    owner = await openDatabase({ dataDir, owner: 'kassa server on port 3000' });
+    owner = await openKassa({ dataDir, owner: 'kassa server on port 3000', clock: 'simulated', clockStart: new Date('2026-11-02T00:00:00Z'), billing: defaultBillingSettings });
+    app = await buildApp(owner.kassa);
   });
-  afterAll(() => owner.close());
+  afterAll(async () => {
+    await app.close();
+    await owner.database.close();
+  });
+
+  const asKey = (secret: string) => app.inject({ method: 'GET', url: '/v1/plans', headers: { authorization: `Bearer ${secret}` } });
 
   it('refuses a second opener, naming the owner, and opens again once the owner has closed', async () => {
     const refused = await openDatabase({ dataDir, owner: 'another' }).catch((error: unknown) => error);
@@ -49,27 +64,50 @@ describe('the data folder of the embedded database', () => {
     await second.close();
   });
 
-  it('refuses a CLI command beside it in one line, and the command changes nothing', async () => {
-    const keysBefore = await listApiKeys(owner.db);
-    const created: CliRun = await kassaInProcess(['keys', 'create', '--name', 'beside the server'], embedded(dataDir));
-    expect(created.code).toBe(1);
-    expect(created.stdout).toBe('');
-    const lines = created.stderr.trimEnd().split('\n');
+  it('runs keys, operators, mail list and verify through the server, which sees their writes at once', async () => {
+    const created = await kassaInProcess(['keys', 'create', '--name', 'beside the server'], embedded(dataDir));
+    expect(created.code).toBe(0);
+    expect(created.stderr.trimEnd().split('\n')).toEqual([
+      `kassa: using the embedded database in ${dataDir}`,
+      `kassa: through kassa server on port 3000 (process ${process.pid}), which owns it`,
+    ]);
+    const secret = created.stdout.trimEnd().split('\n').at(-1)!;
+    expect((await asKey(secret)).statusCode).toBe(200);
+
+    const operator = await kassaInProcess(['operators', 'create', '--email', 'ops@example.com', '--name', 'Ops'], embedded(dataDir));
+    expect(operator).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Created operator 1 \(ops@example.com\)/) });
+    const operators = await query<{ id: bigint }>(owner.kassa.db, sql`select id from users where email = 'ops@example.com'`);
+    expect(operators.map((row) => Number(row.id))).toEqual([1]);
+
+    expect(await kassaInProcess(['mail', 'list'], embedded(dataDir))).toMatchObject({ code: 0 });
+    const verified = await kassaInProcess(['verify'], embedded(dataDir));
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).not.toContain('FAIL');
+    // The server still owns the folder: the commands neither took the lock nor left one of theirs.
+    expect(JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid, what: 'kassa server on port 3000' });
+  });
+
+  it('refuses `kassa migrate` beside it in one line, and the command changes nothing', async () => {
+    const keysBefore = await listApiKeys(owner.kassa.db);
+    const migrated: CliRun = await kassaInProcess(['migrate'], embedded(dataDir));
+    expect(migrated.code).toBe(1);
+    expect(migrated.stdout).toBe('');
+    const lines = migrated.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(2); // which database, then why not
     expect(lines[0]).toBe(`kassa: using the embedded database in ${dataDir}`);
     expect(lines[1]).toMatch(busy(process.pid));
-    expect(await listApiKeys(owner.db)).toEqual(keysBefore);
+    expect(await listApiKeys(owner.kassa.db)).toEqual(keysBefore);
   });
 
-  it('refuses the real binary and a second server, each a process of its own', async () => {
-    const listed = await kassaProcess(['keys', 'list'], embedded(dataDir));
-    expect(listed.code).toBe(1);
-    expect(listed.stderr.trimEnd().split('\n').at(-1)).toMatch(busy(process.pid));
-    expect(listed.stderr).not.toMatch(/\n\s+at /);
+  it('serves the real binary beside it, and refuses a second server', async () => {
+    const created = await kassaProcess(['keys', 'create', '--name', 'from another process'], embedded(dataDir));
+    expect(created.code).toBe(0);
+    expect((await asKey(created.stdout.trimEnd().split('\n').at(-1)!)).statusCode).toBe(200);
 
     const server = await runProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], { ...embedded(dataDir), PORT: '0', KASSA_DEMO_DATA: 'false' });
     expect(server.code).toBe(1);
     expect(server.stderr).toMatch(busy(process.pid));
+    expect(server.stderr).not.toMatch(/\n\s+at /);
   }, 120_000);
 
   it('takes over a lock left by a process that is gone', async () => {

@@ -77,15 +77,26 @@ function commandPath(command: Command): string {
 /**
  * The database the settings name, said on stderr before anything is done to it. Only
  * `kassa migrate` creates an embedded database; the other commands refuse a folder without
- * one rather than work on a new empty database while the real one is elsewhere.
+ * one rather than work on a new empty database while the real one is elsewhere. Beside a
+ * running server on the same data folder, they work through its socket; `migrate` refuses.
  */
 async function openForCommand(command: string, io: CliIo): Promise<Database> {
   const config = configFromEnv(io.env);
+  const creates = command === 'kassa migrate';
   if (config.databaseUrl) {
     const url = new URL(config.databaseUrl);
     io.err(`kassa: using PostgreSQL at ${url.host}${url.pathname}\n`);
   } else io.err(`kassa: using the embedded database in ${config.dataDir}\n`);
-  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, owner: command, mustExist: command !== 'kassa migrate' });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: 2,
+    owner: command,
+    mustExist: !creates,
+    beside: !creates,
+  });
+  if (database.through) io.err(`kassa: through ${database.through}, which owns it\n`);
+  return database;
 }
 
 function buildProgram(cli: CliContext, io: CliIo): Command {
@@ -95,7 +106,7 @@ function buildProgram(cli: CliContext, io: CliIo): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .name('kassa')
     .version(packageJson.version, '-v, --version', 'print the version of Kassa')
-    .description('Kassa: prepaid billing and accounts. Uses DATABASE_URL, or the PGlite data in KASSA_DATA_DIR (./data); with PGlite, stop the server first.');
+    .description('Kassa: prepaid billing and accounts. Uses DATABASE_URL, or the PGlite data in KASSA_DATA_DIR (./data): beside a server running on that folder, commands work through it.');
   addKeyCommands(program, cli);
   addDatabaseCommands(program, cli);
   addClockCommands(program, cli, io.env);

@@ -1,16 +1,16 @@
 // Opens Kassa's database: embedded PGlite (default) or PostgreSQL (DATABASE_URL), migrated.
+// Both are reached through node-postgres: the embedded one runs in its own thread behind a
+// local socket (./embedded/), so one driver, one set of type parsers, one migrator.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import { hasDatabase, lockDataFolder } from './data-folder-lock.js';
+import { DataFolderBusy, type DataFolderLock, hasDatabase, lockDataFolder } from './data-folder-lock.js';
+import { startEmbeddedDatabase } from './embedded/start.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -19,6 +19,8 @@ export type Backend = 'pglite' | 'postgres';
 export interface Database {
   db: Db;
   backend: Backend;
+  /** Beside the process that owns an embedded database: that process, as its lock names it. */
+  through?: string;
   close(): Promise<void>;
 }
 
@@ -40,48 +42,77 @@ export interface OpenOptions {
   owner?: string;
   /** PGlite: refuse a folder without a database instead of creating one (commands beside a server). */
   mustExist?: boolean;
+  /** PGlite: when a running server owns the folder, work through its socket instead of refusing. */
+  beside?: boolean;
 }
 
 /** No embedded database where the settings point, and this command does not create one. */
 export class NoDatabase extends Error {}
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
+  const poolSize = options.poolSize ?? 10;
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
-    // An idle connection the server ends (restart, failover, a dropped test database) must not
-    // crash the process: the pool discards it and opens a new one on the next query.
-    pool.on('error', () => {});
-    const db = drizzlePg(pool, { schema }) as unknown as Db;
-    await migratePg(db as never, { migrationsFolder });
-    return { db, backend: 'postgres', close: () => pool.end() };
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: poolSize });
+    return connect(pool, { backend: 'postgres', migrate: true, close: () => pool.end() });
   }
   const dataDir = options.dataDir ?? './data';
-  if (dataDir.startsWith('memory://')) return openPglite(dataDir, options, () => {});
+  if (dataDir.startsWith('memory://')) return serveEmbedded(dataDir, options, undefined);
   if (options.mustExist && !hasDatabase(dataDir)) {
     throw new NoDatabase(`no Kassa database in ${dataDir} and DATABASE_URL is not set: set DATABASE_URL to the server's PostgreSQL, KASSA_DATA_DIR to the server's data folder, or run \`kassa migrate\` to create one here`);
   }
   mkdirSync(dataDir, { recursive: true });
-  const release = lockDataFolder(dataDir, options.owner ?? 'kassa');
+  let lock: DataFolderLock;
   try {
-    return await openPglite(dataDir, options, release);
+    lock = lockDataFolder(dataDir, options.owner ?? 'kassa');
   } catch (error) {
-    release();
+    const owner = error instanceof DataFolderBusy ? error.owner : undefined;
+    if (!options.beside || !owner?.socket) throw error;
+    // The folder's owner serves it: this command works through the owner's socket, beside it.
+    const pool = embeddedPool(owner.socket, poolSize);
+    return connect(pool, { backend: 'pglite', through: `${owner.what} (process ${owner.pid})`, migrate: false, close: () => pool.end() });
+  }
+  try {
+    return await serveEmbedded(dataDir, options, lock);
+  } catch (error) {
+    lock.release(); // idempotent: a failed migration has released it already
     throw error;
   }
 }
 
-async function openPglite(dataDir: string, options: OpenOptions, release: () => void): Promise<Database> {
-  const client = await PGlite.create(dataDir, { parsers: { 20: (value: string) => BigInt(value) }, loadDataDir: options.loadDataDir });
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
-  await migratePglite(db as never, { migrationsFolder });
-  return {
-    db,
+/** PGlite in its own thread, served on a socket; this process's pool connects to it like any PostgreSQL. */
+async function serveEmbedded(dataDir: string, options: OpenOptions, lock: DataFolderLock | undefined): Promise<Database> {
+  const embedded = await startEmbeddedDatabase(dataDir, { loadDataDir: options.loadDataDir });
+  const pool = embeddedPool(embedded.socketDir, options.poolSize ?? 10);
+  // On a failed migration connect() closes it all, the lock too: a refused opener starts clean.
+  const database = await connect(pool, {
     backend: 'pglite',
+    migrate: true,
     close: async () => {
-      await client.close();
-      release();
+      await pool.end();
+      await embedded.stop();
+      lock?.release();
     },
-  };
+  });
+  lock?.serve(embedded.socketDir);
+  return database;
+}
+
+function embeddedPool(socketDir: string, max: number): pg.Pool {
+  return new pg.Pool({ host: socketDir, user: 'postgres', database: 'postgres', max });
+}
+
+async function connect(pool: pg.Pool, how: { backend: Backend; through?: string; migrate: boolean; close(): Promise<void> }): Promise<Database> {
+  // An idle connection the server ends (restart, failover, a dropped test database) must not
+  // crash the process: the pool discards it and opens a new one on the next query.
+  pool.on('error', () => {});
+  const db = drizzle(pool, { schema }) as unknown as Db;
+  try {
+    if (how.migrate) await migrate(db as never, { migrationsFolder });
+  } catch (error) {
+    await how.close();
+    throw error;
+  }
+  return { db, backend: how.backend, through: how.through, close: how.close };
 }
 
 /** Runs raw SQL and returns its rows (both drivers answer with `{ rows }`). */

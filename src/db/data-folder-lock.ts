@@ -4,7 +4,7 @@
 // a second opener is refused with the owner named. A lock whose process is gone is stale and
 // taken over. (A pid is only meaningful on one machine: the folder must not be shared over a
 // network file system between hosts.)
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface LockOwner {
@@ -12,6 +12,8 @@ export interface LockOwner {
   /** What holds it: "kassa server", "kassa keys create"... */
   what: string;
   since: string;
+  /** The folder of the owner's database socket, while it serves one (commands beside it connect there). */
+  socket?: string;
 }
 
 /** Another live process owns the folder: nothing was opened. */
@@ -29,8 +31,14 @@ export class DataFolderBusy extends Error {
 
 export const LOCK_FILE = 'kassa.lock';
 
-/** Takes the folder's lock for this process; answers the function that gives it back. */
-export function lockDataFolder(dataDir: string, what: string): () => void {
+export interface DataFolderLock {
+  /** Says in the lock where this process serves the database, for commands beside it. */
+  serve(socketDir: string): void;
+  release(): void;
+}
+
+/** Takes the folder's lock for this process. */
+export function lockDataFolder(dataDir: string, what: string): DataFolderLock {
   const path = join(dataDir, LOCK_FILE);
   const me: LockOwner = { pid: process.pid, what, since: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -52,7 +60,12 @@ export function lockDataFolder(dataDir: string, what: string): () => void {
     };
     // A process that ends without closing (an uncaught error, process.exit) leaves no lock.
     process.on('exit', release);
-    return release;
+    const serve = (socketDir: string) => {
+      // Written beside and renamed over, so a reader never sees half a lock.
+      writeFileSync(`${path}.new`, `${JSON.stringify({ ...me, socket: socketDir })}\n`);
+      renameSync(`${path}.new`, path);
+    };
+    return { serve, release };
   }
   throw new Error(`could not take ${path}: another process keeps creating it`);
 }

@@ -3,10 +3,10 @@
 // (`create database ... template`), on PGlite a dump of a migrated data folder that each file
 // loads into its own in-memory database.
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/client.js';
 import { adminQuery, databaseUrl } from './postgres-admin.js';
@@ -32,9 +32,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('pgliteTemplate', '');
     return () => adminQuery(base, `drop database if exists ${name} with (force)`);
   }
-  const database = await openDatabase({ dataDir: 'memory://' });
-  const dump = await (database.db as unknown as { $client: PGlite }).$client.dumpDataDir('none');
+  // Migrated the way Kassa opens a folder, then dumped by PGlite itself once the folder is free.
+  const folder = mkdtempSync(join(tmpdir(), 'kassa-template-'));
+  const database = await openDatabase({ dataDir: folder, owner: 'the test template' });
   await database.close();
+  const client = await PGlite.create(folder);
+  const dump = await client.dumpDataDir('none');
+  await client.close();
+  rmSync(folder, { recursive: true, force: true });
   const path = join(tmpdir(), `kassa-template-${tag}.tar`);
   writeFileSync(path, Buffer.from(await dump.arrayBuffer()));
   project.provide('postgresTemplate', '');

@@ -28,6 +28,7 @@ const folder = fileURLToPath(new URL('../drizzle', import.meta.url));
 /** Every released migration and the SHA-256 of its text as released. Add a line per release; never change one. */
 const RELEASED: Record<string, string> = {
   '0000_init.sql': '5b246478c0b4bb5cd24eac0a8d401f4e0a132473e2d326e8af3d84991fad6a36',
+  '0001_outbox_provider_events.sql': 'd80826f03fcdc7ff869800909abf193c535fa7eaad856e709477d1cbf6fc6b1e',
 };
 
 interface Journal {

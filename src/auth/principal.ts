@@ -83,12 +83,17 @@ interface Cached {
   principal: ProviderKeyPrincipal | null;
   checkedAt: number;
   lastUsedWrite: number;
+  /** A re-check in flight: callers meanwhile get the answer in memory. */
+  refreshing?: Promise<void>;
 }
 
 /**
  * Resolves bearer secrets to principals, answering repeated calls from memory (keyed by the
  * secret itself, so a hit costs no hash) and re-checking the database every few seconds so a
- * revocation takes effect everywhere within CACHE_TTL_MS.
+ * revocation takes effect everywhere within CACHE_TTL_MS and one round trip. A known key is
+ * re-checked in the background: a caller never waits for the database behind a long statement
+ * (a billing batch on the embedded database) to be told what it was told a moment ago. An
+ * unknown secret is looked up at once, so a key created a moment ago works at once.
  */
 export class ApiKeyAuthenticator {
   private cache = new Map<string, Cached>();
@@ -100,16 +105,29 @@ export class ApiKeyAuthenticator {
     if (!secret || !secret.startsWith(API_KEY_PREFIX)) return null;
     const tick = Date.now();
     let entry = this.cache.get(secret);
-    if (!entry || tick - entry.checkedAt > CACHE_TTL_MS) {
+    if (!entry || (!entry.principal && tick - entry.checkedAt > CACHE_TTL_MS)) {
       entry = { principal: await this.lookup(secret), checkedAt: tick, lastUsedWrite: entry?.lastUsedWrite ?? 0 };
       if (this.cache.size >= MAX_CACHED) this.cache.clear();
       this.cache.set(secret, entry);
+    } else if (tick - entry.checkedAt > CACHE_TTL_MS && !entry.refreshing) {
+      const stale = entry;
+      stale.refreshing = this.lookup(secret)
+        .then((principal) => {
+          stale.principal = principal;
+          stale.checkedAt = Date.now();
+        })
+        .catch(() => {}) // the next call after the TTL tries again
+        .finally(() => {
+          stale.refreshing = undefined;
+        });
     }
-    if (entry.principal && tick - entry.lastUsedWrite > LAST_USED_EVERY_MS) {
+    const principal = entry.principal;
+    if (principal && tick - entry.lastUsedWrite > LAST_USED_EVERY_MS) {
       entry.lastUsedWrite = tick;
-      await this.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, entry.principal.keyId));
+      // When a key was last used is for people reading the key list: it never holds a request.
+      void this.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, principal.keyId)).catch(() => {});
     }
-    return entry.principal;
+    return principal;
   }
 
   private async lookup(secret: string): Promise<ProviderKeyPrincipal | null> {

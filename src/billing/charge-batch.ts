@@ -14,7 +14,8 @@
 //
 // Both timings share one statement: a per-timing step decides, per due subscription, whether
 // it is paid and whether it is suspended (`decided`); the tail (debit, ledger transactions and
-// postings, monthly purchases, suspensions and their events, counts) is written once.
+// postings, one `subscription.charged` event per charged account listing its charges, monthly
+// purchases, suspensions and their events, counts) is written once.
 import { type SQL, sql } from 'drizzle-orm';
 import { type Db, query } from '../db/client.js';
 
@@ -127,7 +128,7 @@ async function chargeBatch(tx: Db, b: BatchInput, { periodStart, description, de
     sql`
     with recursive
     acct as (
-      select a.id, a.balance,
+      select a.id, a.balance, a.currency,
              a.balance + case when a.credit_enabled then a.credit_limit else 0 end as available
       from accounts a
       where a.id > ${b.afterAccountId} and a.id <= ${b.throughAccountId} and a.status in ('active', 'suspended')
@@ -136,7 +137,8 @@ async function chargeBatch(tx: Db, b: BatchInput, { periodStart, description, de
     totals as (
       select account_id,
              coalesce(sum(price) filter (where paid), 0)::bigint as total,
-             count(*) filter (where paid) as paid_count
+             count(*) filter (where paid) as paid_count,
+             jsonb_agg(jsonb_build_object('subscription_id', id, 'amount', price::text) order by id) filter (where paid) as charges
       from decided group by account_id
     ),
     debited as (
@@ -159,6 +161,17 @@ async function chargeBatch(tx: Db, b: BatchInput, { periodStart, description, de
       union all
       select x.id, 1, x.account_id, 'revenue', t.total, null, null
       from txs x join totals t on t.account_id = x.account_id
+    ),
+    charge_events as (
+      insert into outbox (account_id, topic, payload, created_at)
+      select x.account_id, 'subscription.charged',
+             jsonb_build_object('reason', 'billing_run', 'billing_run_id', ${b.runId}::bigint, 'transaction_id', x.id,
+                                'period_start', ${periodStart.toISOString()}::text, 'amount', t.total::text,
+                                'currency', a.currency, 'balance', (a.balance - t.total)::text, 'charges', t.charges),
+             ${b.at}
+      from txs x
+      join totals t on t.account_id = x.account_id
+      join acct a on a.id = x.account_id
     ),
     purchases as (
       insert into account_monthly_purchases (account_id, month, amount)

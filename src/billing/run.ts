@@ -3,13 +3,14 @@
 // transaction holding its charges, suspensions, outbox rows and the run's cursor, so a run
 // that was killed resumes at the first batch that did not commit, and the billed-period
 // unique index makes a second charge for a period impossible whatever happens.
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import { creditLimitFor } from '../accounts/credit.js';
 import { monthKey } from '../accounts/purchases.js';
 import { repriceSubscriptionsDetailed } from '../catalog/reprice.js';
 import type { Kassa } from '../context.js';
 import { type Db, query } from '../db/client.js';
 import { type Timing, billingRuns } from '../db/schema.js';
+import { writeOutbox } from '../outbox/write.js';
 import { type BatchInput, type BatchOutcome, chargeInAdvanceBatch, chargeInArrearsBatch } from './charge-batch.js';
 import { addDays, boundariesBetween, monthlyAnchorsStartingOn, startOfUtcDay } from './periods.js';
 
@@ -37,12 +38,31 @@ export async function runBillingAt(kassa: Kassa, boundary: Date, options: RunOpt
     options.onBatchCommitted?.(run);
   }
   await reprice(kassa, boundary, 'in_arrears');
-  const [done] = await kassa.db
-    .update(billingRuns)
-    .set({ status: 'completed', finishedAt: kassa.clock.now() })
-    .where(eq(billingRuns.id, run.id))
-    .returning();
-  return done!;
+  return completeRun(kassa, run.id);
+}
+
+/** Marks the run completed with its event, once: a second finisher (a rerun racing it) finds it done. */
+async function completeRun(kassa: Kassa, runId: number): Promise<BillingRun> {
+  return kassa.db.transaction(async (tx) => {
+    const at = kassa.clock.now();
+    const [done] = await tx
+      .update(billingRuns)
+      .set({ status: 'completed', finishedAt: at })
+      .where(and(eq(billingRuns.id, runId), ne(billingRuns.status, 'completed')))
+      .returning();
+    if (!done) return (await tx.select().from(billingRuns).where(eq(billingRuns.id, runId)))[0]!;
+    await writeOutbox(tx, null, 'billing_run.completed', {
+      billing_run_id: done.id,
+      boundary: done.boundary.toISOString(),
+      started_at: done.startedAt.toISOString(),
+      finished_at: at.toISOString(),
+      billed: done.billed,
+      suspended: done.suspended,
+      skipped: done.skipped,
+      total_charged: done.totalCharged,
+    }, at);
+    return done;
+  });
 }
 
 async function reprice(kassa: Kassa, boundary: Date, timing: Timing) {

@@ -254,11 +254,11 @@ export const outbox = pgTable(
   'outbox',
   {
     id: id(),
-    accountId: ref('account_id').notNull(),
+    // Null for the provider's own events (billing_run.completed), which belong to no account.
+    accountId: ref('account_id'),
     topic: text('topic').notNull(),
     payload: jsonb('payload').notNull(),
     createdAt: at('created_at').notNull(),
-    deliveredAt: at('delivered_at'),
   },
   (t) => [index('outbox_account_idx').on(t.accountId, t.id)],
 );

@@ -71,11 +71,12 @@ async function noticeFor(tx: Db, outboxId: number, now: Date): Promise<number | 
   const [event] = await tx.select().from(outbox).where(eq(outbox.id, outboxId));
   if (!event) return 0;
   const template = noticeTemplates[event.topic];
+  if (!template || event.accountId === null) return 0; // the provider's own events mail no one
   const [account] = await tx
     .select({ id: accounts.id, name: accounts.name, currency: accounts.currency, billingEmails: accounts.billingEmails, status: accounts.status })
     .from(accounts)
     .where(eq(accounts.id, event.accountId));
-  if (!template || !account || account.status === 'closed') return 0;
+  if (!account || account.status === 'closed') return 0;
   const owners = await tx
     .select({ email: users.email })
     .from(memberships)

@@ -30,7 +30,6 @@ export async function listEvents(db: Db, filter: EventFilter) {
       topic: e.topic,
       payload: e.payload as Record<string, unknown>,
       created_at: e.createdAt.toISOString(),
-      delivered_at: e.deliveredAt?.toISOString() ?? null,
     })),
     next_cursor: listed.next_cursor,
   };

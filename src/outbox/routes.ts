@@ -14,11 +14,10 @@ const Topic = Type.String({ pattern: '^[a-z_]+\\.[a-z_.]+$', maxLength: 100, des
 
 const EventSchema = Type.Object({
   id: Type.Integer({ description: 'unique and increasing: use it to de-duplicate' }),
-  account_id: Type.Integer(),
+  account_id: Type.Union([Type.Integer(), Type.Null()], { description: "null for the provider's own events (billing_run.completed)" }),
   topic: Type.String(),
   payload: Type.Object({}, { additionalProperties: true, description: 'topic-specific; amounts as strings of integer minor units' }),
   created_at: Type.String({ format: 'date-time' }),
-  delivered_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 }, {
   examples: [
     {
@@ -27,7 +26,6 @@ const EventSchema = Type.Object({
       topic: 'balance.adjusted',
       payload: { account_id: 2, transaction_id: 2, direction: 'credit', amount: '5000', reason: 'bank transfer', balance: '5000', currency: 'EUR' },
       created_at: '2026-11-02T13:00:00.000Z',
-      delivered_at: null,
     },
   ],
 });

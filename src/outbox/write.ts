@@ -19,6 +19,7 @@ export type OutboxTopic =
   | 'object_count.over_limit'
   | 'billing_run.completed';
 
-export async function writeOutbox(tx: Db, accountId: number, topic: OutboxTopic, payload: Record<string, unknown>, at: Date) {
+/** accountId null: the provider's own event (billing_run.completed), in the provider's feed only. */
+export async function writeOutbox(tx: Db, accountId: number | null, topic: OutboxTopic, payload: Record<string, unknown>, at: Date) {
   await tx.insert(outbox).values({ accountId, topic, payload: JSON.parse(JSON.stringify(payload, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))), createdAt: at });
 }

@@ -1,17 +1,28 @@
-// Writes a decision's money movements: one ledger transaction each, the purchase total the
-// credit limit follows, and the low-balance check, inside the caller's transaction.
+// Writes a decision's money movements: one ledger transaction each with its event
+// (`subscription.charged` or `subscription.refunded`), the purchase total the credit limit
+// follows, and the low-balance check, inside the caller's transaction.
 import { evaluateLowBalance } from '../accounts/low-balance.js';
 import { recordPurchase } from '../accounts/purchases.js';
 import type { Db } from '../db/client.js';
 import { chargePostings, postLedgerTransaction, refundPostings } from '../ledger/post.js';
+import { writeOutbox } from '../outbox/write.js';
 import type { Movement } from './decisions.js';
 
-export async function applyMovements(tx: Db, accountId: number, subscriptionId: number, movements: readonly Movement[], at: Date): Promise<void> {
+/** Whose money moves, and why: said in each movement's event. */
+export interface MovementOwner {
+  accountId: number;
+  subscriptionId: number;
+  currency: string;
+  reason: 'created' | 'configuration_change' | 'plan_change' | 'disabled' | 'enabled' | 'resumed';
+}
+
+export async function applyMovements(tx: Db, owner: MovementOwner, movements: readonly Movement[], at: Date): Promise<void> {
+  const { accountId, subscriptionId } = owner;
   for (const m of movements) {
     // A zero-priced period is still posted: its posting is what marks the period paid.
     if (m.amount === 0n && m.periodStart === undefined) continue;
     const charge = m.amount >= 0n;
-    await postLedgerTransaction(tx, {
+    const posted = await postLedgerTransaction(tx, {
       accountId,
       kind: charge ? 'subscription_charge' : 'subscription_refund',
       description: m.description,
@@ -19,6 +30,17 @@ export async function applyMovements(tx: Db, accountId: number, subscriptionId: 
       at,
     });
     await recordPurchase(tx, accountId, m.amount, at);
+    if (m.amount === 0n) continue; // marks a free period paid; no money moved
+    await writeOutbox(tx, accountId, charge ? 'subscription.charged' : 'subscription.refunded', {
+      subscription_id: subscriptionId,
+      reason: owner.reason,
+      transaction_id: posted.transactionId,
+      amount: charge ? m.amount : -m.amount,
+      currency: owner.currency,
+      period_start: m.periodStart?.toISOString() ?? null,
+      description: m.description,
+      balance: posted.balance,
+    }, at);
   }
   if (movements.length > 0) await evaluateLowBalance(tx, accountId, at);
 }

@@ -7,12 +7,11 @@ import { periodPrice, refundPolicy, type Quantities } from '../catalog/pricing.j
 import type { Kassa } from '../context.js';
 import type { Db } from '../db/client.js';
 import { subscriptions } from '../db/schema.js';
-import { writeOutbox } from '../outbox/write.js';
 import { type Result, ok } from '../shared/result.js';
 import { applyMovements } from './apply.js';
 import { subscriptionQuotaBlockers } from './quota-check.js';
 import { priceConfiguration } from './configuration.js';
-import { netAmount, reconfiguration } from './decisions.js';
+import { reconfiguration } from './decisions.js';
 import { spanText } from './describe.js';
 import { type Outcome, type SubscriptionInput, insufficientFunds, quotaExceeded } from './outcome.js';
 import { accountMayBuy, currentPeriod, lockSubscription, periodPaid } from './state.js';
@@ -51,10 +50,6 @@ export async function configureSubscription(tx: Db, _kassa: Kassa, input: Config
   if (input.preview) return ok(outcome);
 
   const [updated] = await tx.update(subscriptions).set({ quantities, periodAmount }).where(eq(subscriptions.id, subscription.id)).returning();
-  await applyMovements(tx, account.id, subscription.id, decision.movements, at);
-  const amount = netAmount(decision);
-  if (amount !== 0n) {
-    await writeOutbox(tx, account.id, amount > 0n ? 'subscription.charged' : 'subscription.refunded', { subscription_id: subscription.id, reason: 'configuration_change', amount, currency: account.currency, quantities }, at);
-  }
+  await applyMovements(tx, { accountId: account.id, subscriptionId: subscription.id, currency: account.currency, reason: 'configuration_change' }, decision.movements, at);
   return ok({ ...outcome, subscription: updated! });
 }

@@ -52,7 +52,7 @@ export async function createSubscription(tx: Db, _kassa: Kassa, input: CreateInp
     .insert(subscriptions)
     .values({ accountId: account.id, planId: version.plan.id, planVersionId: version.versionId, status: 'active', cadence, timing, anchorDay, quantities, periodAmount, createdAt: at, statusChangedAt: at })
     .returning();
-  await applyMovements(tx, account.id, subscription!.id, decision.movements, at);
+  await applyMovements(tx, { accountId: account.id, subscriptionId: subscription!.id, currency: account.currency, reason: 'created' }, decision.movements, at);
   await writeOutbox(tx, account.id, 'subscription.created', { subscription_id: subscription!.id, plan_id: version.plan.id, amount: netAmount(decision), currency: account.currency, period_start: period.start, period_end: period.end }, at);
   return ok({ ...outcome, subscription: subscription! });
 }

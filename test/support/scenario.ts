@@ -17,7 +17,7 @@ export interface AccountView {
 
 export interface SubscriptionView {
   id: number;
-  account_id: number;
+  account_id: number | null;
   plan_id: number;
   plan_version_id: number;
   status: 'active' | 'disabled' | 'suspended' | 'cancelled';
@@ -47,7 +47,7 @@ export interface BillingRunView {
 
 export interface EventView {
   id: number;
-  account_id: number;
+  account_id: number | null;
   topic: string;
   payload: Record<string, unknown>;
   created_at: string;

@@ -56,7 +56,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     return connect(pool, { backend: 'postgres', migrate: true, close: () => pool.end() });
   }
   const dataDir = options.dataDir ?? './data';
-  if (dataDir.startsWith('memory://')) return serveEmbedded(dataDir, options, undefined);
+  if (dataDir.startsWith('memory://')) return serveEmbedded(dataDir, poolSize, options, undefined);
   if (options.mustExist && !hasDatabase(dataDir)) {
     throw new NoDatabase(`no Kassa database in ${dataDir} and DATABASE_URL is not set: set DATABASE_URL to the server's PostgreSQL, KASSA_DATA_DIR to the server's data folder, or run \`kassa migrate\` to create one here`);
   }
@@ -72,7 +72,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     return connect(pool, { backend: 'pglite', through: `${owner.what} (process ${owner.pid})`, migrate: false, close: () => pool.end() });
   }
   try {
-    return await serveEmbedded(dataDir, options, lock);
+    return await serveEmbedded(dataDir, poolSize, options, lock);
   } catch (error) {
     lock.release(); // idempotent: a failed migration has released it already
     throw error;
@@ -80,9 +80,9 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 }
 
 /** PGlite in its own thread, served on a socket; this process's pool connects to it like any PostgreSQL. */
-async function serveEmbedded(dataDir: string, options: OpenOptions, lock: DataFolderLock | undefined): Promise<Database> {
+async function serveEmbedded(dataDir: string, poolSize: number, options: OpenOptions, lock: DataFolderLock | undefined): Promise<Database> {
   const embedded = await startEmbeddedDatabase(dataDir, { loadDataDir: options.loadDataDir });
-  const pool = embeddedPool(embedded.socketDir, options.poolSize ?? 10);
+  const pool = embeddedPool(embedded.socketDir, poolSize);
   // On a failed migration connect() closes it all, the lock too: a refused opener starts clean.
   const database = await connect(pool, {
     backend: 'pglite',

@@ -22,8 +22,10 @@ export interface EmbeddedDatabase {
 
 export interface EmbeddedOptions {
   loadDataDir?: Blob;
-  maxConnections?: number;
 }
+
+/** Connections one embedded database accepts: the server's pool and the commands beside it. */
+const MAX_CONNECTIONS = 64;
 
 export async function startEmbeddedDatabase(dataDir: string, options: EmbeddedOptions = {}): Promise<EmbeddedDatabase> {
   const inMemory = dataDir.startsWith('memory://');
@@ -34,7 +36,7 @@ export async function startEmbeddedDatabase(dataDir: string, options: EmbeddedOp
     if (temporary) rmSync(socketDir, { recursive: true, force: true });
   };
   const loadDataDir = options.loadDataDir ? await options.loadDataDir.arrayBuffer() : undefined;
-  const settings: OpenSettings = { dataDir, loadDataDir, socketPath: join(socketDir, SOCKET_FILE), maxConnections: options.maxConnections ?? 64 };
+  const settings: OpenSettings = { dataDir, loadDataDir, socketPath: join(socketDir, SOCKET_FILE), maxConnections: MAX_CONNECTIONS };
   const id = nextId++;
   try {
     await ask({ type: 'open', id, ...settings }, loadDataDir ? [loadDataDir] : []);

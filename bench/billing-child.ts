@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { buildApp } from '../src/app.js';
 import { createApiKey } from '../src/auth/api-keys.js';
 import { runBillingAt } from '../src/billing/run.js';
-import { SimulatedClock } from '../src/clock/clock.js';
+import { SimulatedClock } from '../src/time/clock.js';
 import { defaultBillingSettings } from '../src/config.js';
 import { query } from '../src/db/client.js';
 import { verifyLedger } from '../src/ledger/verify.js';

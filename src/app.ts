@@ -3,12 +3,11 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { accountRoutes } from './accounts/routes.js';
-import { type Principal, authorize, isStaff } from './auth/principal.js';
+import { authorize, isStaff } from './auth/principal.js';
 import { authenticateRequest } from './identity/authenticate.js';
-import type { Permission } from './identity/permissions.js';
+import type { KassaApp, RouteAccess } from './http/kassa-app.js';
 import { billingRoutes } from './billing/routes.js';
 import { catalogRoutes } from './catalog/routes.js';
 import { clockRoutes } from './clock/routes.js';
@@ -19,6 +18,7 @@ import { outboxRoutes } from './outbox/routes.js';
 import { ProblemSchema, sendProblem } from './shared/problem.js';
 import { type Failure, FailureSignal } from './shared/result.js';
 import { subscriptionRoutes } from './subscriptions/routes.js';
+import { objectCountRoutes } from './usage/routes.js';
 import { identityRoutes } from './identity/routes.js';
 import { tokenRoutes } from './identity/tokens/routes.js';
 import { twoFactorRoutes } from './identity/two-factor/routes.js';
@@ -26,29 +26,6 @@ import { memberRoutes } from './members/routes.js';
 import { mailRoutes } from './notifications/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { validatorCompiler } from './shared/validation.js';
-
-export type KassaApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    kassa: Kassa;
-    /** Every registered route (tests walk it): "POST /v1/accounts/:id/adjustments" and who may call it. */
-    routeList: { route: string; access: RouteAccess }[];
-  }
-  interface FastifyRequest {
-    principal: Principal;
-  }
-  interface FastifyContextConfig {
-    /** Set at registration: the route's `:id` is an account id. */
-    accountScoped?: boolean;
-    /**
-     * Who may call the route; one hook enforces it. A permission on a route whose `:id` is an
-     * account is checked against the caller's role in that account; 'authenticated' lets any
-     * signed-in caller through (the catalog); absent means the provider's staff only.
-     */
-    access?: RouteAccess;
-  }
-}
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -117,7 +94,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
       v1.addHook('onRequest', authenticate);
       v1.addHook('preHandler', authorizeRoute);
       for (const routes of [
-        accountRoutes, ledgerRoutes, catalogRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes,
+        accountRoutes, ledgerRoutes, catalogRoutes, objectCountRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes,
         identityRoutes, memberRoutes, tokenRoutes, twoFactorRoutes, mailRoutes, auditRoutes,
       ]) {
         await routes(v1 as KassaApp);
@@ -128,7 +105,6 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
   return app;
 }
 
-export type RouteAccess = Permission | 'staff' | 'authenticated' | 'public';
 
 async function authenticate(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
   // Sign-up, login, verification and reset links are reached before anyone is signed in.
@@ -154,11 +130,6 @@ async function authorizeRoute(this: FastifyInstance, request: FastifyRequest, re
       ? isStaff(request.principal) ? undefined : { code: 'forbidden' as const, detail: "only the provider's staff may do this" }
       : await authorize(this.kassa.db, request.principal, access, accountId);
   if (failure) return sendProblem(reply, failure);
-}
-
-/** For routes that find the account through another resource (a subscription): same rule. */
-export async function mayActOn(request: FastifyRequest, permission: Permission, accountId: number): Promise<Failure | undefined> {
-  return authorize(request.server.kassa.db, request.principal, permission, accountId);
 }
 
 function failureOf(error: unknown, request: FastifyRequest): Failure {

@@ -1,6 +1,6 @@
 // What every operation is handed: the database, the clock and the provider's settings.
 import type { ApiKeyAuthenticator } from './auth/principal.js';
-import type { Clock } from './clock/clock.js';
+import type { Clock } from './time/clock.js';
 import type { BillingSettings, IdentitySettings } from './config.js';
 import type { Backend, Db } from './db/client.js';
 import type { EntitlementCache } from './entitlements/cache.js';
@@ -12,6 +12,12 @@ export interface Kassa {
   billing: BillingSettings;
   auth: ApiKeyAuthenticator;
   entitlements: EntitlementCache;
+  /**
+   * What a credit sets off in the domains above accounts, wired by openKassa: the
+   * subscriptions' auto-resume (src/subscriptions/resume.ts). Runs in the crediting
+   * transaction with the account locked; answers the subscriptions it resumed.
+   */
+  afterCredit: (tx: Db, kassa: Kassa, accountId: number, at: Date) => Promise<number[]>;
   /** Sign-up, sessions and passwords; absent: read from the environment (src/identity/sessions/settings.ts). */
   identity?: IdentitySettings;
 }

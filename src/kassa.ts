@@ -1,12 +1,13 @@
 // Assembles a running Kassa from its configuration: database, clock, settings, caches.
 import { eq } from 'drizzle-orm';
 import { ApiKeyAuthenticator } from './auth/principal.js';
-import { type Clock, SimulatedClock, realClock } from './clock/clock.js';
+import { type Clock, SimulatedClock, realClock } from './time/clock.js';
 import type { BillingSettings, IdentitySettings } from './config.js';
 import type { Kassa } from './context.js';
 import { type Database, type OpenOptions, openDatabase } from './db/client.js';
 import { clockState } from './db/schema.js';
 import { EntitlementCache } from './entitlements/cache.js';
+import { resumeSuspended } from './subscriptions/resume.js';
 
 export interface StartOptions extends OpenOptions {
   clock: 'real' | 'simulated';
@@ -26,6 +27,7 @@ export async function openKassa(options: StartOptions): Promise<{ kassa: Kassa; 
     identity: options.identity,
     auth: new ApiKeyAuthenticator(database.db),
     entitlements: new EntitlementCache(),
+    afterCredit: resumeSuspended,
   };
   await kassa.entitlements.connect(database.db, database.backend);
   return {

@@ -1,10 +1,10 @@
 // Starts listening, seeds the demo on a fresh database, and runs the billing scheduler.
-import type { KassaApp } from './app.js';
+import type { KassaApp } from './http/kassa-app.js';
 import type { Config } from './config.js';
 import type { Kassa } from './context.js';
 import type { Database } from './db/client.js';
 import { seedDemo } from './demo.js';
-import { startScheduler } from './billing/scheduler.js';
+import { startScheduler } from './jobs/scheduler.js';
 import { startMailDelivery } from './notifications/delivery.js';
 
 export async function startServer(app: KassaApp, kassa: Kassa, database: Database, config: Config) {

@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorize } from '../src/auth/principal.js';
 import { accounts, auditLog } from '../src/db/schema.js';
-import type { Permission } from '../src/identity/permissions.js';
+import type { Permission } from '../src/auth/permissions.js';
 import { insertPlanVersion, reportCount } from './support/entitlement-fixtures.js';
 import { type Harness, startHarness } from './support/harness.js';
 import { addPerson, join, openAccount } from './members-people.js';

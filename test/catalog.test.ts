@@ -1,7 +1,7 @@
 // The catalog through the HTTP API: services, plans, append-only price versions and the
 // price preview, with every refusal naming its code and field and writing nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimulatedClock } from '../src/clock/clock.js';
+import type { SimulatedClock } from '../src/time/clock.js';
 import { type Harness, startHarness } from './support/harness.js';
 
 let h: Harness;

@@ -3,7 +3,7 @@
 // given up only after their attempts or a permanent refusal.
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SimulatedClock } from '../src/clock/clock.js';
+import type { SimulatedClock } from '../src/time/clock.js';
 import { mails } from '../src/db/schema.js';
 import { createTransport, deliverDue, retryDelayMs, startMailDelivery } from '../src/notifications/delivery.js';
 import { queueMail } from '../src/notifications/queue-mail.js';

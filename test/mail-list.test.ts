@@ -2,9 +2,9 @@
 // staff (never for account members: mail bodies hold secret links) and `kassa mail list`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harnessDatabase, kassaInProcess } from './support/cli.js';
-import type { SimulatedClock } from '../src/clock/clock.js';
+import type { SimulatedClock } from '../src/time/clock.js';
 import { memberships, users } from '../src/db/schema.js';
-import { PERMISSIONS } from '../src/identity/permissions.js';
+import { PERMISSIONS } from '../src/auth/permissions.js';
 import { createPersonalToken } from '../src/identity/tokens/create.js';
 import { deliverDue } from '../src/notifications/delivery.js';
 import { queueMail } from '../src/notifications/queue-mail.js';

@@ -3,7 +3,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, mails } from '../src/db/schema.js';
-import type { SimulatedClock } from '../src/clock/clock.js';
+import type { SimulatedClock } from '../src/time/clock.js';
 import { insertPlanVersion, reportCount, subscribe } from './support/entitlement-fixtures.js';
 import { type Harness, startHarness } from './support/harness.js';
 import { type Person, addPerson, join, openAccount } from './members-people.js';

@@ -17,9 +17,10 @@ afterAll(() => h.close());
 const topics = (r: { body: { data: { topic: string }[] } }) => r.body.data.map((e) => e.topic);
 
 describe("an account's events", () => {
+  // In the order things happened: the credit, then what it left the balance at.
   it('lists them in order, filtered by topic on request', async () => {
     const all = await h.call('GET', `/v1/accounts/${a}/events`);
-    expect(topics(all)).toEqual(['account.created', 'balance.low', 'balance.adjusted']);
+    expect(topics(all)).toEqual(['account.created', 'balance.adjusted', 'balance.low']);
     expect(all.body.data[0]).toEqual({ id: expect.any(Number), account_id: a, topic: 'account.created', payload: { account_id: a, name: 'A', currency: 'EUR', type: 'trial' }, created_at: '2026-11-02T00:00:00.000Z' });
     expect(topics(await h.call('GET', `/v1/accounts/${a}/events?topic=balance.low`))).toEqual(['balance.low']);
   });
@@ -27,7 +28,7 @@ describe("an account's events", () => {
   it('pages by cursor', async () => {
     const first = await h.call('GET', `/v1/accounts/${a}/events?limit=2`);
     const second = await h.call('GET', `/v1/accounts/${a}/events?limit=2&cursor=${first.body.next_cursor}`);
-    expect([...topics(first), ...topics(second)]).toEqual(['account.created', 'balance.low', 'balance.adjusted']);
+    expect([...topics(first), ...topics(second)]).toEqual(['account.created', 'balance.adjusted', 'balance.low']);
     expect(second.body.next_cursor).toBeNull();
   });
 });
@@ -38,8 +39,8 @@ describe('the provider feed', () => {
     expect(all.body.data.map((e: { account_id: number; topic: string }) => `${e.account_id}:${e.topic}`)).toEqual([
       `${a}:account.created`,
       `${b}:account.created`,
-      `${a}:balance.low`,
       `${a}:balance.adjusted`,
+      `${a}:balance.low`,
       `${b}:balance.adjusted`,
     ]);
     const onlyB = await h.call('GET', `/v1/events?account_id=${b}&topic=balance.adjusted`);

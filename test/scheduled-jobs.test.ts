@@ -3,7 +3,7 @@
 // the real-clock scheduler, after the billing run in both cases.
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScheduler } from '../src/billing/scheduler.js';
+import { startScheduler } from '../src/jobs/scheduler.js';
 import { type ScheduledJob, scheduledJobs } from '../src/jobs/scheduled.js';
 import { type Harness, startHarness } from './support/harness.js';
 

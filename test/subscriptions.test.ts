@@ -4,7 +4,7 @@ import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockAccount } from '../src/accounts/lock.js';
 import type { PlanDefinition } from '../src/catalog/plan-definition.js';
-import { SimulatedClock } from '../src/clock/clock.js';
+import { SimulatedClock } from '../src/time/clock.js';
 import type { Db } from '../src/db/client.js';
 import { type Cadence, type Timing, accounts, ledgerPostings, ledgerTransactions, outbox, planVersions, plans, subscriptions } from '../src/db/schema.js';
 import { postLedgerTransaction } from '../src/ledger/post.js';

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../src/db/client.js';
 import { memberships, sessions, users, type Role } from '../src/db/schema.js';
 import { seedDemo } from '../src/demo.js';
-import { PERMISSIONS, type Permission, ROLE_PERMISSIONS } from '../src/identity/permissions.js';
+import { PERMISSIONS, type Permission, ROLE_PERMISSIONS } from '../src/auth/permissions.js';
 import { createPersonalToken } from '../src/identity/tokens/create.js';
 import { type Harness, startHarness } from './support/harness.js';
 

@@ -4,9 +4,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../src/clock/clock.js';
+import { SimulatedClock } from '../src/time/clock.js';
 import { auditLog, memberships, personalAccessTokens, sessions, users, type Role } from '../src/db/schema.js';
-import { PERMISSIONS } from '../src/identity/permissions.js';
+import { PERMISSIONS } from '../src/auth/permissions.js';
 import { forgetPersonalTokens } from '../src/identity/tokens/authenticate.js';
 import { createPersonalToken } from '../src/identity/tokens/create.js';
 import { type Harness, startHarness } from './support/harness.js';

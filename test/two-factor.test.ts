@@ -5,9 +5,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../src/clock/clock.js';
+import { SimulatedClock } from '../src/time/clock.js';
 import { accounts, auditLog, memberships, recoveryCodes, sessions, users, type Role } from '../src/db/schema.js';
-import { PERMISSIONS } from '../src/identity/permissions.js';
+import { PERMISSIONS } from '../src/auth/permissions.js';
 import { hashPassword } from '../src/identity/passwords/hash.js';
 import { login } from '../src/identity/sessions/login.js';
 import { createPersonalToken } from '../src/identity/tokens/create.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_MINOR } from '../money/money.js';
-import { type Adjustment, adjustmentPostings, adjustmentRefusal } from './adjust-balance.js';
+import { type Adjustment, adjustmentRefusal } from './adjust-balance.js';
 
 const account = { status: 'active' as const, balance: 1_000n, creditEnabled: false, creditLimit: 0n, currency: 'EUR' };
 const debit = (amount: bigint): Adjustment => ({ direction: 'debit', amount, reason: 'r' });
@@ -23,18 +23,5 @@ describe('adjustmentRefusal', () => {
 
   it('tells how much is available when refusing a debit', () => {
     expect(adjustmentRefusal({ ...account, creditEnabled: true, creditLimit: 250n }, debit(2_000n))?.extra).toEqual({ available: '1250', currency: 'EUR' }); // 10.00 + 2.50
-  });
-});
-
-describe('adjustmentPostings', () => {
-  it('credits the customer against the adjustments account, and debits the other way round', () => {
-    expect(adjustmentPostings(credit(700n))).toEqual([
-      { ledgerAccount: 'customer', amount: 700n },
-      { ledgerAccount: 'adjustments', amount: -700n },
-    ]);
-    expect(adjustmentPostings(debit(700n))).toEqual([
-      { ledgerAccount: 'customer', amount: -700n },
-      { ledgerAccount: 'adjustments', amount: 700n },
-    ]);
   });
 });

@@ -1,17 +1,17 @@
-// An operator's balance adjustment: for now the only way money comes in (SPEC 8's top-ups
-// will join it). One ledger transaction between the customer and the 'adjustments' account.
+// An operator's balance adjustment: one ledger transaction between the customer and the
+// 'adjustments' account. A credit takes the path every incoming payment takes
+// (credit-account.ts).
 import { eq } from 'drizzle-orm';
 import type { Kassa } from '../context.js';
 import type { Db } from '../db/client.js';
 import { accounts } from '../db/schema.js';
-import { postLedgerTransaction, type PostingInput } from '../ledger/post.js';
-import { MAX_MINOR, type Minor } from '../money/money.js';
+import { customerPostings, postLedgerTransaction } from '../ledger/post.js';
+import type { Minor } from '../money/money.js';
 import { writeOutbox } from '../outbox/write.js';
 import { type Failure, type Result, fail, ok } from '../shared/result.js';
-import { resumeSuspended } from '../subscriptions/resume.js';
+import { type Credited, type IncomingMoney, creditAccount, creditRefusal } from './credit-account.js';
 import { type AccountRow, availableFunds, lockAccount } from './lock.js';
 import { evaluateLowBalance } from './low-balance.js';
-import { upgradeAccount, upgradesOnFirstCredit } from './upgrade.js';
 
 export type Direction = 'credit' | 'debit';
 
@@ -37,9 +37,10 @@ export interface AdjustmentResult {
 
 /** Why this adjustment may not be posted on this account, checked in this order; undefined when it may. */
 export function adjustmentRefusal(account: Pick<AccountRow, 'status' | 'balance' | 'creditEnabled' | 'creditLimit' | 'currency'>, adjustment: Adjustment): Failure | undefined {
+  if (adjustment.direction === 'credit') return creditRefusal(account, adjustment.amount);
   if (account.status === 'closed') return { code: 'invalid_state', detail: 'the account is closed' };
   const available = availableFunds(account);
-  if (adjustment.direction === 'debit' && adjustment.amount > available) {
+  if (adjustment.amount > available) {
     return {
       code: 'insufficient_funds',
       detail: `a debit of ${adjustment.amount} exceeds the ${available} available`,
@@ -47,18 +48,7 @@ export function adjustmentRefusal(account: Pick<AccountRow, 'status' | 'balance'
       extra: { available: available.toString(), currency: account.currency },
     };
   }
-  if (adjustment.direction === 'credit' && account.balance + adjustment.amount > MAX_MINOR) {
-    return { code: 'amount_out_of_range', detail: 'the balance would exceed the largest amount Kassa holds', field: '/amount' };
-  }
   return undefined;
-}
-
-export function adjustmentPostings({ direction, amount }: Adjustment): PostingInput[] {
-  const toCustomer = direction === 'credit' ? amount : -amount;
-  return [
-    { ledgerAccount: 'customer', amount: toCustomer },
-    { ledgerAccount: 'adjustments', amount: -toCustomer },
-  ];
 }
 
 /** Runs inside the idempotency transaction; a failure rolls it back. */
@@ -68,40 +58,36 @@ export async function adjustBalance(tx: Db, kassa: Kassa, accountId: number, adj
   const refusal = adjustmentRefusal(account, adjustment);
   if (refusal) return { ok: false, failure: refusal };
 
-  const posted = await postLedgerTransaction(tx, {
-    accountId,
-    kind: 'adjustment',
-    description: adjustment.reason,
-    postings: adjustmentPostings(adjustment),
-    at,
-  });
-  // A trial's first credit may make it a billing account (provider setting); the route
-  // invalidates the account's entitlements after the commit, lifting the trial limits.
-  if (adjustment.direction === 'credit' && account.type === 'trial' && (await upgradesOnFirstCredit(tx))) {
-    await upgradeAccount(tx, { kind: 'system' }, accountId, 'first_credit', null, at);
-  }
-  const resumed = adjustment.direction === 'credit' && kassa.billing.autoResume ? await resumeSuspended(tx, kassa, accountId, at) : [];
-  await evaluateLowBalance(tx, accountId, at);
-  await writeOutbox(
-    tx,
-    accountId,
-    'balance.adjusted',
-    { account_id: accountId, transaction_id: posted.transactionId, direction: adjustment.direction, amount: adjustment.amount, reason: adjustment.reason, currency: account.currency, balance: posted.balance },
-    at,
-  );
-  // Resuming charges the account, so the figures are read after it.
-  const [after] = await tx.select().from(accounts).where(eq(accounts.id, accountId));
+  const event = { topic: 'balance.adjusted' as const, payload: { direction: adjustment.direction, reason: adjustment.reason } };
+  const moved =
+    adjustment.direction === 'credit'
+      ? await creditAccount(tx, kassa, account, { amount: adjustment.amount, kind: 'adjustment', description: adjustment.reason, source: 'adjustments', event }, at)
+      : await debitByOperator(tx, account, adjustment, event, at);
   return ok({
-    transaction_id: posted.transactionId,
+    transaction_id: moved.transactionId,
     account_id: accountId,
     direction: adjustment.direction,
     amount: adjustment.amount.toString(),
     reason: adjustment.reason,
     currency: account.currency,
-    balance: after!.balance.toString(),
-    available: availableFunds(after!).toString(),
-    resumed_subscription_ids: resumed,
+    balance: moved.account.balance.toString(),
+    available: availableFunds(moved.account).toString(),
+    resumed_subscription_ids: moved.resumedSubscriptionIds,
     created_at: at.toISOString(),
   });
 }
 
+/** An operator's debit: the ledger posting to 'adjustments', its event, the low-balance state. */
+async function debitByOperator(tx: Db, account: AccountRow, adjustment: Adjustment, event: IncomingMoney['event'], at: Date): Promise<Credited> {
+  const posted = await postLedgerTransaction(tx, {
+    accountId: account.id,
+    kind: 'adjustment',
+    description: adjustment.reason,
+    postings: customerPostings(-adjustment.amount, 'adjustments'),
+    at,
+  });
+  await writeOutbox(tx, account.id, event.topic, { account_id: account.id, transaction_id: posted.transactionId, amount: adjustment.amount, currency: account.currency, balance: posted.balance, ...event.payload }, at);
+  await evaluateLowBalance(tx, account.id, at);
+  const [after] = await tx.select().from(accounts).where(eq(accounts.id, account.id));
+  return { transactionId: posted.transactionId, account: after!, resumedSubscriptionIds: [] };
+}

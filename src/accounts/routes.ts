@@ -3,12 +3,12 @@
 import { eq } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { KassaApp } from '../app.js';
+import type { KassaApp } from '../http/kassa-app.js';
 import { accounts } from '../db/schema.js';
-import { idempotent } from '../shared/idempotency.js';
-import { recordAudit } from '../audit/record.js';
+import { answerMoneyCall } from './money-call.js';
 import { PageQuery, pageOf } from '../shared/pagination.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
+import { ok } from '../shared/result.js';
 import { adjustBalance } from './adjust-balance.js';
 import { parsePositiveAmount } from './amount.js';
 import { createAccount } from './create-account.js';
@@ -149,29 +149,25 @@ export async function accountRoutes(app: KassaApp) {
       const amount = parsePositiveAmount(request.body.amount, '/amount');
       if (!amount.ok) return sendProblem(reply, amount.failure);
       const adjustment = { direction: request.body.direction, amount: amount.value, reason: request.body.reason };
-      const stored = await idempotent(
-        app.kassa.db,
-        { scope: `${request.principal.scope}:account:${accountId}`, key: request.headers['idempotency-key'], request: { route: 'account.adjust', accountId, body: request.body } },
-        async (tx) => {
-          const at = app.kassa.clock.now();
+      return answerMoneyCall(request, reply, {
+        accountId,
+        statusCode: 201,
+        // The shape adjustments' keys were released under.
+        scope: `${request.principal.scope}:account:${accountId}`,
+        identity: { route: 'account.adjust', accountId, body: request.body },
+        effect: async (tx, at) => {
           const adjusted = await adjustBalance(tx, app.kassa, accountId, adjustment, at);
           if (!adjusted.ok) return adjusted;
           // A balance adjustment is an operator action: audited with the money it moves.
-          await recordAudit(tx, request.principal, {
+          const audit = {
             action: `balance.${adjustment.direction}ed`,
             accountId,
             target: `ledger_transaction:${adjusted.value.transaction_id}`,
             data: { amount: adjustment.amount.toString(), reason: adjustment.reason },
-            ip: request.ip,
-            at,
-          });
-          return { ok: true, value: { statusCode: 201, body: adjusted.value } };
+          };
+          return ok({ body: adjusted.value, audit });
         },
-      );
-      if (!stored.ok) return sendProblem(reply, stored.failure);
-      app.kassa.entitlements.invalidate(accountId);
-      if (stored.value.replayed) reply.header('idempotent-replayed', 'true');
-      return reply.code(stored.value.statusCode as 201).send(stored.value.body as never);
+      });
     },
   );
 }

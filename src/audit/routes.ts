@@ -2,7 +2,7 @@
 // every entry for the provider's staff. Newest first; the cursor is the last id of a page.
 import { eq } from 'drizzle-orm';
 import { type Static, Type } from 'typebox';
-import type { KassaApp } from '../app.js';
+import type { KassaApp } from '../http/kassa-app.js';
 import { accounts } from '../db/schema.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { type AuditFilter, readAudit } from './read.js';

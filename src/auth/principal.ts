@@ -1,11 +1,11 @@
 // Who is calling, and the one place that decides what they may do. Provider keys and
 // operators act on every account; members act on their accounts per their role
-// (src/identity/permissions.ts); a personal access token narrows its user to its scopes.
+// (src/auth/permissions.ts); a personal access token narrows its user to its scopes.
 import { timingSafeEqual } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { accounts, apiKeys, memberships, users } from '../db/schema.js';
-import { type Permission, roleAllows, statusAllows } from '../identity/permissions.js';
+import { type Permission, roleAllows, statusAllows } from './permissions.js';
 import type { Failure } from '../shared/result.js';
 import { API_KEY_PREFIX, hashSecret } from './api-keys.js';
 

@@ -1,6 +1,6 @@
 import { desc, lt } from 'drizzle-orm';
 import { Type } from 'typebox';
-import type { KassaApp } from '../app.js';
+import type { KassaApp } from '../http/kassa-app.js';
 import { billingRuns } from '../db/schema.js';
 import { problemResponses } from '../shared/problem.js';
 import { BillingRunSchema, billingRunExample, billingRunView } from './schemas.js';

@@ -12,7 +12,7 @@ import { type Db, query } from '../db/client.js';
 import { type Timing, billingRuns } from '../db/schema.js';
 import { writeOutbox } from '../outbox/write.js';
 import { type BatchInput, type BatchOutcome, chargeInAdvanceBatch, chargeInArrearsBatch } from './charge-batch.js';
-import { addDays, boundariesBetween, monthlyAnchorsStartingOn, startOfUtcDay } from './periods.js';
+import { addDays, boundariesBetween, monthlyAnchorsStartingOn, startOfUtcDay } from '../time/periods.js';
 
 export type BillingRun = typeof billingRuns.$inferSelect;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanDefinition, PlanItem } from './plan-definition.js';
 import { itemPrice, periodAmount, periodPrice, quoteChange, refundPolicy } from './pricing.js';
-import { periodContaining } from '../billing/periods.js';
+import { periodContaining } from '../time/periods.js';
 
 const item = (over: Partial<PlanItem>): PlanItem => ({ service: 'emails', tier_mode: 'flat', included: 0, min: 0, max: null, default: 0, decrease: 'refund', ...over });
 

@@ -1,7 +1,7 @@
 // Pricing: what one full period of a configuration costs, exactly (not rounded), item by
 // item, and what a mid-period change costs or refunds. Pure functions over plain data.
-import type { Period } from '../billing/periods.js';
-import { prorate } from '../billing/periods.js';
+import type { Period } from '../time/periods.js';
+import { prorate } from '../time/periods.js';
 import { Exact, type Minor, roundToMinor } from '../money/money.js';
 import type { PlanDefinition, PlanItem, Tier } from './plan-definition.js';
 

@@ -1,7 +1,7 @@
 // The catalog over HTTP: services, plans and their append-only price versions, and a
 // price preview. Catalog writes move no money, so they take no Idempotency-Key; a retried
 // create answers 409 already_exists on its unique code.
-import type { KassaApp } from '../app.js';
+import type { KassaApp } from '../http/kassa-app.js';
 import { PageQuery, pageOf } from '../shared/pagination.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { addPlanVersion } from './add-plan-version.js';

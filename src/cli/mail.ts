@@ -2,7 +2,7 @@
 // stay queued, and this is how a newcomer reads the verification link.
 import { type Command, InvalidArgumentError } from 'commander';
 import { type MailState, type MailView, latestMails } from '../notifications/read.js';
-import type { CliContext } from './program.js';
+import type { CliContext } from './context.js';
 
 const STATES: MailState[] = ['pending', 'sent', 'failed'];
 

@@ -7,8 +7,9 @@ import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys.js';
 import { configFromEnv } from '../config.js';
 import { type Database, NoDatabase, openDatabase } from '../db/client.js';
 import { DataFolderBusy } from '../db/data-folder-lock.js';
-import { addOperatorCommands } from '../identity/operators/cli.js';
+import { addOperatorCommands } from './operators.js';
 import { verifyLedger } from '../ledger/verify.js';
+import type { CliContext } from './context.js';
 import { addMailCommands } from './mail.js';
 
 /** Where a command line reads its settings and writes its output. */
@@ -18,14 +19,6 @@ export interface CliIo {
   err(text: string): void;
   /** The database to use instead of the one `env` names (a process that holds it already). */
   open?: () => Promise<Database>;
-}
-
-/** What each command group is handed: the database to open, and where to print lines. */
-export interface CliContext {
-  open(): Promise<Database>;
-  print(line: string): void;
-  /** A refusal: the line (if any) goes to stderr; the command line then exits 1. */
-  fail(line?: string): void;
 }
 
 export const processIo: CliIo = {

@@ -2,13 +2,13 @@
 // then the clock settles at the target; the scheduled jobs (src/jobs/scheduled.ts) run at
 // each boundary and at the target, as they would on the real clock. Advances are serialised.
 import { eq } from 'drizzle-orm';
-import { boundariesBetween } from '../billing/periods.js';
+import { boundariesBetween } from '../time/periods.js';
 import { type BillingRun, runBillingAt } from '../billing/run.js';
 import type { Kassa } from '../context.js';
 import { clockState } from '../db/schema.js';
 import { runScheduledJobs } from '../jobs/scheduled.js';
 import { type Result, fail, ok } from '../shared/result.js';
-import { SimulatedClock } from './clock.js';
+import { SimulatedClock } from '../time/clock.js';
 
 let queue: Promise<unknown> = Promise.resolve();
 

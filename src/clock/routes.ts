@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import type { KassaApp } from '../app.js';
+import type { KassaApp } from '../http/kassa-app.js';
 import { BillingRunSchema, billingRunExample, billingRunView } from '../billing/schemas.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { advanceClock } from './advance.js';

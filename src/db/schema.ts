@@ -36,6 +36,9 @@ export const apiKeys = pgTable('api_keys', {
 
 // ---------- accounts ----------
 
+export type AccountType = 'trial' | 'billing';
+export type AccountStatus = 'pending_verification' | 'active' | 'suspended' | 'blocked' | 'closed';
+
 export const accounts = pgTable(
   'accounts',
   {
@@ -43,13 +46,10 @@ export const accounts = pgTable(
     name: text('name').notNull(),
     externalRef: text('external_ref').unique(),
     currency: text('currency').notNull(),
-    type: text('type').$type<'trial' | 'billing'>().notNull().default('trial'),
-    status: text('status')
-      .$type<'pending_verification' | 'active' | 'suspended' | 'blocked' | 'closed'>()
-      .notNull()
-      .default('active'),
+    type: text('type').$type<AccountType>().notNull().default('trial'),
+    status: text('status').$type<AccountStatus>().notNull().default('active'),
     // The status an operator's block replaced, restored by unblocking (null while not blocked).
-    statusBeforeBlock: text('status_before_block').$type<'pending_verification' | 'active' | 'suspended' | 'closed'>(),
+    statusBeforeBlock: text('status_before_block').$type<Exclude<AccountStatus, 'blocked'>>(),
     // Cached sum of this account's 'customer' postings; `kassa verify` proves it.
     balance: money('balance').notNull().default(sql`0`),
     creditEnabled: boolean('credit_enabled').notNull().default(false),

@@ -17,9 +17,7 @@
 //      Allowed while used < limit; otherwise `trial_limit` when the trial cap made the limit,
 //      `quota_reached` when the plans did.
 import type { PlanDefinition } from '../catalog/plan-definition.js';
-
-export type AccountStatus = 'pending_verification' | 'active' | 'suspended' | 'blocked' | 'closed';
-export type AccountType = 'trial' | 'billing';
+import type { AccountStatus, AccountType } from '../db/schema.js';
 
 export const API_FEATURE = 'api';
 

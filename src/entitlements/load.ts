@@ -5,7 +5,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { type Db, query } from '../db/client.js';
 import { providerSettings } from '../db/schema.js';
-import type { AccountStatus, AccountType, ActiveSubscription, EntitlementInputs, TrialLimits } from './compute.js';
+import type { AccountStatus, AccountType } from '../db/schema.js';
+import type { ActiveSubscription, EntitlementInputs, TrialLimits } from './compute.js';
 
 /** provider_settings key holding the trial limits: { quotas: {metric: cap}, denied_features: [...] }. */
 export const TRIAL_LIMITS_SETTING = 'entitlements.trial_limits';

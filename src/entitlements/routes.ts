@@ -2,7 +2,7 @@
 // every request, so the handlers only read the in-process cache (a miss costs one query)
 // and leave serialization to the compiled response schemas.
 import { Type } from 'typebox';
-import type { KassaApp } from '../app.js';
+import type { KassaApp } from '../http/kassa-app.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { type AccountEntitlements, type DenialReason, answerFor } from './compute.js';
 

@@ -3,7 +3,7 @@
 // a session (and its CSRF token on writes).
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { KassaApp } from '../app.js';
+import type { KassaApp } from '../http/kassa-app.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { FailureSignal, type Result } from '../shared/result.js';
 import {

@@ -1,5 +1,5 @@
 // The jobs that run on time, beside the billing run: one list, run by the scheduler on the
-// real clock (src/billing/scheduler.ts, every minute) and by every simulated-clock advance
+// real clock (src/jobs/scheduler.ts, every minute) and by every simulated-clock advance
 // (src/clock/advance.ts, at each midnight it passes and at its target), so a job added here
 // runs on both clocks alike. Each job does what is due at `at` and is safe to run again.
 import type { Kassa } from '../context.js';

@@ -35,6 +35,14 @@ export function customerEffect(postings: readonly PostingInput[]): Minor {
   return postings.reduce((sum, p) => (p.ledgerAccount === 'customer' ? sum + p.amount : sum), 0n);
 }
 
+/** Money onto the customer's balance (negative: off it) against one other ledger account. */
+export function customerPostings(toCustomer: Minor, counterpart: Exclude<LedgerAccount, 'customer'>): PostingInput[] {
+  return [
+    { ledgerAccount: 'customer', amount: toCustomer },
+    { ledgerAccount: counterpart, amount: -toCustomer },
+  ];
+}
+
 export function assertBalanced(postings: readonly PostingInput[]): void {
   const total = postings.reduce((sum, p) => sum + p.amount, 0n);
   if (postings.length < 2 || total !== 0n) throw new Error(`unbalanced ledger transaction: ${postings.length} postings summing to ${total}`);

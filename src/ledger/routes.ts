@@ -1,7 +1,7 @@
 // Read access to an account's ledger: every money movement, with its postings.
 import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
-import type { KassaApp } from '../app.js';
+import type { KassaApp } from '../http/kassa-app.js';
 import { accounts } from '../db/schema.js';
 import { PageQuery, pageOf } from '../shared/pagination.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';

@@ -5,8 +5,8 @@
 import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
-import type { KassaApp } from '../app.js';
-import { mayActOn } from '../app.js';
+import type { KassaApp } from '../http/kassa-app.js';
+import { mayActOn } from '../http/kassa-app.js';
 import type { Db } from '../db/client.js';
 import { accounts } from '../db/schema.js';
 import type { Failure } from '../shared/result.js';

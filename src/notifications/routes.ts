@@ -1,7 +1,7 @@
 // The mail queue for the provider's staff: every mail Kassa queued, its text and delivery state.
 // With no SMTP server configured this is where a verification or reset link can be read.
 import { Type } from 'typebox';
-import type { KassaApp } from '../app.js';
+import type { KassaApp } from '../http/kassa-app.js';
 import { PageQuery, pageOf } from '../shared/pagination.js';
 import { problemResponses } from '../shared/problem.js';
 import { listMails } from './read.js';

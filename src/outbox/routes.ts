@@ -2,7 +2,7 @@
 // e-mails and webhooks), for one account or, for the provider, across all accounts.
 import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
-import type { KassaApp } from '../app.js';
+import type { KassaApp } from '../http/kassa-app.js';
 import { accounts } from '../db/schema.js';
 import { PageQuery, pageOf } from '../shared/pagination.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';

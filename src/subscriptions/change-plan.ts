@@ -4,7 +4,7 @@
 // of it, decreases per the old plan's refund policy); otherwise the old period is closed and
 // the new plan's opened from now (see `planSwitch`).
 import { eq } from 'drizzle-orm';
-import { periodContaining } from '../billing/periods.js';
+import { periodContaining } from '../time/periods.js';
 import { type Quantities, periodPrice, refundPolicy } from '../catalog/pricing.js';
 import type { PlanDefinition } from '../catalog/plan-definition.js';
 import { effectiveVersion } from '../catalog/versions.js';

@@ -2,7 +2,7 @@
 // the rest of today, a monthly one for its whole first month (its period starts today at
 // 00:00, the anchor day being today); in arrears nothing is charged until the date is used.
 import { lockAccount } from '../accounts/lock.js';
-import { periodContaining } from '../billing/periods.js';
+import { periodContaining } from '../time/periods.js';
 import type { Quantities } from '../catalog/pricing.js';
 import { effectiveVersion } from '../catalog/versions.js';
 import type { Kassa } from '../context.js';

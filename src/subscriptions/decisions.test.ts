@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { periodContaining } from '../billing/periods.js';
+import { periodContaining } from '../time/periods.js';
 import { periodPrice } from '../catalog/pricing.js';
 import type { PlanDefinition } from '../catalog/plan-definition.js';
 import { activation, deactivation, fundsCover, netAmount, periodIsPaid, planSwitch, reconfiguration } from './decisions.js';

@@ -5,7 +5,7 @@
 // the subscription (the caller looks it up and passes `paid`). In advance, that posting is made
 // when the period starts; in arrears (a used UTC date, SPEC 3), after the date ends or when the
 // subscription leaves it early. Mid-period corrections are adjustments without a period.
-import type { Period } from '../billing/periods.js';
+import type { Period } from '../time/periods.js';
 import type { Cadence, SubscriptionStatus, Timing } from '../db/schema.js';
 import { Exact, type Minor } from '../money/money.js';
 import { type ChangeQuote, type PeriodPrice, proratedAmount, quoteChange } from '../catalog/pricing.js';

@@ -1,5 +1,5 @@
 // Ledger descriptions a customer reads on their history page.
-import type { Period } from '../billing/periods.js';
+import type { Period } from '../time/periods.js';
 
 const stamp = (t: Date) => t.toISOString().slice(0, 16).replace('T', ' ');
 

@@ -13,7 +13,7 @@ import { deactivation, netAmount } from './decisions.js';
 import { spanText } from './describe.js';
 import type { Outcome, SubscriptionInput } from './outcome.js';
 import { type SubscriptionRow, currentPeriod, lockSubscription, periodPaid } from './state.js';
-import { type Period, addDays } from '../billing/periods.js';
+import { type Period, addDays } from '../time/periods.js';
 
 /**
  * Disabled just after midnight, before the night's run reached it, an in-arrears plan still

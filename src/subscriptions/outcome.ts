@@ -2,9 +2,9 @@
 // preview reports instead of answering with (funds and quotas).
 import type { AccountRow } from '../accounts/lock.js';
 import { availableFunds } from '../accounts/lock.js';
-import type { Period } from '../billing/periods.js';
+import type { Period } from '../time/periods.js';
 import type { Failure } from '../shared/result.js';
-import type { QuotaBlocker } from '../usage/quotas.js';
+import type { QuotaBlocker } from './quotas.js';
 import { type Decision, fundsCover } from './decisions.js';
 import type { SubscriptionRow } from './state.js';
 

@@ -4,7 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kassa } from '../context.js';
 import type { Db } from '../db/client.js';
-import { idempotent } from '../shared/idempotency.js';
+import { answerMoneyCall } from '../accounts/money-call.js';
 import { sendProblem } from '../shared/problem.js';
 import { type Result, ok } from '../shared/result.js';
 import type { OperationInput, Outcome } from './outcome.js';
@@ -14,20 +14,15 @@ import { outcomeView, previewView } from './views.js';
 export type Operation<I> = (tx: Db, kassa: Kassa, input: I & OperationInput, at: Date) => Promise<Result<Outcome>>;
 
 export async function perform<I>(kassa: Kassa, request: FastifyRequest, reply: FastifyReply, accountId: number, operation: Operation<I>, input: I, statusCode = 200) {
-  const at = kassa.clock.now();
-  const key = request.headers['idempotency-key'];
-  const result = await idempotent(
-    kassa.db,
-    { scope: request.principal.scope, key: Array.isArray(key) ? key[0] : key, request: { route: `${request.method} ${request.routeOptions.url}`, params: request.params, body: request.body } },
-    async (tx) => {
+  return answerMoneyCall(request, reply, {
+    accountId,
+    statusCode,
+    effect: async (tx, at) => {
       const outcome = await operation(tx, kassa, { ...input, preview: false }, at);
       if (!outcome.ok) return outcome;
-      return ok({ statusCode, body: outcomeView(outcome.value, await readSubscription(tx, outcome.value.subscription!, at)) });
+      return ok({ body: outcomeView(outcome.value, await readSubscription(tx, outcome.value.subscription!, at)) });
     },
-  );
-  if (!result.ok) return sendProblem(reply, result.failure);
-  if (!result.value.replayed) kassa.entitlements.invalidate(accountId);
-  return reply.code(result.value.statusCode).header('idempotent-replayed', String(result.value.replayed)).send(result.value.body);
+  });
 }
 
 class PreviewDone {

@@ -4,7 +4,7 @@
 import type { AccountRow } from '../accounts/lock.js';
 import type { Db } from '../db/client.js';
 import { loadTrialLimits } from '../entitlements/load.js';
-import { type LimitSource, type QuotaBlocker, quotaBlockers, trialBlockers } from '../usage/quotas.js';
+import { type LimitSource, type QuotaBlocker, quotaBlockers, trialBlockers } from './quotas.js';
 import { activeLimitSources, countsOf } from './state.js';
 
 export async function subscriptionQuotaBlockers(tx: Db, account: Pick<AccountRow, 'id' | 'type'>, changed: LimitSource, options: { except?: number; creating: boolean }): Promise<QuotaBlocker[]> {

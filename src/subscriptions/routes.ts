@@ -1,18 +1,16 @@
 // Subscriptions over HTTP: create, list and read; enable, disable, configure and change plan,
-// each with a preview that runs the same computation and writes nothing. Object counts
-// (src/usage) are registered from here too.
+// each with a preview that runs the same computation and writes nothing.
 import type { FastifyRequest } from 'fastify';
 import { eq } from 'drizzle-orm';
 import { type TSchema, Type } from 'typebox';
-import type { KassaApp } from '../app.js';
-import { mayActOn } from '../app.js';
-import type { Permission } from '../identity/permissions.js';
+import type { KassaApp } from '../http/kassa-app.js';
+import { mayActOn } from '../http/kassa-app.js';
+import type { Permission } from '../auth/permissions.js';
 import type { SubscriptionRow } from './state.js';
 import { type Result, ok } from '../shared/result.js';
 import { accounts } from '../db/schema.js';
 import { PageQuery, pageOf } from '../shared/pagination.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
-import { objectCountRoutes } from '../usage/routes.js';
 import { type ChangePlanInput, changePlan } from './change-plan.js';
 import { type ConfigureInput, configureSubscription } from './configure.js';
 import type { SubscriptionInput } from './outcome.js';
@@ -37,7 +35,6 @@ const tags = ['subscriptions'];
 
 export async function subscriptionRoutes(app: KassaApp) {
   const { kassa } = app;
-  await objectCountRoutes(app);
 
   app.post(
     '/accounts/:id/subscriptions',

@@ -4,13 +4,13 @@
 import { and, asc, eq, ne } from 'drizzle-orm';
 import Value from 'typebox/value';
 import { type AccountRow, lockAccount } from '../accounts/lock.js';
-import { type Period, periodContaining } from '../billing/periods.js';
+import { type Period, periodContaining } from '../time/periods.js';
 import { type PlanDefinition, PlanDefinitionSchema } from '../catalog/plan-definition.js';
 import { type EffectiveVersion, versionById } from '../catalog/versions.js';
 import type { Db } from '../db/client.js';
 import { ledgerPostings, objectCounts, planVersions, subscriptions } from '../db/schema.js';
 import { type Failure, type Result, fail, ok } from '../shared/result.js';
-import type { Counts, LimitSource } from '../usage/quotas.js';
+import type { Counts, LimitSource } from './quotas.js';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 

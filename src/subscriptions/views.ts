@@ -1,7 +1,7 @@
 // The HTTP shapes of subscriptions and of lifecycle outcomes. Amounts are strings of integer
 // minor units; times ISO 8601 in UTC.
 import { Type, type Static } from 'typebox';
-import type { Period } from '../billing/periods.js';
+import type { Period } from '../time/periods.js';
 import { problemBody } from '../shared/problem.js';
 import { netAmount } from './decisions.js';
 import type { Outcome } from './outcome.js';

@@ -8,7 +8,7 @@ import { objectCounts } from '../db/schema.js';
 import { writeOutbox } from '../outbox/write.js';
 import { type Result, fail, ok } from '../shared/result.js';
 import { activeLimitSources, countsOf } from '../subscriptions/state.js';
-import { type Counts, type OverLimitCrossing, overLimitCrossings, summedLimits } from './quotas.js';
+import { type Counts, type OverLimitCrossing, overLimitCrossings, summedLimits } from '../subscriptions/quotas.js';
 
 export interface CountsReport {
   counts: Counts;

@@ -2,7 +2,7 @@
 // Kassa keeps the latest value per metric and checks it against quotas.
 import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
-import type { KassaApp } from '../app.js';
+import type { KassaApp } from '../http/kassa-app.js';
 import type { Db } from '../db/client.js';
 import { accounts } from '../db/schema.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';

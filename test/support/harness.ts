@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { inject } from 'vitest';
-import { type KassaApp, buildApp } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
+import type { KassaApp } from '../../src/http/kassa-app.js';
 import { createApiKey } from '../../src/auth/api-keys.js';
 import { defaultBillingSettings, type BillingSettings } from '../../src/config.js';
 import type { Kassa } from '../../src/context.js';

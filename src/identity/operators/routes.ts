@@ -3,7 +3,7 @@
 // limits and upgrade on first credit (staff only). Registered from src/members/routes.ts.
 import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
-import type { KassaApp } from '../../app.js';
+import type { KassaApp } from '../../http/kassa-app.js';
 import { AccountSchema, accountJson } from '../../accounts/representation.js';
 import { inTransaction } from '../../accounts/transaction.js';
 import { UPGRADE_ON_FIRST_CREDIT_SETTING, upgradeAccount } from '../../accounts/upgrade.js';

@@ -4,7 +4,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { Kassa } from '../../context.js';
 import { accounts, memberships, users } from '../../db/schema.js';
 import { passwordExpiresAt } from '../passwords/expiry.js';
-import { ROLE_PERMISSIONS } from '../permissions.js';
+import { ROLE_PERMISSIONS } from '../../auth/permissions.js';
 import type { User } from './create-session.js';
 import { identitySettings } from './settings.js';
 

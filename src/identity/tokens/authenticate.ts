@@ -7,7 +7,7 @@ import { hashSecret } from '../../auth/api-keys.js';
 import type { Principal } from '../../auth/principal.js';
 import type { Kassa } from '../../context.js';
 import { personalAccessTokens, users } from '../../db/schema.js';
-import { type Permission, isPermission } from '../permissions.js';
+import { type Permission, isPermission } from '../../auth/permissions.js';
 
 export const PERSONAL_TOKEN_PREFIX = 'kassa_pat_';
 

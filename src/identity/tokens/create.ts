@@ -6,7 +6,7 @@ import { and, count, eq, gt, isNull } from 'drizzle-orm';
 import { hashSecret } from '../../auth/api-keys.js';
 import type { Db } from '../../db/client.js';
 import { personalAccessTokens, users } from '../../db/schema.js';
-import { type Permission, PERMISSIONS } from '../permissions.js';
+import { type Permission, PERMISSIONS } from '../../auth/permissions.js';
 import { PERSONAL_TOKEN_PREFIX } from './authenticate.js';
 
 export type TokenRow = typeof personalAccessTokens.$inferSelect;

@@ -2,12 +2,12 @@
 // signed-in person (session-only.ts); the tokens then work as `Authorization: Bearer` on the
 // whole API, narrowed to their scopes and to their user's roles.
 import { Type } from 'typebox';
-import type { KassaApp } from '../../app.js';
+import type { KassaApp } from '../../http/kassa-app.js';
 import { inTransaction } from '../../accounts/transaction.js';
 import { recordAudit } from '../../audit/record.js';
 import { problemResponses, sendProblem } from '../../shared/problem.js';
 import { abort } from '../../shared/result.js';
-import { PERMISSIONS } from '../permissions.js';
+import { PERMISSIONS } from '../../auth/permissions.js';
 import { forgetPersonalTokens } from './authenticate.js';
 import { DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS, MAX_LIVE_TOKENS, type TokenRow, countLiveTokens, createPersonalToken, listPersonalTokens, revokePersonalToken } from './create.js';
 import { sessionUser } from './session-only.js';

@@ -3,7 +3,7 @@
 // requirement under /v1/accounts/{id}/security.
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import type { KassaApp } from '../../app.js';
+import type { KassaApp } from '../../http/kassa-app.js';
 import { problemResponses, sendProblem } from '../../shared/problem.js';
 import type { Result } from '../../shared/result.js';
 import { sessionUser } from '../tokens/session-only.js';

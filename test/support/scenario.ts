@@ -277,6 +277,11 @@ export function billingScenario(clockStart: string, billing?: Partial<BillingSet
   });
   afterAll(() => h?.close());
   return Object.assign(s, {
+    /** The running Kassa behind the server, for what only it can tell (its caches). */
+    kassa(): Harness['kassa'] {
+      if (!h) throw new Error('the harness starts in beforeAll');
+      return h.kassa;
+    },
     /** Checks this account's ledger after each test from now on. */
     track(accountId: number): number {
       touched.add(accountId);

@@ -60,6 +60,7 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
         and not exists (
           select 1 from ledger_postings p
           where p.billed_period_start = ${b.boundary} and p.account_id = s.account_id and p.subscription_id = s.id
+            and p.account_id > ${b.afterAccountId} and p.account_id <= ${b.throughAccountId}
         )
       window w as (partition by s.account_id order by s.id)
     ),
@@ -106,6 +107,7 @@ export function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date): Prom
         and not exists (
           select 1 from ledger_postings p
           where p.billed_period_start = ${usedDay} and p.account_id = s.account_id and p.subscription_id = s.id
+            and p.account_id > ${b.afterAccountId} and p.account_id <= ${b.throughAccountId}
         )
     ),
     decided as (

@@ -3,7 +3,9 @@
 // tried. SPEC 4: a top-up that covers a suspended subscription resumes it, charged from then
 // to the next midnight. 2026-11-02 is a Monday; prices per day: Starter 24.00, Pro 48.00,
 // Mini 12.00 (in minor units 2400, 4800, 1200: 100, 200 and 50 an hour).
+import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { query } from '../src/db/client.js';
 import { billingScenario } from './support/scenario.js';
 
 const s = billingScenario('2026-11-02T12:00:00Z');
@@ -49,6 +51,16 @@ describe('one by one per account, oldest first', () => {
     ]);
     expect(await s.balanceOf(umbrella)).toBe('1400'); // 3800 - 2400
     expect(run).toMatchObject({ billed: 3, suspended: 1, total_charged: '6000' }); // 2400 + 1200 (Acme) + 2400 (Umbrella)
+
+    // The run's transaction: revenue on line 1, then the paid ones in order on lines 2 and 3.
+    const runTransaction = (await s.ledgerOf(acme)).find((t) => t.kind === 'billing_run')!;
+    expect(runTransaction.postings.map((p) => [p.ledger_account, p.subscription_id, p.amount])).toEqual([
+      ['revenue', null, '3600'],
+      ['customer', first, '-2400'],
+      ['customer', third, '-1200'],
+    ]);
+    const lines = await query<{ line: number }>(s.kassa().db, sql`select line from ledger_postings where transaction_id = ${runTransaction.id} order by line`);
+    expect(lines.map((l) => l.line)).toEqual([1, 2, 3]);
 
     const suspended = await s.eventsOf(acme, 'subscription.suspended');
     expect(suspended.map((e) => e.payload.subscription_id)).toEqual([second]);

@@ -51,7 +51,9 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
   const decided = sql`
     due as (
       select s.id, s.account_id, s.period_amount as price,
-             (sum(s.period_amount) over w)::bigint as running
+             (sum(s.period_amount) over w)::bigint as running,
+             row_number() over w as n,
+             a.available
       from subscriptions s
       join acct a on a.id = s.account_id
       where s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
@@ -65,27 +67,31 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
       window w as (partition by s.account_id order by s.id)
     ),
     tail as (
-      select d.id, d.account_id, d.price, d.running,
-             row_number() over (partition by d.account_id order by d.id) as k,
-             a.available
-      from due d join acct a on a.id = d.account_id
-      where d.running > a.available
+      select d.id, d.account_id, d.price, d.running, d.n, d.available,
+             row_number() over (partition by d.account_id order by d.id) as k
+      from due d
+      where d.running > d.available
     ),
-    walk (account_id, k, id, price, paid, remaining) as (
-      select t.account_id, t.k, t.id, t.price,
+    walk (account_id, k, n, id, price, paid, remaining) as (
+      select t.account_id, t.k, t.n, t.id, t.price,
              t.price <= t.available - (t.running - t.price),
              t.available - (t.running - t.price) - case when t.price <= t.available - (t.running - t.price) then t.price else 0 end
       from tail t where t.k = 1
       union all
-      select t.account_id, t.k, t.id, t.price, t.price <= w.remaining,
+      select t.account_id, t.k, t.n, t.id, t.price, t.price <= w.remaining,
              w.remaining - case when t.price <= w.remaining then t.price else 0 end
       from walk w join tail t on t.account_id = w.account_id and t.k = w.k + 1
     ),
+    -- Posting lines count the paid ones from 2 (line 1 is revenue): the covered prefix by its
+    -- position, the walked ones after the n - k prefix rows before them.
     decided as (
-      select d.id, d.account_id, d.price, true as paid, false as suspend
-      from due d join acct a on a.id = d.account_id where d.running <= a.available
+      select d.id, d.account_id, d.price, true as paid, false as suspend, 1 + d.n as line
+      from due d where d.running <= d.available
       union all
-      select id, account_id, price, paid, not paid from walk
+      select id, account_id, price, true, false, 1 + (n - k) + row_number() over (partition by account_id order by k)
+      from walk where paid
+      union all
+      select id, account_id, price, false, true, null from walk where not paid
     )`;
   return chargeBatch(tx, b, { periodStart: b.boundary, description: `Billing run ${b.boundary.toISOString().slice(0, 10)}`, decided });
 }
@@ -100,7 +106,7 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
 export function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date): Promise<BatchOutcome> {
   const decided = sql`
     due as (
-      select s.id, s.account_id, s.period_amount as price
+      select s.id, s.account_id, s.period_amount as price, a.available
       from subscriptions s join acct a on a.id = s.account_id
       where s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
         and s.status = 'active' and s.timing = 'in_arrears' and s.status_changed_at < ${b.boundary}
@@ -112,8 +118,9 @@ export function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date): Prom
     ),
     decided as (
       select d.id, d.account_id, d.price, true as paid,
-             a.available - (sum(d.price) over (partition by d.account_id))::bigint < 0 as suspend
-      from due d join acct a on a.id = d.account_id
+             d.available - (sum(d.price) over (partition by d.account_id))::bigint < 0 as suspend,
+             1 + row_number() over (partition by d.account_id order by d.id) as line
+      from due d
     )`;
   return chargeBatch(tx, b, { periodStart: usedDay, description: `In-arrears charges ${usedDay.toISOString().slice(0, 10)}`, decided });
 }
@@ -122,7 +129,10 @@ interface Charge {
   /** The period every posting of this statement pays (billed_period_start). */
   periodStart: Date;
   description: string;
-  /** CTEs over `acct` ending in decided(id, account_id, price, paid, suspend). */
+  /**
+   * CTEs over `acct` ending in decided(id, account_id, price, paid, suspend, line): `line`
+   * numbers the paid ones of an account 2, 3, ... (its revenue posting is line 1).
+   */
   decided: SQL;
 }
 
@@ -150,16 +160,19 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
     ),
     ${decided},
     totals as (
-      select account_id,
-             coalesce(sum(price) filter (where paid), 0)::bigint as total,
-             count(*) filter (where paid) as paid_count,
-             string_agg('{"subscription_id":' || id || ',"amount":"' || price || '"}', ',' order by id) filter (where paid) as charges
-      from decided group by account_id
+      select t.*, a.balance, a.currency
+      from (
+        select account_id,
+               coalesce(sum(price) filter (where paid), 0)::bigint as total,
+               count(*) filter (where paid) as paid_count,
+               string_agg('{"subscription_id":' || id || ',"amount":"' || price || '"}', ',' order by id) filter (where paid) as charges
+        from decided group by account_id
+      ) t join acct a on a.id = t.account_id
     ),
     debited as (
       update accounts a set balance = a.balance - t.total
-      from totals t join acct x on x.id = t.account_id
-      where a.id = t.account_id and a.balance = x.balance
+      from totals t
+      where a.id = t.account_id and a.balance = t.balance
         and a.id > ${b.afterAccountId} and a.id <= ${b.throughAccountId}
       returning a.id
     ),
@@ -172,7 +185,7 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
     ),
     postings as (
       insert into ledger_postings (transaction_id, line, account_id, ledger_account, amount, subscription_id, billed_period_start)
-      select x.id, 1 + row_number() over (partition by c.account_id order by c.id), c.account_id, 'customer', -c.price, c.id, ${periodStart}::timestamptz
+      select x.id, c.line, c.account_id, 'customer', -c.price, c.id, ${periodStart}::timestamptz
       from decided c join txs x on x.account_id = c.account_id where c.paid
       union all
       select x.id, 1, x.account_id, 'revenue', t.total, null, null
@@ -186,12 +199,11 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
       select x.account_id, 'subscription.charged',
              ('{"reason":"billing_run","billing_run_id":' || ${b.runId}::bigint || ',"transaction_id":' || x.id ||
               ',"period_start":"' || ${periodStart.toISOString()}::text || '","amount":"' || t.total ||
-              '","currency":' || to_json(a.currency) || ',"balance":"' || (a.balance - t.total) ||
+              '","currency":' || to_json(t.currency) || ',"balance":"' || (t.balance - t.total) ||
               '","charges":[' || t.charges || ']}')::jsonb,
              ${b.at}
       from txs x
       join totals t on t.account_id = x.account_id
-      join acct a on a.id = x.account_id
     ),
     purchases as (
       insert into account_monthly_purchases (account_id, month, amount)

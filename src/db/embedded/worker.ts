@@ -1,16 +1,16 @@
 // The embedded databases' own thread: each PGlite instance behind a PostgreSQL wire-protocol
-// socket (@electric-sql/pglite-socket), so the server's pool and the CLI beside it speak to it
+// socket (./shared-session.ts), so the server's pool and the CLI beside it speak to it
 // with the same `pg` driver as to PostgreSQL, and a long statement (a billing batch) runs here
 // instead of holding the server's event loop. See docs/decisions/0008-embedded-database-thread.md.
 import { chmodSync, rmSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { FromThread, OpenSettings, ToThread } from './protocol.js';
+import { SharedSessionServer } from './shared-session.js';
 
 const port = parentPort!;
 const say = (message: FromThread) => port.postMessage(message);
-const open = new Map<number, { db: PGlite; server: PGLiteSocketServer; socketPath: string }>();
+const open = new Map<number, { db: PGlite; server: SharedSessionServer; socketPath: string }>();
 
 port.on('message', (message: ToThread) => {
   const done = message.type === 'open' ? start(message.id, message) : stop(message.id);
@@ -24,7 +24,7 @@ async function start(id: number, settings: OpenSettings): Promise<void> {
   try {
     // The opener holds the folder's lock, so a socket file left here is a crashed owner's.
     rmSync(settings.socketPath, { force: true });
-    const server = new PGLiteSocketServer({ db, path: settings.socketPath, maxConnections: settings.maxConnections });
+    const server = new SharedSessionServer(db, { path: settings.socketPath, maxConnections: settings.maxConnections });
     await server.start();
     chmodSync(settings.socketPath, 0o600); // only this user's processes may connect
     open.set(id, { db, server, socketPath: settings.socketPath });

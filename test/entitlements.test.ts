@@ -164,6 +164,26 @@ describe('never stale after a change Kassa made', () => {
   });
 });
 
+describe('refresh after a batch of changes', () => {
+  it('reads again, in one query, only the accounts that were in memory', async () => {
+    const db = h.kassa.db;
+    const cache = new EntitlementCache();
+    const [inMemory, alsoInMemory, notInMemory] = [await insertAccount(db), await insertAccount(db), await insertAccount(db)];
+    await cache.get(db, inMemory);
+    await cache.get(db, alsoInMemory);
+    await reportCount(db, inMemory, 'users', 4); // changed under the cache, as a batch changes accounts
+
+    await cache.refresh(db, [inMemory, alsoInMemory, notInMemory]);
+    expect(cache.loads).toBe(3); // two single loads, then one for both
+    expect(cache.peek(inMemory)?.counts).toEqual({ users: 4 });
+    expect(cache.peek(alsoInMemory)).toBeDefined();
+    expect(cache.peek(notInMemory)).toBeUndefined(); // nobody asked for it: nothing read
+
+    await cache.refresh(db, [notInMemory]);
+    expect(cache.loads).toBe(3);
+  });
+});
+
 describe('a load racing an invalidation', () => {
   it('a load that read before the write committed is never stored, even when it finishes last', async () => {
     const db = h.kassa.db;

@@ -150,9 +150,9 @@ async function runNextBatch(kassa: Kassa, run: BillingRun): Promise<BillingRun |
     return { run: updated!, suspendedAccountIds: [...advance.suspendedAccountIds, ...arrears.suspendedAccountIds] };
   });
   if (!changed) return undefined;
-  // Suspensions change what those accounts may do; every other account's answers stay, so
-  // checks keep answering from memory while the next batch holds the database.
-  for (const accountId of new Set(changed.suspendedAccountIds)) kassa.entitlements.invalidate(accountId);
+  // Suspensions change what those accounts may do: their answers are read again now, before
+  // the next batch holds the database. Every other account's answers stay in memory.
+  await kassa.entitlements.refresh(kassa.db, [...new Set(changed.suspendedAccountIds)]);
   return changed.run;
 }
 

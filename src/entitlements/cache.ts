@@ -8,8 +8,8 @@
 // started: invalidate() bumps the generation, so a load that read the database before the
 // write committed finishes for its callers but is never stored.
 import type { Backend, Db } from '../db/client.js';
-import { type AccountEntitlements, computeEntitlements } from './compute.js';
-import { loadEntitlementInputs } from './load.js';
+import { type AccountEntitlements, type EntitlementInputs, computeEntitlements } from './compute.js';
+import { loadEntitlementInputs, loadManyEntitlementInputs } from './load.js';
 import { type InvalidationChannel, listenForInvalidations } from './notify.js';
 
 interface Slot {
@@ -91,9 +91,30 @@ export class EntitlementCache {
     return this.slots.size;
   }
 
+  /**
+   * After a writer changed many accounts at once (a billing batch's suspensions): drops their
+   * answers like invalidate(), and reads again in one query those that were in memory, so their
+   * next checks wait for that query at most instead of for the writer's next transaction.
+   */
+  async refresh(db: Db, accountIds: readonly number[]): Promise<void> {
+    const cached = accountIds.filter((id) => this.slots.has(id));
+    for (const id of accountIds) this.invalidate(id);
+    if (cached.length === 0) return;
+    this.loads++;
+    const reading = loadManyEntitlementInputs(db, cached);
+    await Promise.all(cached.map((id) => this.startLoad(id, reading.then((inputs) => inputs.get(id)))));
+  }
+
   private load(db: Db, accountId: number): Promise<AccountEntitlements | undefined> {
-    let slot = this.slots.get(accountId);
+    const slot = this.slots.get(accountId);
     if (slot?.loading) return slot.loading;
+    this.loads++;
+    return this.startLoad(accountId, loadEntitlementInputs(db, accountId));
+  }
+
+  /** Callers from now on share `reading`; its answers are kept unless the account changed meanwhile. */
+  private startLoad(accountId: number, reading: Promise<EntitlementInputs | undefined>): Promise<AccountEntitlements | undefined> {
+    let slot = this.slots.get(accountId);
     if (!slot) {
       this.makeRoom();
       slot = { generation: 0, recent: false, answers: undefined, loadedAt_ms: 0, loading: undefined };
@@ -101,8 +122,7 @@ export class EntitlementCache {
     }
     const started = slot;
     const generation = slot.generation;
-    this.loads++;
-    const loading: Promise<AccountEntitlements | undefined> = loadEntitlementInputs(db, accountId)
+    const loading: Promise<AccountEntitlements | undefined> = reading
       .then((inputs) => {
         const answers = inputs && computeEntitlements(inputs);
         if (this.slots.get(accountId) === started && started.generation === generation) {

@@ -12,6 +12,7 @@ import type { ActiveSubscription, EntitlementInputs, TrialLimits } from './compu
 export const TRIAL_LIMITS_SETTING = 'entitlements.trial_limits';
 
 interface Row {
+  id: bigint;
   status: AccountStatus;
   type: AccountType;
   subscriptions: ActiveSubscription[];
@@ -20,25 +21,33 @@ interface Row {
 }
 
 export async function loadEntitlementInputs(db: Db, accountId: number): Promise<EntitlementInputs | undefined> {
-  const [row] = await query<Row>(
+  return (await loadManyEntitlementInputs(db, [accountId])).get(accountId);
+}
+
+/** The same for many accounts in one round trip (after a billing batch); missing accounts are left out. */
+export async function loadManyEntitlementInputs(db: Db, accountIds: readonly number[]): Promise<Map<number, EntitlementInputs>> {
+  const rows = await query<Row>(
     db,
-    sql`select a.status, a.type,
+    sql`select a.id, a.status, a.type,
           coalesce((select json_agg(json_build_object('definition', v.definition, 'quantities', s.quantities) order by s.id)
                       from subscriptions s join plan_versions v on v.id = s.plan_version_id
                      where s.account_id = a.id and s.status = 'active'), '[]'::json) as subscriptions,
           coalesce((select json_object_agg(c.metric, c.count) from object_counts c where c.account_id = a.id), '{}'::json) as counts,
           (select p.value from provider_settings p where p.key = ${TRIAL_LIMITS_SETTING}) as trial
-        from accounts a where a.id = ${accountId}`,
+        from accounts a where a.id = any(${`{${accountIds.join(',')}}`}::bigint[])`,
   );
-  if (!row) return undefined;
-  const counts: Record<string, number> = {};
-  for (const [metric, count] of Object.entries(row.counts)) counts[metric] = Number(count);
-  return {
-    account: { status: row.status, type: row.type },
-    subscriptions: row.subscriptions,
-    counts,
-    trial: row.trial ? { quotas: row.trial.quotas ?? {}, denied_features: row.trial.denied_features ?? [] } : undefined,
-  };
+  const inputs = new Map<number, EntitlementInputs>();
+  for (const row of rows) {
+    const counts: Record<string, number> = {};
+    for (const [metric, count] of Object.entries(row.counts)) counts[metric] = Number(count);
+    inputs.set(Number(row.id), {
+      account: { status: row.status, type: row.type },
+      subscriptions: row.subscriptions,
+      counts,
+      trial: row.trial ? { quotas: row.trial.quotas ?? {}, denied_features: row.trial.denied_features ?? [] } : undefined,
+    });
+  }
+  return inputs;
 }
 
 /** The trial limits alone (undefined when the provider set none), for the quota check of subscription changes. */

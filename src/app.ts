@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { accountRoutes } from './accounts/routes.js';
 import { authorize, isStaff } from './auth/principal.js';
 import { authenticateRequest } from './identity/authenticate.js';
+import type { Permission } from './auth/permissions.js';
 import type { KassaApp, RouteAccess } from './http/kassa-app.js';
 import { billingRoutes } from './billing/routes.js';
 import { catalogRoutes } from './catalog/routes.js';
@@ -48,8 +49,8 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
   app.decorate('routeList', [] as KassaApp['routeList']);
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, accountScoped: /^\/v1\/accounts\/:id(\/|$)/.test(route.url) };
-    const access = (route.config as { access?: RouteAccess } | undefined)?.access ?? 'staff';
-    for (const method of [route.method].flat()) if (method !== 'HEAD') app.routeList.push({ route: `${method} ${route.url}`, access });
+    const { access = 'staff', fieldAccess = {} } = (route.config ?? {}) as { access?: RouteAccess; fieldAccess?: Record<string, Permission> };
+    for (const method of [route.method].flat()) if (method !== 'HEAD') app.routeList.push({ route: `${method} ${route.url}`, access, fieldAccess });
   });
   app.decorateRequest('principal', null as never);
   app.addSchema(ProblemSchema);
@@ -130,6 +131,12 @@ async function authorizeRoute(this: FastifyInstance, request: FastifyRequest, re
       ? isStaff(request.principal) ? undefined : { code: 'forbidden' as const, detail: "only the provider's staff may do this" }
       : await authorize(this.kassa.db, request.principal, access, accountId);
   if (failure) return sendProblem(reply, failure);
+  const body = (request.body ?? {}) as Record<string, unknown>;
+  for (const [field, permission] of Object.entries(request.routeOptions.config.fieldAccess ?? {})) {
+    if (accountId === undefined || body[field] === undefined) continue;
+    const refused = await authorize(this.kassa.db, request.principal, permission, accountId);
+    if (refused) return sendProblem(reply, { ...refused, field: `/${field}` });
+  }
 }
 
 function failureOf(error: unknown, request: FastifyRequest): Failure {

@@ -97,7 +97,7 @@ interface OpenApi {
 function targets(): Target[] {
   const doc = h.app.swagger() as unknown as OpenApi;
   const out: Target[] = [];
-  for (const { route, access } of h.app.routeList) {
+  for (const { route, access, fieldAccess } of h.app.routeList) {
     const [method, path] = route.split(' ') as [string, string];
     const onAccount = /^\/v1\/accounts\/:id(\/|$)/.test(path);
     const onSubscription = /^\/v1\/subscriptions\/:id(\/|$)/.test(path);
@@ -113,9 +113,16 @@ function targets(): Target[] {
     // Subscription routes find their account through the subscription: read or write by method.
     const permission = onSubscription ? (method === 'GET' ? 'subscriptions:read' : 'subscriptions:write') : access === 'authenticated' || access === 'public' ? null : access;
     out.push({ method, path, url, body, permission });
+    // A field with a permission of its own is a target of its own, sent alone.
+    for (const [field, fieldPermission] of Object.entries(fieldAccess)) {
+      out.push({ method, path, url, body: { [field]: FIELD_SAMPLES[field] }, permission: fieldPermission });
+    }
   }
   return out;
 }
+
+/** A value for each body field that needs a permission of its own (routes' `fieldAccess`). */
+const FIELD_SAMPLES: Record<string, unknown> = { credit_enabled: true };
 
 async function send(caller: Caller, target: Target) {
   const response = await h.app.inject({
@@ -150,6 +157,14 @@ describe('tenant isolation', () => {
     expect(callersOf.A.length).toBe(ROLES.length * 2 + PERMISSIONS.length);
   });
 
+  it('checks every permission of the table on some route (a permission no route checks is a hole)', () => {
+    const checked = new Set(targets().map((t) => t.permission));
+    // Top-ups and payment methods come with issue 7; its routes must take this one off the list.
+    const notRoutedYet: Permission[] = ['billing:write'];
+    expect(PERMISSIONS.filter((p) => !checked.has(p))).toEqual(notRoutedYet);
+    expect(targets()).toContainEqual(expect.objectContaining({ method: 'PATCH', path: '/v1/accounts/:id', body: { credit_enabled: true }, permission: 'credit:write' }));
+  });
+
   it('answers 404 to every caller from A on every route of B, and B does not change', async () => {
     const before = await snapshotOfB();
     const { balance } = (await h.call('GET', `/v1/accounts/${B}/balance`)).body;
@@ -182,6 +197,22 @@ describe('tenant isolation', () => {
     expect(checked).toBeGreaterThan(20);
     expect(wrong).toEqual([]);
     expect(await snapshotOfB()).toEqual(before);
+  });
+
+  it('lets only B\'s owner switch system credit on: not an admin, not a billing member (docs/permissions.md)', async () => {
+    const patch = { method: 'PATCH', path: '/v1/accounts/:id', url: `/v1/accounts/${B}`, permission: 'credit:write' as const };
+    for (const role of ['admin', 'billing'] as const) {
+      for (const caller of callersOf.B.filter((c) => c.role === role)) {
+        const refused = await send(caller, { ...patch, body: { name: 'Still B', credit_enabled: true } });
+        expect(refused.status, caller.label).toBe(403);
+        expect(refused.body).toMatchObject({ code: 'forbidden', field: '/credit_enabled' });
+        expect((await send(caller, { ...patch, body: { name: 'Renamed by ' + role } })).status, caller.label).toBe(200); // the rest of the route is theirs
+      }
+    }
+    expect((await h.call('GET', `/v1/accounts/${B}`)).body.credit_enabled).toBe(false);
+    const owner = callersOf.B.find((c) => c.role === 'owner')!;
+    expect((await send(owner, { ...patch, body: { credit_enabled: true } })).body).toMatchObject({ credit_enabled: true });
+    expect((await send(owner, { ...patch, body: { credit_enabled: false } })).body).toMatchObject({ credit_enabled: false });
   });
 
   it('lets B\'s own owner read B (the 404s above are isolation, not a broken setup)', async () => {

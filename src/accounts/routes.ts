@@ -103,7 +103,7 @@ export async function accountRoutes(app: KassaApp) {
 
   app.patch(
     '/accounts/:id',
-    { config: { access: 'account:write' },
+    { config: { access: 'account:write', fieldAccess: { credit_enabled: 'credit:write' } },
       preValidation: amountsAreStrings('low_balance_threshold'),
       schema: {
         tags,

@@ -15,7 +15,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     kassa: Kassa;
     /** Every registered route (tests walk it): "POST /v1/accounts/:id/adjustments" and who may call it. */
-    routeList: { route: string; access: RouteAccess }[];
+    routeList: { route: string; access: RouteAccess; fieldAccess: Record<string, Permission> }[];
   }
   interface FastifyRequest {
     principal: Principal;
@@ -29,6 +29,12 @@ declare module 'fastify' {
      * signed-in caller through (the catalog); absent means the provider's staff only.
      */
     access?: RouteAccess;
+    /**
+     * Body fields that need a permission of their own on top of `access`: a caller who may
+     * change an account's name may not switch its system credit on (`credit_enabled` needs
+     * `credit:write`). Checked by the same hook, only when the field is sent.
+     */
+    fieldAccess?: Record<string, Permission>;
   }
 }
 

@@ -340,7 +340,27 @@ async function send(c: Case) {
   return { status: response.statusCode, contentType: String(response.headers['content-type'] ?? ''), body: parsed, text: response.body.slice(0, 500) };
 }
 
-const cases: Case[] = [...everyBodyRoute, ...accounts, ...adjustments, ...catalog, ...subscriptions, ...usageAndClock, ...reads];
+// Text PostgreSQL cannot store (NUL) and strings that are not text (half a surrogate pair),
+// in every part of a request: refused by validation, with the field.
+const NUL = 'a\u0000b';
+const LONE = 'a\ud800b';
+const unstorableText: Case[] = [
+  ...[NUL, LONE].flatMap((bad) => {
+    const what = bad === NUL ? 'a NUL character' : 'an unpaired surrogate';
+    return [
+      row('POST', '/v1/accounts', `${what} in the name`, { name: bad, currency: 'EUR' }, 400, 'validation_failed', '/name'),
+      row('POST', '/v1/accounts', `${what} in external_ref`, { name: 'Ok', currency: 'EUR', external_ref: bad }, 400, 'validation_failed', '/external_ref'),
+      row('POST', '/v1/accounts/{acc}/adjustments', `${what} in the reason`, { direction: 'credit', amount: '100', reason: bad }, 400, 'validation_failed', '/reason', KEY),
+      row('POST', '/v1/plans', `${what} in a plan's name`, { code: 'bad_text', name: bad, kind: 'preset', cadence: 'daily', timing: 'in_advance', prices: [{ currency: 'EUR', definition: { base_price: '1' } }] }, 400, 'validation_failed', '/name'),
+      row('POST', '/v1/plans', `${what} in a quota's key`, { code: 'bad_key', name: 'Ok', kind: 'preset', cadence: 'daily', timing: 'in_advance', prices: [{ currency: 'EUR', definition: { base_price: '1', quotas: { [bad]: 1 } } }] }, 400, 'validation_failed', `/prices/0/definition/quotas/${bad}`),
+      row('POST', '/v1/auth/signup', `${what} in a sign-up's name`, { email: 'text@example.test', password: 'a long enough password 1', name: bad, account_name: 'Ok', currency: 'EUR' }, 400, 'validation_failed', '/name'),
+    ];
+  }),
+  // A query string is bytes: %00 decodes to NUL; no byte sequence decodes to half a surrogate pair.
+  row('GET', '/v1/accounts?external_ref=a%00b', 'a NUL character in a list filter', undefined, 400, 'validation_failed', '/querystring/external_ref'),
+];
+
+const cases: Case[] = [...everyBodyRoute, ...accounts, ...adjustments, ...catalog, ...subscriptions, ...usageAndClock, ...reads, ...unstorableText];
 
 describe('bad requests are refused with a stable code and change nothing', () => {
   it.each(cases)('$method $url: $name -> $status $code', async (c) => {

@@ -27,16 +27,21 @@ import { memberRoutes } from './members/routes.js';
 import { mailRoutes } from './notifications/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { validatorCompiler } from './shared/validation.js';
+import type { DestinationStream } from 'pino';
+import { loggerOptions } from './http/logging.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface AppOptions {
   logger?: boolean | { level: string };
+  /** Where log lines go (tests read them); standard output by default. */
+  logDestination?: DestinationStream;
 }
 
 export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<KassaApp> {
+  const level = typeof options.logger === 'object' ? options.logger.level : options.logger ? 'info' : undefined;
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: level === undefined ? false : { ...loggerOptions(level), ...(options.logDestination ? { stream: options.logDestination } : {}) },
     // Entitlement checks arrive thousands of times a second: no two log lines per request.
     // Failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),

@@ -1,5 +1,6 @@
 // Builds the Fastify application: schemas, problem+json errors, auth, OpenAPI, every domain.
 import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -63,6 +64,26 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
   app.setErrorHandler((error, request, reply) => sendProblem(reply, failureOf(error, request)));
   app.setNotFoundHandler((request, reply) => sendProblem(reply, { code: 'not_found', detail: `no route ${request.method} ${request.url}` }));
 
+  // Every answer: nosniff, no framing, a strict CSP (what matters on HTML: /docs and the
+  // mailed links' pages); nothing under /v1 is cached, since answers carry secrets (new keys
+  // and tokens) and live links (/v1/mails).
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+  });
   // Cookies are parsed only where a session is consulted (src/identity/sessions/authenticate.ts).
   await app.register(cookie, { hook: false });
   await app.register(swagger, {
@@ -97,6 +118,9 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
 
   await app.register(
     async (v1) => {
+      v1.addHook('onSend', async (_request, reply) => {
+        reply.header('cache-control', 'no-store');
+      });
       v1.addHook('onRequest', authenticate);
       v1.addHook('preHandler', authorizeRoute);
       for (const routes of [

@@ -82,7 +82,7 @@ describe('changing a password while signed in', () => {
 
 describe('password expiry', () => {
   const notices = async () => (await mailsTo(h, 'expiry@example.com')).filter((m) => m.template === 'password_expiry_notice');
-  const advanceTo = async (to: string) => expect((await h.call('POST', '/v1/clock/advance', { to })).status).toBe(200);
+  const advanceTo = async (to: string) => expect((await h.call('POST', '/v1/clock/advance', { to, wait: true })).status).toBe(200);
 
   it('mails heads-ups 14, 7 and 1 day before, each exactly once, at the midnights the simulated clock passes', async () => {
     await advanceTo('2027-04-16T23:00:00Z');

@@ -67,7 +67,7 @@ describe('mailed links, end to end over SMTP', () => {
 
   it('password expiry: the 14-day heads-up arrives by mail as the simulated clock passes it', async () => {
     // Bob set his password on 2026-11-02; it expires 180 days later, on 2027-05-01.
-    const advanced = await h.call('POST', '/v1/clock/advance', { to: '2027-04-18T00:00:00Z' });
+    const advanced = await h.call('POST', '/v1/clock/advance', { to: '2027-04-18T00:00:00Z', wait: true });
     expect(advanced.status).toBe(200);
     const mail = await lastMailTo('bob@example.test', /expires in 14 day/);
     expect(mail.text).toContain('http');

@@ -94,7 +94,7 @@ describe('GET /v1/mails', () => {
     expect((await operator.call('GET', '/v1/mails')).body.data).toHaveLength(3);
     const anonymous = await h.app.inject({ method: 'GET', url: '/v1/mails' });
     expect(anonymous.statusCode).toBe(401);
-    expect(h.app.routeList).toContainEqual({ route: 'GET /v1/mails', access: 'staff' });
+    expect(h.app.routeList).toContainEqual({ route: 'GET /v1/mails', access: 'staff', fieldAccess: {} });
   });
 
   it('is in the OpenAPI document with its filters and errors', async () => {

@@ -203,7 +203,7 @@ function addClockCommands(program: Command, { print }: CliContext, env: NodeJS.P
       if ((options.to !== undefined) === by) throw new CliError('give --to, or --days and/or --seconds');
       const seconds = (options.seconds ?? 0) + (options.days ?? 0) * 86_400;
       if (!Number.isInteger(seconds)) throw new CliError(`the clock moves by whole seconds; ${seconds} is not one`);
-      const answer = await server('POST', '/v1/clock/advance', options.to ? { to: options.to.toISOString() } : { seconds });
+      const answer = await server('POST', '/v1/clock/advance', { ...(options.to ? { to: options.to.toISOString() } : { seconds }), wait: true });
       print(`clock now ${answer.now}; ${answer.runs.length} billing run(s)`);
       for (const run of answer.runs) {
         const trouble = run.status === 'completed' ? '' : ` (${run.status}${run.errors.length ? `: ${run.errors.join('; ')}` : ''})`;

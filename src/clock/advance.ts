@@ -12,17 +12,36 @@ import { SimulatedClock } from '../time/clock.js';
 
 let queue: Promise<unknown> = Promise.resolve();
 
-export async function advanceClock(kassa: Kassa, to: Date): Promise<Result<{ from: Date; to: Date; runs: BillingRun[] }>> {
+/** The furthest one advance may move the clock; a longer stretch is several advances. */
+export const MAX_ADVANCE_DAYS = 366;
+
+/** How far `to` is from `from`, in billing boundaries (UTC midnights) an advance would run. */
+export function boundariesToRun(from: Date, to: Date): number {
+  return boundariesBetween(from, to).length;
+}
+
+export interface AdvanceProgress {
+  /** Called after each boundary's billing run, with how many of how many are done. */
+  onBoundary?(done: number, total: number, run: BillingRun): void;
+}
+
+export async function advanceClock(kassa: Kassa, to: Date, progress: AdvanceProgress = {}): Promise<Result<{ from: Date; to: Date; runs: BillingRun[] }>> {
   const clock = kassa.clock;
   if (!(clock instanceof SimulatedClock)) return fail('clock_not_simulated', 'the clock is real; start Kassa with KASSA_CLOCK=simulated to move time');
   const step = queue.then(async () => {
     const from = clock.now();
     if (to.getTime() < from.getTime()) return fail('validation_failed', `the clock is at ${from.toISOString()} and never goes back`, { field: '/to' });
+    if (to.getTime() - from.getTime() > MAX_ADVANCE_DAYS * 86_400_000) {
+      return fail('validation_failed', `one advance moves the clock at most ${MAX_ADVANCE_DAYS} days; it is at ${from.toISOString()}`, { field: '/to' });
+    }
     const runs: BillingRun[] = [];
-    for (const boundary of boundariesBetween(from, to)) {
+    const boundaries = boundariesBetween(from, to);
+    for (const boundary of boundaries) {
       await setClock(kassa, clock, boundary);
-      runs.push(await runBillingAt(kassa, boundary));
+      const run = await runBillingAt(kassa, boundary);
+      runs.push(run);
       await runScheduledJobs(kassa, boundary);
+      progress.onBoundary?.(runs.length, boundaries.length, run);
     }
     await setClock(kassa, clock, to);
     await runScheduledJobs(kassa, to);

@@ -162,7 +162,7 @@ export function scenario(harness: Harness | (() => Harness)) {
 
     /** Moves the simulated clock, running every billing boundary passed; answers the runs. */
     async advanceTo(to: string): Promise<BillingRunView[]> {
-      const moved = await expectStatus<{ now: string; runs: BillingRunView[] }>(200, 'POST', '/v1/clock/advance', { to });
+      const moved = await expectStatus<{ now: string; runs: BillingRunView[] }>(200, 'POST', '/v1/clock/advance', { to, wait: true });
       expect(moved.now).toBe(new Date(to).toISOString());
       return moved.runs;
     },

@@ -55,6 +55,9 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
   app.decorate('routeList', [] as KassaApp['routeList']);
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, accountScoped: /^\/v1\/accounts\/:id(\/|$)/.test(route.url) };
+    // An unknown query parameter (a misspelt filter) is refused as an unknown body field is,
+    // instead of being ignored and answering the unfiltered list.
+    if (route.url.startsWith('/v1/')) route.preValidation = [route.preValidation ?? []].flat().concat(refuseUnknownQuery(queryKeys(route.schema?.querystring)));
     const { access = 'staff', fieldAccess = {} } = (route.config ?? {}) as { access?: RouteAccess; fieldAccess?: Record<string, Permission> };
     for (const method of [route.method].flat()) if (method !== 'HEAD') app.routeList.push({ route: `${method} ${route.url}`, access, fieldAccess });
   });
@@ -166,6 +169,26 @@ async function authorizeRoute(this: FastifyInstance, request: FastifyRequest, re
     const refused = await authorize(this.kassa.db, request.principal, permission, accountId);
     if (refused) return sendProblem(reply, { ...refused, field: `/${field}` });
   }
+}
+
+/** The parameters a querystring schema names, through allOf (paged lists with filters). */
+function queryKeys(schema: unknown): Set<string> {
+  const keys = new Set<string>();
+  const visit = (node: unknown) => {
+    if (!node || typeof node !== 'object') return;
+    const { properties, allOf, anyOf } = node as { properties?: object; allOf?: unknown[]; anyOf?: unknown[] };
+    for (const key of Object.keys(properties ?? {})) keys.add(key);
+    for (const part of [...(allOf ?? []), ...(anyOf ?? [])]) visit(part);
+  };
+  visit(schema);
+  return keys;
+}
+
+function refuseUnknownQuery(known: Set<string>) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const unknown = Object.keys((request.query ?? {}) as object).find((key) => !known.has(key));
+    if (unknown !== undefined) return sendProblem(reply, { code: 'validation_failed', detail: `querystring/${unknown} is not a known field`, field: `/querystring/${unknown}` });
+  };
 }
 
 function failureOf(error: unknown, request: FastifyRequest): Failure {

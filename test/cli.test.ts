@@ -99,7 +99,12 @@ describe('kassa keys and kassa verify', () => {
     // A freshly built app has no cached principal, so the revocation shows at once.
     expect(await statusWithKey(secret)).toBe(401);
     const relisted = await kassa(['keys', 'list'], env);
-    expect(relisted.stdout.split('\n').find((l) => l.startsWith(`${keyId}\t`))).toMatch(/\trevoked \d{4}-\d\d-\d\dT/);
+    const revokedLine = relisted.stdout.split('\n').find((l) => l.startsWith(`${keyId}\t`))!;
+    expect(revokedLine).toMatch(/\trevoked \d{4}-\d\d-\d\dT/);
+    // Revoking it again says so, and keeps the time of the first revocation.
+    const again = await kassa(['keys', 'revoke', keyId!], env);
+    const firstTime = /revoked (\S+)/.exec(revokedLine)![1];
+    expect(again).toMatchObject({ code: 0, stdout: `key ${keyId} was revoked already, at ${firstTime}\n` });
 
     const missing = await kassa(['keys', 'revoke', '999999'], env);
     expect(missing.code).toBe(1);

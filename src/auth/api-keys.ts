@@ -1,7 +1,7 @@
 // Provider API keys: random secrets shown once, stored as SHA-256 (they are high-entropy,
 // so a fast hash is enough), revocable, recognisable by their prefix.
 import { createHash, randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { apiKeys } from '../db/schema.js';
 
@@ -20,9 +20,12 @@ export async function createApiKey(db: Db, name: string, now: Date): Promise<{ i
   return { id: row!.id, name, secret };
 }
 
-export async function revokeApiKey(db: Db, id: number, now: Date): Promise<boolean> {
-  const rows = await db.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, id)).returning({ id: apiKeys.id });
-  return rows.length > 0;
+/** Revokes a key once: a second revocation keeps the first one's time and says when it was. */
+export async function revokeApiKey(db: Db, id: number, now: Date): Promise<{ revoked: 'now' | 'already'; at: Date } | undefined> {
+  const [revoked] = await db.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning({ at: apiKeys.revokedAt });
+  if (revoked) return { revoked: 'now', at: revoked.at! };
+  const [key] = await db.select({ at: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.id, id));
+  return key ? { revoked: 'already', at: key.at! } : undefined;
 }
 
 export async function listApiKeys(db: Db) {

@@ -142,6 +142,7 @@ function addKeyCommands(program: Command, { open, print, fail }: CliContext): vo
       const revoked = await revokeApiKey(database.db, id, new Date());
       await database.close();
       if (!revoked) fail(`no key ${id}`);
+      else if (revoked.revoked === 'already') print(`key ${id} was revoked already, at ${revoked.at.toISOString()}`);
       else print(`revoked key ${id}`);
     });
 }

@@ -42,7 +42,7 @@ export interface AppOptions {
 export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<KassaApp> {
   const level = typeof options.logger === 'object' ? options.logger.level : options.logger ? 'info' : undefined;
   const app = Fastify({
-    logger: level === undefined ? false : { ...loggerOptions(level), ...(options.logDestination ? { stream: options.logDestination } : {}) },
+    logger: level === undefined ? false : { ...loggerOptions(level), ...logOutput(options.logDestination) },
     // Entitlement checks arrive thousands of times a second: no two log lines per request.
     // Failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -169,6 +169,13 @@ async function authorizeRoute(this: FastifyInstance, request: FastifyRequest, re
     const refused = await authorize(this.kassa.db, request.principal, permission, accountId);
     if (refused) return sendProblem(reply, { ...refused, field: `/${field}` });
   }
+}
+
+/** Lines for a person on a terminal (pino-pretty), JSON for everything else. */
+function logOutput(destination: DestinationStream | undefined) {
+  if (destination) return { stream: destination };
+  if (process.stdout.isTTY) return { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } };
+  return {};
 }
 
 /** The parameters a querystring schema names, through allOf (paged lists with filters). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configFromEnv } from './config.js';
+import { ConfigError, configFromEnv } from './config.js';
 
 describe('configuration from the environment', () => {
   it('has a default for every setting', () => {
@@ -39,14 +39,20 @@ describe('configuration from the environment', () => {
   });
 
   it.each([
-    [{ KASSA_CLOCK: 'simulted' }, /KASSA_CLOCK must be real or simulated/],
-    [{ KASSA_CLOCK_START: 'tomorrow' }, /KASSA_CLOCK_START must be an ISO 8601 time/],
-    [{ PORT: 'eighty' }, /PORT must be a port number/],
-    [{ PORT: '70000' }, /PORT must be a port number/],
-    [{ KASSA_BILLING_BATCH: '0' }, /KASSA_BILLING_BATCH must be a whole number/],
-    [{ KASSA_CREDIT_SHARE: '-0.1' }, /KASSA_CREDIT_SHARE must be a non-negative decimal/],
-    [{ KASSA_PASSWORD_MAX_AGE_DAYS: '1.5' }, /KASSA_PASSWORD_MAX_AGE_DAYS must be a whole number/],
-  ])('refuses %o at start', (env, message) => {
+    [{ KASSA_CLOCK: 'simulted' }, 'KASSA_CLOCK=simulted: expected real or simulated'],
+    [{ KASSA_CLOCK_START: 'tomorrow' }, 'KASSA_CLOCK_START=tomorrow: expected an ISO 8601 time such as 2026-11-02T00:00:00Z'],
+    [{ KASSA_CLOCK_START: '2026-13-45T00:00:00Z' }, 'KASSA_CLOCK_START=2026-13-45T00:00:00Z: expected an ISO 8601 time such as 2026-11-02T00:00:00Z'],
+    [{ PORT: 'eighty' }, 'PORT=eighty: expected a port number, 0 to 65535'],
+    [{ PORT: '70000' }, 'PORT=70000: expected a port number, 0 to 65535'],
+    [{ KASSA_BILLING_BATCH: '0' }, 'KASSA_BILLING_BATCH=0: expected a whole number of accounts, 1 or more'],
+    [{ KASSA_CREDIT_SHARE: '-0.1' }, 'KASSA_CREDIT_SHARE=-0.1: expected a non-negative decimal such as 0.10'],
+    [{ KASSA_PASSWORD_MAX_AGE_DAYS: '1.5' }, 'KASSA_PASSWORD_MAX_AGE_DAYS=1.5: expected a whole number of days (0: never)'],
+    [{ DATABASE_URL: 'mysql://db/kassa' }, 'DATABASE_URL=mysql://db/kassa: expected a postgres:// URL'],
+    [{ KASSA_AUTO_RESUME: 'yes' }, 'KASSA_AUTO_RESUME=yes: expected true or false'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL=verbose: expected fatal, error, warn, info, debug, trace or silent'],
+    [{ SMTP_URL: 'mail.example.com' }, 'SMTP_URL=mail.example.com: expected an smtp:// or smtps:// URL'],
+  ])('refuses %o at start, in one line naming the variable, the value and what is expected', (env, message) => {
+    expect(() => configFromEnv(env)).toThrow(ConfigError);
     expect(() => configFromEnv(env)).toThrow(message);
   });
 });

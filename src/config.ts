@@ -1,5 +1,59 @@
-// Configuration from the environment, read once at start.
+// Configuration from the environment, read once at start and checked against one schema
+// (ENV_SCHEMA): a bad value stops the start in one line naming the variable, the value and
+// what is expected (ConfigError; `npm start` and the CLI exit 2 on it).
+import { Type } from 'typebox';
+import Value from 'typebox/value';
 import { Exact, parseDecimal } from './money/money.js';
+
+const setting_ = (pattern: string, expected: string) => Type.Optional(Type.String({ pattern, description: expected }));
+const WHOLE = '^[0-9]+$';
+const DECIMAL = '^[0-9]+(\\.[0-9]+)?$';
+const BOOLEAN = '^(true|false)$';
+
+/** Every variable Kassa reads, with what it must look like; the README's table mirrors it. */
+export const ENV_SCHEMA = Type.Object({
+  PORT: setting_(WHOLE, 'a port number, 0 to 65535'),
+  HOST: setting_('^\\S+$', 'a host name or address to listen on'),
+  DATABASE_URL: setting_('^postgres(ql)?://\\S+$', 'a postgres:// URL'),
+  KASSA_DATA_DIR: setting_('^.+$', 'a folder for the embedded database'),
+  KASSA_CLOCK: setting_('^(real|simulated)$', 'real or simulated'),
+  KASSA_CLOCK_START: setting_('^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})?)?$', 'an ISO 8601 time such as 2026-11-02T00:00:00Z'),
+  KASSA_DEMO_DATA: setting_(BOOLEAN, 'true or false'),
+  LOG_LEVEL: setting_('^(fatal|error|warn|info|debug|trace|silent)$', 'fatal, error, warn, info, debug, trace or silent'),
+  KASSA_CREDIT_SHARE: setting_(DECIMAL, 'a non-negative decimal such as 0.10'),
+  KASSA_CREDIT_CAP: setting_(DECIMAL, 'a non-negative decimal (major units)'),
+  KASSA_AUTO_RESUME: setting_(BOOLEAN, 'true or false'),
+  KASSA_BILLING_BATCH: setting_('^[1-9][0-9]*$', 'a whole number of accounts, 1 or more'),
+  KASSA_PUBLIC_URL: setting_('^https?://\\S+$', 'an http:// or https:// URL'),
+  KASSA_COOKIE_SECURE: setting_(BOOLEAN, 'true or false'),
+  KASSA_PASSWORD_MAX_AGE_DAYS: setting_(WHOLE, 'a whole number of days (0: never)'),
+  SMTP_URL: setting_('^smtps?://\\S+$', 'an smtp:// or smtps:// URL'),
+  KASSA_MAIL_FROM: setting_('^.+$', 'a From address such as Kassa <billing@example.com>'),
+  KASSA_URL: setting_('^https?://\\S+$', "a running server's http:// or https:// URL (CLI)"),
+  KASSA_API_KEY: setting_('^kassa_sk_\\S+$', 'a provider key, kassa_sk_... (CLI)'),
+});
+
+/** A setting that is not what it must be: `KASSA_CLOCK=sometimes: expected real or simulated`. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, readonly value: string, readonly expected: string) {
+    super(`${variable}=${value}: expected ${expected}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Checks every set variable against ENV_SCHEMA; throws the first that does not fit. */
+export function checkEnv(env: NodeJS.ProcessEnv): void {
+  const set: Record<string, string> = {};
+  for (const name of Object.keys(ENV_SCHEMA.properties)) {
+    const value = env[name]?.trim();
+    if (value) set[name] = value;
+  }
+  for (const error of Value.Errors(ENV_SCHEMA, set)) {
+    const name = error.instancePath.replace(/^\//, '');
+    const schema = (ENV_SCHEMA.properties as Record<string, { description?: string }>)[name];
+    throw new ConfigError(name, set[name] ?? '', schema?.description ?? 'a valid value');
+  }
+}
 
 export interface Config {
   port: number;
@@ -47,7 +101,7 @@ function setting(env: NodeJS.ProcessEnv, name: string): string | undefined {
 export function identitySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): IdentitySettings {
   const publicUrl = (setting(env, 'KASSA_PUBLIC_URL') ?? DEFAULT_PUBLIC_URL).replace(/\/+$/, '');
   const maxAge = Number(setting(env, 'KASSA_PASSWORD_MAX_AGE_DAYS') ?? DEFAULT_PASSWORD_MAX_AGE_DAYS);
-  if (!Number.isInteger(maxAge) || maxAge < 0) throw new Error(`KASSA_PASSWORD_MAX_AGE_DAYS must be a whole number of days, got ${env.KASSA_PASSWORD_MAX_AGE_DAYS}`);
+  if (!Number.isInteger(maxAge) || maxAge < 0) throw new ConfigError('KASSA_PASSWORD_MAX_AGE_DAYS', String(env.KASSA_PASSWORD_MAX_AGE_DAYS), 'a whole number of days (0: never)');
   const secure = setting(env, 'KASSA_COOKIE_SECURE');
   const cookieSecure = secure === undefined ? !publicUrl.startsWith('http://') : secure !== 'false';
   return { publicUrl, cookieSecure, passwordMaxAgeDays: maxAge };
@@ -75,14 +129,15 @@ function decimalEnv(env: NodeJS.ProcessEnv, name: string, fallback: Exact): Exac
   const raw = setting(env, name);
   if (raw === undefined) return fallback;
   const value = parseDecimal(raw);
-  if (!value || value.isNegative()) throw new Error(`${name} must be a non-negative decimal, got ${raw}`);
+  if (!value || value.isNegative()) throw new ConfigError(name, raw, 'a non-negative decimal');
   return value;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
+  checkEnv(env);
   const clockStart = setting(env, 'KASSA_CLOCK_START');
   const clock = setting(env, 'KASSA_CLOCK') ?? 'real';
-  if (clock !== 'real' && clock !== 'simulated') throw new Error(`KASSA_CLOCK must be real or simulated, got ${clock}`);
+  if (clock !== 'real' && clock !== 'simulated') throw new ConfigError('KASSA_CLOCK', clock, 'real or simulated');
   const config: Config = {
     port: Number(setting(env, 'PORT') ?? 3000),
     host: setting(env, 'HOST') ?? '0.0.0.0',
@@ -101,8 +156,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     identity: identitySettingsFromEnv(env),
     mail: { smtpUrl: setting(env, 'SMTP_URL'), from: setting(env, 'KASSA_MAIL_FROM') ?? defaultMailFrom },
   };
-  if (Number.isNaN(config.clockStart.getTime())) throw new Error(`KASSA_CLOCK_START must be an ISO 8601 time, got ${clockStart}`);
-  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65_535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
-  if (!Number.isInteger(config.billing.batchAccounts) || config.billing.batchAccounts < 1) throw new Error(`KASSA_BILLING_BATCH must be a whole number of accounts, 1 or more, got ${env.KASSA_BILLING_BATCH}`);
+  if (Number.isNaN(config.clockStart.getTime())) throw new ConfigError('KASSA_CLOCK_START', String(clockStart), 'an ISO 8601 time such as 2026-11-02T00:00:00Z');
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65_535) throw new ConfigError('PORT', String(env.PORT), 'a port number, 0 to 65535');
+  if (!Number.isInteger(config.billing.batchAccounts) || config.billing.batchAccounts < 1) throw new ConfigError('KASSA_BILLING_BATCH', String(env.KASSA_BILLING_BATCH), 'a whole number of accounts, 1 or more');
   return config;
 }

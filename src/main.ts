@@ -1,18 +1,57 @@
-// `npm start`: serves Kassa on PORT with PGlite in KASSA_DATA_DIR (or DATABASE_URL).
+// `npm start`: serves Kassa on PORT with PGlite in KASSA_DATA_DIR (or DATABASE_URL). What a
+// person can fix (a setting, a database that cannot be reached, a port in use) ends the start
+// in one line on stderr with exit code 2; a data folder another process owns, with 1.
 import { buildApp } from './app.js';
-import { configFromEnv } from './config.js';
+import { ConfigError, type Config, configFromEnv } from './config.js';
 import { DataFolderBusy } from './db/data-folder-lock.js';
 import { loadEnvFile } from './env-file.js';
 import { openKassa } from './kassa.js';
 import { startServer } from './server.js';
 
+const stop = (line: string, code: number): never => {
+  process.stderr.write(`kassa: ${line}\n`);
+  process.exit(code);
+};
+
 loadEnvFile();
-const config = configFromEnv();
-const opened = await openKassa({ ...config, clockStart: config.clockStart, owner: `kassa server on port ${config.port}` }).catch((error: unknown) => {
-  if (!(error instanceof DataFolderBusy)) throw error;
-  process.stderr.write(`kassa: ${error.message}\n`);
-  process.exit(1);
+let config: Config;
+try {
+  config = configFromEnv();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  stop(error.message, 2);
+}
+const opened = await openKassa({ ...config!, clockStart: config!.clockStart, owner: `kassa server on port ${config!.port}` }).catch((error: unknown) => {
+  if (error instanceof DataFolderBusy) return stop(error.message, 1);
+  const reason = unreachable(error);
+  if (reason === undefined) throw error;
+  return stop(config!.databaseUrl ? `cannot use the database at DATABASE_URL=${withoutPassword(config!.databaseUrl)}: ${reason}` : `cannot open the embedded database in KASSA_DATA_DIR=${config!.dataDir}: ${reason}`, 2);
 });
 const { kassa, database } = opened;
-const app = await buildApp(kassa, { logger: { level: config.logLevel } });
-await startServer(app, kassa, database, config);
+const app = await buildApp(kassa, { logger: { level: config!.logLevel } });
+await startServer(app, kassa, database, config!).catch((error: unknown) => {
+  const code = (error as { code?: string }).code;
+  if (code === 'EADDRINUSE') return stop(`PORT=${config!.port}: another process listens on it; stop it or choose another PORT`, 2);
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL') return stop(`HOST=${config!.host} PORT=${config!.port}: cannot listen there (${code})`, 2);
+  throw error;
+});
+
+/** What went wrong reaching a database, when it is the setting's fault rather than Kassa's. */
+function unreachable(error: unknown): string | undefined {
+  for (let e: unknown = error; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const { code, message } = e as { code?: string; message?: string };
+    if (code && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EACCES', 'ENOENT', '28P01', '28000', '3D000'].includes(code)) return `${message ?? code} (${code})`;
+    if (e instanceof TypeError && /invalid url/i.test(message ?? '')) return 'not a valid URL';
+  }
+  return undefined;
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}

@@ -8,21 +8,26 @@ import { startScheduler } from './jobs/scheduler.js';
 import { startMailDelivery } from './notifications/delivery.js';
 
 export async function startServer(app: KassaApp, kassa: Kassa, database: Database, config: Config) {
+  // Listening first: a start that fails on a busy port has seeded nothing, so the next one
+  // still creates the demo and shows its key.
+  await app.listen({ port: config.port, host: config.host });
   if (config.demoData) {
     const demo = await seedDemo(kassa);
-    if (demo) app.log.warn(`Demo data created. API key (shown once): ${demo.apiKey}`);
+    // On standard output, whatever LOG_LEVEL says: it is shown once.
+    if (demo) process.stdout.write(`Demo data created. API key (shown once): ${demo.apiKey}\n`);
   }
   const scheduler = config.clock === 'real' ? startScheduler(kassa, app.log) : undefined;
   const mail = startMailDelivery(kassa, app.log, config.mail);
-  const stop = async () => {
+  const stop = async (signal: string) => {
+    app.log.info(`stopping (${signal})`);
     await scheduler?.stop();
     await mail.stop();
     await app.close();
     await database.close();
+    app.log.info('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  await app.listen({ port: config.port, host: config.host });
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
   app.log.info(`Kassa on http://localhost:${config.port} (${kassa.backend}, ${kassa.clock.kind} clock); docs at /docs`);
 }

@@ -4,7 +4,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys.js';
-import { configFromEnv } from '../config.js';
+import { ConfigError, configFromEnv } from '../config.js';
 import { type Database, NoDatabase, openDatabase } from '../db/client.js';
 import { DataFolderBusy } from '../db/data-folder-lock.js';
 import { addOperatorCommands } from './operators.js';
@@ -49,6 +49,10 @@ export async function runCli(args: string[], io: CliIo = processIo): Promise<num
     await program.parseAsync(args, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof ConfigError) {
+      io.err(`kassa: ${error.message}\n`);
+      return 2;
+    }
     if (error instanceof DataFolderBusy || error instanceof NoDatabase) {
       io.err(`kassa: ${error.message}\n`);
       return 1;

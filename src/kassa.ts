@@ -1,10 +1,10 @@
 // Assembles a running Kassa from its configuration: database, clock, settings, caches.
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { ApiKeyAuthenticator } from './auth/principal.js';
 import { type Clock, SimulatedClock, realClock } from './time/clock.js';
-import type { BillingSettings, IdentitySettings } from './config.js';
+import { type BillingSettings, ConfigError, type IdentitySettings } from './config.js';
 import type { Kassa } from './context.js';
-import { type Database, type OpenOptions, openDatabase } from './db/client.js';
+import { type Database, type OpenOptions, openDatabase, query, toDate } from './db/client.js';
 import { clockState } from './db/schema.js';
 import { EntitlementCache } from './entitlements/cache.js';
 import { resumeSuspended } from './subscriptions/resume.js';
@@ -18,7 +18,10 @@ export interface StartOptions extends OpenOptions {
 
 export async function openKassa(options: StartOptions): Promise<{ kassa: Kassa; database: Database }> {
   const database = await openDatabase(options);
-  const clock = options.clock === 'simulated' ? await simulatedClock(database, options.clockStart ?? new Date()) : realClock;
+  const clock = options.clock === 'simulated' ? await simulatedClock(database, options.clockStart ?? new Date()).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  }) : realClock;
   const kassa: Kassa = {
     db: database.db,
     backend: database.backend,
@@ -46,6 +49,15 @@ export async function openKassa(options: StartOptions): Promise<{ kassa: Kassa; 
 async function simulatedClock(database: Database, start: Date): Promise<Clock> {
   const [row] = await database.db.select().from(clockState).where(eq(clockState.id, 1));
   if (row) return new SimulatedClock(row.now);
+  // A new simulated clock on a database the real clock has used: time may not start before
+  // what is recorded there, or runs and charges would come before the accounts they bill.
+  const [latest] = await query<{ at: Date | string | null }>(
+    database.db,
+    sql`select greatest((select max(created_at) from accounts), (select max(created_at) from ledger_transactions), (select max(boundary) from billing_runs)) as at`,
+  );
+  if (latest?.at && toDate(latest.at).getTime() > start.getTime()) {
+    throw new ConfigError('KASSA_CLOCK_START', start.toISOString(), `a time after the data already in this database (the latest is ${toDate(latest.at).toISOString()}); start a simulated clock on a fresh KASSA_DATA_DIR`);
+  }
   await database.db.insert(clockState).values({ id: 1, now: start });
   return new SimulatedClock(start);
 }

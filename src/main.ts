@@ -23,6 +23,7 @@ try {
 }
 const opened = await openKassa({ ...config!, clockStart: config!.clockStart, owner: `kassa server on port ${config!.port}` }).catch((error: unknown) => {
   if (error instanceof DataFolderBusy) return stop(error.message, 1);
+  if (error instanceof ConfigError) return stop(error.message, 2);
   const reason = unreachable(error);
   if (reason === undefined) throw error;
   return stop(config!.databaseUrl ? `cannot use the database at DATABASE_URL=${withoutPassword(config!.databaseUrl)}: ${reason}` : `cannot open the embedded database in KASSA_DATA_DIR=${config!.dataDir}: ${reason}`, 2);

@@ -30,6 +30,9 @@ function expectOneLine(run: { code: number | null; stderr: string }, line: strin
 }
 
 describe('npm start refuses what a person can fix, in one line', () => {
+  /** A folder the real clock has used (the demo seeded today), from the busy-port case. */
+  let data: string;
+
   it.each([
     [{ KASSA_CLOCK: 'sometimes' }, 'kassa: KASSA_CLOCK=sometimes: expected real or simulated'],
     [{ KASSA_CLOCK_START: 'tomorrow' }, 'kassa: KASSA_CLOCK_START=tomorrow: expected an ISO 8601 time such as 2026-11-02T00:00:00Z'],
@@ -49,7 +52,7 @@ describe('npm start refuses what a person can fix, in one line', () => {
     const busy: Server = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const port = (busy.address() as { port: number }).port;
-    const data = folder();
+    data = folder();
     try {
       const refused = await start({ PORT: String(port), HOST: '127.0.0.1', KASSA_DATA_DIR: data });
       expectOneLine(refused, `kassa: PORT=${port}: another process listens on it; stop it or choose another PORT`);
@@ -67,5 +70,10 @@ describe('npm start refuses what a person can fix, in one line', () => {
     child.kill('SIGTERM');
     await closed;
     expect(stdout).toMatch(/^Demo data created\. API key \(shown once\): kassa_sk_\S+\n/);
+  }, 60_000);
+
+  it('a simulated clock that would start before the data of a used folder', async () => {
+    const run = await start({ KASSA_DATA_DIR: data, KASSA_CLOCK: 'simulated', KASSA_CLOCK_START: '2020-01-01T00:00:00Z', PORT: '0' });
+    expectOneLine(run, /^kassa: KASSA_CLOCK_START=2020-01-01T00:00:00\.000Z: expected a time after the data already in this database \(the latest is \S+\); start a simulated clock on a fresh KASSA_DATA_DIR$/);
   }, 60_000);
 });

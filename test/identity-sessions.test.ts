@@ -118,7 +118,7 @@ describe('a session', () => {
 
     const out = await anon(h, 'POST', '/v1/auth/logout', undefined, grace);
     expect(out.status).toBe(200);
-    expect(out.body).toEqual({ status: 'signed_out', revoked_sessions: 1 });
+    expect(out.body).toEqual({ status: 'signed_out', revoked_sessions: 1, revoked_tokens: 0 });
     expect(out.setCookie.find((c) => c.startsWith('kassa_session='))).toMatch(/Expires=Thu, 01 Jan 1970/);
     const after = await anon(h, 'GET', '/v1/me', undefined, { cookie: grace.cookie });
     expect(after.status).toBe(401);

@@ -202,6 +202,22 @@ describe('using a personal access token', () => {
     expect((await asSession(s, 'DELETE', '/v1/me/tokens/999999')).status).toBe(404);
   });
 
+  it('survives logout-all unless asked, and logout-all with revoke_tokens ends them at once', async () => {
+    const user = await person('owner');
+    const laptop = await signIn(user.id);
+    const { token } = await tokenFor(laptop, ['billing:read']);
+    const out = await asSession(laptop, 'POST', '/v1/auth/logout-all');
+    expect(out.body).toMatchObject({ status: 'signed_out', revoked_sessions: 1, revoked_tokens: 0 });
+    expect((await asBearer(token, 'GET', `/v1/accounts/${accountId}/balance`)).status).toBe(200); // a script keeps running
+
+    const phone = await signIn(user.id);
+    const lost = await asSession(phone, 'POST', '/v1/auth/logout-all', { revoke_tokens: true });
+    expect(lost.body).toMatchObject({ status: 'signed_out', revoked_sessions: 1, revoked_tokens: 1 });
+    expect((await asBearer(token, 'GET', `/v1/accounts/${accountId}/balance`)).status).toBe(401);
+    const [audit] = await h.kassa.db.select().from(auditLog).where(and(eq(auditLog.action, 'logout.all'), eq(auditLog.actorId, user.id))).orderBy(auditLog.id);
+    expect(audit).toBeDefined();
+  });
+
   it('is refused without CSRF token when a session revokes (a cookie alone is not enough)', async () => {
     const s = await signIn((await person('owner')).id);
     const { id } = await tokenFor(s, ['billing:read']);

@@ -92,9 +92,18 @@ export const LoginSchema = Type.Object(
 );
 
 export const SignedOutSchema = Type.Object(
-  { status: Type.Literal('signed_out'), revoked_sessions: Type.Integer() },
-  { examples: [{ status: 'signed_out', revoked_sessions: 1 }] },
+  { status: Type.Literal('signed_out'), revoked_sessions: Type.Integer(), revoked_tokens: Type.Integer({ description: 'personal access tokens revoked (logout-all with revoke_tokens)' }) },
+  { examples: [{ status: 'signed_out', revoked_sessions: 1, revoked_tokens: 0 }] },
 );
+
+/** Optional: no body at all signs out the sessions only. */
+export const LogoutAllBody = Type.Union([
+  Type.Object(
+    { revoke_tokens: Type.Optional(Type.Boolean({ description: 'revoke every personal access token of the user too (they survive otherwise)' })) },
+    { additionalProperties: false },
+  ),
+  Type.Null(),
+], { examples: [{ revoke_tokens: true }] });
 
 export const PasswordChangedSchema = Type.Object(
   { status: Type.Literal('password_changed'), revoked_sessions: Type.Integer({ description: 'sessions ended by the change' }) },

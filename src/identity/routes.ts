@@ -17,6 +17,7 @@ import {
   PasswordChangedSchema,
   ResetConfirmBody,
   SignUpBody,
+  LogoutAllBody,
   SignedOutSchema,
   TokenQuery,
   VerifiedSchema,
@@ -27,6 +28,7 @@ import { confirmPasswordReset, requestPasswordReset } from './passwords/reset.js
 import { type NewSession, type User, clearSessionCookie, setSessionCookie } from './sessions/create-session.js';
 import { login } from './sessions/login.js';
 import { logout } from './sessions/logout.js';
+import { forgetPersonalTokens } from './tokens/authenticate.js';
 import { describeMe, userJson } from './sessions/me.js';
 import { resendVerification } from './signup/resend.js';
 import { signUp } from './signup/sign-up.js';
@@ -149,8 +151,11 @@ function routes(app: KassaApp) {
 
   app.post(
     '/auth/logout-all',
-    { config: { access: 'authenticated' }, schema: { tags, summary: 'Sign out every session of the signed-in user, everywhere', response: { 200: SignedOutSchema, ...problemResponses(403) } } },
-    async (request, reply) => signOut(request, reply, true),
+    {
+      config: { access: 'authenticated' },
+      schema: { tags, summary: 'Sign out every session of the signed-in user, everywhere; with revoke_tokens, their personal access tokens too', body: LogoutAllBody, response: { 200: SignedOutSchema, ...problemResponses(403) } },
+    },
+    async (request, reply) => signOut(request, reply, true, (request.body as { revoke_tokens?: boolean } | undefined)?.revoke_tokens === true),
   );
 
   app.get(
@@ -231,11 +236,12 @@ function routes(app: KassaApp) {
     return reply.send({ user: userJson(kassa, user), csrf_token: session.csrfToken, session_expires_at: session.expiresAt.toISOString() });
   }
 
-  async function signOut(request: FastifyRequest, reply: FastifyReply, everywhere: boolean) {
+  async function signOut(request: FastifyRequest, reply: FastifyReply, everywhere: boolean, revokeTokens = false) {
     const person = sessionUser(request.principal);
     if (!person.ok) return sendProblem(reply, person.failure);
-    const revoked = await logout(kassa, { ...person.value, sessionId: person.value.sessionId! }, everywhere, request.ip);
+    const revoked = await logout(kassa, { ...person.value, sessionId: person.value.sessionId! }, everywhere, request.ip, revokeTokens);
+    if (revoked.tokens > 0) forgetPersonalTokens(kassa, person.value.userId); // refused at once, not after the cache's check
     clearSessionCookie(kassa, reply);
-    return { status: 'signed_out' as const, revoked_sessions: revoked };
+    return { status: 'signed_out' as const, revoked_sessions: revoked.sessions, revoked_tokens: revoked.tokens };
   }
 }

@@ -52,7 +52,16 @@ describe('delivery over SMTP', () => {
     expect(got!.headers.from).toBe(FROM);
     expect(got!.subject).toBe('Verify your e-mail address');
     expect(got!.text).toContain(link);
-    expect(await row(id)).toMatchObject({ state: 'sent', attempts: 1, lastError: null, sentAt: clock().now() });
+    const sent = await row(id);
+    expect(sent).toMatchObject({ state: 'sent', attempts: 1, lastError: null, sentAt: clock().now() });
+    // The copy kept in the database no longer holds the link's secret, which the recipient alone has now.
+    expect(sent.text).not.toContain('kassa_vt_0123456789');
+    expect(sent.text).toContain('http://localhost:3000/verify?token=[removed after sending]');
+  });
+
+  it('keeps the link of a mail not sent yet, for `kassa mail list` while no SMTP server is set', async () => {
+    const { id, link } = await queue('bob@acme.example');
+    expect((await row(id)).text).toContain(link);
   });
 
   it('never sends a mail twice: not on a second pass, not with two workers at once', async () => {

@@ -142,12 +142,19 @@ async function sendOne(kassa: Kassa, transport: MailTransport, mail: Claimed, no
     else pass.retrying += 1;
     return isUnreachable(err) ? 'unreachable' : 'failed';
   }
+  // Sent: its live links (verification, reset, invitation) are the recipient's alone now;
+  // the copy kept here loses their secrets.
   await kassa.db
     .update(mails)
-    .set({ state: 'sent', sentAt: now, attempts: mail.attempts + 1, lastError: null })
+    .set({ state: 'sent', sentAt: now, attempts: mail.attempts + 1, lastError: null, text: withoutLinkSecrets(mail.text) })
     .where(and(eq(mails.id, mail.id), eq(mails.state, 'pending')));
   pass.sent += 1;
   return 'sent';
+}
+
+/** Every mailed link carries its secret as ?token=...; the kept copy says it was there. */
+export function withoutLinkSecrets(text: string): string {
+  return text.replace(/([?&]token=)[^\s&#]+/g, '$1[removed after sending]');
 }
 
 /** The connection failed (refused, timed out, DNS): no mail can go out this pass. */

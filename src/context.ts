@@ -4,6 +4,7 @@ import type { Clock } from './time/clock.js';
 import type { BillingSettings, IdentitySettings } from './config.js';
 import type { Backend, Db } from './db/client.js';
 import type { EntitlementCache } from './entitlements/cache.js';
+import type { BackgroundWork } from './shared/background.js';
 
 export interface Kassa {
   db: Db;
@@ -18,6 +19,8 @@ export interface Kassa {
    * transaction with the account locked; answers the subscriptions it resumed.
    */
   afterCredit: (tx: Db, kassa: Kassa, accountId: number, at: Date) => Promise<number[]>;
+  /** Work requests start and do not wait for (a password reset's link and mail). */
+  background: BackgroundWork;
   /** Sign-up, sessions and passwords; absent: read from the environment (src/identity/sessions/settings.ts). */
   identity?: IdentitySettings;
 }

@@ -7,6 +7,7 @@ import type { Kassa } from './context.js';
 import { type Database, type OpenOptions, openDatabase, query, toDate } from './db/client.js';
 import { clockState } from './db/schema.js';
 import { EntitlementCache } from './entitlements/cache.js';
+import { BackgroundWork } from './shared/background.js';
 import { resumeSuspended } from './subscriptions/resume.js';
 
 export interface StartOptions extends OpenOptions {
@@ -31,6 +32,7 @@ export async function openKassa(options: StartOptions): Promise<{ kassa: Kassa; 
     auth: new ApiKeyAuthenticator(database.db),
     entitlements: new EntitlementCache(),
     afterCredit: resumeSuspended,
+    background: new BackgroundWork(),
   };
   await kassa.entitlements.connect(database.db, database.backend);
   return {
@@ -38,6 +40,7 @@ export async function openKassa(options: StartOptions): Promise<{ kassa: Kassa; 
     database: {
       ...database,
       close: async () => {
+        await kassa.background.settled();
         await kassa.entitlements.close();
         await database.close();
       },

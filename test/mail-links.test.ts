@@ -46,6 +46,7 @@ describe('mailed links, end to end over SMTP', () => {
 
   it('password reset: the mailed link sets a new password; the old one no longer works', async () => {
     expect((await anon(h, 'POST', '/v1/auth/password/reset', { email: 'ada@example.test' }, { ip: freshIp() })).status).toBe(202);
+    await h.kassa.background.settled();
     const mail = await lastMailTo('ada@example.test', /reset/i);
     const confirmed = await anon(h, 'POST', '/v1/auth/password/reset/confirm', { token: tokenIn(mail.text), new_password: 'violet-canyon-93' }, { ip: freshIp() });
     expect(confirmed.status).toBeLessThan(300);

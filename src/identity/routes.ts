@@ -177,7 +177,10 @@ function routes(app: KassaApp) {
       schema: { tags, security: [], summary: 'Forgot the password: mails a reset link valid one hour (202 whatever the address)', body: EmailBody, response: { 202: AcceptedSchema, ...problemResponses(429) } },
     },
     async (request, reply) => {
-      await requestPasswordReset(kassa, request.body.email, request.ip);
+      // The same answer in the same time whether the address is known or not: the link, mail
+      // and audit row of a known one are written after it.
+      const { email } = request.body;
+      kassa.background.run('password reset request', () => requestPasswordReset(kassa, email, request.ip), request.log);
       return reply.code(202).send(ACCEPTED);
     },
   );

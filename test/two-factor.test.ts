@@ -231,6 +231,21 @@ describe('the second factor', () => {
     clock().set(new Date(h.kassa.clock.now().getTime() + 15 * 60_000));
     expect((await asSession(await signIn(user.id), 'POST', '/v1/me/two-factor/disable', { code: totpCode(secret, h.kassa.clock.now()) })).status).toBe(200);
   });
+  it('never locks the owner out: after ten wrong codes a recovery code still signs in', async () => {
+    const password = 'a long enough password 9';
+    const user = await person('owner', accountId, { passwordHash: await hashPassword(password), passwordChangedAt: h.kassa.clock.now() });
+    const { secret, codes } = await turnOn(await signIn(user.id));
+    const client = { ip: '192.0.2.9', userAgent: 'test' };
+    // Someone who knows the password guesses six-digit codes until they are held back.
+    for (let i = 0; i < 10; i++) expect((await login(h.kassa, { email: user.email, password, totp_code: '000000' }, client)).ok).toBe(false);
+    nextStep();
+    const held = await login(h.kassa, { email: user.email, password, totp_code: totpCode(secret, h.kassa.clock.now()) }, client);
+    expect(held.ok ? undefined : held.failure.code).toBe('rate_limited');
+    // The owner still gets in with a recovery code, and may disable 2FA with another.
+    expect((await login(h.kassa, { email: user.email, password, recovery_code: codes[0] }, client)).ok).toBe(true);
+    const s = await signIn(user.id);
+    expect((await asSession(s, 'POST', '/v1/me/two-factor/disable', { code: codes[1] })).status).toBe(200);
+  });
 });
 
 describe('disabling and new recovery codes', () => {

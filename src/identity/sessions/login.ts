@@ -50,11 +50,14 @@ export async function login(kassa: Kassa, input: LoginInput, client: Client): Pr
     const tx = t as unknown as Db;
     const factor = { totp_code: input.totp_code, recovery_code: input.recovery_code };
     const given = Boolean(input.totp_code || input.recovery_code);
-    // Codes guessed here count with those guessed on the 2FA routes: one limit per person.
-    const guessedTooOften = given ? tooManyAttempts(kassa, user.id, now) : undefined;
+    // Six-digit codes guessed here count with those guessed on the 2FA routes: one limit per
+    // person. A recovery code is too long to guess and never limited, so someone who knows the
+    // password can hold back the authenticator's codes for a while, never lock the owner out.
+    const guessable = Boolean(input.totp_code) && !input.recovery_code;
+    const guessedTooOften = guessable ? tooManyAttempts(kassa, user.id, now) : undefined;
     if (guessedTooOften) return { ok: false, failure: guessedTooOften };
     const secondFactorOk = await verifySecondFactor(tx, user, factor, now);
-    if (given && user.totpEnabledAt !== null) recordAttempt(kassa, user.id, secondFactorOk, now);
+    if (guessable && user.totpEnabledAt !== null) recordAttempt(kassa, user.id, secondFactorOk, now);
     if (!secondFactorOk) {
       await audit(tx, user, 'login.failed', { reason: given ? 'second_factor' : 'second_factor_missing' }, client, now);
       return given ? badCredentials() : fail('second_factor_required', 'send the current code of your authenticator app as totp_code, or a recovery code');

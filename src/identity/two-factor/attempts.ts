@@ -1,6 +1,7 @@
-// Wrong second-factor codes per user: after MAX_FAILURES within WINDOW_MS (of the injected
-// clock) further codes are refused with rate_limited until the window passes, so a six-digit
-// code cannot be guessed through these routes. In memory, per running Kassa.
+// Wrong six-digit codes per user: after MAX_FAILURES within WINDOW_MS (of the injected clock)
+// further six-digit codes are refused with rate_limited until the window passes, so one
+// cannot be guessed. Recovery codes are not limited (they cannot be guessed), so the limit
+// holds back a guesser without locking the owner out. In memory, per running Kassa.
 import type { Kassa } from '../../context.js';
 import type { Failure } from '../../shared/result.js';
 

@@ -70,12 +70,17 @@ export async function twoFactorRoutes(app: KassaApp) {
   const me = { config: { access: 'authenticated' as const } };
   const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
 
-  /** Runs a code-checking operation under the per-user attempt limit. */
-  async function withAttempts<T>(userId: number, now: Date, run: () => Promise<Result<T>>): Promise<Result<T>> {
-    const limited = tooManyAttempts(kassa, userId, now);
+  /**
+   * Runs a code-checking operation under the per-user attempt limit. Only six-digit codes are
+   * limited: a recovery code (xxxx-xxxx-xxxx-xxxx) cannot be guessed, and the owner must
+   * always be able to use one.
+   */
+  async function withAttempts<T>(userId: number, now: Date, code: string, run: () => Promise<Result<T>>): Promise<Result<T>> {
+    const guessable = /^\d{6}$/.test(code.trim());
+    const limited = guessable ? tooManyAttempts(kassa, userId, now) : undefined;
     if (limited) return { ok: false, failure: limited };
     const result = await run();
-    if (result.ok || result.failure.code === 'invalid_code') recordAttempt(kassa, userId, result.ok, now);
+    if (guessable && (result.ok || result.failure.code === 'invalid_code')) recordAttempt(kassa, userId, result.ok, now);
     return result;
   }
 
@@ -106,7 +111,7 @@ export async function twoFactorRoutes(app: KassaApp) {
       const user = sessionUser(request.principal);
       if (!user.ok) return sendProblem(reply, user.failure);
       const now = kassa.clock.now();
-      return send(noStore(reply), await withAttempts(user.value.userId, now, () => confirmEnrolment(kassa.db, user.value, request.body.code, now, request.ip)));
+      return send(noStore(reply), await withAttempts(user.value.userId, now, request.body.code, () => confirmEnrolment(kassa.db, user.value, request.body.code, now, request.ip)));
     },
   );
 
@@ -117,7 +122,7 @@ export async function twoFactorRoutes(app: KassaApp) {
       const user = sessionUser(request.principal);
       if (!user.ok) return sendProblem(reply, user.failure);
       const now = kassa.clock.now();
-      return send(noStore(reply), await withAttempts(user.value.userId, now, () => regenerateRecoveryCodes(kassa.db, user.value, request.body.code, now, request.ip)));
+      return send(noStore(reply), await withAttempts(user.value.userId, now, request.body.code, () => regenerateRecoveryCodes(kassa.db, user.value, request.body.code, now, request.ip)));
     },
   );
 
@@ -128,7 +133,7 @@ export async function twoFactorRoutes(app: KassaApp) {
       const user = sessionUser(request.principal);
       if (!user.ok) return sendProblem(reply, user.failure);
       const now = kassa.clock.now();
-      return send(reply, await withAttempts(user.value.userId, now, () => disableTwoFactor(kassa.db, user.value, request.body.code, now, request.ip)));
+      return send(reply, await withAttempts(user.value.userId, now, request.body.code, () => disableTwoFactor(kassa.db, user.value, request.body.code, now, request.ip)));
     },
   );
 

@@ -1,17 +1,12 @@
 // An operator's balance adjustment: one ledger transaction between the customer and the
 // 'adjustments' account. A credit takes the path every incoming payment takes
 // (credit-account.ts).
-import { eq } from 'drizzle-orm';
 import type { Kassa } from '../context.js';
 import type { Db } from '../db/client.js';
-import { accounts } from '../db/schema.js';
-import { customerPostings, postLedgerTransaction } from '../ledger/post.js';
 import type { Minor } from '../money/money.js';
-import { writeOutbox } from '../outbox/write.js';
 import { type Failure, type Result, fail, ok } from '../shared/result.js';
-import { type Credited, type IncomingMoney, creditAccount, creditRefusal } from './credit-account.js';
+import { type IncomingMoney, type Moved, creditAccount, creditRefusal, postMovement, settle } from './credit-account.js';
 import { type AccountRow, availableFunds, lockAccount } from './lock.js';
-import { evaluateLowBalance } from './low-balance.js';
 
 export type Direction = 'credit' | 'debit';
 
@@ -78,16 +73,7 @@ export async function adjustBalance(tx: Db, kassa: Kassa, accountId: number, adj
 }
 
 /** An operator's debit: the ledger posting to 'adjustments', its event, the low-balance state. */
-async function debitByOperator(tx: Db, account: AccountRow, adjustment: Adjustment, event: IncomingMoney['event'], at: Date): Promise<Credited> {
-  const posted = await postLedgerTransaction(tx, {
-    accountId: account.id,
-    kind: 'adjustment',
-    description: adjustment.reason,
-    postings: customerPostings(-adjustment.amount, 'adjustments'),
-    at,
-  });
-  await writeOutbox(tx, account.id, event.topic, { account_id: account.id, transaction_id: posted.transactionId, amount: adjustment.amount, currency: account.currency, balance: posted.balance, ...event.payload }, at);
-  await evaluateLowBalance(tx, account.id, at);
-  const [after] = await tx.select().from(accounts).where(eq(accounts.id, account.id));
-  return { transactionId: posted.transactionId, account: after!, resumedSubscriptionIds: [] };
+async function debitByOperator(tx: Db, account: AccountRow, adjustment: Adjustment, event: IncomingMoney['event'], at: Date): Promise<Moved> {
+  const posted = await postMovement(tx, account, { toCustomer: -adjustment.amount, kind: 'adjustment', description: adjustment.reason, counterpart: 'adjustments', event }, at);
+  return { ...(await settle(tx, account.id, posted.transactionId, at)), resumedSubscriptionIds: [] };
 }

@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import type { Kassa } from '../context.js';
 import type { Db } from '../db/client.js';
 import { type LedgerAccount, type LedgerKind, accounts } from '../db/schema.js';
-import { customerPostings, postLedgerTransaction } from '../ledger/post.js';
+import { type Posted, customerPostings, postLedgerTransaction } from '../ledger/post.js';
 import { MAX_MINOR, type Minor } from '../money/money.js';
 import { type OutboxTopic, writeOutbox } from '../outbox/write.js';
 import type { Failure } from '../shared/result.js';
@@ -24,9 +24,9 @@ export interface IncomingMoney {
   event: { topic: OutboxTopic; payload: Record<string, unknown> };
 }
 
-export interface Credited {
+export interface Moved {
   transactionId: number;
-  /** The account after everything the credit set off (resumed subscriptions spend from it). */
+  /** The account after everything the movement set off (resumed subscriptions spend from it). */
   account: AccountRow;
   resumedSubscriptionIds: number[];
 }
@@ -43,27 +43,49 @@ export function creditRefusal(account: Pick<AccountRow, 'status' | 'balance'>, a
  * checked. The caller invalidates the account's entitlements after the commit: an upgrade
  * lifts the trial limits and a resume changes what the account runs.
  */
-export async function creditAccount(tx: Db, kassa: Kassa, account: AccountRow, money: IncomingMoney, at: Date): Promise<Credited> {
+export async function creditAccount(tx: Db, kassa: Kassa, account: AccountRow, money: IncomingMoney, at: Date): Promise<Moved> {
   const accountId = account.id;
-  const posted = await postLedgerTransaction(tx, {
-    accountId,
-    kind: money.kind,
-    description: money.description,
-    postings: customerPostings(money.amount, money.source),
-    at,
-  });
-  await writeOutbox(
-    tx,
-    accountId,
-    money.event.topic,
-    { account_id: accountId, transaction_id: posted.transactionId, amount: money.amount, currency: account.currency, balance: posted.balance, ...money.event.payload },
-    at,
-  );
+  const posted = await postMovement(tx, account, { toCustomer: money.amount, kind: money.kind, description: money.description, counterpart: money.source, event: money.event }, at);
   if (account.type === 'trial' && (await upgradesOnFirstCredit(tx))) {
     await upgradeAccount(tx, { kind: 'system' }, accountId, 'first_credit', null, at);
   }
   const resumedSubscriptionIds = kassa.billing.autoResume ? await kassa.afterCredit(tx, kassa, accountId, at) : [];
+  return { ...(await settle(tx, accountId, posted.transactionId, at)), resumedSubscriptionIds };
+}
+
+export interface Movement {
+  /** Onto the customer's balance; negative takes it off. */
+  toCustomer: Minor;
+  kind: LedgerKind;
+  description: string;
+  counterpart: Exclude<LedgerAccount, 'customer'>;
+  /** account_id, transaction_id, amount (moved, unsigned), currency and balance are added. */
+  event: { topic: OutboxTopic; payload: Record<string, unknown> };
+}
+
+/** One ledger transaction and the event that tells of it, in the caller's transaction. */
+export async function postMovement(tx: Db, account: AccountRow, movement: Movement, at: Date): Promise<Posted> {
+  const posted = await postLedgerTransaction(tx, {
+    accountId: account.id,
+    kind: movement.kind,
+    description: movement.description,
+    postings: customerPostings(movement.toCustomer, movement.counterpart),
+    at,
+  });
+  const amount = movement.toCustomer < 0n ? -movement.toCustomer : movement.toCustomer;
+  await writeOutbox(
+    tx,
+    account.id,
+    movement.event.topic,
+    { account_id: account.id, transaction_id: posted.transactionId, amount, currency: account.currency, balance: posted.balance, ...movement.event.payload },
+    at,
+  );
+  return posted;
+}
+
+/** After money moved: the low-balance state, then the account as it now stands. */
+export async function settle(tx: Db, accountId: number, transactionId: number, at: Date): Promise<Omit<Moved, 'resumedSubscriptionIds'>> {
   await evaluateLowBalance(tx, accountId, at);
   const [after] = await tx.select().from(accounts).where(eq(accounts.id, accountId));
-  return { transactionId: posted.transactionId, account: after!, resumedSubscriptionIds };
+  return { transactionId, account: after! };
 }

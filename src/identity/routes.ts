@@ -25,8 +25,8 @@ import {
 import { changeExpiredPassword, changePassword } from './passwords/change.js';
 import { prepareDummyHash } from './passwords/hash.js';
 import { confirmPasswordReset, requestPasswordReset } from './passwords/reset.js';
-import { type NewSession, type User, clearSessionCookie, setSessionCookie } from './sessions/create-session.js';
-import { login } from './sessions/login.js';
+import { clearSessionCookie, setSessionCookie } from './sessions/create-session.js';
+import { type SignedIn, login } from './sessions/login.js';
 import { logout } from './sessions/logout.js';
 import { forgetPersonalTokens } from './tokens/authenticate.js';
 import { describeMe, userJson } from './sessions/me.js';
@@ -34,6 +34,7 @@ import { resendVerification } from './signup/resend.js';
 import { signUp } from './signup/sign-up.js';
 import { verifyEmail } from './signup/verify-email.js';
 import { sessionUser } from './tokens/session-only.js';
+import { deviceCookieOf, setDeviceCookie } from './sessions/trusted-device.js';
 
 const tags = ['sign-up and sessions'];
 const MINUTE_MS = 60_000;
@@ -138,7 +139,7 @@ function routes(app: KassaApp) {
       },
     },
     async (request, reply) => {
-      const signedIn = await login(kassa, request.body, client(request));
+      const signedIn = await login(kassa, { ...request.body, device: deviceCookieOf(request) }, client(request));
       return signedInReply(reply, signedIn);
     },
   );
@@ -231,10 +232,11 @@ function routes(app: KassaApp) {
     },
   );
 
-  function signedInReply(reply: FastifyReply, signedIn: Result<{ user: User; session: NewSession }>) {
+  function signedInReply(reply: FastifyReply, signedIn: Result<SignedIn>) {
     if (!signedIn.ok) return sendProblem(reply, signedIn.failure);
-    const { user, session } = signedIn.value;
+    const { user, session, device } = signedIn.value;
     setSessionCookie(kassa, reply, session.secret);
+    if (device) setDeviceCookie(kassa, reply, device);
     reply.header('cache-control', 'no-store');
     return reply.send({ user: userJson(kassa, user), csrf_token: session.csrfToken, session_expires_at: session.expiresAt.toISOString() });
   }

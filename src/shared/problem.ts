@@ -45,6 +45,8 @@ export function problemBody(failure: Failure) {
 }
 
 export function sendProblem(reply: FastifyReply, failure: Failure) {
+  const retryAfter = failure.extra?.retry_after_seconds;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   return reply.code(failureStatus[failure.code]).type('application/problem+json').send(problemBody(failure));
 }
 

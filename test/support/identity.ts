@@ -8,6 +8,8 @@ export interface Browser {
   cookie?: string;
   csrf?: string;
   ip?: string;
+  /** The `kassa_device` cookie of a browser that signed in before. */
+  device?: string;
 }
 
 // Tests read response bodies field by field.
@@ -17,7 +19,8 @@ export type Answer = { status: number; body: any; headers: Record<string, unknow
 export async function anon(h: Harness, method: string, url: string, body?: unknown, as: Browser = {}): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
-  if (as.cookie) headers.cookie = `kassa_session=${as.cookie}`;
+  const cookies = [as.cookie && `kassa_session=${as.cookie}`, as.device && `kassa_device=${as.device}`].filter(Boolean);
+  if (cookies.length > 0) headers.cookie = cookies.join('; ');
   if (as.csrf) headers['x-csrf-token'] = as.csrf;
   const response = await h.app.inject({
     method: method as 'GET',
@@ -53,9 +56,9 @@ export function linkIn(text: string): string {
   return match[1]!;
 }
 
-export function sessionCookie(answer: Answer): string | undefined {
-  const line = answer.setCookie.find((c) => c.startsWith('kassa_session='));
-  return line ? decodeURIComponent(line.slice('kassa_session='.length).split(';')[0]!) : undefined;
+export function sessionCookie(answer: Answer, name = 'kassa_session'): string | undefined {
+  const line = answer.setCookie.find((c) => c.startsWith(`${name}=`));
+  return line ? decodeURIComponent(line.slice(name.length + 1).split(';')[0]!) : undefined;
 }
 
 export function signUpBody(email: string, password = 'sunny-meadow-42') {

@@ -10,6 +10,7 @@ import { users } from '../../db/schema.js';
 import { queueMail } from '../../notifications/queue-mail.js';
 import { type Result, abort } from '../../shared/result.js';
 import { revokeSessions, userActor } from '../sessions/create-session.js';
+import { clearWrongPasswords } from '../sessions/login-slowdown.js';
 import { normalizeEmail } from '../signup/email.js';
 import { mailedTooOften, publicLink } from '../signup/links.js';
 import { HOUR_MS, consumeLink, issueLink, retireLinks } from '../signup/one-time-links.js';
@@ -33,7 +34,7 @@ export async function requestPasswordReset(kassa: Kassa, rawEmail: string, ip: s
 
 export async function confirmPasswordReset(kassa: Kassa, token: string, newPassword: string, ip: string | null): Promise<Result<{ revokedSessions: number }>> {
   const now = kassa.clock.now();
-  return inTransaction(kassa.db, async (tx) => {
+  const reset = await inTransaction(kassa.db, async (tx) => {
     const link = await consumeLink(tx, 'reset_password', token, now);
     if (!link || link.userId === null) return abort('invalid_token', 'this reset link is unknown, used or expired; ask for a new one');
     const [user] = await tx.select().from(users).where(eq(users.id, link.userId)).for('update');
@@ -43,6 +44,10 @@ export async function confirmPasswordReset(kassa: Kassa, token: string, newPassw
     await retireLinks(tx, 'change_expired_password', user.id, now);
     const revokedSessions = await revokeSessions(tx, user.id, now);
     await recordAudit(tx, userActor(user), { action: 'password.reset', target: `user:${user.id}`, data: { revoked_sessions: revokedSessions }, ip, at: now });
-    return { revokedSessions };
+    return { revokedSessions, email: user.email };
   });
+  if (!reset.ok) return reset;
+  // The owner proved they read the address's mail: a guesser's wrong passwords no longer slow them.
+  clearWrongPasswords(kassa, { email: reset.value.email });
+  return { ok: true, value: { revokedSessions: reset.value.revokedSessions } };
 }

@@ -27,7 +27,7 @@ export function tooManyAttempts(kassa: Kassa, userId: number, now: Date): Failur
   const entry = trackerOf(kassa).get(userId);
   if (!entry || now.getTime() - entry.since >= WINDOW_MS || entry.count < MAX_FAILURES) return undefined;
   const retryAfter = Math.ceil((entry.since + WINDOW_MS - now.getTime()) / 1000);
-  return { code: 'rate_limited', detail: `too many wrong codes: try again in ${retryAfter} seconds`, extra: { retry_after: retryAfter } };
+  return { code: 'rate_limited', detail: `too many wrong codes: try again in ${retryAfter} seconds`, extra: { retry_after_seconds: retryAfter } };
 }
 
 export function recordAttempt(kassa: Kassa, userId: number, succeeded: boolean, now: Date): void {

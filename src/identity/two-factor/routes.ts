@@ -58,10 +58,7 @@ const SecurityBody = Type.Object({ require_two_factor: Type.Boolean() }, { addit
 const AccountParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 
 function send<T>(reply: FastifyReply, result: Result<T>): T | FastifyReply {
-  if (!result.ok) {
-    if (result.failure.code === 'rate_limited') reply.header('retry-after', String(result.failure.extra?.retry_after ?? 60));
-    return sendProblem(reply, result.failure);
-  }
+  if (!result.ok) return sendProblem(reply, result.failure);
   return result.value;
 }
 

@@ -21,6 +21,7 @@ import { type Failure, FailureSignal } from './shared/result.js';
 import { subscriptionRoutes } from './subscriptions/routes.js';
 import { objectCountRoutes } from './usage/routes.js';
 import { identityRoutes } from './identity/routes.js';
+import { linkPages } from './pages/routes.js';
 import { tokenRoutes } from './identity/tokens/routes.js';
 import { twoFactorRoutes } from './identity/two-factor/routes.js';
 import { memberRoutes } from './members/routes.js';
@@ -123,6 +124,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
     },
     { prefix: '/v1' },
   );
+  await linkPages(app as KassaApp);
   return app;
 }
 

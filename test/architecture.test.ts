@@ -13,7 +13,7 @@ export const DOMAIN_ORDER = [
   'auth', 'http', 'audit', 'outbox', 'ledger', 'notifications',
   'catalog', 'entitlements',
   'accounts', 'billing', 'subscriptions', 'usage',
-  'identity', 'members',
+  'identity', 'members', 'pages',
   'jobs', 'clock',
 ] as const;
 const COMPOSITION = new Set(['app', 'server', 'kassa', 'main', 'demo', 'cli']);

@@ -33,7 +33,7 @@ describe('password reset', () => {
     await h.kassa.background.settled();
     expect(await mailsTo(h, 'stranger@example.com')).toHaveLength(0);
     const mail = (await mailsTo(h, 'reset@example.com')).find((m) => m.template === 'reset_password')!;
-    expect(mail.text).toMatch(/http:\/\/localhost:3000\/v1\/auth\/password\/reset\/confirm\?token=/);
+    expect(mail.text).toMatch(/http:\/\/localhost:3000\/reset-password\?token=/);
     const token = tokenIn(mail.text);
 
     // A weak choice is refused and leaves the link usable.
@@ -107,7 +107,7 @@ describe('password expiry', () => {
       ['Your password expires in 1 day(s)', '2027-04-30T00:00:00.000Z'],
     ]);
     expect(sent[2]!.text).toContain('expires on 2027-05-01');
-    expect(sent[2]!.text).toContain('http://localhost:3000/v1/auth/password/change');
+    expect(sent[2]!.text).toContain('http://localhost:3000/change-password');
     await advanceTo('2027-05-03T00:00:00Z');
     expect(await notices()).toHaveLength(3);
     // Every user whose password is as old got the same three, once each.

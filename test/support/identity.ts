@@ -61,6 +61,36 @@ export function sessionCookie(answer: Answer, name = 'kassa_session'): string | 
   return line ? decodeURIComponent(line.slice(name.length + 1).split(';')[0]!) : undefined;
 }
 
+/** Spends a mailed verification link through the API (POST /v1/auth/verify?token=...). */
+export function verifyByLink(h: Harness, mailText: string, as: Browser = {}): Promise<Answer> {
+  return anon(h, 'POST', `/v1/auth/verify?token=${encodeURIComponent(tokenIn(mailText))}`, undefined, as);
+}
+
+export interface PageAnswer {
+  status: number;
+  html: string;
+  headers: Record<string, unknown>;
+  setCookie: string[];
+}
+
+/** Opens a mailed link's page as a browser would, then fills its form in and presses the button. */
+export async function submitPage(h: Harness, link: string, fields: Record<string, string>, ip = freshIp()): Promise<{ opened: PageAnswer; submitted: PageAnswer }> {
+  const opened = await page(h, 'GET', link, {}, ip);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(opened.html)?.[1];
+  const token = /name="token" value="([^"]+)"/.exec(opened.html)?.[1];
+  const formCookie = opened.setCookie.find((c) => c.startsWith('kassa_form='))?.split(';')[0];
+  if (!csrf || !formCookie) throw new Error(`no form on ${link}: ${opened.status} ${opened.html}`);
+  const body = new URLSearchParams({ _csrf: csrf, ...(token ? { token } : {}), ...fields });
+  const submitted = await page(h, 'POST', new URL(link, 'http://x').pathname, { cookie: formCookie, 'content-type': 'application/x-www-form-urlencoded' }, ip, body.toString());
+  return { opened, submitted };
+}
+
+export async function page(h: Harness, method: 'GET' | 'POST', url: string, headers: Record<string, string>, ip: string, payload?: string): Promise<PageAnswer> {
+  const response = await h.app.inject({ method, url, headers, remoteAddress: ip, payload });
+  const raw = response.headers['set-cookie'];
+  return { status: response.statusCode, html: response.body, headers: response.headers, setCookie: raw === undefined ? [] : [raw].flat().map(String) };
+}
+
 export function signUpBody(email: string, password = 'sunny-meadow-42') {
   return { email, password, name: 'Ada Lovelace', account_name: 'Analytical Engines', currency: 'EUR' };
 }
@@ -77,7 +107,7 @@ export async function signUpAndVerify(h: Harness, email: string, password = 'sun
   const signedUp = await anon(h, 'POST', '/v1/auth/signup', signUpBody(email, password), { ip });
   if (signedUp.status !== 202) throw new Error(`sign-up answered ${signedUp.status}: ${JSON.stringify(signedUp.body)}`);
   const [mail] = (await mailsTo(h, email)).filter((m) => m.template === 'verify_email').slice(-1);
-  const verified = await anon(h, 'GET', linkIn(mail!.text), undefined, { ip });
+  const verified = await verifyByLink(h, mail!.text, { ip });
   if (verified.status !== 200) throw new Error(`verification answered ${verified.status}: ${JSON.stringify(verified.body)}`);
 }
 

@@ -50,7 +50,7 @@ export async function sendPasswordExpiryNotices(kassa: Kassa, now: Date): Promis
       await queueMail(tx, {
         to: notice.email,
         template: 'password_expiry_notice',
-        data: { days: notice.days, expires_on: notice.expiresAt.toISOString().slice(0, 10), link: publicLink(kassa, '/v1/auth/password/change') },
+        data: { days: notice.days, expires_on: notice.expiresAt.toISOString().slice(0, 10), link: publicLink(kassa, '/change-password') },
         userId: notice.userId,
         at: now,
       });

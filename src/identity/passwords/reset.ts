@@ -27,7 +27,7 @@ export async function requestPasswordReset(kassa: Kassa, rawEmail: string, ip: s
     if (!user || user.status !== 'active' || user.emailVerifiedAt === null) return;
     if (await mailedTooOften(tx, 'reset_password', user.id, now)) return;
     const token = await issueLink(tx, { purpose: 'reset_password', email, userId: user.id, at: now, validForMs: RESET_LINK_VALID_MS });
-    await queueMail(tx, { to: email, template: 'reset_password', data: { link: publicLink(kassa, '/v1/auth/password/reset/confirm', token) }, userId: user.id, at: now });
+    await queueMail(tx, { to: email, template: 'reset_password', data: { link: publicLink(kassa, '/reset-password', token) }, userId: user.id, at: now });
     await recordAudit(tx, { kind: 'anonymous' }, { action: 'password.reset_requested', target: `user:${user.id}`, ip, at: now });
   });
 }

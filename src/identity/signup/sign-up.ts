@@ -59,7 +59,7 @@ export async function signUp(kassa: Kassa, input: SignUpInput, ip: string | null
     if (!existing || existing.status !== 'active') return;
     if (existing.emailVerifiedAt === null) return sendVerification(kassa, tx, existing, choices, 'user.signup_repeated', ip, now);
     if (await mailedTooOften(tx, 'verify_email', existing.id, now)) return;
-    await queueMail(tx, { to: email, template: 'account_exists', data: { link: publicLink(kassa, '/v1/auth/password/reset') }, userId: existing.id, at: now });
+    await queueMail(tx, { to: email, template: 'account_exists', data: { link: publicLink(kassa, '/forgot-password') }, userId: existing.id, at: now });
     await recordAudit(tx, { kind: 'anonymous' }, { action: 'user.signup_existing', target: `user:${existing.id}`, ip, at: now });
   });
   return ok(undefined);
@@ -110,6 +110,6 @@ export async function sendVerification(
     at: now,
     validForMs: VERIFY_LINK_VALID_MS,
   });
-  await queueMail(tx, { to: user.email, template: 'verify_email', data: { link: publicLink(kassa, '/v1/auth/verify', token) }, userId: user.id, accountId: pending ?? undefined, at: now });
+  await queueMail(tx, { to: user.email, template: 'verify_email', data: { link: publicLink(kassa, '/verify', token) }, userId: user.id, accountId: pending ?? undefined, at: now });
   await recordAudit(tx, { kind: 'anonymous' }, { action, accountId: pending, target: `user:${user.id}`, ip, at: now });
 }

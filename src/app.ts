@@ -22,6 +22,8 @@ import { subscriptionRoutes } from './subscriptions/routes.js';
 import { objectCountRoutes } from './usage/routes.js';
 import { identityRoutes } from './identity/routes.js';
 import { linkPages } from './pages/routes.js';
+import { identitySettings } from './identity/sessions/settings.js';
+import { type OpenApiDocument, finishDocument } from './http/openapi-document.js';
 import { tokenRoutes } from './identity/tokens/routes.js';
 import { twoFactorRoutes } from './identity/two-factor/routes.js';
 import { memberRoutes } from './members/routes.js';
@@ -87,6 +89,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
           'Prepaid billing and accounts. Amounts are strings of integer minor units of the account currency ' +
           '("1250" EUR is 12.50 EUR); unit prices and rates are exact decimal strings. Errors are RFC 9457 ' +
           'problem+json documents with a stable `code`. Calls that move money require an `Idempotency-Key` header.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       components: {
         securitySchemes: {
@@ -98,10 +101,11 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
       security: [{ providerKey: [] }, { personalToken: [] }, { sessionCookie: [] }],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) ?? `def-${i}` },
+    transformObject: (document) => finishDocument((document as { openapiObject: OpenApiDocument }).openapiObject, identitySettings(kassa).publicUrl) as object,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.get('/health', { schema: { tags: ['system'], security: [], response: { 200: { type: 'object', properties: { status: { type: 'string' }, backend: { type: 'string' } } } } } }, async () => ({
+  app.get('/health', { schema: { tags: ['system'], security: [], summary: 'Is this Kassa up, and on which database backend', response: { 200: { type: 'object', properties: { status: { type: 'string' }, backend: { type: 'string' } } } } } }, async () => ({
     status: 'ok',
     backend: kassa.backend,
   }));

@@ -4,13 +4,16 @@
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATION_IDS } from '../src/http/operation-ids.js';
 import { type Harness, startHarness } from './support/harness.js';
 
 let h: Harness;
 type Media = Record<string, unknown>;
 let doc: {
   openapi: string;
-  paths: Record<string, Record<string, { summary?: string; requestBody?: { content: Record<string, Media> }; responses: Record<string, { content?: Record<string, Media> }>; security?: unknown[] }>>;
+  servers: { url: string }[];
+  tags: { name: string; description: string }[];
+  paths: Record<string, Record<string, { operationId?: string; tags?: string[]; parameters?: { in: string; name: string; required: boolean }[]; summary?: string; requestBody?: { content: Record<string, Media> }; responses: Record<string, { description?: string; content?: Record<string, Media> }>; security?: unknown[] }>>;
   components: { securitySchemes: Record<string, unknown>; schemas: Record<string, Record<string, unknown>> };
 };
 beforeAll(async () => {
@@ -63,6 +66,53 @@ describe('the OpenAPI document', () => {
       if (route.startsWith('GET ')) expect(access, route).toMatch(/:read$/);
       else expect(access, route).toMatch(/:write$|^staff$/);
     }
+  });
+});
+
+describe('the OpenAPI document, for client generators', () => {
+  it('names every operation, once, from the one list (which names nothing that is gone)', () => {
+    const ids = operations().map(({ op }) => op.operationId);
+    expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    const documented = new Set(operations().map(({ path, method }) => `${method.toUpperCase()} ${path}`));
+    expect(Object.keys(OPERATION_IDS).filter((route) => !documented.has(route))).toEqual([]);
+  });
+
+  it('names every request and success response schema as a component, and describes every response', () => {
+    for (const { path, method, op } of operations()) {
+      const where = `${method.toUpperCase()} ${path}`;
+      for (const media of Object.values(op.requestBody?.content ?? {})) expect((media.schema as { $ref?: string }).$ref, where).toMatch(/^#\/components\/schemas\/[A-Z]/);
+      for (const [status, response] of Object.entries(op.responses)) {
+        expect(response.description, `${where} ${status}`).not.toMatch(/^(Default Response)?$/);
+        if (!status.startsWith('2')) continue;
+        for (const media of Object.values(response.content ?? {})) expect((media.schema as { $ref?: string }).$ref, `${where} ${status}`).toMatch(/^#\/components\/schemas\/[A-Z]/);
+      }
+    }
+    expect(doc.components.schemas).toHaveProperty('Account');
+    expect(doc.components.schemas).toHaveProperty('SubscriptionPreview');
+  });
+
+  it('answers every error status as application/problem+json with an example of that status', () => {
+    for (const { path, method, op } of operations()) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (status.startsWith('2')) continue;
+        const media = response.content?.['application/problem+json'];
+        expect(media, `${method.toUpperCase()} ${path} ${status}`).toBeDefined();
+        expect(media!.example, `${method.toUpperCase()} ${path} ${status}`).toMatchObject({ status: Number(status), code: expect.any(String) });
+      }
+    }
+  });
+
+  it('marks Idempotency-Key required on every call that moves money, describes every tag and names its server', () => {
+    const moving = operations().filter(({ op }) => op.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key'));
+    expect(moving.map(({ op }) => op.operationId).sort()).toEqual(
+      ['adjustAccountBalance', 'changeSubscriptionPlan', 'configureSubscription', 'createSubscription', 'disableSubscription', 'enableSubscription'],
+    );
+    for (const { op } of moving) expect(op.parameters!.find((p) => p.name === 'idempotency-key')!.required).toBe(true);
+    const used = new Set(operations().flatMap(({ op }) => op.tags ?? []));
+    expect(doc.tags.map((t) => t.name).sort()).toEqual([...used].sort());
+    for (const tag of doc.tags) expect(tag.description, tag.name).not.toBe(tag.name);
+    expect(doc.servers).toEqual([{ url: 'http://localhost:3000', description: expect.any(String) }]);
   });
 });
 

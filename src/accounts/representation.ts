@@ -22,7 +22,7 @@ export const AccountSchema = Type.Object(
     billing_emails: Type.Array(Type.String()),
     created_at: Type.String({ format: 'date-time' }),
   },
-  {
+  { title: 'Account',
     examples: [
       {
         id: 2,
@@ -50,7 +50,7 @@ export const BalanceSchema = Type.Object({
   balance: Minor('the account balance'),
   credit_limit: Minor('system credit limit'),
   available: Minor('balance plus the credit limit when credit is enabled'),
-}, { examples: [{ currency: 'EUR', balance: '4164', credit_limit: '0', available: '4164' }] });
+}, { title: 'Balance', examples: [{ currency: 'EUR', balance: '4164', credit_limit: '0', available: '4164' }] });
 
 export function accountJson(row: AccountRow) {
   return {

@@ -28,7 +28,7 @@ const AuditEntrySchema = Type.Object(
 
 const AuditPageSchema = Type.Object(
   { data: Type.Array(AuditEntrySchema), next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'pass as `cursor` for older entries' }) },
-  { examples: [{ data: [entryExample], next_cursor: '41' }] },
+  { title: 'AuditPage', examples: [{ data: [entryExample], next_cursor: '41' }] },
 );
 
 const AuditQuery = Type.Object({

@@ -39,7 +39,7 @@ export const ServiceViewSchema = Type.Object({
   unit: Type.String(),
   description: Type.String(),
   created_at: Timestamp,
-}, { examples: [{ id: 1, code: 'cpe_devices', name: 'CPE devices', unit: 'device', description: 'Customer-premises devices managed by one instance', created_at: created }] });
+}, { title: 'Service', examples: [{ id: 1, code: 'cpe_devices', name: 'CPE devices', unit: 'device', description: 'Customer-premises devices managed by one instance', created_at: created }] });
 
 // ---------- plans ----------
 
@@ -86,7 +86,7 @@ export const PlanViewSchema = Type.Object({
   timing: Timing,
   created_at: Timestamp,
   versions: Type.Array(PlanVersionViewSchema, { description: 'every version, oldest first; append-only' }),
-}, { examples: [{ id: 1, ...starterPlan, created_at: created, versions: [starterV1] }] });
+}, { title: 'Plan', examples: [{ id: 1, ...starterPlan, created_at: created, versions: [starterV1] }] });
 
 // ---------- price quote ----------
 
@@ -115,7 +115,7 @@ export const QuoteViewSchema = Type.Object({
   ),
   total: Type.String({ description: 'exact decimal, one full period, not rounded' }),
   period_amount: Type.String({ description: 'one full period in minor units, rounded once half to even' }),
-}, {
+}, { title: 'PriceQuote',
   examples: [
     {
       plan_id: 1,

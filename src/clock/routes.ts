@@ -6,7 +6,7 @@ import { MAX_ADVANCE_DAYS, advanceClock, boundariesToRun } from './advance.js';
 
 const ClockSchema = Type.Object(
   { kind: Type.Union([Type.Literal('real'), Type.Literal('simulated')]), now: Type.String({ format: 'date-time' }) },
-  { examples: [{ kind: 'simulated', now: '2026-11-03T00:00:00.000Z' }] },
+  { title: 'Clock', examples: [{ kind: 'simulated', now: '2026-11-03T00:00:00.000Z' }] },
 );
 
 /** An advance over more midnights than this answers at once (202) and goes on in the background. */
@@ -23,7 +23,7 @@ const AdvanceSchema = Type.Object(
     now: Type.String({ format: 'date-time', description: "the clock's time as of this answer" }),
     error: Type.Optional(Type.String({ description: 'why a failed advance stopped; the clock stays where it got to' })),
   },
-  { examples: [{ id: 1, status: 'running', from: '2026-11-02T00:00:00.000Z', to: '2027-11-02T00:00:00.000Z', boundaries_total: 365, boundaries_done: 40, now: '2026-12-12T00:00:00.000Z' }] },
+  { title: 'ClockAdvance', examples: [{ id: 1, status: 'running', from: '2026-11-02T00:00:00.000Z', to: '2027-11-02T00:00:00.000Z', boundaries_total: 365, boundaries_done: 40, now: '2026-12-12T00:00:00.000Z' }] },
 );
 type AdvanceView = Type.Static<typeof AdvanceSchema>;
 

@@ -30,7 +30,7 @@ const FeatureAnswerSchema = Type.Object(
     remaining: nullableCount('max(limit - used, 0); null when unlimited'),
     reason: Type.Optional(Type.Unsafe<DenialReason>({ type: 'string', enum: denialReasons, description: 'why it is not allowed; absent when allowed' })),
   },
-  {
+  { title: 'FeatureAnswer',
     additionalProperties: false,
     examples: [
       { feature: 'cpe_devices', allowed: true, limit: 150, used: 0, remaining: 150 },
@@ -46,7 +46,7 @@ const EntitlementsSchema = Type.Object(
     type: Type.String({ enum: ['trial', 'billing'] }),
     features: Type.Array(FeatureAnswerSchema, { description: '`api` first, then every feature the active plans name, by name' }),
   },
-  {
+  { title: 'Entitlements',
     additionalProperties: false,
     examples: [
       {

@@ -18,7 +18,7 @@ export const SignUpBody = Type.Object(
   { additionalProperties: false, examples: [{ email: 'ada@example.com', password: 'sunny-meadow-42', name: 'Ada Lovelace', account_name: 'Analytical Engines Ltd', currency: 'EUR' }] },
 );
 
-export const EmailBody = Type.Object({ email: Email }, { additionalProperties: false, examples: [{ email: 'ada@example.com' }] });
+export const EmailBody = Type.Object({ email: Email }, { title: 'EmailAddress', additionalProperties: false, examples: [{ email: 'ada@example.com' }] });
 
 export const TokenQuery = Type.Object({ token: Secret });
 
@@ -49,7 +49,7 @@ export const ChangePasswordBody = Type.Object(
 
 export const AcceptedSchema = Type.Object(
   { status: Type.Literal('accepted'), detail: Type.String() },
-  { examples: [{ status: 'accepted', detail: 'if the address can receive one, a mail with a link is on its way' }] },
+  { title: 'Accepted', examples: [{ status: 'accepted', detail: 'if the address can receive one, a mail with a link is on its way' }] },
 );
 
 export const VerifiedSchema = Type.Object(
@@ -88,12 +88,12 @@ export const LoginSchema = Type.Object(
     csrf_token: Type.String({ description: 'send it as the x-csrf-token header on every write made with the session cookie' }),
     session_expires_at: Type.String({ format: 'date-time', description: 'at the latest; 12 idle hours end it sooner' }),
   },
-  { examples: [{ user: userExample, csrf_token: 'c3RhdGljLWNzcmYtdG9rZW4tZXhhbXBsZS14eHh4eHh4', session_expires_at: '2026-11-09T13:05:00.000Z' }] },
+  { title: 'SignedIn', examples: [{ user: userExample, csrf_token: 'c3RhdGljLWNzcmYtdG9rZW4tZXhhbXBsZS14eHh4eHh4', session_expires_at: '2026-11-09T13:05:00.000Z' }] },
 );
 
 export const SignedOutSchema = Type.Object(
   { status: Type.Literal('signed_out'), revoked_sessions: Type.Integer(), revoked_tokens: Type.Integer({ description: 'personal access tokens revoked (logout-all with revoke_tokens)' }) },
-  { examples: [{ status: 'signed_out', revoked_sessions: 1, revoked_tokens: 0 }] },
+  { title: 'SignedOut', examples: [{ status: 'signed_out', revoked_sessions: 1, revoked_tokens: 0 }] },
 );
 
 /** Optional: no body at all signs out the sessions only. */
@@ -107,7 +107,7 @@ export const LogoutAllBody = Type.Union([
 
 export const PasswordChangedSchema = Type.Object(
   { status: Type.Literal('password_changed'), revoked_sessions: Type.Integer({ description: 'sessions ended by the change' }) },
-  { examples: [{ status: 'password_changed', revoked_sessions: 2 }] },
+  { title: 'PasswordChanged', examples: [{ status: 'password_changed', revoked_sessions: 2 }] },
 );
 
 export const MeSchema = Type.Object(
@@ -124,7 +124,7 @@ export const MeSchema = Type.Object(
       }),
     ),
   },
-  {
+  { title: 'Me',
     examples: [
       {
         user: userExample,

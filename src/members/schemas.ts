@@ -24,10 +24,10 @@ export const MemberSchema = Type.Object(
     two_factor_enabled: Type.Boolean(),
     joined_at: Type.String({ format: 'date-time' }),
   },
-  { examples: [memberExample] },
+  { title: 'Member', examples: [memberExample] },
 );
 
-export const MemberListSchema = Type.Object({ data: Type.Array(MemberSchema) }, { examples: [{ data: [{ ...memberExample, user_id: 3, email: 'owner@acme.example', name: 'Grace', role: 'owner' }, memberExample] }] });
+export const MemberListSchema = Type.Object({ data: Type.Array(MemberSchema) }, { title: 'MemberList', examples: [{ data: [{ ...memberExample, user_id: 3, email: 'owner@acme.example', name: 'Grace', role: 'owner' }, memberExample] }] });
 
 export const InvitationSchema = Type.Object(
   {
@@ -37,10 +37,10 @@ export const InvitationSchema = Type.Object(
     created_at: Type.String({ format: 'date-time' }),
     expires_at: Type.String({ format: 'date-time', description: 'the link works once, until then (7 days)' }),
   },
-  { examples: [{ id: 12, email: 'bob@acme.example', role: 'member', created_at: '2026-11-02T13:00:00.000Z', expires_at: '2026-11-09T13:00:00.000Z' }] },
+  { title: 'Invitation', examples: [{ id: 12, email: 'bob@acme.example', role: 'member', created_at: '2026-11-02T13:00:00.000Z', expires_at: '2026-11-09T13:00:00.000Z' }] },
 );
 
-export const InvitationListSchema = Type.Object({ data: Type.Array(InvitationSchema) }, { examples: [{ data: [{ id: 12, email: 'bob@acme.example', role: 'member', created_at: '2026-11-02T13:00:00.000Z', expires_at: '2026-11-09T13:00:00.000Z' }] }] });
+export const InvitationListSchema = Type.Object({ data: Type.Array(InvitationSchema) }, { title: 'InvitationList', examples: [{ data: [{ id: 12, email: 'bob@acme.example', role: 'member', created_at: '2026-11-02T13:00:00.000Z', expires_at: '2026-11-09T13:00:00.000Z' }] }] });
 
 export const InviteBody = Type.Object(
   { email: Type.String({ format: 'email', maxLength: 254 }), role: RoleSchema },

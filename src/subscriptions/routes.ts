@@ -25,11 +25,11 @@ import { OutcomeViewSchema, PreviewViewSchema, QuantitiesSchema, SubscriptionVie
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'required: this call moves money' })) });
 const PlanId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
-const CreateBody = Type.Object({ plan_id: PlanId, quantities: Type.Optional(QuantitiesSchema) }, { additionalProperties: false, examples: [{ plan_id: 1, quantities: { cpe_devices: 150 } }] });
-const ConfigureBody = Type.Object({ quantities: QuantitiesSchema }, { additionalProperties: false, description: 'items left out keep their quantity', examples: [{ quantities: { cpe_devices: 200 } }] });
+const CreateBody = Type.Object({ plan_id: PlanId, quantities: Type.Optional(QuantitiesSchema) }, { title: 'CreateSubscription', additionalProperties: false, examples: [{ plan_id: 1, quantities: { cpe_devices: 150 } }] });
+const ConfigureBody = Type.Object({ quantities: QuantitiesSchema }, { title: 'ConfigureSubscription', additionalProperties: false, description: 'items left out keep their quantity', examples: [{ quantities: { cpe_devices: 200 } }] });
 const ChangePlanBody = Type.Object(
   { plan_id: PlanId, quantities: Type.Optional(QuantitiesSchema) },
-  { additionalProperties: false, description: 'items left out keep their quantity where the new plan has them, else its default', examples: [{ plan_id: 2, quantities: { cpe_devices: 150 } }] },
+  { title: 'ChangeSubscriptionPlan', additionalProperties: false, description: 'items left out keep their quantity where the new plan has them, else its default', examples: [{ plan_id: 2, quantities: { cpe_devices: 150 } }] },
 );
 const tags = ['subscriptions'];
 
@@ -76,7 +76,7 @@ export async function subscriptionRoutes(app: KassaApp) {
   );
 
   // Enable and disable take no fields; an unknown one is refused, not ignored.
-  const Empty = Type.Object({}, { additionalProperties: false, examples: [{}] });
+  const Empty = Type.Object({}, { title: 'EmptyBody', additionalProperties: false, examples: [{}] });
   subscriptionChange(app, 'enable', 'Switch a disabled or suspended subscription on (charged to the period end unless paid)', Empty, enableSubscription, () => ({}));
   subscriptionChange(app, 'disable', 'Switch a subscription off (in arrears: the date is charged at once)', Empty, disableSubscription, () => ({}));
   subscriptionChange<typeof ConfigureBody, Omit<ConfigureInput, keyof SubscriptionInput>>(app, 'configure', 'Change quantities (the rest of a paid period charged or refunded)', ConfigureBody, configureSubscription, (body) => ({ quantities: body.quantities }));

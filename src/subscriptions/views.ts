@@ -58,7 +58,7 @@ export const SubscriptionViewSchema = Type.Object({
   paid: Type.Boolean({ description: 'whether the current period is paid (in arrears: charged already)' }),
   created_at: Timestamp,
   status_changed_at: Timestamp,
-}, { examples: [subscriptionExample] });
+}, { title: 'Subscription', examples: [subscriptionExample] });
 export type SubscriptionView = Static<typeof SubscriptionViewSchema>;
 
 const LineSchema = Type.Object({
@@ -75,13 +75,13 @@ const outcomeFields = {
   lines: Type.Array(LineSchema),
 };
 
-export const OutcomeViewSchema = Type.Object({ ...outcomeFields, subscription: SubscriptionViewSchema }, { examples: [{ ...createdExample, subscription: subscriptionExample }] });
+export const OutcomeViewSchema = Type.Object({ ...outcomeFields, subscription: SubscriptionViewSchema }, { title: 'SubscriptionOutcome', examples: [{ ...createdExample, subscription: subscriptionExample }] });
 export const PreviewViewSchema = Type.Object(
   {
     ...outcomeFields,
     would_fail: Type.Union([Type.Ref('Problem'), Type.Null()], { description: 'why the real call would be refused; null when it would go through' }),
   },
-  { examples: [{ ...createdExample, would_fail: null }] },
+  { title: 'SubscriptionPreview', examples: [{ ...createdExample, would_fail: null }] },
 );
 
 const iso = (t: Date) => t.toISOString();

@@ -17,20 +17,20 @@ import { readTrialLimits, setTrialLimits } from './trial-limits.js';
 const AccountParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 const BlockBody = Type.Object(
   { reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'why; kept in the audit log' }) },
-  { additionalProperties: false, examples: [{ reason: 'chargeback fraud under investigation' }] },
+  { title: 'BlockAccount', additionalProperties: false, examples: [{ reason: 'chargeback fraud under investigation' }] },
 );
-const Empty = Type.Object({}, { additionalProperties: false, examples: [{}] });
+const Empty = Type.Object({}, { title: 'EmptyBody', additionalProperties: false, examples: [{}] });
 const Metric = Type.String({ pattern: '^[a-z][a-z0-9_.]{0,62}$' });
 const TrialLimitsSchema = Type.Object(
   {
     quotas: Type.Record(Metric, Type.Integer({ minimum: 0, maximum: 1_000_000_000 }), { description: 'per metric (or `subscriptions`: active subscriptions), the most a trial account may have' }),
     denied_features: Type.Array(Metric, { maxItems: 100, description: 'features trial accounts may not use at all' }),
   },
-  { additionalProperties: false, examples: [{ quotas: { subscriptions: 1, users: 5 }, denied_features: ['public_ip'] }] },
+  { title: 'TrialLimits', additionalProperties: false, examples: [{ quotas: { subscriptions: 1, users: 5 }, denied_features: ['public_ip'] }] },
 );
 const UpgradeSettingSchema = Type.Object(
   { on_first_credit: Type.Boolean({ description: 'upgrade a trial account to billing when a credit is first posted to it' }) },
-  { additionalProperties: false, examples: [{ on_first_credit: true }] },
+  { title: 'AccountUpgradeSetting', additionalProperties: false, examples: [{ on_first_credit: true }] },
 );
 
 /** Bodiless actions may be sent without a body; one with a body is held to the schema. */

@@ -50,11 +50,11 @@ const tokenProperties = {
   revoked_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 };
 
-const TokenSchema = Type.Object(tokenProperties, { description: 'a personal access token (never its secret)', examples: [tokenExample] });
+const TokenSchema = Type.Object(tokenProperties, { title: 'PersonalToken', description: 'a personal access token (never its secret)', examples: [tokenExample] });
 
 const CreatedTokenSchema = Type.Object(
   { ...tokenProperties, token: Type.String({ description: 'the secret, shown this once: send it as `Authorization: Bearer ...`' }) },
-  { examples: [{ ...tokenExample, token: 'kassa_pat_Xy3k9Q...' }] },
+  { title: 'CreatedPersonalToken', examples: [{ ...tokenExample, token: 'kassa_pat_Xy3k9Q...' }] },
 );
 
 const TokenList = Type.Object({ data: Type.Array(TokenSchema) });

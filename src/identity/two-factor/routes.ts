@@ -13,7 +13,7 @@ import { confirmEnrolment, disableTwoFactor, readAccountSecurity, regenerateReco
 const tags = ['two-factor authentication'];
 
 const TotpCode = Type.String({ pattern: '^\\s*\\d{3}\\s?\\d{3}\\s*$', maxLength: 16, description: 'the 6-digit code the authenticator shows now' });
-const CodeBody = Type.Object({ code: TotpCode }, { additionalProperties: false, examples: [{ code: '492039' }] });
+const CodeBody = Type.Object({ code: TotpCode }, { title: 'TwoFactorCode', additionalProperties: false, examples: [{ code: '492039' }] });
 const DisableBody = Type.Object(
   { code: Type.String({ minLength: 6, maxLength: 64, description: 'a fresh 6-digit code, or an unused recovery code (xxxx-xxxx-xxxx-xxxx)' }) },
   { additionalProperties: false, examples: [{ code: '492039' }] },
@@ -27,7 +27,7 @@ const StatusSchema = Type.Object(
     pending: Type.Boolean({ description: 'enrolled but not yet confirmed with a first code' }),
     recovery_codes_remaining: Type.Integer(),
   },
-  { examples: [{ enabled: true, enabled_at: '2026-11-02T13:00:00.000Z', pending: false, recovery_codes_remaining: 9 }] },
+  { title: 'TwoFactorStatus', examples: [{ enabled: true, enabled_at: '2026-11-02T13:00:00.000Z', pending: false, recovery_codes_remaining: 9 }] },
 );
 const EnrolSchema = Type.Object(
   {
@@ -52,7 +52,7 @@ const SecuritySchema = Type.Object(
     require_two_factor: Type.Boolean({ description: 'members without 2FA get 403 two_factor_required on this account' }),
     members_without_two_factor: Type.Integer(),
   },
-  { examples: [{ account_id: 2, require_two_factor: true, members_without_two_factor: 1 }] },
+  { title: 'AccountSecurity', examples: [{ account_id: 2, require_two_factor: true, members_without_two_factor: 1 }] },
 );
 const SecurityBody = Type.Object({ require_two_factor: Type.Boolean() }, { additionalProperties: false, examples: [{ require_two_factor: true }] });
 const AccountParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });

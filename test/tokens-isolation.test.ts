@@ -159,9 +159,8 @@ describe('tenant isolation', () => {
 
   it('checks every permission of the table on some route (a permission no route checks is a hole)', () => {
     const checked = new Set(targets().map((t) => t.permission));
-    // Top-ups and payment methods come with issue 7; its routes must take this one off the list.
-    const notRoutedYet: Permission[] = ['billing:write'];
-    expect(PERMISSIONS.filter((p) => !checked.has(p))).toEqual(notRoutedYet);
+    expect(PERMISSIONS.filter((p) => !checked.has(p))).toEqual([]);
+    expect(targets()).toContainEqual(expect.objectContaining({ method: 'POST', path: '/v1/accounts/:id/top-ups', permission: 'billing:write' }));
     expect(targets()).toContainEqual(expect.objectContaining({ method: 'PATCH', path: '/v1/accounts/:id', body: { credit_enabled: true }, permission: 'credit:write' }));
   });
 

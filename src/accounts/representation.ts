@@ -1,5 +1,8 @@
 // How an account looks on the wire: amounts as strings of integer minor units.
+import { sql } from 'drizzle-orm';
 import { Type } from 'typebox';
+import { type Db, query } from '../db/client.js';
+import type { Minor as MinorUnits } from '../money/money.js';
 import { availableFunds, type AccountRow } from './lock.js';
 
 const Minor = (description: string) => Type.String({ pattern: '^-?[0-9]+$', description: `${description}, integer minor units as a string` });
@@ -50,7 +53,8 @@ export const BalanceSchema = Type.Object({
   balance: Minor('the account balance'),
   credit_limit: Minor('system credit limit'),
   available: Minor('balance plus the credit limit when credit is enabled'),
-}, { title: 'Balance', examples: [{ currency: 'EUR', balance: '4164', credit_limit: '0', available: '4164' }] });
+  pending_top_ups: Minor('what pending top-ups (bank transfers on their way) still expect; counted in neither balance nor available until it arrives'),
+}, { title: 'Balance', examples: [{ currency: 'EUR', balance: '4164', credit_limit: '0', available: '4164', pending_top_ups: '0' }] });
 
 export function accountJson(row: AccountRow) {
   return {
@@ -72,11 +76,18 @@ export function accountJson(row: AccountRow) {
   };
 }
 
-export function balanceJson(row: AccountRow) {
+export function balanceJson(row: AccountRow, pendingTopUps: MinorUnits) {
   return {
     currency: row.currency,
     balance: row.balance.toString(),
     credit_limit: row.creditLimit.toString(),
     available: availableFunds(row).toString(),
+    pending_top_ups: pendingTopUps.toString(),
   };
+}
+
+/** What the account's pending top-ups still expect, in minor units. */
+export async function pendingTopUps(db: Db, accountId: number): Promise<MinorUnits> {
+  const [row] = await query<{ pending: bigint | null }>(db, sql`select sum(amount_requested - amount_received) as pending from top_ups where account_id = ${accountId} and status = 'pending'`);
+  return BigInt(row?.pending ?? 0n);
 }

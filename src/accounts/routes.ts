@@ -13,7 +13,7 @@ import { adjustBalance } from './adjust-balance.js';
 import { parsePositiveAmount } from './amount.js';
 import { createAccount } from './create-account.js';
 import { listAccounts } from './list-accounts.js';
-import { AccountSchema, BalanceSchema, accountJson, balanceJson } from './representation.js';
+import { AccountSchema, BalanceSchema, accountJson, balanceJson, pendingTopUps } from './representation.js';
 import { AccountParams, AdjustmentBody, CreateAccountBody, UpdateSettingsBody } from './schemas.js';
 import { updateAccountSettings } from './update-settings.js';
 
@@ -127,7 +127,7 @@ export async function accountRoutes(app: KassaApp) {
     async (request, reply) => {
       const [account] = await app.kassa.db.select().from(accounts).where(eq(accounts.id, request.params.id));
       if (!account) return sendProblem(reply, { code: 'not_found', detail: `no account ${request.params.id}` });
-      return balanceJson(account);
+      return balanceJson(account, await pendingTopUps(app.kassa.db, account.id));
     },
   );
 

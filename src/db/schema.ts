@@ -93,8 +93,9 @@ export const objectCounts = pgTable(
 
 // ---------- ledger ----------
 
-export type LedgerKind = 'adjustment' | 'subscription_charge' | 'subscription_refund' | 'billing_run' | 'reversal';
-export type LedgerAccount = 'customer' | 'revenue' | 'adjustments';
+export type LedgerKind = 'adjustment' | 'subscription_charge' | 'subscription_refund' | 'billing_run' | 'reversal' | 'top_up';
+/** Where money comes from and goes: the customer, revenue, operator adjustments, and a clearing account per way of paying. */
+export type LedgerAccount = 'customer' | 'revenue' | 'adjustments' | 'clearing_bank_transfer' | 'clearing_card' | 'clearing_paypal';
 
 export const ledgerTransactions = pgTable(
   'ledger_transactions',
@@ -270,6 +271,58 @@ export const clockState = pgTable('clock_state', {
   id: smallint('id').primaryKey(),
   now: at('now').notNull(),
 });
+
+// ---------- top-ups (SPEC section 8) ----------
+
+export type TopUpMethod = 'card' | 'paypal' | 'bank_transfer';
+export type TopUpStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
+
+// Money a customer sends: pending until it really arrives, then credited through receipts.
+export const topUps = pgTable(
+  'top_ups',
+  {
+    id: id(),
+    accountId: ref('account_id').notNull(),
+    method: text('method').$type<TopUpMethod>().notNull(),
+    status: text('status').$type<TopUpStatus>().notNull(),
+    currency: text('currency').notNull(),
+    amountRequested: money('amount_requested').notNull(),
+    // What arrived so far (a bank transfer may come in parts) and what was given back.
+    amountReceived: money('amount_received').notNull().default(sql`0`),
+    amountRefunded: money('amount_refunded').notNull().default(sql`0`),
+    // The ISO 11649 creditor reference a bank transfer must carry.
+    reference: text('reference'),
+    // The payment provider's id (Stripe Checkout Session, PayPal order).
+    providerRef: text('provider_ref'),
+    expiresAt: at('expires_at'),
+    createdBy: text('created_by').notNull(),
+    createdAt: at('created_at').notNull(),
+    updatedAt: at('updated_at').notNull(),
+  },
+  (t) => [
+    index('top_ups_account_idx').on(t.accountId, t.id),
+    // A reference embeds its top-up's id, so it is unique by itself; the key carries account_id (Citus).
+    uniqueIndex('top_ups_reference_uq').on(t.reference, t.accountId).where(sql`${t.reference} is not null`),
+    index('top_ups_pending_idx').on(t.status, t.id).where(sql`${t.status} = 'pending'`),
+    check('top_ups_amounts', sql`${t.amountRequested} > 0 and ${t.amountReceived} >= 0 and ${t.amountRefunded} >= 0 and ${t.amountRefunded} <= ${t.amountReceived}`),
+  ],
+);
+
+// Each arrival of a top-up's money, credited in its own ledger transaction. The bank's (or the
+// provider's) reference is unique per top-up: the same payment reported twice credits once.
+export const topUpReceipts = pgTable(
+  'top_up_receipts',
+  {
+    id: id(),
+    accountId: ref('account_id').notNull(),
+    topUpId: ref('top_up_id').notNull(),
+    transactionId: ref('transaction_id').notNull(),
+    amount: money('amount').notNull(),
+    externalRef: text('external_ref').notNull(),
+    receivedAt: at('received_at').notNull(),
+  },
+  (t) => [uniqueIndex('top_up_receipts_external_uq').on(t.accountId, t.topUpId, t.externalRef), check('top_up_receipts_amount_positive', sql`${t.amount} > 0`)],
+);
 
 // ---------- settings ----------
 

@@ -88,6 +88,12 @@ export const OPERATION_IDS: Record<string, string> = {
   'GET /v1/accounts/{id}/security': 'getAccountSecurity',
   'PUT /v1/accounts/{id}/security': 'setAccountSecurity',
 
+  'GET /v1/settings/bank-account': 'getBankAccount',
+  'PUT /v1/settings/bank-account': 'setBankAccount',
+  'POST /v1/accounts/{id}/top-ups': 'requestTopUp',
+  'POST /v1/top-ups/{id}/confirm': 'confirmTopUp',
+  'POST /v1/top-ups/{id}/reject': 'rejectTopUp',
+
   'GET /v1/mails': 'listMails',
   'GET /v1/accounts/{id}/audit': 'listAccountAudit',
   'GET /v1/audit': 'listAudit',
@@ -109,6 +115,7 @@ export const TAG_DESCRIPTIONS: Record<string, string> = {
   members: 'People on an account, their roles, invitations and ownership.',
   'personal access tokens': 'Tokens for scripts, limited to scopes and to their user\'s roles.',
   'two-factor authentication': 'TOTP second factor, recovery codes, and accounts that require it of their members.',
+  'top-ups': 'Money a customer sends: bank transfers with a creditor reference, pending until the money arrives, then credited once.',
   mails: 'The mails Kassa queued and sent (staff), with their live links removed once sent.',
   audit: 'Security events and operator actions, per account or for all (staff).',
 };

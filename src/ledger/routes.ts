@@ -10,7 +10,14 @@ import { listLedger } from './history.js';
 const Nullable = <T extends ReturnType<typeof Type.String> | ReturnType<typeof Type.Integer>>(schema: T) => Type.Union([schema, Type.Null()]);
 
 const PostingSchema = Type.Object({
-  ledger_account: Type.Union([Type.Literal('customer'), Type.Literal('revenue'), Type.Literal('adjustments')]),
+  ledger_account: Type.Union([
+    Type.Literal('customer'),
+    Type.Literal('revenue'),
+    Type.Literal('adjustments'),
+    Type.Literal('clearing_bank_transfer'),
+    Type.Literal('clearing_card'),
+    Type.Literal('clearing_paypal'),
+  ], { description: 'clearing_*: where a top-up\'s money comes from, per way of paying' }),
   amount: Type.String({ description: 'integer minor units; positive adds to the ledger account' }),
   subscription_id: Nullable(Type.Integer()),
   billed_period_start: Nullable(Type.String({ format: 'date-time', description: 'the subscription period this posting pays' })),
@@ -24,6 +31,7 @@ const LedgerTransactionSchema = Type.Object({
     Type.Literal('subscription_refund'),
     Type.Literal('billing_run'),
     Type.Literal('reversal'),
+    Type.Literal('top_up'),
   ]),
   description: Type.String(),
   customer_amount: Type.String({ description: "the transaction's effect on the balance, integer minor units" }),

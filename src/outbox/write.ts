@@ -17,6 +17,10 @@ export type OutboxTopic =
   | 'subscription.resumed'
   | 'subscription.plan_changed'
   | 'object_count.over_limit'
+  | 'top_up.requested'
+  | 'top_up.received'
+  | 'top_up.succeeded'
+  | 'top_up.failed'
   | 'billing_run.completed';
 
 /** accountId null: the provider's own event (billing_run.completed), in the provider's feed only. */

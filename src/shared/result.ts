@@ -28,6 +28,8 @@ export const failureStatus = {
   credit_in_use: 422,
   currency_mismatch: 422,
   clock_not_simulated: 409,
+  // Payments (src/payments)
+  payment_method_unavailable: 422,
   // Members and account status (src/members, src/identity/operators)
   last_owner: 409,
   account_blocked: 403,

@@ -1,0 +1,188 @@
+// Top-ups over HTTP: the provider's bank account (staff), a customer's request to top up
+// (owner and billing members), and an operator's confirmation or rejection of a bank transfer.
+import { eq } from 'drizzle-orm';
+import { Type } from 'typebox';
+import { answerMoneyCall } from '../accounts/money-call.js';
+import { inTransaction } from '../accounts/transaction.js';
+import { parsePositiveAmount } from '../accounts/amount.js';
+import { AmountString } from '../accounts/amount.js';
+import { recordAudit } from '../audit/record.js';
+import { providerSettings, topUps } from '../db/schema.js';
+import type { KassaApp } from '../http/kassa-app.js';
+import { writeOutbox } from '../outbox/write.js';
+import { problemResponses, sendProblem } from '../shared/problem.js';
+import { ok } from '../shared/result.js';
+import { BANK_ACCOUNT_SETTING, checkBankAccount } from './bank-account.js';
+import { readBankAccount, receiveTopUp, rejectTopUp, requestBankTransfer, topUpJson } from './top-ups.js';
+
+const tags = ['top-ups'];
+const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+const AccountParams = Type.Object({ id: Id });
+const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'required: this call moves money' })) });
+const Text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, pattern: '\\S', description });
+
+const BankAccountSchema = Type.Object(
+  {
+    iban: Type.String({ minLength: 5, maxLength: 50, description: 'checked with its check digits; kept without spaces' }),
+    bic: Type.String({ minLength: 8, maxLength: 14 }),
+    beneficiary: Text(140, 'the account holder customers pay to'),
+  },
+  { title: 'BankAccount', additionalProperties: false, examples: [{ iban: 'DE89370400440532013000', bic: 'COBADEFFXXX', beneficiary: 'Example Cloud GmbH' }] },
+);
+const TopUpBody = Type.Object(
+  {
+    method: Type.Union([Type.Literal('bank_transfer'), Type.Literal('card'), Type.Literal('paypal')]),
+    amount: AmountString,
+  },
+  { title: 'RequestTopUp', additionalProperties: false, examples: [{ method: 'bank_transfer', amount: '10000' }] },
+);
+const Minor = (description: string) => Type.String({ pattern: '^[0-9]+$', description: `${description}, integer minor units` });
+const TopUpSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    account_id: Type.Integer(),
+    method: Type.Union([Type.Literal('bank_transfer'), Type.Literal('card'), Type.Literal('paypal')]),
+    status: Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled'), Type.Literal('expired')]),
+    currency: Type.String(),
+    amount: Minor('asked for'),
+    received: Minor('arrived and credited so far'),
+    refunded: Minor('given back'),
+    expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: Type.String({ format: 'date-time' }),
+    bank_transfer: Type.Union([
+      Type.Object({
+        reference: Type.String({ description: 'the ISO 11649 creditor reference the transfer must carry' }),
+        beneficiary: Type.String(),
+        iban: Type.String(),
+        bic: Type.String(),
+        amount: Minor('still to pay'),
+        pay_by: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      }),
+      Type.Null(),
+    ], { description: 'what to pay, to whom and with which reference (bank transfers)' }),
+  },
+  {
+    title: 'TopUp',
+    examples: [{
+      id: 1, account_id: 2, method: 'bank_transfer', status: 'pending', currency: 'EUR', amount: '10000', received: '0', refunded: '0', expires_at: '2026-12-02T13:00:00.000Z',
+      created_at: '2026-11-02T13:00:00.000Z', updated_at: '2026-11-02T13:00:00.000Z',
+      bank_transfer: { reference: 'RF66 0000 0000 1', beneficiary: 'Example Cloud GmbH', iban: 'DE89 3704 0044 0532 0130 00', bic: 'COBADEFFXXX', amount: '10000', pay_by: '2026-12-02T13:00:00.000Z' },
+    }],
+  },
+);
+const ConfirmBody = Type.Object(
+  { amount: AmountString, bank_reference: Text(140, "the bank's reference of the payment: the same one twice credits once") },
+  { title: 'ConfirmTopUp', additionalProperties: false, examples: [{ amount: '10000', bank_reference: 'BANK-2026-11-04-0042' }] },
+);
+const RejectBody = Type.Object({ reason: Text(500, 'why; kept in the audit log') }, { title: 'RejectTopUp', additionalProperties: false, examples: [{ reason: 'no such payment arrived' }] });
+
+export async function paymentRoutes(app: KassaApp) {
+  const { kassa } = app;
+
+  app.get(
+    '/settings/bank-account',
+    { schema: { tags: ['settings'], summary: 'The bank account customers transfer to (staff)', response: { 200: BankAccountSchema, ...problemResponses(403, 404) } } },
+    async (_request, reply) => (await readBankAccount(kassa.db)) ?? sendProblem(reply, { code: 'not_found', detail: 'no bank account is set: PUT /v1/settings/bank-account' }),
+  );
+
+  app.put(
+    '/settings/bank-account',
+    { schema: { tags: ['settings'], summary: 'Set the bank account customers transfer to (staff); the IBAN and BIC are checked', body: BankAccountSchema, response: { 200: BankAccountSchema, ...problemResponses(403) } } },
+    async (request, reply) => {
+      const checked = checkBankAccount(request.body);
+      if (!checked.ok) return sendProblem(reply, checked.failure);
+      const value = checked.value;
+      const set = await inTransaction(kassa.db, async (tx) => {
+        await tx.insert(providerSettings).values({ key: BANK_ACCOUNT_SETTING, value }).onConflictDoUpdate({ target: providerSettings.key, set: { value } });
+        await recordAudit(tx, request.principal, { action: 'settings.bank_account_changed', target: BANK_ACCOUNT_SETTING, data: { ...value }, ip: request.ip, at: kassa.clock.now() });
+      });
+      if (!set.ok) return sendProblem(reply, set.failure);
+      return value;
+    },
+  );
+
+  app.post(
+    '/accounts/:id/top-ups',
+    {
+      config: { access: 'billing:write' },
+      schema: {
+        tags,
+        summary: 'Top up: a bank transfer answers what to pay, to whom and with which reference; the balance grows when the money arrives',
+        params: AccountParams,
+        headers: IdempotencyHeaders,
+        body: TopUpBody,
+        response: { 201: TopUpSchema, ...problemResponses(403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const accountId = request.params.id;
+      const amount = parsePositiveAmount(request.body.amount, '/amount');
+      if (!amount.ok) return sendProblem(reply, amount.failure);
+      if (request.body.method !== 'bank_transfer') {
+        return sendProblem(reply, { code: 'payment_method_unavailable', detail: `${request.body.method} top-ups are not available on this Kassa yet: use bank_transfer`, field: '/method' });
+      }
+      return answerMoneyCall(request, reply, {
+        accountId,
+        statusCode: 201,
+        effect: async (tx, at) => {
+          const requested = await requestBankTransfer(tx, accountId, amount.value, request.principal.scope, at);
+          if (!requested.ok) return requested;
+          const topUp = requested.value;
+          await writeOutbox(tx, accountId, 'top_up.requested', { account_id: accountId, top_up_id: topUp.id, method: topUp.method, amount: topUp.amountRequested, currency: topUp.currency, reference: topUp.reference }, at);
+          return ok({ body: await topUpJson(tx, topUp), audit: { action: 'top_up.requested', accountId, target: `top_up:${topUp.id}`, data: { method: topUp.method, amount: topUp.amountRequested.toString() } } });
+        },
+      });
+    },
+  );
+
+  const TopUpParams = Type.Object({ id: Id });
+  const accountOf = async (topUpId: number) => (await kassa.db.select({ accountId: topUps.accountId }).from(topUps).where(eq(topUps.id, topUpId)))[0]?.accountId;
+
+  app.post(
+    '/top-ups/:id/confirm',
+    {
+      schema: {
+        tags,
+        summary: 'Confirm money that arrived for a pending bank transfer (staff): credits it once; a part leaves the rest expected',
+        params: TopUpParams,
+        headers: IdempotencyHeaders,
+        body: ConfirmBody,
+        response: { 200: TopUpSchema, ...problemResponses(403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const amount = parsePositiveAmount(request.body.amount, '/amount');
+      if (!amount.ok) return sendProblem(reply, amount.failure);
+      const accountId = await accountOf(request.params.id);
+      if (accountId === undefined) return sendProblem(reply, { code: 'not_found', detail: `no top-up ${request.params.id}` });
+      return answerMoneyCall(request, reply, {
+        accountId,
+        statusCode: 200,
+        effect: async (tx, at) => {
+          const confirmed = await receiveTopUp(tx, kassa, request.params.id, { amount: amount.value, externalRef: request.body.bank_reference.trim() }, at);
+          const audit = confirmed.credited
+            ? { action: 'top_up.confirmed', accountId, target: `top_up:${request.params.id}`, data: { amount: amount.value.toString(), bank_reference: request.body.bank_reference, transaction_id: confirmed.credited.transactionId } }
+            : undefined;
+          return ok({ body: await topUpJson(tx, confirmed.topUp), audit });
+        },
+      });
+    },
+  );
+
+  app.post(
+    '/top-ups/:id/reject',
+    { schema: { tags, summary: 'Reject a pending bank transfer nothing arrived for (staff)', params: TopUpParams, body: RejectBody, response: { 200: TopUpSchema, ...problemResponses(403, 404, 409) } } },
+    async (request, reply) => {
+      const at = kassa.clock.now();
+      const rejected = await inTransaction(kassa.db, async (tx) => {
+        const topUp = await rejectTopUp(tx, request.params.id, at);
+        await writeOutbox(tx, topUp.accountId, 'top_up.failed', { account_id: topUp.accountId, top_up_id: topUp.id, method: topUp.method, reason: request.body.reason }, at);
+        await recordAudit(tx, request.principal, { action: 'top_up.rejected', accountId: topUp.accountId, target: `top_up:${topUp.id}`, data: { reason: request.body.reason }, ip: request.ip, at });
+        return topUpJson(tx, topUp);
+      });
+      if (!rejected.ok) return sendProblem(reply, rejected.failure);
+      return rejected.value;
+    },
+  );
+}

@@ -1,0 +1,127 @@
+// Bank transfers against a creditor reference (SPEC 8, issue 7): asked for, pending (counted in
+// neither balance nor available, shown as pending_top_ups) until an operator confirms what
+// arrived; then credited once, in one balanced ledger transaction per arrival, resuming what
+// the money covers.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCreditorReference } from '../src/payments/creditor-reference.js';
+import { type Harness, startHarness } from './support/harness.js';
+import { verifyLedger } from '../src/ledger/verify.js';
+import { scenario } from './support/scenario.js';
+
+let h: Harness;
+const s = scenario(() => h);
+beforeAll(async () => {
+  h = await startHarness({ clockStart: '2026-11-02T13:00:00Z' });
+});
+afterAll(() => h.close());
+
+let keys = 0;
+const key = () => ({ 'idempotency-key': `bank-${++keys}` });
+const BANK = { iban: 'DE89 3704 0044 0532 0130 00', bic: 'COBADEFFXXX', beneficiary: 'Example Cloud GmbH' };
+const requestTopUp = (accountId: number, amount: string, method = 'bank_transfer', headers = key()) => h.call('POST', `/v1/accounts/${accountId}/top-ups`, { method, amount }, headers);
+const confirm = (topUpId: number, amount: string, bankReference: string, headers = key()) => h.call('POST', `/v1/top-ups/${topUpId}/confirm`, { amount, bank_reference: bankReference }, headers);
+const balance = async (accountId: number) => (await h.call('GET', `/v1/accounts/${accountId}/balance`)).body;
+
+describe('before the provider sets a bank account', () => {
+  it('answers payment_method_unavailable for a bank transfer, and for card and PayPal (not built yet)', async () => {
+    const acme = await s.createAccount();
+    for (const method of ['bank_transfer', 'card', 'paypal']) {
+      const refused = await requestTopUp(acme.id, '10000', method);
+      expect(refused.status).toBe(422);
+      expect(refused.body).toMatchObject({ code: 'payment_method_unavailable', field: '/method' });
+    }
+    expect(await balance(acme.id)).toMatchObject({ balance: '0', pending_top_ups: '0' });
+  });
+
+  it('refuses an IBAN whose check digits are wrong, and a BIC of the wrong form', async () => {
+    expect((await h.call('PUT', '/v1/settings/bank-account', { ...BANK, iban: 'DE88 3704 0044 0532 0130 00' })).body).toMatchObject({ code: 'validation_failed', field: '/iban' });
+    expect((await h.call('PUT', '/v1/settings/bank-account', { ...BANK, bic: 'COBADEFFX' })).body).toMatchObject({ code: 'validation_failed', field: '/bic' });
+    expect((await h.call('GET', '/v1/settings/bank-account')).status).toBe(404);
+  });
+});
+
+describe('a bank transfer', () => {
+  let acme: number;
+  let topUpId: number;
+
+  beforeAll(async () => {
+    const set = await h.call('PUT', '/v1/settings/bank-account', BANK);
+    expect(set.body).toEqual({ iban: 'DE89370400440532013000', bic: 'COBADEFFXXX', beneficiary: 'Example Cloud GmbH' });
+    acme = (await s.createAccount()).id;
+  });
+
+  it('answers what to pay, to whom, with which reference and until when; the balance waits', async () => {
+    const asked = await requestTopUp(acme, '10000');
+    expect(asked.status).toBe(201);
+    topUpId = asked.body.id;
+    expect(asked.body).toMatchObject({ method: 'bank_transfer', status: 'pending', currency: 'EUR', amount: '10000', received: '0', expires_at: '2026-12-02T13:00:00.000Z' });
+    const transfer = asked.body.bank_transfer;
+    expect(transfer).toMatchObject({ beneficiary: 'Example Cloud GmbH', iban: 'DE89 3704 0044 0532 0130 00', bic: 'COBADEFFXXX', amount: '10000', pay_by: '2026-12-02T13:00:00.000Z' });
+    expect(parseCreditorReference(transfer.reference)).toBe(transfer.reference.replace(/ /g, '')); // valid ISO 11649
+    expect(transfer.reference.replace(/ /g, '')).toMatch(new RegExp(`^RF\\d\\d0*${topUpId}$`));
+    // Two days on the way: nothing counts yet, but the pending money is shown.
+    await s.advanceTo('2026-11-04T13:00:00Z');
+    expect(await balance(acme)).toEqual({ currency: 'EUR', balance: '0', credit_limit: '0', available: '0', pending_top_ups: '10000' });
+    expect((await s.eventsOf(acme, 'top_up.requested')).map((e) => e.payload)).toEqual([expect.objectContaining({ top_up_id: topUpId, amount: '10000' })]);
+  });
+
+  it('credits a part that arrived, and keeps the rest expected', async () => {
+    const part = await confirm(topUpId, '4000', 'BANK-0001');
+    expect(part.status).toBe(200);
+    expect(part.body).toMatchObject({ status: 'pending', received: '4000', bank_transfer: { amount: '6000' } });
+    expect(await balance(acme)).toMatchObject({ balance: '4000', available: '4000', pending_top_ups: '6000' }); // 10000 - 4000
+  });
+
+  it('credits the same bank payment once, however often it is reported', async () => {
+    const again = await confirm(topUpId, '4000', 'BANK-0001'); // another key, the same payment
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ received: '4000' });
+    const headers = key();
+    const rest = await confirm(topUpId, '7000', 'BANK-0002', headers);
+    expect(rest.body, JSON.stringify(rest.body)).toMatchObject({ status: 'succeeded' });
+    const replayed = await confirm(topUpId, '7000', 'BANK-0002', headers); // a retried request
+    expect(replayed.body).toMatchObject({ status: 'succeeded', received: '11000' });
+    // An over-payment credits all of it: 4000 + 7000 = 11000 of 10000 asked.
+    expect(await balance(acme)).toMatchObject({ balance: '11000', pending_top_ups: '0' });
+    const credits = (await s.ledgerOf(acme)).filter((t) => t.kind === 'top_up');
+    expect(credits.map((t) => t.postings.map((p) => [p.ledger_account, p.amount]))).toEqual([
+      [['customer', '4000'], ['clearing_bank_transfer', '-4000']],
+      [['customer', '7000'], ['clearing_bank_transfer', '-7000']],
+    ]);
+    expect((await s.eventsOf(acme, 'top_up.succeeded')).map((e) => e.payload)).toEqual([expect.objectContaining({ top_up_id: topUpId, amount: '7000', received: '11000' })]);
+    expect((await verifyLedger(h.kassa.db)).ok).toBe(true);
+  });
+
+  it('refuses money for a top-up that is no longer pending, and a rejected one', async () => {
+    expect((await confirm(topUpId, '100', 'BANK-0003')).body).toMatchObject({ code: 'invalid_state' });
+    const other = (await requestTopUp(acme, '2500')).body.id as number;
+    const rejected = await h.call('POST', `/v1/top-ups/${other}/reject`, { reason: 'no such payment arrived' });
+    expect(rejected.body).toMatchObject({ status: 'failed' });
+    expect((await confirm(other, '2500', 'BANK-0004')).body).toMatchObject({ code: 'invalid_state' });
+    expect(await balance(acme)).toMatchObject({ balance: '11000', pending_top_ups: '0' });
+  });
+
+  it('resumes a subscription the money covers', async () => {
+    const lean = (await s.createAccount()).id;
+    const plan = await s.createPlan('24.00');
+    await s.topUp(lean, '3000');
+    const subscription = (await s.subscribe(lean, plan)).subscription.id;
+    await s.advanceTo('2026-11-06T00:00:00Z');
+    expect((await s.subscription(subscription)).status).toBe('suspended');
+    const asked = (await requestTopUp(lean, '5000')).body.id as number;
+    const arrived = await confirm(asked, '5000', 'BANK-0005');
+    expect(arrived.body.status).toBe('succeeded');
+    expect((await s.subscription(subscription)).status).toBe('active');
+  });
+
+  it('refuses bad amounts and changes nothing', async () => {
+    for (const amount of ['0', '-5', '12.50', '1'.repeat(19)]) {
+      const refused = await requestTopUp(acme, amount);
+      expect(refused.status, amount).toBe(400);
+      expect(refused.body.field).toBe('/amount');
+    }
+    expect((await confirm(999_999, '100', 'BANK-X')).status).toBe(404);
+    expect((await h.call('POST', `/v1/accounts/${acme}/top-ups`, { method: 'bank_transfer', amount: '100' })).body).toMatchObject({ code: 'idempotency_key_required' });
+    expect(await balance(acme)).toMatchObject({ balance: '11000', pending_top_ups: '0' });
+  });
+});

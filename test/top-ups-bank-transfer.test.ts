@@ -125,3 +125,54 @@ describe('a bank transfer', () => {
     expect(await balance(acme)).toMatchObject({ balance: '11000', pending_top_ups: '0' });
   });
 });
+
+describe('the payment history', () => {
+  let acme: number;
+  let paid: number;
+  let lapsed: number;
+
+  beforeAll(async () => {
+    acme = (await s.createAccount()).id;
+    paid = (await requestTopUp(acme, '3000')).body.id;
+    await confirm(paid, '3000', 'BANK-H1');
+    lapsed = (await requestTopUp(acme, '9000')).body.id;
+  });
+
+  it('expires a bank transfer whose pay-by date passed: no longer pending, no longer payable', async () => {
+    const now = (await h.call('GET', '/v1/clock')).body.now as string;
+    const payBy = new Date(new Date(now).getTime() + 30 * 86_400_000);
+    expect(await balance(acme)).toMatchObject({ balance: '3000', pending_top_ups: '9000' });
+    await s.advanceTo(new Date(payBy.getTime() + 86_400_000).toISOString().slice(0, 10) + 'T00:00:00Z');
+    expect(await balance(acme)).toMatchObject({ pending_top_ups: '0' });
+    expect((await confirm(lapsed, '9000', 'BANK-LATE')).body).toMatchObject({ code: 'invalid_state' });
+    expect((await s.eventsOf(acme, 'top_up.expired')).map((e) => e.payload)).toEqual([expect.objectContaining({ top_up_id: lapsed, amount: '9000' })]);
+  });
+
+  it('lists each top-up with what it asked, received and produced, filtered by status and method', async () => {
+    const all = (await h.call('GET', `/v1/accounts/${acme}/payments`)).body;
+    expect(all.data.map((p: { id: number; status: string; amount: string; received: string; transaction_ids: number[] }) => [p.id, p.status, p.amount, p.received, p.transaction_ids.length])).toEqual([
+      [paid, 'succeeded', '3000', '3000', 1],
+      [lapsed, 'expired', '9000', '0', 0],
+    ]);
+    const ledger = await s.ledgerOf(acme);
+    expect(all.data[0].transaction_ids).toEqual(ledger.filter((t) => t.kind === 'top_up').map((t) => t.id));
+    expect((await h.call('GET', `/v1/accounts/${acme}/payments?status=expired`)).body.data.map((p: { id: number }) => p.id)).toEqual([lapsed]);
+    expect((await h.call('GET', `/v1/accounts/${acme}/payments?method=card`)).body.data).toEqual([]);
+    const first = (await h.call('GET', `/v1/accounts/${acme}/payments?limit=1`)).body;
+    expect(first.data.map((p: { id: number }) => p.id)).toEqual([paid]);
+    expect((await h.call('GET', `/v1/accounts/${acme}/payments?limit=1&cursor=${first.next_cursor}`)).body.data.map((p: { id: number }) => p.id)).toEqual([lapsed]);
+    expect((await h.call('GET', `/v1/accounts/${acme}/payments?status=lost`)).body).toMatchObject({ code: 'validation_failed', field: '/querystring/status' });
+  });
+
+  it('answers CSV when asked', async () => {
+    const csv = await h.app.inject({ method: 'GET', url: `/v1/accounts/${acme}/payments`, headers: { authorization: `Bearer ${h.apiKey}`, accept: 'text/csv' } });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    const [header, ...lines] = csv.body.trim().split('\n');
+    expect(header).toBe('id,created_at,method,status,currency,amount,received,refunded,reference,expires_at,transaction_ids');
+    expect(lines.map((l) => l.split(',').slice(2, 8))).toEqual([
+      ['bank_transfer', 'succeeded', 'EUR', '3000', '3000', '0'],
+      ['bank_transfer', 'expired', 'EUR', '9000', '0', '0'],
+    ]);
+  });
+});

@@ -91,6 +91,7 @@ export const OPERATION_IDS: Record<string, string> = {
   'GET /v1/settings/bank-account': 'getBankAccount',
   'PUT /v1/settings/bank-account': 'setBankAccount',
   'POST /v1/accounts/{id}/top-ups': 'requestTopUp',
+  'GET /v1/accounts/{id}/payments': 'listPayments',
   'POST /v1/top-ups/{id}/confirm': 'confirmTopUp',
   'POST /v1/top-ups/{id}/reject': 'rejectTopUp',
 

@@ -21,6 +21,7 @@ export type OutboxTopic =
   | 'top_up.received'
   | 'top_up.succeeded'
   | 'top_up.failed'
+  | 'top_up.expired'
   | 'billing_run.completed';
 
 /** accountId null: the provider's own event (billing_run.completed), in the provider's feed only. */

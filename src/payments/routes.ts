@@ -7,11 +7,13 @@ import { inTransaction } from '../accounts/transaction.js';
 import { parsePositiveAmount } from '../accounts/amount.js';
 import { AmountString } from '../accounts/amount.js';
 import { recordAudit } from '../audit/record.js';
-import { providerSettings, topUps } from '../db/schema.js';
+import { accounts, providerSettings, topUps } from '../db/schema.js';
 import type { KassaApp } from '../http/kassa-app.js';
 import { writeOutbox } from '../outbox/write.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
+import { PageQuery, pageOf } from '../shared/pagination.js';
 import { ok } from '../shared/result.js';
+import { listPayments, paymentsCsv } from './history.js';
 import { BANK_ACCOUNT_SETTING, checkBankAccount } from './bank-account.js';
 import { readBankAccount, receiveTopUp, rejectTopUp, requestBankTransfer, topUpJson } from './top-ups.js';
 
@@ -37,6 +39,11 @@ const TopUpBody = Type.Object(
   { title: 'RequestTopUp', additionalProperties: false, examples: [{ method: 'bank_transfer', amount: '10000' }] },
 );
 const Minor = (description: string) => Type.String({ pattern: '^[0-9]+$', description: `${description}, integer minor units` });
+const TOP_UP_EXAMPLE = {
+  id: 1, account_id: 2, method: 'bank_transfer', status: 'pending', currency: 'EUR', amount: '10000', received: '0', refunded: '0', expires_at: '2026-12-02T13:00:00.000Z',
+  created_at: '2026-11-02T13:00:00.000Z', updated_at: '2026-11-02T13:00:00.000Z',
+  bank_transfer: { reference: 'RF74 0000 0000 1', beneficiary: 'Example Cloud GmbH', iban: 'DE89 3704 0044 0532 0130 00', bic: 'COBADEFFXXX', amount: '10000', pay_by: '2026-12-02T13:00:00.000Z' },
+};
 const TopUpSchema = Type.Object(
   {
     id: Type.Integer(),
@@ -62,14 +69,11 @@ const TopUpSchema = Type.Object(
       Type.Null(),
     ], { description: 'what to pay, to whom and with which reference (bank transfers)' }),
   },
-  {
-    title: 'TopUp',
-    examples: [{
-      id: 1, account_id: 2, method: 'bank_transfer', status: 'pending', currency: 'EUR', amount: '10000', received: '0', refunded: '0', expires_at: '2026-12-02T13:00:00.000Z',
-      created_at: '2026-11-02T13:00:00.000Z', updated_at: '2026-11-02T13:00:00.000Z',
-      bank_transfer: { reference: 'RF66 0000 0000 1', beneficiary: 'Example Cloud GmbH', iban: 'DE89 3704 0044 0532 0130 00', bic: 'COBADEFFXXX', amount: '10000', pay_by: '2026-12-02T13:00:00.000Z' },
-    }],
-  },
+  { title: 'TopUp', examples: [TOP_UP_EXAMPLE] },
+);
+const PaymentSchema = Type.Object(
+  { ...TopUpSchema.properties, transaction_ids: Type.Array(Type.Integer(), { description: 'the ledger transactions its money produced, one per arrival' }) },
+  { title: 'Payment', examples: [{ ...TOP_UP_EXAMPLE, transaction_ids: [] }] },
 );
 const ConfirmBody = Type.Object(
   { amount: AmountString, bank_reference: Text(140, "the bank's reference of the payment: the same one twice credits once") },
@@ -133,6 +137,45 @@ export async function paymentRoutes(app: KassaApp) {
           return ok({ body: await topUpJson(tx, topUp), audit: { action: 'top_up.requested', accountId, target: `top_up:${topUp.id}`, data: { method: topUp.method, amount: topUp.amountRequested.toString() } } });
         },
       });
+    },
+  );
+
+  app.get(
+    '/accounts/:id/payments',
+    {
+      config: { access: 'billing:read' },
+      schema: {
+        tags,
+        summary: "An account's payment history: its top-ups, oldest first, with the ledger transactions each produced; CSV with Accept: text/csv",
+        params: AccountParams,
+        querystring: Type.Intersect([
+          PageQuery,
+          Type.Object({
+            from: Type.Optional(Type.String({ format: 'date-time', description: 'created at or after' })),
+            to: Type.Optional(Type.String({ format: 'date-time', description: 'created before' })),
+            status: Type.Optional(TopUpSchema.properties.status),
+            method: Type.Optional(TopUpSchema.properties.method),
+          }),
+        ]),
+        response: {
+          200: {
+            description: 'A page of payments; as CSV (one a line, a header first, the next page in the Link header) with Accept: text/csv',
+            content: { 'application/json': { schema: pageOf(PaymentSchema) }, 'text/csv': { schema: Type.String({ title: 'PaymentsCsv', examples: ['id,created_at,method,status,currency,amount,received,refunded,reference,expires_at,transaction_ids\n'] }) } },
+          },
+          ...problemResponses(404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const accountId = request.params.id;
+      const [account] = await kassa.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId));
+      if (!account) return sendProblem(reply, { code: 'not_found', detail: `no account ${accountId}` });
+      const payments = await listPayments(kassa.db, { ...request.query, accountId });
+      if (/\btext\/csv\b/.test(request.headers.accept ?? '')) {
+        if (payments.next_cursor) reply.header('link', `</v1/accounts/${accountId}/payments?cursor=${payments.next_cursor}>; rel="next"`);
+        return reply.type('text/csv; charset=utf-8').send(paymentsCsv(payments.data));
+      }
+      return payments;
     },
   );
 

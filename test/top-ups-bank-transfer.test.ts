@@ -2,7 +2,10 @@
 // neither balance nor available, shown as pending_top_ups) until an operator confirms what
 // arrived; then credited once, in one balanced ledger transaction per arrival, resuming what
 // the money covers.
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mails } from '../src/db/schema.js';
+import { queueNotices } from '../src/notifications/notifier.js';
 import { parseCreditorReference } from '../src/payments/creditor-reference.js';
 import { type Harness, startHarness } from './support/harness.js';
 import { verifyLedger } from '../src/ledger/verify.js';
@@ -174,5 +177,23 @@ describe('the payment history', () => {
       ['bank_transfer', 'succeeded', 'EUR', '3000', '3000', '0'],
       ['bank_transfer', 'expired', 'EUR', '9000', '0', '0'],
     ]);
+  });
+});
+
+describe('the mails', () => {
+  it('mails the billing addresses the transfer instructions, then the money received', async () => {
+    const acme = (await s.createAccount({ billing_emails: ['billing@acme.example'] })).id;
+    const asked = (await requestTopUp(acme, '12550')).body;
+    await confirm(asked.id, '12550', 'BANK-M1');
+    await queueNotices(h.kassa, h.kassa.clock.now());
+    const sent = await h.kassa.db.select().from(mails).where(eq(mails.accountId, acme)).orderBy(mails.id);
+    expect(sent.map((m) => [m.to, m.template])).toEqual([
+      ['billing@acme.example', 'bank_transfer_instructions'],
+      ['billing@acme.example', 'top_up_received'],
+    ]);
+    const reference = asked.bank_transfer.reference as string;
+    expect(sent[0]!.subject).toBe('Bank transfer to top up Acme: 125.50 EUR');
+    for (const line of ['Beneficiary: Example Cloud GmbH', 'IBAN: DE89 3704 0044 0532 0130 00', 'BIC: COBADEFFXXX', `Reference: ${reference}`]) expect(sent[0]!.text).toContain(line);
+    expect(sent[1]!.text).toBe('We received 125.50 EUR for Acme. The balance is now 125.50 EUR.\n');
   });
 });

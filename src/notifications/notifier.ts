@@ -1,5 +1,5 @@
-// Turns outbox events into notice mails (SPEC 10): a low balance and a suspended subscription
-// are mailed to the account's billing addresses and its owners, once per event. The event is
+// Turns outbox events into notice mails (SPEC 10): a low balance, a suspended subscription and
+// a top-up's steps (bank-transfer instructions, money received, failed, expired) are mailed to the account's billing addresses and its owners, once per event. The event is
 // marked (mail_notices) in the same transaction that queues its mails, so a crash, a retry or a
 // second worker never mails it twice, and a failure before commit leaves it to the next pass.
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
@@ -14,6 +14,11 @@ import type { MailTemplate } from './templates.js';
 export const noticeTemplates: Record<string, MailTemplate> = {
   'balance.low': 'low_balance',
   'subscription.suspended': 'subscription_suspended',
+  'top_up.requested': 'bank_transfer_instructions',
+  'top_up.received': 'top_up_received',
+  'top_up.succeeded': 'top_up_received',
+  'top_up.failed': 'top_up_failed',
+  'top_up.expired': 'top_up_expired',
 };
 
 const NOTICE_TOPICS = Object.keys(noticeTemplates);
@@ -72,6 +77,8 @@ async function noticeFor(tx: Db, outboxId: number, now: Date): Promise<number | 
   if (!event) return 0;
   const template = noticeTemplates[event.topic];
   if (!template || event.accountId === null) return 0; // the provider's own events mail no one
+  // Only a bank transfer has instructions to mail; a card or PayPal payer is on the provider's page.
+  if (event.topic === 'top_up.requested' && !(event.payload as { bank_transfer?: unknown }).bank_transfer) return 0;
   const [account] = await tx
     .select({ id: accounts.id, name: accounts.name, currency: accounts.currency, billingEmails: accounts.billingEmails, status: accounts.status })
     .from(accounts)
@@ -97,6 +104,13 @@ function templateData(topic: string, payload: Record<string, unknown>, account: 
   };
   if (topic === 'balance.low') {
     return { account_name: account.name, currency: account.currency, available: amount(payload.available), threshold: amount(payload.threshold) };
+  }
+  if (topic === 'top_up.requested') {
+    const transfer = payload.bank_transfer as Record<string, string>;
+    return { account_name: account.name, currency: account.currency, amount: amount(transfer.amount), pay_by: String(transfer.pay_by ?? '').slice(0, 10), beneficiary: transfer.beneficiary, iban: transfer.iban, bic: transfer.bic, reference: transfer.reference };
+  }
+  if (topic.startsWith('top_up.')) {
+    return { account_name: account.name, currency: account.currency, top_up_id: String(payload.top_up_id ?? ''), amount: amount(payload.amount), balance: amount(payload.balance), reason: String(payload.reason ?? '') };
   }
   return { account_name: account.name, subscription_id: String(payload.subscription_id ?? '') };
 }

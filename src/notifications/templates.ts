@@ -7,7 +7,11 @@ export type MailTemplate =
   | 'invitation'
   | 'low_balance'
   | 'subscription_suspended'
-  | 'account_exists';
+  | 'account_exists'
+  | 'bank_transfer_instructions'
+  | 'top_up_received'
+  | 'top_up_failed'
+  | 'top_up_expired';
 
 export interface RenderedMail {
   subject: string;
@@ -23,6 +27,13 @@ const templates: Record<MailTemplate, (data: Data) => RenderedMail> = {
   invitation: (d) => ({ subject: `You are invited to ${d.account_name}`, text: `${d.inviter} invited you to join ${d.account_name} on Kassa as ${d.role}.\n\nAccept within 7 days:\n${d.link}\n` }),
   low_balance: (d) => ({ subject: `Low balance on ${d.account_name}`, text: `The available funds of ${d.account_name} (${d.available} ${d.currency}) fell under the warning threshold (${d.threshold} ${d.currency}). Top up to keep your services running.\n` }),
   subscription_suspended: (d) => ({ subject: `Service suspended on ${d.account_name}`, text: `Subscription ${d.subscription_id} of ${d.account_name} was suspended: the available funds do not cover its next period. Top up to resume it.\n` }),
+  bank_transfer_instructions: (d) => ({
+    subject: `Bank transfer to top up ${d.account_name}: ${d.amount} ${d.currency}`,
+    text: `To top up ${d.account_name}, transfer ${d.amount} ${d.currency} by ${d.pay_by} to:\n\nBeneficiary: ${d.beneficiary}\nIBAN: ${d.iban}\nBIC: ${d.bic}\nReference: ${d.reference}\n\nWrite the reference exactly as shown: it is how the payment finds your account. The balance grows when the money arrives, usually in 1 to 3 banking days.\n`,
+  }),
+  top_up_received: (d) => ({ subject: `Payment received for ${d.account_name}: ${d.amount} ${d.currency}`, text: `We received ${d.amount} ${d.currency} for ${d.account_name}. The balance is now ${d.balance} ${d.currency}.\n` }),
+  top_up_failed: (d) => ({ subject: `Top-up of ${d.account_name} failed`, text: `The top-up ${d.top_up_id} of ${d.account_name} did not go through${d.reason ? `: ${d.reason}` : ''}. No money was taken into the balance.\n` }),
+  top_up_expired: (d) => ({ subject: `Bank transfer for ${d.account_name} expired`, text: `No payment arrived in time for top-up ${d.top_up_id} of ${d.account_name} (${d.amount} ${d.currency}). If you sent it, contact the provider; otherwise ask for a new top-up.\n` }),
   account_exists: (d) => ({ subject: 'You already have a Kassa account', text: `Someone tried to sign up to Kassa with this address, which already has an account. If it was you, sign in, or reset your password here:\n${d.link}\n\nIf it was not you, ignore this mail.\n` }),
 };
 

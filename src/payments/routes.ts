@@ -133,8 +133,10 @@ export async function paymentRoutes(app: KassaApp) {
           const requested = await requestBankTransfer(tx, accountId, amount.value, request.principal.scope, at);
           if (!requested.ok) return requested;
           const topUp = requested.value;
-          await writeOutbox(tx, accountId, 'top_up.requested', { account_id: accountId, top_up_id: topUp.id, method: topUp.method, amount: topUp.amountRequested, currency: topUp.currency, reference: topUp.reference }, at);
-          return ok({ body: await topUpJson(tx, topUp), audit: { action: 'top_up.requested', accountId, target: `top_up:${topUp.id}`, data: { method: topUp.method, amount: topUp.amountRequested.toString() } } });
+          const body = await topUpJson(tx, topUp);
+          // The instructions travel with the event, so the mail shows what the answer showed.
+          await writeOutbox(tx, accountId, 'top_up.requested', { account_id: accountId, top_up_id: topUp.id, method: topUp.method, amount: topUp.amountRequested, currency: topUp.currency, bank_transfer: body.bank_transfer }, at);
+          return ok({ body, audit: { action: 'top_up.requested', accountId, target: `top_up:${topUp.id}`, data: { method: topUp.method, amount: topUp.amountRequested.toString() } } });
         },
       });
     },

@@ -30,6 +30,7 @@ export const failureStatus = {
   clock_not_simulated: 409,
   // Payments (src/payments)
   payment_method_unavailable: 422,
+  invalid_statement: 400,
   // Members and account status (src/members, src/identity/operators)
   last_owner: 409,
   account_blocked: 403,

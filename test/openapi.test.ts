@@ -147,7 +147,8 @@ describe('the examples in the OpenAPI document', () => {
     const withBody = operations().filter(({ path, op }) => path.startsWith('/v1/') && 'requestBody' in op);
     expect(withBody.length).toBeGreaterThanOrEqual(15);
     for (const { path, method, op } of withBody) {
-      const media = op.requestBody?.content['application/json'];
+      const content = op.requestBody?.content ?? {};
+      const media = content['application/json'] ?? Object.values(content)[0];
       expect(mediaExamples(media).length, `${method.toUpperCase()} ${path}`).toBeGreaterThan(0);
     }
   });

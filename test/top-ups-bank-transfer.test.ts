@@ -2,9 +2,11 @@
 // neither balance nor available, shown as pending_top_ups) until an operator confirms what
 // arrived; then credited once, in one balanced ledger transaction per arrival, resuming what
 // the money covers.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mails } from '../src/db/schema.js';
+import { bankStatementLines, mails } from '../src/db/schema.js';
 import { queueNotices } from '../src/notifications/notifier.js';
 import { parseCreditorReference } from '../src/payments/creditor-reference.js';
 import { type Harness, startHarness } from './support/harness.js';
@@ -195,5 +197,51 @@ describe('the mails', () => {
     expect(sent[0]!.subject).toBe('Bank transfer to top up Acme: 125.50 EUR');
     for (const line of ['Beneficiary: Example Cloud GmbH', 'IBAN: DE89 3704 0044 0532 0130 00', 'BIC: COBADEFFXXX', `Reference: ${reference}`]) expect(sent[0]!.text).toContain(line);
     expect(sent[1]!.text).toBe('We received 125.50 EUR for Acme. The balance is now 125.50 EUR.\n');
+  });
+});
+
+describe('a bank statement', () => {
+  const camt = (reference: string, amount: string, currency = 'EUR', statementId = 'STMT-2026-11-04-001') =>
+    readFileSync(path.resolve(import.meta.dirname, 'fixtures/camt053-two-credits.xml'), 'utf8')
+      .replace('RF18539007547034', reference)
+      .replace('<Amt Ccy="EUR">125.50</Amt>', `<Amt Ccy="${currency}">${amount}</Amt>`)
+      .replace('STMT-2026-11-04-001', statementId);
+  const post = (body: string, type: string) => h.app.inject({ method: 'POST', url: '/v1/bank-statements', payload: body, headers: { authorization: `Bearer ${h.apiKey}`, 'content-type': type } });
+
+  it('credits the pending transfer its reference names, once, however often it is imported; the rest stays unmatched', async () => {
+    const acme = (await s.createAccount()).id;
+    const asked = (await requestTopUp(acme, '12550')).body;
+    const reference = (asked.bank_transfer.reference as string).replace(/ /g, '');
+    const statement = camt(reference, '125.50');
+    const imported = await post(statement, 'application/xml');
+    expect(imported.statusCode).toBe(200);
+    expect(imported.json()).toEqual({ statement_id: expect.any(Number), already_imported: false, lines: 2, matched: 1, unmatched: 1, credited: [{ top_up_id: asked.id, account_id: acme, amount: '12550' }] });
+    expect(await balance(acme)).toMatchObject({ balance: '12550', pending_top_ups: '0' });
+    const again = await post(statement, 'application/xml');
+    expect(again.json()).toMatchObject({ already_imported: true, matched: 1, credited: [] });
+    expect(await balance(acme)).toMatchObject({ balance: '12550' });
+  });
+
+  it('keeps a line in another currency unmatched, and a CSV line credits as camt.053 does', async () => {
+    const acme = (await s.createAccount()).id;
+    const asked = (await requestTopUp(acme, '5000')).body;
+    const reference = asked.bank_transfer.reference as string;
+    const dollars = await post(camt(reference.replace(/ /g, ''), '50.00', 'USD', 'STMT-USD'), 'application/xml');
+    expect(dollars.json()).toMatchObject({ matched: 0, unmatched: 2 });
+    const lines = await h.kassa.db.select().from(bankStatementLines).where(eq(bankStatementLines.statementId, dollars.json().statement_id)).orderBy(bankStatementLines.line);
+    expect(lines.map((l) => [l.status, l.note])).toEqual([
+      ['unmatched', `top-up ${asked.id} is in EUR, the payment in USD`],
+      ['unmatched', `no top-up has the reference RF18539007547034`],
+    ]);
+    expect(await balance(acme)).toMatchObject({ balance: '0', pending_top_ups: '5000' });
+    const csv = `date,amount,currency,reference,counterparty\n2026-11-05,30.00,EUR,"Invoice ${reference}",Acme GmbH\n`;
+    expect((await post(csv, 'text/csv')).json()).toMatchObject({ matched: 1, credited: [{ top_up_id: asked.id, amount: '3000' }] });
+    expect(await balance(acme)).toMatchObject({ balance: '3000', pending_top_ups: '2000' }); // a part: 5000 - 3000 still expected
+  });
+
+  it('refuses what is not a statement, and credits nothing', async () => {
+    expect((await post('<Document><BkToCstmrStmt>', 'application/xml')).json()).toMatchObject({ code: 'invalid_statement', field: '/statement' });
+    expect((await post('<Document><pain.001/></Document>', 'application/xml')).json()).toMatchObject({ code: 'invalid_statement' });
+    expect((await post('hello', 'text/csv')).json()).toMatchObject({ code: 'invalid_statement' });
   });
 });

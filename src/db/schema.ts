@@ -324,6 +324,37 @@ export const topUpReceipts = pgTable(
   (t) => [uniqueIndex('top_up_receipts_external_uq').on(t.accountId, t.topUpId, t.externalRef), check('top_up_receipts_amount_positive', sql`${t.amount} > 0`)],
 );
 
+// The provider's bank statements, imported once each, and their credit lines: matched to a
+// pending top-up by its creditor reference, or kept unmatched for an operator.
+export const bankStatements = pgTable('bank_statements', {
+  id: id(),
+  statementRef: text('statement_ref').notNull().unique(),
+  format: text('format').$type<'camt.053' | 'csv'>().notNull(),
+  importedAt: at('imported_at').notNull(),
+});
+
+export type StatementLineStatus = 'matched' | 'unmatched' | 'dismissed';
+
+export const bankStatementLines = pgTable(
+  'bank_statement_lines',
+  {
+    id: id(),
+    statementId: ref('statement_id').notNull(),
+    line: integer('line').notNull(),
+    bookedOn: text('booked_on').notNull(),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    reference: text('reference').notNull(),
+    counterparty: text('counterparty').notNull(),
+    bankRef: text('bank_ref').notNull(),
+    status: text('status').$type<StatementLineStatus>().notNull(),
+    // Why a line is unmatched, for the operator: no reference, unknown, another currency...
+    note: text('note'),
+    topUpId: ref('top_up_id'),
+  },
+  (t) => [uniqueIndex('bank_statement_lines_line_uq').on(t.statementId, t.line), index('bank_statement_lines_unmatched_idx').on(t.status, t.id).where(sql`${t.status} = 'unmatched'`)],
+);
+
 // ---------- settings ----------
 
 // Provider-wide settings (credit share and cap, auto-resume...), one JSON value per key.

@@ -94,6 +94,7 @@ export const OPERATION_IDS: Record<string, string> = {
   'GET /v1/accounts/{id}/payments': 'listPayments',
   'POST /v1/top-ups/{id}/confirm': 'confirmTopUp',
   'POST /v1/top-ups/{id}/reject': 'rejectTopUp',
+  'POST /v1/bank-statements': 'importBankStatement',
 
   'GET /v1/mails': 'listMails',
   'GET /v1/accounts/{id}/audit': 'listAccountAudit',

@@ -14,6 +14,8 @@ import { problemResponses, sendProblem } from '../shared/problem.js';
 import { PageQuery, pageOf } from '../shared/pagination.js';
 import { ok } from '../shared/result.js';
 import { listPayments, paymentsCsv } from './history.js';
+import { parseStatement } from './bank-statement.js';
+import { importStatement } from './import-statement.js';
 import { BANK_ACCOUNT_SETTING, checkBankAccount } from './bank-account.js';
 import { readBankAccount, receiveTopUp, rejectTopUp, requestBankTransfer, topUpJson } from './top-ups.js';
 
@@ -74,6 +76,18 @@ const TopUpSchema = Type.Object(
 const PaymentSchema = Type.Object(
   { ...TopUpSchema.properties, transaction_ids: Type.Array(Type.Integer(), { description: 'the ledger transactions its money produced, one per arrival' }) },
   { title: 'Payment', examples: [{ ...TOP_UP_EXAMPLE, transaction_ids: [] }] },
+);
+const STATEMENT_LIMIT_BYTES = 10 * 1024 * 1024;
+const ImportSchema = Type.Object(
+  {
+    statement_id: Type.Integer(),
+    already_imported: Type.Boolean({ description: 'this statement was imported before: nothing was done again' }),
+    lines: Type.Integer({ description: 'credit lines read' }),
+    matched: Type.Integer(),
+    unmatched: Type.Integer({ description: 'kept for an operator: no reference, an unknown one, another currency...' }),
+    credited: Type.Array(Type.Object({ top_up_id: Type.Integer(), account_id: Type.Integer(), amount: Minor('credited') })),
+  },
+  { title: 'StatementImport', examples: [{ statement_id: 1, already_imported: false, lines: 2, matched: 1, unmatched: 1, credited: [{ top_up_id: 1, account_id: 2, amount: '12550' }] }] },
 );
 const ConfirmBody = Type.Object(
   { amount: AmountString, bank_reference: Text(140, "the bank's reference of the payment: the same one twice credits once") },
@@ -180,6 +194,34 @@ export async function paymentRoutes(app: KassaApp) {
       return payments;
     },
   );
+
+  // Statements come as the bank gives them (camt.053 XML or CSV), in their own scope so no
+  // other route takes a text body.
+  await app.register(async (child) => {
+    child.addContentTypeParser(['application/xml', 'text/xml', 'text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: STATEMENT_LIMIT_BYTES }, (_request, body, done) => done(null, body));
+    (child as KassaApp).post(
+      '/bank-statements',
+      {
+        bodyLimit: STATEMENT_LIMIT_BYTES,
+        schema: {
+          consumes: ['application/xml', 'text/csv'],
+          tags,
+          summary: 'Import a bank statement (staff): camt.053 XML or CSV; credit lines with the reference of a pending top-up credit it, the rest stay unmatched; the same statement twice changes nothing',
+          body: Type.String({ title: 'BankStatement', maxLength: STATEMENT_LIMIT_BYTES, description: 'ISO 20022 camt.053 (application/xml) or CSV with the header date,amount,currency,reference,counterparty (text/csv)', examples: ['date,amount,currency,reference,counterparty\n2026-11-04,125.50,EUR,RF18 5390 0754 7034,Acme GmbH\n'] }),
+          response: { 200: ImportSchema, ...problemResponses(403) },
+        },
+      },
+      async (request, reply) => {
+        const statement = parseStatement(request.body as string);
+        if (!statement.ok) return sendProblem(reply, statement.failure);
+        const summary = await importStatement(kassa, statement.value, kassa.clock.now());
+        if (!summary.already_imported) {
+          await recordAudit(kassa.db, request.principal, { action: 'bank_statement.imported', target: `bank_statement:${summary.statement_id}`, data: { statement: statement.value.id, lines: summary.lines, matched: summary.matched }, ip: request.ip, at: kassa.clock.now() });
+        }
+        return summary;
+      },
+    );
+  });
 
   const TopUpParams = Type.Object({ id: Id });
   const accountOf = async (topUpId: number) => (await kassa.db.select({ accountId: topUps.accountId }).from(topUps).where(eq(topUps.id, topUpId)))[0]?.accountId;

@@ -3,7 +3,7 @@
 // DATABASE_URL is set), and `clock advance` against a real server listening on a port. The
 // last block runs the real binary, bin/kassa.mjs (as `npx kassa`), as a child process.
 import { type AddressInfo, createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -188,6 +188,21 @@ describe('kassa clock against a running server', () => {
     expect(back.code).toBe(1);
     expect(back.stderr).toMatch(/^[a-z_]+: /);
     expect((await h.call('GET', '/v1/clock')).body.now).toBe('2026-11-05T06:00:00.000Z');
+  });
+
+  it('imports a bank statement through the server, crediting the transfer it pays once', async () => {
+    await h.call('PUT', '/v1/settings/bank-account', { iban: 'DE89370400440532013000', bic: 'COBADEFFXXX', beneficiary: 'Example Cloud GmbH' });
+    const asked = (await h.call('POST', '/v1/accounts/1/top-ups', { method: 'bank_transfer', amount: '2500' }, { 'idempotency-key': 'cli-top-up' })).body;
+    const before = BigInt((await h.call('GET', '/v1/accounts/1/balance')).body.balance);
+    const file = join(mkdtempSync(join(tmpdir(), 'kassa-bank-')), 'statement.csv');
+    writeFileSync(file, `date,amount,currency,reference,counterparty\n2026-11-05,25.00,EUR,${asked.bank_transfer.reference},Demo customer\n`);
+    const imported = await kassa(['bank', 'import', file], env);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stdout).toMatch(new RegExp(`^statement \\d+: 1 credit line\\(s\\), 1 matched, 0 unmatched\n  top-up ${asked.id} of account 1: credited 2500\n$`));
+    expect(BigInt((await h.call('GET', '/v1/accounts/1/balance')).body.balance)).toBe(before + 2500n);
+    const again = await kassa(['bank', 'import', file], env);
+    expect(again.stdout).toMatch(/^statement \d+ was imported before: nothing done\n$/);
+    expect((await kassa(['bank', 'import', `${file}.missing`], env))).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot read') });
   });
 
   it('refuses a bad key, and a missing one, with a message and exit 1', async () => {

@@ -1,6 +1,7 @@
 // The `kassa` command line: keys, ledger verification, migrations, the simulated clock, mail
 // and operators. `runCli` runs one command line in this process and answers its exit code, so
 // the binary (src/cli/index.ts) and the tests share every line of it.
+import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys.js';
@@ -107,6 +108,7 @@ function buildProgram(cli: CliContext, io: CliIo): Command {
   addKeyCommands(program, cli);
   addDatabaseCommands(program, cli);
   addClockCommands(program, cli, io.env);
+  addBankCommands(program, cli, io.env);
   addMailCommands(program, cli);
   addOperatorCommands(program, cli);
   return program;
@@ -221,11 +223,37 @@ function addClockCommands(program: Command, { print }: CliContext, env: NodeJS.P
     .action(async () => print((await server('GET', '/v1/clock')).now));
 }
 
-/** Calls a running server (KASSA_URL, else this host's PORT) with KASSA_API_KEY. */
+function addBankCommands(program: Command, { print }: CliContext, env: NodeJS.ProcessEnv): void {
+  const server = serverCaller(env);
+  const bank = program.command('bank').description('bank transfers, through a running server (KASSA_URL, KASSA_API_KEY)');
+  bank
+    .command('import')
+    .description('import a bank statement (camt.053 XML, or CSV: date,amount,currency,reference,counterparty); credits the pending transfers it pays')
+    .argument('<file>', 'the statement file')
+    .action(async (file: string) => {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (error) {
+        throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+      const type = text.trimStart().startsWith('<') ? 'application/xml' : 'text/csv';
+      const answer = await server('POST', '/v1/bank-statements', { raw: text, type });
+      if (answer.already_imported) {
+        print(`statement ${answer.statement_id} was imported before: nothing done`);
+        return;
+      }
+      print(`statement ${answer.statement_id}: ${answer.lines} credit line(s), ${answer.matched} matched, ${answer.unmatched} unmatched`);
+      for (const credit of answer.credited) print(`  top-up ${credit.top_up_id} of account ${credit.account_id}: credited ${credit.amount}`);
+    });
+}
+
+/** Calls a running server (KASSA_URL, else this host's PORT) with KASSA_API_KEY; a body is JSON unless given `raw` with its type. */
 function serverCaller(env: NodeJS.ProcessEnv) {
   // Answers of the running server, read field by field; their shapes are the API's schemas.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return async (method: string, path: string, body?: unknown): Promise<any> => {
+    const raw = body && typeof body === 'object' && 'raw' in body ? (body as { raw: string; type: string }) : undefined;
     const base = env.KASSA_URL || `http://localhost:${configFromEnv(env).port}`;
     const key = env.KASSA_API_KEY;
     if (!key) throw new CliError('set KASSA_API_KEY to a provider key');
@@ -233,8 +261,8 @@ function serverCaller(env: NodeJS.ProcessEnv) {
     try {
       response = await fetch(base + path, {
         method,
-        headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
+        headers: { authorization: `Bearer ${key}`, ...(raw ? { 'content-type': raw.type } : body ? { 'content-type': 'application/json' } : {}) },
+        body: raw ? raw.raw : body ? JSON.stringify(body) : undefined,
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;

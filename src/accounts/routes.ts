@@ -7,6 +7,7 @@ import type { KassaApp } from '../http/kassa-app.js';
 import { accounts } from '../db/schema.js';
 import { answerMoneyCall } from './money-call.js';
 import { PageQuery, pageOf } from '../shared/pagination.js';
+import { IdempotencyKeyHeaders } from '../shared/idempotency.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { ok } from '../shared/result.js';
 import { adjustBalance } from './adjust-balance.js';
@@ -45,10 +46,6 @@ const AdjustmentSchema = Type.Object({
       created_at: '2026-11-02T13:00:00.000Z',
     },
   ],
-});
-
-const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ description: 'required: the same key with the same request returns the first response' })),
 });
 
 /** JSON numbers lose digits before any schema sees them: amounts must arrive as strings. */
@@ -139,7 +136,7 @@ export async function accountRoutes(app: KassaApp) {
         tags,
         summary: "Adjust an account's balance (operator credit or debit); needs an Idempotency-Key",
         params: AccountParams,
-        headers: IdempotencyHeaders,
+        headers: IdempotencyKeyHeaders,
         body: AdjustmentBody,
         response: { 201: AdjustmentSchema, ...problemResponses(404, 409, 422) },
       },

@@ -70,10 +70,8 @@ export function finishDocument(doc: OpenApiDocument, publicUrl: string): OpenApi
       const id = pascal(op.operationId ?? route.replace(/[^A-Za-z0-9]+/g, ''));
       for (const tag of op.tags ?? []) usedTags.add(tag);
       for (const parameter of op.parameters ?? []) {
-        if (parameter.in === 'header' && parameter.name === 'idempotency-key') {
-          parameter.required = true;
-          parameter.description = 'required: this call moves money. The same key with the same request answers the first response again; with another request, 409 idempotency_conflict. 1-255 of A-Z a-z 0-9 _ - : .';
-        }
+        // Optional in the schema only so a missing key answers its own code (IdempotencyKeyHeaders).
+        if (parameter.in === 'header' && parameter.name === 'idempotency-key') parameter.required = true;
       }
       for (const media of Object.values(op.requestBody?.content ?? {})) media.schema = hoist(media.schema, `${id}Request`);
       const successes = Object.keys(op.responses ?? {}).filter((s) => s.startsWith('2'));

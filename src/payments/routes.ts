@@ -10,6 +10,7 @@ import { recordAudit } from '../audit/record.js';
 import { accounts, providerSettings, topUps } from '../db/schema.js';
 import type { KassaApp } from '../http/kassa-app.js';
 import { writeOutbox } from '../outbox/write.js';
+import { IdempotencyKeyHeaders } from '../shared/idempotency.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { PageQuery, pageOf } from '../shared/pagination.js';
 import { ok } from '../shared/result.js';
@@ -22,7 +23,6 @@ import { readBankAccount, receiveTopUp, rejectTopUp, requestBankTransfer, topUpJ
 const tags = ['top-ups'];
 const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 const AccountParams = Type.Object({ id: Id });
-const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'required: this call moves money' })) });
 const Text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, pattern: '\\S', description });
 
 const BankAccountSchema = Type.Object(
@@ -128,7 +128,7 @@ export async function paymentRoutes(app: KassaApp) {
         tags,
         summary: 'Top up: a bank transfer answers what to pay, to whom and with which reference; the balance grows when the money arrives',
         params: AccountParams,
-        headers: IdempotencyHeaders,
+        headers: IdempotencyKeyHeaders,
         body: TopUpBody,
         response: { 201: TopUpSchema, ...problemResponses(403, 404, 409, 422) },
       },
@@ -233,7 +233,7 @@ export async function paymentRoutes(app: KassaApp) {
         tags,
         summary: 'Confirm money that arrived for a pending bank transfer (staff): credits it once; a part leaves the rest expected',
         params: TopUpParams,
-        headers: IdempotencyHeaders,
+        headers: IdempotencyKeyHeaders,
         body: ConfirmBody,
         response: { 200: TopUpSchema, ...problemResponses(403, 404, 409, 422) },
       },

@@ -3,6 +3,7 @@
 // request returns the first response; with another request it is refused.
 import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
+import { Type } from 'typebox';
 import type { Db } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
 import { type Failure, FailureSignal, type Result, fail, ok } from './result.js';
@@ -36,6 +37,19 @@ function canonicalJson(value: unknown): string {
 const bigintReplacer = (_key: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_\-:.]{1,255}$/;
+
+/**
+ * The header of every call that moves money. Optional in the schema so that a missing key gets
+ * its own stable code (idempotency_key_required) from idempotent(), not a generic
+ * validation_failed; the OpenAPI document marks it required (src/http/openapi-document.ts).
+ */
+export const IdempotencyKeyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      description: 'required: this call moves money. The same key with the same request answers the first response again; with another request, 409 idempotency_conflict. 1-255 of A-Z a-z 0-9 _ - : .',
+    }),
+  ),
+});
 
 /**
  * Runs `effect` in one transaction with the idempotency record. An expected failure

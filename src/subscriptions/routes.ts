@@ -10,6 +10,7 @@ import type { SubscriptionRow } from './state.js';
 import { type Result, ok } from '../shared/result.js';
 import { accounts } from '../db/schema.js';
 import { PageQuery, pageOf } from '../shared/pagination.js';
+import { IdempotencyKeyHeaders } from '../shared/idempotency.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { type ChangePlanInput, changePlan } from './change-plan.js';
 import { type ConfigureInput, configureSubscription } from './configure.js';
@@ -23,7 +24,6 @@ import { findSubscription, noSubscription } from './state.js';
 import { OutcomeViewSchema, PreviewViewSchema, QuantitiesSchema, SubscriptionViewSchema } from './views.js';
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
-const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'required: this call moves money' })) });
 const PlanId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 const CreateBody = Type.Object({ plan_id: PlanId, quantities: Type.Optional(QuantitiesSchema) }, { title: 'CreateSubscription', additionalProperties: false, examples: [{ plan_id: 1, quantities: { cpe_devices: 150 } }] });
 const ConfigureBody = Type.Object({ quantities: QuantitiesSchema }, { title: 'ConfigureSubscription', additionalProperties: false, description: 'items left out keep their quantity', examples: [{ quantities: { cpe_devices: 200 } }] });
@@ -38,7 +38,7 @@ export async function subscriptionRoutes(app: KassaApp) {
 
   app.post(
     '/accounts/:id/subscriptions',
-    { config: { access: 'subscriptions:write' }, schema: { tags, summary: 'Activate a plan for an account (charged at once when in advance)', params: IdParams, headers: IdempotencyHeaders, body: CreateBody, response: { 201: OutcomeViewSchema, ...problemResponses(404, 409, 422) } } },
+    { config: { access: 'subscriptions:write' }, schema: { tags, summary: 'Activate a plan for an account (charged at once when in advance)', params: IdParams, headers: IdempotencyKeyHeaders, body: CreateBody, response: { 201: OutcomeViewSchema, ...problemResponses(404, 409, 422) } } },
     async (request, reply) => {
       const { id } = request.params;
       return perform(kassa, request, reply, id, createSubscription, { accountId: id, planId: request.body.plan_id, quantities: request.body.quantities }, 201);
@@ -116,7 +116,7 @@ function subscriptionChange<B extends TSchema, I>(
     if (request.body === undefined) request.body = {};
   };
   const config = { access: 'authenticated' as const };
-  app.post(`/subscriptions/:id/${verb}`, { config, preValidation, schema: { ...base, summary, headers: IdempotencyHeaders, response: { 200: OutcomeViewSchema, ...problemResponses(403, 404, 409, 422) } } }, async (request, reply) => {
+  app.post(`/subscriptions/:id/${verb}`, { config, preValidation, schema: { ...base, summary, headers: IdempotencyKeyHeaders, response: { 200: OutcomeViewSchema, ...problemResponses(403, 404, 409, 422) } } }, async (request, reply) => {
     const found = await subscriptionFor(request, request.params.id, 'subscriptions:write');
     if (!found.ok) return sendProblem(reply, found.failure);
     const row = found.value;

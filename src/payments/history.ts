@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../db/client.js';
 import { type TopUpMethod, type TopUpStatus, topUpReceipts, topUps } from '../db/schema.js';
 import { page } from '../shared/pagination.js';
-import { topUpJson } from './top-ups.js';
+import { readBankAccount, topUpJson } from './top-ups.js';
 
 export interface PaymentFilter {
   accountId: number;
@@ -17,7 +17,7 @@ export interface PaymentFilter {
   cursor?: string;
 }
 
-export type PaymentJson = Awaited<ReturnType<typeof topUpJson>> & { transaction_ids: number[] };
+export type PaymentJson = ReturnType<typeof topUpJson> & { transaction_ids: number[] };
 
 export async function listPayments(db: Db, filter: PaymentFilter): Promise<{ data: PaymentJson[]; next_cursor: string | null }> {
   const rows = await db
@@ -37,8 +37,8 @@ export async function listPayments(db: Db, filter: PaymentFilter): Promise<{ dat
     .limit(filter.limit + 1);
   const ids = rows.map((r) => r.id);
   const receipts = ids.length === 0 ? [] : await db.select({ topUpId: topUpReceipts.topUpId, transactionId: topUpReceipts.transactionId }).from(topUpReceipts).where(and(eq(topUpReceipts.accountId, filter.accountId), inArray(topUpReceipts.topUpId, ids))).orderBy(asc(topUpReceipts.id));
-  const data: PaymentJson[] = [];
-  for (const row of rows) data.push({ ...(await topUpJson(db, row)), transaction_ids: receipts.filter((r) => r.topUpId === row.id).map((r) => r.transactionId) });
+  const bank = rows.some((r) => r.method === 'bank_transfer') ? await readBankAccount(db) : null;
+  const data = rows.map((row) => ({ ...topUpJson(row, bank), transaction_ids: receipts.filter((r) => r.topUpId === row.id).map((r) => r.transactionId) }));
   return page(data, filter.limit);
 }
 

@@ -146,8 +146,8 @@ export async function paymentRoutes(app: KassaApp) {
         effect: async (tx, at) => {
           const requested = await requestBankTransfer(tx, accountId, amount.value, request.principal.scope, at);
           if (!requested.ok) return requested;
-          const topUp = requested.value;
-          const body = await topUpJson(tx, topUp);
+          const { topUp, bank } = requested.value;
+          const body = topUpJson(topUp, bank);
           // The instructions travel with the event, so the mail shows what the answer showed.
           await writeOutbox(tx, accountId, 'top_up.requested', { account_id: accountId, top_up_id: topUp.id, method: topUp.method, amount: topUp.amountRequested, currency: topUp.currency, bank_transfer: body.bank_transfer }, at);
           return ok({ body, audit: { action: 'top_up.requested', accountId, target: `top_up:${topUp.id}`, data: { method: topUp.method, amount: topUp.amountRequested.toString() } } });
@@ -251,7 +251,7 @@ export async function paymentRoutes(app: KassaApp) {
           const audit = confirmed.credited
             ? { action: 'top_up.confirmed', accountId, target: `top_up:${request.params.id}`, data: { amount: amount.value.toString(), bank_reference: request.body.bank_reference, transaction_id: confirmed.credited.transactionId } }
             : undefined;
-          return ok({ body: await topUpJson(tx, confirmed.topUp), audit });
+          return ok({ body: topUpJson(confirmed.topUp, await readBankAccount(tx)), audit });
         },
       });
     },
@@ -266,7 +266,7 @@ export async function paymentRoutes(app: KassaApp) {
         const topUp = await rejectTopUp(tx, request.params.id, at);
         await writeOutbox(tx, topUp.accountId, 'top_up.failed', { account_id: topUp.accountId, top_up_id: topUp.id, method: topUp.method, reason: request.body.reason }, at);
         await recordAudit(tx, request.principal, { action: 'top_up.rejected', accountId: topUp.accountId, target: `top_up:${topUp.id}`, data: { reason: request.body.reason }, ip: request.ip, at });
-        return topUpJson(tx, topUp);
+        return topUpJson(topUp, await readBankAccount(tx));
       });
       if (!rejected.ok) return sendProblem(reply, rejected.failure);
       return rejected.value;

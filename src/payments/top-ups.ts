@@ -36,13 +36,14 @@ export function topUpReference(topUpId: number): string {
   return creditorReference(String(topUpId).padStart(9, '0'));
 }
 
-/** Asks for a bank transfer, in the caller's transaction. */
-export async function requestBankTransfer(tx: Db, accountId: number, amount: Minor, createdBy: string, at: Date): Promise<Result<TopUp>> {
+/** Asks for a bank transfer, in the caller's transaction; answers it with the account to pay to. */
+export async function requestBankTransfer(tx: Db, accountId: number, amount: Minor, createdBy: string, at: Date): Promise<Result<{ topUp: TopUp; bank: BankAccount }>> {
   const account = await lockAccount(tx, accountId);
   if (!account) return fail('not_found', `no account ${accountId}`);
   const refused = creditRefusal(account, amount);
   if (refused) return { ok: false, failure: refused };
-  if (!(await readBankAccount(tx))) {
+  const bank = await readBankAccount(tx);
+  if (!bank) {
     return fail('payment_method_unavailable', 'bank transfers are not set up: an operator must first set the bank account (PUT /v1/settings/bank-account)', { field: '/method' });
   }
   const [created] = await tx
@@ -50,7 +51,7 @@ export async function requestBankTransfer(tx: Db, accountId: number, amount: Min
     .values({ accountId, method: 'bank_transfer', status: 'pending', currency: account.currency, amountRequested: amount, createdBy, createdAt: at, updatedAt: at, expiresAt: new Date(at.getTime() + BANK_TRANSFER_VALID_DAYS * DAY_MS) })
     .returning({ id: topUps.id });
   const [topUp] = await tx.update(topUps).set({ reference: topUpReference(created!.id) }).where(eq(topUps.id, created!.id)).returning();
-  return ok(topUp!);
+  return ok({ topUp: topUp!, bank });
 }
 
 export interface Receipt {
@@ -109,8 +110,8 @@ export function stillToPay(topUp: Pick<TopUp, 'amountRequested' | 'amountReceive
   return topUp.amountReceived >= topUp.amountRequested ? 0n : topUp.amountRequested - topUp.amountReceived;
 }
 
-export async function topUpJson(db: Db, topUp: TopUp) {
-  const bank = topUp.method === 'bank_transfer' ? await readBankAccount(db) : null;
+/** A top-up on the wire; a bank transfer's instructions name the provider's account `bank`. Pure. */
+export function topUpJson(topUp: TopUp, bank: BankAccount | null) {
   return {
     id: topUp.id,
     account_id: topUp.accountId,

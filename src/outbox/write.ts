@@ -24,7 +24,21 @@ export type OutboxTopic =
   | 'top_up.expired'
   | 'billing_run.completed';
 
-/** accountId null: the provider's own event (billing_run.completed), in the provider's feed only. */
+export interface OutboxEvent {
+  /** null: the provider's own event (billing_run.completed), in the provider's feed only. */
+  accountId: number | null;
+  topic: OutboxTopic;
+  payload: Record<string, unknown>;
+}
+
+const jsonPayload = (payload: Record<string, unknown>) => JSON.parse(JSON.stringify(payload, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+
 export async function writeOutbox(tx: Db, accountId: number | null, topic: OutboxTopic, payload: Record<string, unknown>, at: Date) {
-  await tx.insert(outbox).values({ accountId, topic, payload: JSON.parse(JSON.stringify(payload, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))), createdAt: at });
+  await writeOutboxEvents(tx, [{ accountId, topic, payload }], at);
+}
+
+/** Several events in one statement, in the order given. */
+export async function writeOutboxEvents(tx: Db, events: OutboxEvent[], at: Date) {
+  if (events.length === 0) return;
+  await tx.insert(outbox).values(events.map((e) => ({ accountId: e.accountId, topic: e.topic, payload: jsonPayload(e.payload), createdAt: at })));
 }

@@ -108,7 +108,7 @@ export const LINK_PAGES: LinkPage[] = [
       const signedIn = await login(kassa, { email: values.email ?? '', password: values.password ?? '', ...secondFactor(values) }, client);
       if (!signedIn.ok) return signedIn;
       const { user, session } = signedIn.value;
-      const joined = await acceptInvitation(kassa, userActor(user, session.id) as Parameters<typeof acceptInvitation>[1], values.token!, client.ip, kassa.clock.now());
+      const joined = await acceptInvitation(kassa, userActor(user, session.id), values.token!, client.ip, kassa.clock.now());
       return joined.ok ? done(`You joined account ${joined.value.account_id} as ${joined.value.role}, and you are signed in.`, signedIn.value) : joined;
     },
   },

@@ -35,8 +35,7 @@ export function findCreditorReference(text: string): string | null {
 }
 
 export async function importStatement(kassa: Kassa, statement: Statement, at: Date): Promise<ImportSummary> {
-  const credited: ImportSummary['credited'] = [];
-  const summary = await kassa.db.transaction(async (t) => {
+  const summary = await kassa.db.transaction(async (t): Promise<ImportSummary> => {
     const tx = t as unknown as Db;
     const [created] = await tx.insert(bankStatements).values({ statementRef: statement.id, format: statement.format, importedAt: at }).onConflictDoNothing().returning({ id: bankStatements.id });
     if (!created) {
@@ -44,11 +43,10 @@ export async function importStatement(kassa: Kassa, statement: Statement, at: Da
       const lines = await tx.select({ status: bankStatementLines.status }).from(bankStatementLines).where(eq(bankStatementLines.statementId, before!.id));
       return { statement_id: before!.id, already_imported: true, lines: lines.length, matched: lines.filter((l) => l.status === 'matched').length, unmatched: lines.filter((l) => l.status !== 'matched').length, credited: [] };
     }
-    let matched = 0;
+    const credited: ImportSummary['credited'] = [];
     for (const line of statement.lines) {
       const outcome = await settleLine(tx, kassa, line, at);
       if (outcome.topUpId !== null) {
-        matched += 1;
         credited.push({ top_up_id: outcome.topUpId, account_id: outcome.accountId!, amount: line.amount.toString() });
       }
       await tx.insert(bankStatementLines).values({
@@ -56,7 +54,7 @@ export async function importStatement(kassa: Kassa, statement: Statement, at: Da
         counterparty: line.counterparty.slice(0, 200), bankRef: line.bankRef.slice(0, 200), status: outcome.topUpId === null ? 'unmatched' : 'matched', note: outcome.note, topUpId: outcome.topUpId,
       });
     }
-    return { statement_id: created.id, already_imported: false, lines: statement.lines.length, matched, unmatched: statement.lines.length - matched, credited };
+    return { statement_id: created.id, already_imported: false, lines: statement.lines.length, matched: credited.length, unmatched: statement.lines.length - credited.length, credited };
   });
   for (const { account_id } of summary.credited) kassa.entitlements.invalidate(account_id);
   return summary;

@@ -22,7 +22,7 @@ import { readBankAccount, receiveTopUp, rejectTopUp, requestBankTransfer, topUpJ
 
 const tags = ['top-ups'];
 const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
-const AccountParams = Type.Object({ id: Id });
+const IdParams = Type.Object({ id: Id });
 const Text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, pattern: '\\S', description });
 
 const BankAccountSchema = Type.Object(
@@ -127,7 +127,7 @@ export async function paymentRoutes(app: KassaApp) {
       schema: {
         tags,
         summary: 'Top up: a bank transfer answers what to pay, to whom and with which reference; the balance grows when the money arrives',
-        params: AccountParams,
+        params: IdParams,
         headers: IdempotencyKeyHeaders,
         body: TopUpBody,
         response: { 201: TopUpSchema, ...problemResponses(403, 404, 409, 422) },
@@ -163,7 +163,7 @@ export async function paymentRoutes(app: KassaApp) {
       schema: {
         tags,
         summary: "An account's payment history: its top-ups, oldest first, with the ledger transactions each produced; CSV with Accept: text/csv",
-        params: AccountParams,
+        params: IdParams,
         querystring: Type.Intersect([
           PageQuery,
           Type.Object({
@@ -223,7 +223,6 @@ export async function paymentRoutes(app: KassaApp) {
     );
   });
 
-  const TopUpParams = Type.Object({ id: Id });
   const accountOf = async (topUpId: number) => (await kassa.db.select({ accountId: topUps.accountId }).from(topUps).where(eq(topUps.id, topUpId)))[0]?.accountId;
 
   app.post(
@@ -232,7 +231,7 @@ export async function paymentRoutes(app: KassaApp) {
       schema: {
         tags,
         summary: 'Confirm money that arrived for a pending bank transfer (staff): credits it once; a part leaves the rest expected',
-        params: TopUpParams,
+        params: IdParams,
         headers: IdempotencyKeyHeaders,
         body: ConfirmBody,
         response: { 200: TopUpSchema, ...problemResponses(403, 404, 409, 422) },
@@ -259,7 +258,7 @@ export async function paymentRoutes(app: KassaApp) {
 
   app.post(
     '/top-ups/:id/reject',
-    { schema: { tags, summary: 'Reject a pending bank transfer nothing arrived for (staff)', params: TopUpParams, body: RejectBody, response: { 200: TopUpSchema, ...problemResponses(403, 404, 409) } } },
+    { schema: { tags, summary: 'Reject a pending bank transfer nothing arrived for (staff)', params: IdParams, body: RejectBody, response: { 200: TopUpSchema, ...problemResponses(403, 404, 409) } } },
     async (request, reply) => {
       const at = kassa.clock.now();
       const rejected = await inTransaction(kassa.db, async (tx) => {

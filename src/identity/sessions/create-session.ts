@@ -73,6 +73,6 @@ export function clearSessionCookie(kassa: Kassa, reply: FastifyReply): void {
 }
 
 /** The user as the actor of an audit entry (a login has no principal yet). */
-export function userActor(user: User, sessionId?: number): Principal {
+export function userActor(user: User, sessionId?: number): Extract<Principal, { kind: 'user' }> {
   return { kind: 'user', userId: user.id, operator: user.operator, via: 'session', sessionId, scope: `user:${user.id}` };
 }

@@ -38,6 +38,13 @@ describe('configuration from the environment', () => {
     expect(config.mail).toEqual({ smtpUrl: 'smtp://mail:587', from: 'Billing <billing@example.com>' });
   });
 
+  it('reads Stripe when its key and webhook secret are both set, and no Stripe otherwise', () => {
+    expect(configFromEnv({}).payments).toEqual({ stripe: undefined });
+    expect(configFromEnv({ STRIPE_SECRET_KEY: 'sk_test_1', STRIPE_WEBHOOK_SECRET: 'whsec_2', STRIPE_API_BASE: 'http://localhost:12111' }).payments).toEqual({
+      stripe: { secretKey: 'sk_test_1', webhookSecret: 'whsec_2', apiBase: 'http://localhost:12111' },
+    });
+  });
+
   it.each([
     [{ KASSA_CLOCK: 'simulted' }, 'KASSA_CLOCK=simulted: expected real or simulated'],
     [{ KASSA_CLOCK_START: 'tomorrow' }, 'KASSA_CLOCK_START=tomorrow: expected an ISO 8601 time such as 2026-11-02T00:00:00Z'],
@@ -51,6 +58,9 @@ describe('configuration from the environment', () => {
     [{ KASSA_AUTO_RESUME: 'yes' }, 'KASSA_AUTO_RESUME=yes: expected true or false'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL=verbose: expected fatal, error, warn, info, debug, trace or silent'],
     [{ SMTP_URL: 'mail.example.com' }, 'SMTP_URL=mail.example.com: expected an smtp:// or smtps:// URL'],
+    [{ STRIPE_SECRET_KEY: 'pk_test_123' }, 'STRIPE_SECRET_KEY=pk_test_123: expected a Stripe secret or restricted key, sk_test_... or sk_live_...'],
+    [{ STRIPE_SECRET_KEY: 'sk_test_123' }, 'STRIPE_WEBHOOK_SECRET=: expected the signing secret of the Stripe webhook endpoint (whsec_...) whenever STRIPE_SECRET_KEY is set'],
+    [{ STRIPE_WEBHOOK_SECRET: 'whsec_1' }, 'STRIPE_SECRET_KEY=: expected a Stripe secret key (sk_...) whenever STRIPE_WEBHOOK_SECRET is set'],
   ])('refuses %o at start, in one line naming the variable, the value and what is expected', (env, message) => {
     expect(() => configFromEnv(env)).toThrow(ConfigError);
     expect(() => configFromEnv(env)).toThrow(message);

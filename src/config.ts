@@ -31,6 +31,9 @@ export const ENV_SCHEMA = Type.Object({
   KASSA_MAIL_FROM: setting_('^.+$', 'a From address such as Kassa <billing@example.com>'),
   KASSA_URL: setting_('^https?://\\S+$', "a running server's http:// or https:// URL (CLI)"),
   KASSA_API_KEY: setting_('^kassa_sk_\\S+$', 'a provider key, kassa_sk_... (CLI)'),
+  STRIPE_SECRET_KEY: setting_('^(sk|rk)_(test|live)_\\S+$', 'a Stripe secret or restricted key, sk_test_... or sk_live_...'),
+  STRIPE_WEBHOOK_SECRET: setting_('^whsec_\\S+$', "a Stripe webhook endpoint's signing secret, whsec_..."),
+  STRIPE_API_BASE: setting_('^https?://[^/\\s]+/?$', 'an http:// or https:// host (and port) speaking the Stripe API, such as stripe-mock'),
 });
 
 /** A setting that is not what it must be: `KASSA_CLOCK=sometimes: expected real or simulated`. */
@@ -68,6 +71,7 @@ export interface Config {
   billing: BillingSettings;
   identity: IdentitySettings;
   mail: MailSettings;
+  payments: PaymentSettings;
 }
 
 export interface MailSettings {
@@ -87,6 +91,28 @@ export interface IdentitySettings {
   cookieSecure: boolean;
   /** Passwords expire this many days after they were set (KASSA_PASSWORD_MAX_AGE_DAYS); 0: never. */
   passwordMaxAgeDays: number;
+}
+
+/** Card payments through Stripe (src/payments/stripe); absent: card top-ups are unavailable. */
+export interface PaymentSettings {
+  stripe: StripeSettings | undefined;
+}
+
+export interface StripeSettings {
+  secretKey: string;
+  webhookSecret: string;
+  /** Another host speaking the Stripe API (stripe-mock, the tests' fake); unset: api.stripe.com. */
+  apiBase: string | undefined;
+}
+
+/** Stripe needs both its key and its webhook secret: a payment whose confirmation cannot be verified is never credited. */
+export function paymentSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): PaymentSettings {
+  checkEnv(env);
+  const secretKey = setting(env, 'STRIPE_SECRET_KEY');
+  const webhookSecret = setting(env, 'STRIPE_WEBHOOK_SECRET');
+  if (secretKey && !webhookSecret) throw new ConfigError('STRIPE_WEBHOOK_SECRET', '', 'the signing secret of the Stripe webhook endpoint (whsec_...) whenever STRIPE_SECRET_KEY is set');
+  if (webhookSecret && !secretKey) throw new ConfigError('STRIPE_SECRET_KEY', '', 'a Stripe secret key (sk_...) whenever STRIPE_WEBHOOK_SECRET is set');
+  return { stripe: secretKey && webhookSecret ? { secretKey, webhookSecret, apiBase: setting(env, 'STRIPE_API_BASE') } : undefined };
 }
 
 export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
@@ -155,6 +181,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     },
     identity: identitySettingsFromEnv(env),
     mail: { smtpUrl: setting(env, 'SMTP_URL'), from: setting(env, 'KASSA_MAIL_FROM') ?? defaultMailFrom },
+    payments: paymentSettingsFromEnv(env),
   };
   if (Number.isNaN(config.clockStart.getTime())) throw new ConfigError('KASSA_CLOCK_START', String(clockStart), 'an ISO 8601 time such as 2026-11-02T00:00:00Z');
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65_535) throw new ConfigError('PORT', String(env.PORT), 'a port number, 0 to 65535');

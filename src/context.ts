@@ -1,7 +1,7 @@
 // What every operation is handed: the database, the clock and the provider's settings.
 import type { ApiKeyAuthenticator } from './auth/principal.js';
 import type { Clock } from './time/clock.js';
-import type { BillingSettings, IdentitySettings } from './config.js';
+import type { BillingSettings, IdentitySettings, PaymentSettings } from './config.js';
 import type { Backend, Db } from './db/client.js';
 import type { EntitlementCache } from './entitlements/cache.js';
 import type { BackgroundWork } from './shared/background.js';
@@ -23,4 +23,6 @@ export interface Kassa {
   background: BackgroundWork;
   /** Sign-up, sessions and passwords; absent: read from the environment (src/identity/sessions/settings.ts). */
   identity?: IdentitySettings;
+  /** Stripe (and later PayPal); absent: read from the environment (src/payments/settings.ts). */
+  payments?: PaymentSettings;
 }

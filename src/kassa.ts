@@ -2,7 +2,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { ApiKeyAuthenticator } from './auth/principal.js';
 import { type Clock, SimulatedClock, realClock } from './time/clock.js';
-import { type BillingSettings, ConfigError, type IdentitySettings } from './config.js';
+import { type BillingSettings, ConfigError, type IdentitySettings, type PaymentSettings } from './config.js';
 import type { Kassa } from './context.js';
 import { type Database, type OpenOptions, openDatabase, query, toDate } from './db/client.js';
 import { clockState } from './db/schema.js';
@@ -15,6 +15,7 @@ export interface StartOptions extends OpenOptions {
   clockStart?: Date;
   billing: BillingSettings;
   identity?: IdentitySettings;
+  payments?: PaymentSettings;
 }
 
 export async function openKassa(options: StartOptions): Promise<{ kassa: Kassa; database: Database }> {
@@ -29,6 +30,7 @@ export async function openKassa(options: StartOptions): Promise<{ kassa: Kassa; 
     clock,
     billing: options.billing,
     identity: options.identity,
+    payments: options.payments,
     auth: new ApiKeyAuthenticator(database.db),
     entitlements: new EntitlementCache(),
     afterCredit: resumeSuspended,

@@ -31,6 +31,7 @@ const RELEASED: Record<string, string> = {
   '0001_outbox_provider_events.sql': 'd80826f03fcdc7ff869800909abf193c535fa7eaad856e709477d1cbf6fc6b1e',
   '0002_top_ups.sql': 'de720f471abd20f9baaa1f7670886bcb262f0281d7f1bf3ac8aa9b5d99271bec',
   '0003_bank_statements.sql': 'c26eb7966779f7364cd1d0e73b76f6b3211baaab250049af92f141e976ce2521',
+  '0004_card_payments.sql': '7120bcd3d4f37e2ee3c62d41f1964c79cd845cb191af85fb6ca632bee818c641',
 };
 
 interface Journal {

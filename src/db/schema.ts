@@ -93,7 +93,7 @@ export const objectCounts = pgTable(
 
 // ---------- ledger ----------
 
-export type LedgerKind = 'adjustment' | 'subscription_charge' | 'subscription_refund' | 'billing_run' | 'reversal' | 'top_up';
+export type LedgerKind = 'adjustment' | 'subscription_charge' | 'subscription_refund' | 'billing_run' | 'reversal' | 'top_up' | 'top_up_refund' | 'chargeback';
 /** Where money comes from and goes: the customer, revenue, operator adjustments, and a clearing account per way of paying. */
 export type LedgerAccount = 'customer' | 'revenue' | 'adjustments' | 'clearing_bank_transfer' | 'clearing_card' | 'clearing_paypal';
 
@@ -294,6 +294,13 @@ export const topUps = pgTable(
     reference: text('reference'),
     // The payment provider's id (Stripe Checkout Session, PayPal order).
     providerRef: text('provider_ref'),
+    // The provider's id of the payment itself (Stripe PaymentIntent, PayPal capture), once known:
+    // refunds and disputes name it.
+    paymentRef: text('payment_ref'),
+    // Where the customer pays (Stripe Checkout, PayPal approval), for the payment history.
+    redirectUrl: text('redirect_url'),
+    // The customer asked to keep the card for later payments (automatic top-up).
+    saveCard: boolean('save_card').notNull().default(false),
     expiresAt: at('expires_at'),
     createdBy: text('created_by').notNull(),
     createdAt: at('created_at').notNull(),
@@ -304,6 +311,7 @@ export const topUps = pgTable(
     // A reference embeds its top-up's id, so it is unique by itself; the key carries account_id (Citus).
     uniqueIndex('top_ups_reference_uq').on(t.reference, t.accountId).where(sql`${t.reference} is not null`),
     index('top_ups_pending_idx').on(t.status, t.id).where(sql`${t.status} = 'pending'`),
+    index('top_ups_payment_ref_idx').on(t.paymentRef).where(sql`${t.paymentRef} is not null`),
     check('top_ups_amounts', sql`${t.amountRequested} > 0 and ${t.amountReceived} >= 0 and ${t.amountRefunded} >= 0 and ${t.amountRefunded} <= ${t.amountReceived}`),
   ],
 );
@@ -322,6 +330,75 @@ export const topUpReceipts = pgTable(
     receivedAt: at('received_at').notNull(),
   },
   (t) => [uniqueIndex('top_up_receipts_external_uq').on(t.accountId, t.topUpId, t.externalRef), check('top_up_receipts_amount_positive', sql`${t.amount} > 0`)],
+);
+
+// Money given back from a top-up: a refund (through the provider, or seen in its webhook) or a
+// dispute's withdrawal, each debited once in its own ledger transaction. The provider's
+// reference is unique per top-up, so the same refund reported twice debits once.
+export type GivenBackKind = 'refund' | 'dispute';
+
+export const topUpRefunds = pgTable(
+  'top_up_refunds',
+  {
+    id: id(),
+    accountId: ref('account_id').notNull(),
+    topUpId: ref('top_up_id').notNull(),
+    transactionId: ref('transaction_id').notNull(),
+    kind: text('kind').$type<GivenBackKind>().notNull(),
+    amount: money('amount').notNull(),
+    externalRef: text('external_ref').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('top_up_refunds_external_uq').on(t.accountId, t.topUpId, t.externalRef), check('top_up_refunds_amount_positive', sql`${t.amount} > 0`)],
+);
+
+// An account's customer at a payment provider (Stripe), made on its first card payment.
+export const paymentCustomers = pgTable(
+  'payment_customers',
+  {
+    accountId: ref('account_id').notNull(),
+    provider: text('provider').$type<'stripe'>().notNull(),
+    customerRef: text('customer_ref').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.provider] })],
+);
+
+// Saved cards: only the provider's id and what it shows of the card, never card data.
+export const paymentMethods = pgTable(
+  'payment_methods',
+  {
+    id: id(),
+    accountId: ref('account_id').notNull(),
+    provider: text('provider').$type<'stripe'>().notNull(),
+    providerRef: text('provider_ref').notNull(),
+    brand: text('brand').notNull(),
+    last4: text('last4').notNull(),
+    expMonth: smallint('exp_month').notNull(),
+    expYear: smallint('exp_year').notNull(),
+    isDefault: boolean('is_default').notNull().default(false),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('payment_methods_provider_ref_uq').on(t.accountId, t.provider, t.providerRef),
+    // At most one default card per account.
+    uniqueIndex('payment_methods_default_uq').on(t.accountId).where(sql`${t.isDefault}`),
+  ],
+);
+
+// Every webhook event a payment provider delivered, by its id: a delivery seen twice is
+// recognised and changes nothing the second time.
+export const paymentEvents = pgTable(
+  'payment_events',
+  {
+    provider: text('provider').$type<'stripe' | 'paypal'>().notNull(),
+    eventId: text('event_id').notNull(),
+    type: text('type').notNull(),
+    topUpId: ref('top_up_id'),
+    receivedAt: at('received_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.eventId] })],
 );
 
 // The provider's bank statements, imported once each, and their credit lines: matched to a

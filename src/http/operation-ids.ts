@@ -95,6 +95,10 @@ export const OPERATION_IDS: Record<string, string> = {
   'POST /v1/top-ups/{id}/confirm': 'confirmTopUp',
   'POST /v1/top-ups/{id}/reject': 'rejectTopUp',
   'POST /v1/bank-statements': 'importBankStatement',
+  'POST /v1/webhooks/stripe': 'receiveStripeWebhook',
+  'GET /v1/accounts/{id}/payment-methods': 'listPaymentMethods',
+  'POST /v1/accounts/{id}/payment-methods/{method_id}/default': 'setDefaultPaymentMethod',
+  'DELETE /v1/accounts/{id}/payment-methods/{method_id}': 'removePaymentMethod',
 
   'GET /v1/mails': 'listMails',
   'GET /v1/accounts/{id}/audit': 'listAccountAudit',
@@ -117,7 +121,7 @@ export const TAG_DESCRIPTIONS: Record<string, string> = {
   members: 'People on an account, their roles, invitations and ownership.',
   'personal access tokens': 'Tokens for scripts, limited to scopes and to their user\'s roles.',
   'two-factor authentication': 'TOTP second factor, recovery codes, and accounts that require it of their members.',
-  'top-ups': 'Money a customer sends: bank transfers with a creditor reference, pending until the money arrives, then credited once.',
+  'top-ups': "Money a customer sends: by card through Stripe Checkout, or by bank transfer with a creditor reference; pending until the money arrives, then credited once. Saved cards, Stripe's webhook.",
   mails: 'The mails Kassa queued and sent (staff), with their live links removed once sent.',
   audit: 'Security events and operator actions, per account or for all (staff).',
 };

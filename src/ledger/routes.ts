@@ -32,6 +32,8 @@ const LedgerTransactionSchema = Type.Object({
     Type.Literal('billing_run'),
     Type.Literal('reversal'),
     Type.Literal('top_up'),
+    Type.Literal('top_up_refund'),
+    Type.Literal('chargeback'),
   ]),
   description: Type.String(),
   customer_amount: Type.String({ description: "the transaction's effect on the balance, integer minor units" }),

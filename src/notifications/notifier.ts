@@ -19,7 +19,13 @@ export const noticeTemplates: Record<string, MailTemplate> = {
   'top_up.succeeded': 'top_up_received',
   'top_up.failed': 'top_up_failed',
   'top_up.expired': 'top_up_expired',
+  'top_up.refunded': 'refund_issued',
+  // Told to the provider's operators, not to the customer.
+  'top_up.disputed': 'dispute_opened',
 };
+
+/** Topics whose mail goes to the provider's operators rather than to the account. */
+const OPERATOR_TOPICS = new Set(['top_up.disputed']);
 
 const NOTICE_TOPICS = Object.keys(noticeTemplates);
 const EVENTS_PER_PASS = 200;
@@ -83,13 +89,10 @@ async function noticeFor(tx: Db, outboxId: number, now: Date): Promise<number | 
     .select({ id: accounts.id, name: accounts.name, currency: accounts.currency, billingEmails: accounts.billingEmails, status: accounts.status })
     .from(accounts)
     .where(eq(accounts.id, event.accountId));
-  if (!account || account.status === 'closed') return 0;
-  const owners = await tx
-    .select({ email: users.email })
-    .from(memberships)
-    .innerJoin(users, eq(users.id, memberships.userId))
-    .where(and(eq(memberships.accountId, account.id), eq(memberships.role, 'owner'), eq(users.status, 'active')));
-  const recipients = uniqueAddresses([...account.billingEmails, ...owners.map((o) => o.email)]);
+  if (!account) return 0;
+  const toOperators = OPERATOR_TOPICS.has(event.topic);
+  if (!toOperators && account.status === 'closed') return 0;
+  const recipients = toOperators ? await operatorAddresses(tx) : await accountAddresses(tx, account);
   const data = templateData(event.topic, event.payload as Record<string, unknown>, account);
   for (const to of recipients) {
     await queueMail(tx, { to, template, data, accountId: account.id, at: now });
@@ -97,7 +100,21 @@ async function noticeFor(tx: Db, outboxId: number, now: Date): Promise<number | 
   return recipients.length;
 }
 
-function templateData(topic: string, payload: Record<string, unknown>, account: { name: string; currency: string }) {
+async function accountAddresses(tx: Db, account: { id: number; billingEmails: string[] }): Promise<string[]> {
+  const owners = await tx
+    .select({ email: users.email })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.accountId, account.id), eq(memberships.role, 'owner'), eq(users.status, 'active')));
+  return uniqueAddresses([...account.billingEmails, ...owners.map((o) => o.email)]);
+}
+
+async function operatorAddresses(tx: Db): Promise<string[]> {
+  const operators = await tx.select({ email: users.email }).from(users).where(and(eq(users.operator, true), eq(users.status, 'active')));
+  return uniqueAddresses(operators.map((o) => o.email));
+}
+
+function templateData(topic: string, payload: Record<string, unknown>, account: { id: number; name: string; currency: string }) {
   const amount = (value: unknown) => {
     if ((typeof value !== 'string' && typeof value !== 'number') || !/^-?[0-9]+$/.test(String(value))) return String(value ?? '');
     return isCurrency(account.currency) ? formatMinor(BigInt(value), account.currency) : String(value);
@@ -110,7 +127,7 @@ function templateData(topic: string, payload: Record<string, unknown>, account: 
     return { account_name: account.name, currency: account.currency, amount: amount(transfer.amount), pay_by: String(transfer.pay_by ?? '').slice(0, 10), beneficiary: transfer.beneficiary, iban: transfer.iban, bic: transfer.bic, reference: transfer.reference };
   }
   if (topic.startsWith('top_up.')) {
-    return { account_name: account.name, currency: account.currency, top_up_id: String(payload.top_up_id ?? ''), amount: amount(payload.amount), balance: amount(payload.balance), reason: String(payload.reason ?? '') };
+    return { account_name: account.name, account_id: String(account.id), currency: account.currency, top_up_id: String(payload.top_up_id ?? ''), amount: amount(payload.amount), balance: amount(payload.balance), reason: String(payload.reason ?? '') };
   }
   return { account_name: account.name, subscription_id: String(payload.subscription_id ?? '') };
 }

@@ -11,7 +11,9 @@ export type MailTemplate =
   | 'bank_transfer_instructions'
   | 'top_up_received'
   | 'top_up_failed'
-  | 'top_up_expired';
+  | 'top_up_expired'
+  | 'refund_issued'
+  | 'dispute_opened';
 
 export interface RenderedMail {
   subject: string;
@@ -34,6 +36,11 @@ const templates: Record<MailTemplate, (data: Data) => RenderedMail> = {
   top_up_received: (d) => ({ subject: `Payment received for ${d.account_name}: ${d.amount} ${d.currency}`, text: `We received ${d.amount} ${d.currency} for ${d.account_name}. The balance is now ${d.balance} ${d.currency}.\n` }),
   top_up_failed: (d) => ({ subject: `Top-up of ${d.account_name} failed`, text: `The top-up ${d.top_up_id} of ${d.account_name} did not go through${d.reason ? `: ${d.reason}` : ''}. No money was taken into the balance.\n` }),
   top_up_expired: (d) => ({ subject: `Bank transfer for ${d.account_name} expired`, text: `No payment arrived in time for top-up ${d.top_up_id} of ${d.account_name} (${d.amount} ${d.currency}). If you sent it, contact the provider; otherwise ask for a new top-up.\n` }),
+  refund_issued: (d) => ({ subject: `Refund of ${d.amount} ${d.currency} for ${d.account_name}`, text: `${d.amount} ${d.currency} of top-up ${d.top_up_id} was refunded to the way it was paid and taken off the balance of ${d.account_name}. The balance is now ${d.balance} ${d.currency}. A card refund takes 5 to 10 days to show on the statement.\n` }),
+  dispute_opened: (d) => ({
+    subject: `Dispute on ${d.account_name}: ${d.amount} ${d.currency}`,
+    text: `The payer of top-up ${d.top_up_id} (account ${d.account_name}, id ${d.account_id}) disputed it${d.reason ? ` as ${d.reason}` : ''}. The payment provider withdrew ${d.amount} ${d.currency}, and Kassa took it off the balance, which is now ${d.balance} ${d.currency}.\n\nAnswer the dispute on the provider's dashboard before its deadline, with the evidence of the service delivered.\n`,
+  }),
   account_exists: (d) => ({ subject: 'You already have a Kassa account', text: `Someone tried to sign up to Kassa with this address, which already has an account. If it was you, sign in, or reset your password here:\n${d.link}\n\nIf it was not you, ignore this mail.\n` }),
 };
 

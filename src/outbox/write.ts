@@ -22,6 +22,8 @@ export type OutboxTopic =
   | 'top_up.succeeded'
   | 'top_up.failed'
   | 'top_up.expired'
+  | 'top_up.refunded'
+  | 'top_up.disputed'
   | 'billing_run.completed';
 
 export interface OutboxEvent {

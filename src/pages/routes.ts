@@ -185,6 +185,16 @@ export async function linkPages(parent: KassaApp) {
         return html(reply, 200, page(linkPage.title, paragraph(message, 'done')));
       });
     }
+
+    // Where a payment provider's page sends the customer back when no other address was given.
+    // Nothing is credited here: the balance grows when the provider's webhook confirms the money.
+    const TopUpParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+    app.get('/top-ups/:id/paid', { schema: { hide: true, params: TopUpParams } }, async (_request, reply) =>
+      html(reply, 200, page('Thank you', paragraph('Your payment is being confirmed. The balance grows as soon as the payment provider confirms it, usually within a minute; a mail tells you when.', 'done'))),
+    );
+    app.get('/top-ups/:id/cancelled', { schema: { hide: true, params: TopUpParams } }, async (_request, reply) =>
+      html(reply, 200, page('Payment cancelled', paragraph('Nothing was charged. You can start a new top-up at any time.'))),
+    );
   });
 }
 

@@ -19,6 +19,9 @@ import { parseStatement } from './bank-statement.js';
 import { importStatement } from './import-statement.js';
 import { BANK_ACCOUNT_SETTING, checkBankAccount } from './bank-account.js';
 import { readBankAccount, receiveTopUp, rejectTopUp, requestBankTransfer, topUpJson } from './top-ups.js';
+import { requestCardTopUp } from './card-top-up.js';
+import { stripeFor } from './stripe/client.js';
+import { publicUrl as publicUrlOf } from './settings.js';
 
 const tags = ['top-ups'];
 const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
@@ -33,18 +36,23 @@ const BankAccountSchema = Type.Object(
   },
   { title: 'BankAccount', additionalProperties: false, examples: [{ iban: 'DE89370400440532013000', bic: 'COBADEFFXXX', beneficiary: 'Example Cloud GmbH' }] },
 );
+const ReturnUrl = (description: string) => Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048, description }));
 const TopUpBody = Type.Object(
   {
     method: Type.Union([Type.Literal('bank_transfer'), Type.Literal('card'), Type.Literal('paypal')]),
     amount: AmountString,
+    save_card: Type.Optional(Type.Boolean({ description: 'card: keep the card for later payments and automatic top-up' })),
+    success_url: ReturnUrl("card: where Stripe sends the customer after paying (default: Kassa's own thank-you page)"),
+    cancel_url: ReturnUrl('card: where Stripe sends the customer who gives up'),
   },
-  { title: 'RequestTopUp', additionalProperties: false, examples: [{ method: 'bank_transfer', amount: '10000' }] },
+  { title: 'RequestTopUp', additionalProperties: false, examples: [{ method: 'bank_transfer', amount: '10000' }, { method: 'card', amount: '2500', save_card: true, success_url: 'https://cloud.example/billing?paid=1' }] },
 );
 const Minor = (description: string) => Type.String({ pattern: '^[0-9]+$', description: `${description}, integer minor units` });
 const TOP_UP_EXAMPLE = {
   id: 1, account_id: 2, method: 'bank_transfer', status: 'pending', currency: 'EUR', amount: '10000', received: '0', refunded: '0', expires_at: '2026-12-02T13:00:00.000Z',
   created_at: '2026-11-02T13:00:00.000Z', updated_at: '2026-11-02T13:00:00.000Z',
   bank_transfer: { reference: 'RF74 0000 0000 1', beneficiary: 'Example Cloud GmbH', iban: 'DE89 3704 0044 0532 0130 00', bic: 'COBADEFFXXX', amount: '10000', pay_by: '2026-12-02T13:00:00.000Z' },
+  card: null,
 };
 const TopUpSchema = Type.Object(
   {
@@ -70,6 +78,13 @@ const TopUpSchema = Type.Object(
       }),
       Type.Null(),
     ], { description: 'what to pay, to whom and with which reference (bank transfers)' }),
+    card: Type.Union([
+      Type.Object({
+        checkout_url: Type.Union([Type.String({ format: 'uri' }), Type.Null()], { description: "Stripe Checkout's page: send the customer there to pay (while pending)" }),
+        save_card: Type.Boolean(),
+      }),
+      Type.Null(),
+    ], { description: 'where to pay (card top-ups)' }),
   },
   { title: 'TopUp', examples: [TOP_UP_EXAMPLE] },
 );
@@ -126,24 +141,40 @@ export async function paymentRoutes(app: KassaApp) {
       config: { access: 'billing:write' },
       schema: {
         tags,
-        summary: 'Top up: a bank transfer answers what to pay, to whom and with which reference; the balance grows when the money arrives',
+        summary: 'Top up: a card answers the Stripe Checkout page to send the customer to; a bank transfer what to pay, to whom and with which reference. The balance grows when the money arrives',
         params: IdParams,
         headers: IdempotencyKeyHeaders,
         body: TopUpBody,
-        response: { 201: TopUpSchema, ...problemResponses(403, 404, 409, 422) },
+        response: { 201: TopUpSchema, ...problemResponses(403, 404, 409, 422, 502) },
       },
     },
     async (request, reply) => {
       const accountId = request.params.id;
+      const { method, save_card: saveCard, success_url: successUrl, cancel_url: cancelUrl } = request.body;
       const amount = parsePositiveAmount(request.body.amount, '/amount');
       if (!amount.ok) return sendProblem(reply, amount.failure);
-      if (request.body.method !== 'bank_transfer') {
-        return sendProblem(reply, { code: 'payment_method_unavailable', detail: `${request.body.method} top-ups are not available on this Kassa yet: use bank_transfer`, field: '/method' });
-      }
+      const cardOnly = (['save_card', 'success_url', 'cancel_url'] as const).find((field) => request.body[field] !== undefined);
+      if (method !== 'card' && cardOnly) return sendProblem(reply, { code: 'validation_failed', detail: `${cardOnly} is for card top-ups only`, field: `/${cardOnly}` });
+      if (method === 'paypal') return sendProblem(reply, { code: 'payment_method_unavailable', detail: 'PayPal top-ups are not available on this Kassa yet: use card or bank_transfer', field: '/method' });
+      const stripe = method === 'card' ? stripeFor(kassa) : undefined;
+      if (stripe && !stripe.ok) return sendProblem(reply, stripe.failure);
+      const publicUrl = publicUrlOf(kassa);
       return answerMoneyCall(request, reply, {
         accountId,
         statusCode: 201,
         effect: async (tx, at) => {
+          if (stripe?.ok) {
+            const started = await requestCardTopUp(tx, stripe.value.stripe, accountId, {
+              amount: amount.value,
+              saveCard: saveCard ?? false,
+              successUrl: (id) => successUrl ?? `${publicUrl}/top-ups/${id}/paid`,
+              cancelUrl: (id) => cancelUrl ?? `${publicUrl}/top-ups/${id}/cancelled`,
+            }, request.principal.scope, at);
+            if (!started.ok) return started;
+            const topUp = started.value;
+            await writeOutbox(tx, accountId, 'top_up.requested', { account_id: accountId, top_up_id: topUp.id, method: topUp.method, amount: topUp.amountRequested, currency: topUp.currency }, at);
+            return ok({ body: topUpJson(topUp, null), audit: { action: 'top_up.requested', accountId, target: `top_up:${topUp.id}`, data: { method: topUp.method, amount: topUp.amountRequested.toString(), checkout_session: topUp.providerRef } } });
+          }
           const requested = await requestBankTransfer(tx, accountId, amount.value, request.principal.scope, at);
           if (!requested.ok) return requested;
           const { topUp, bank } = requested.value;

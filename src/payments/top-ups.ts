@@ -20,7 +20,7 @@ export type TopUp = typeof topUps.$inferSelect;
 export const BANK_TRANSFER_VALID_DAYS = 30;
 const DAY_MS = 86_400_000;
 
-const CLEARING: Record<TopUpMethod, Exclude<LedgerAccount, 'customer'>> = {
+export const CLEARING: Record<TopUpMethod, Exclude<LedgerAccount, 'customer'>> = {
   bank_transfer: 'clearing_bank_transfer',
   card: 'clearing_card',
   paypal: 'clearing_paypal',
@@ -58,6 +58,12 @@ export interface Receipt {
   amount: Minor;
   /** The bank's reference of the payment (or the provider's id): the same one twice credits once. */
   externalRef: string;
+  /**
+   * A card or PayPal provider says the money is there: it is credited whatever Kassa thought of
+   * the top-up (a Checkout paid with a second card after the first was declined and the top-up
+   * marked failed). A bank transfer's receipt needs the top-up pending.
+   */
+  fromProvider?: boolean;
 }
 
 export type Confirmed = { topUp: TopUp; credited: (Moved & { amount: Minor }) | null };
@@ -71,7 +77,7 @@ export async function receiveTopUp(tx: Db, kassa: Kassa, topUpId: number, receip
   const [topUp] = await tx.select().from(topUps).where(eq(topUps.id, topUpId)).for('update');
   const [seen] = await tx.select({ id: topUpReceipts.id }).from(topUpReceipts).where(and(eq(topUpReceipts.accountId, found.accountId), eq(topUpReceipts.topUpId, topUpId), eq(topUpReceipts.externalRef, receipt.externalRef)));
   if (seen) return { topUp: topUp!, credited: null };
-  if (topUp!.status !== 'pending') return abort('invalid_state', `top-up ${topUpId} is ${topUp!.status}: only a pending one receives money`);
+  if (topUp!.status !== 'pending' && !receipt.fromProvider) return abort('invalid_state', `top-up ${topUpId} is ${topUp!.status}: only a pending one receives money`);
   const refused = creditRefusal(account!, receipt.amount);
   if (refused) return abort(refused.code, refused.detail, { field: '/amount' });
 
@@ -91,7 +97,8 @@ export async function receiveTopUp(tx: Db, kassa: Kassa, topUpId: number, receip
     at,
   );
   await tx.insert(topUpReceipts).values({ accountId: account!.id, topUpId, transactionId: moved.transactionId, amount: receipt.amount, externalRef: receipt.externalRef, receivedAt: at });
-  const [updated] = await tx.update(topUps).set({ amountReceived: received, status, updatedAt: at }).where(eq(topUps.id, topUpId)).returning();
+  const paymentRef = receipt.fromProvider ? receipt.externalRef : topUp!.paymentRef;
+  const [updated] = await tx.update(topUps).set({ amountReceived: received, status, paymentRef, updatedAt: at }).where(eq(topUps.id, topUpId)).returning();
   return { topUp: updated!, credited: { ...moved, amount: receipt.amount } };
 }
 
@@ -128,5 +135,6 @@ export function topUpJson(topUp: TopUp, bank: BankAccount | null) {
       topUp.method === 'bank_transfer' && bank && topUp.reference
         ? { reference: formatCreditorReference(topUp.reference), beneficiary: bank.beneficiary, iban: printedIban(bank.iban), bic: bank.bic, amount: stillToPay(topUp).toString(), pay_by: topUp.expiresAt?.toISOString() ?? null }
         : null,
+    card: topUp.method === 'card' ? { checkout_url: topUp.status === 'pending' ? topUp.redirectUrl : null, save_card: topUp.saveCard } : null,
   };
 }

@@ -31,6 +31,8 @@ export const failureStatus = {
   // Payments (src/payments)
   payment_method_unavailable: 422,
   invalid_statement: 400,
+  invalid_signature: 400,
+  payment_provider_error: 502,
   // Members and account status (src/members, src/identity/operators)
   last_owner: 409,
   account_blocked: 403,

@@ -1,0 +1,312 @@
+// Card top-ups through Stripe (SPEC 8, issue 7): a Checkout Session per top-up, credited only
+// when Stripe's signed webhook says the money is there, once per payment whatever the order
+// or repetition of the deliveries; declines, expiry, refunds and disputes; saved cards.
+import { and, eq } from 'drizzle-orm';
+import type Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mails, paymentEvents, topUps } from '../src/db/schema.js';
+import { createOperator } from '../src/identity/operators/create-operator.js';
+import { queueNotices } from '../src/notifications/notifier.js';
+import { verifyLedger } from '../src/ledger/verify.js';
+import { FAKE_WEBHOOK_SECRET, FakeStripe, MASTERCARD, VISA } from './support/fake-stripe.js';
+import { type Harness, startHarness } from './support/harness.js';
+import { scenario } from './support/scenario.js';
+
+let h: Harness;
+let stripe: FakeStripe;
+const s = scenario(() => h);
+beforeAll(async () => {
+  stripe = await FakeStripe.start();
+  h = await startHarness({ clockStart: '2026-11-02T13:00:00Z', payments: stripe.settings() });
+});
+afterAll(async () => {
+  await h.close();
+  await stripe.close();
+});
+
+let keys = 0;
+const key = () => ({ 'idempotency-key': `card-${++keys}` });
+const cardTopUp = (accountId: number, amount: string, more: Record<string, unknown> = {}, headers = key()) => h.call('POST', `/v1/accounts/${accountId}/top-ups`, { method: 'card', amount, ...more }, headers);
+const balance = async (accountId: number) => (await h.call('GET', `/v1/accounts/${accountId}/balance`)).body;
+const sessionOf = async (topUpId: number) => (await h.kassa.db.select({ ref: topUps.providerRef }).from(topUps).where(eq(topUps.id, topUpId)))[0]!.ref!;
+
+async function deliver(event: Stripe.Event, options: { secret?: string; timestamp?: number; signature?: string | null } = {}) {
+  const { payload, headers } = stripe.signed(event, options);
+  if (options.signature !== undefined) {
+    if (options.signature === null) delete headers['stripe-signature'];
+    else headers['stripe-signature'] = options.signature;
+  }
+  const response = await h.app.inject({ method: 'POST', url: '/v1/webhooks/stripe', payload, headers });
+  return { status: response.statusCode, body: JSON.parse(response.body) };
+}
+const deliverAll = async (events: Stripe.Event[]) => {
+  const answers = [];
+  for (const event of events) answers.push(await deliver(event));
+  return answers;
+};
+
+/** A card top-up the customer has not paid yet: its id and its Checkout Session. */
+async function startCardTopUp(accountId: number, amount: string, more: Record<string, unknown> = {}) {
+  const started = await cardTopUp(accountId, amount, more);
+  expect(started.status, JSON.stringify(started.body)).toBe(201);
+  return { id: started.body.id as number, session: await sessionOf(started.body.id) };
+}
+
+describe('a card top-up', () => {
+  let acme: number;
+  let topUp: { id: number; session: string };
+
+  beforeAll(async () => {
+    acme = (await s.createAccount({ name: 'Acme', billing_emails: ['billing@acme.test'] })).id;
+  });
+
+  it('opens a Stripe Checkout for the amount and answers where to send the customer; the balance waits', async () => {
+    const started = await cardTopUp(acme, '2500');
+    expect(started.status).toBe(201);
+    expect(started.body).toMatchObject({ method: 'card', status: 'pending', currency: 'EUR', amount: '2500', received: '0', bank_transfer: null, card: { save_card: false } });
+    topUp = { id: started.body.id, session: await sessionOf(started.body.id) };
+    expect(started.body.card.checkout_url).toBe(`https://checkout.stripe.test/c/pay/${topUp.session}`);
+
+    const session = stripe.get(topUp.session);
+    expect(session).toMatchObject({ mode: 'payment', amount_total: 2500, currency: 'eur', client_reference_id: String(topUp.id), metadata: { kassa_top_up_id: String(topUp.id), kassa_account_id: String(acme) } });
+    expect(session.success_url).toBe(`http://localhost:3000/top-ups/${topUp.id}/paid`);
+    expect((session.payment_intent_data as { setup_future_usage?: string }).setup_future_usage).toBeUndefined();
+    // The account's Stripe customer, made on first use, under keys derived from Kassa's ids.
+    const [customer] = stripe.callsTo('POST', '/v1/customers');
+    expect(customer).toMatchObject({ idempotencyKey: `kassa-account-${acme}-customer`, body: { name: 'Acme', email: 'billing@acme.test', metadata: { kassa_account_id: String(acme) } } });
+    expect(stripe.callsTo('POST', '/v1/checkout/sessions').at(-1)!.idempotencyKey).toBe(`kassa-top-up-${topUp.id}-checkout`);
+    expect(await balance(acme)).toMatchObject({ balance: '0', available: '0', pending_top_ups: '2500' });
+  });
+
+  it("credits the balance once when Stripe's webhook says the payment succeeded", async () => {
+    const events = stripe.pay(topUp.session);
+    const answers = await deliverAll(events);
+    expect(answers.map((a) => [a.status, a.body.outcome])).toEqual([
+      [200, 'credited 2500'],
+      [200, 'already credited'], // payment_intent.succeeded: the same PaymentIntent
+      [200, 'ignored: Kassa does not act on charge.succeeded'],
+    ]);
+    expect(await balance(acme)).toMatchObject({ balance: '2500', available: '2500', pending_top_ups: '0' });
+    const [credit] = (await s.ledgerOf(acme)).filter((t) => t.kind === 'top_up');
+    expect(credit!.postings).toEqual(expect.arrayContaining([expect.objectContaining({ ledger_account: 'customer', amount: '2500' }), expect.objectContaining({ ledger_account: 'clearing_card', amount: '-2500' })]));
+    expect((await s.eventsOf(acme, 'top_up.succeeded')).map((e) => e.payload)).toEqual([expect.objectContaining({ top_up_id: topUp.id, amount: '2500', balance: '2500' })]);
+  });
+
+  it('changes nothing when Stripe delivers the same event again', async () => {
+    const [completed] = stripe.pay(topUp.session).slice(0, 1);
+    // A redelivery carries the id of the event first sent: take it from what was recorded.
+    const [first] = await h.kassa.db.select().from(paymentEvents).where(and(eq(paymentEvents.topUpId, topUp.id), eq(paymentEvents.type, 'checkout.session.completed')));
+    const again = await deliver({ ...completed!, id: first!.eventId });
+    expect(again.body).toMatchObject({ duplicate: true, outcome: 'already received' });
+    expect(await balance(acme)).toMatchObject({ balance: '2500' });
+  });
+
+  it('credits once when the PaymentIntent event comes before the Checkout one', async () => {
+    const next = await startCardTopUp(acme, '1000');
+    const [completed, succeeded] = stripe.pay(next.session);
+    expect((await deliver(succeeded!)).body.outcome).toBe('credited 1000');
+    expect((await deliver(completed!)).body.outcome).toBe('already credited');
+    expect(await balance(acme)).toMatchObject({ balance: '3500' }); // 2500 + 1000
+  });
+
+  it('fails on a decline, mails why, and still credits if the customer then pays with another card', async () => {
+    const next = await startCardTopUp(acme, '700');
+    const [failed] = stripe.decline(next.session);
+    expect((await deliver(failed!)).body.outcome).toBe('failed');
+    expect((await s.eventsOf(acme, 'top_up.failed')).at(-1)!.payload).toMatchObject({ top_up_id: next.id, reason: 'Your card was declined.' });
+    expect((await h.call('GET', `/v1/accounts/${acme}/payments?status=failed`)).body.data.map((p: { id: number }) => p.id)).toEqual([next.id]);
+    const paid = await deliverAll(stripe.pay(next.session, MASTERCARD));
+    expect(paid[0]!.body.outcome).toBe('credited 700');
+    expect(await balance(acme)).toMatchObject({ balance: '4200' }); // 3500 + 700
+  });
+
+  it('marks a Checkout the customer walked away from as expired', async () => {
+    const next = await startCardTopUp(acme, '900');
+    expect((await deliver(stripe.expire(next.session)[0]!)).body.outcome).toBe('expired');
+    expect((await h.call('GET', `/v1/accounts/${acme}/payments?status=expired`)).body.data.map((p: { id: number }) => p.id)).toEqual([next.id]);
+    expect(await balance(acme)).toMatchObject({ balance: '4200', pending_top_ups: '0' });
+  });
+
+  it('keeps the ledger balanced', async () => {
+    expect((await verifyLedger(h.kassa.db)).ok).toBe(true);
+  });
+});
+
+describe('refunds and disputes', () => {
+  let acme: number;
+  let intent: string;
+  let topUpId: number;
+
+  beforeAll(async () => {
+    acme = (await s.createAccount({ billing_emails: ['money@acme.test'] })).id;
+    await queueNotices(h.kassa, h.kassa.clock.now()); // the other accounts' notices, out of the way
+    const topUp = await startCardTopUp(acme, '5000');
+    topUpId = topUp.id;
+    await deliverAll(stripe.pay(topUp.session));
+    intent = stripe.get(topUp.session).payment_intent as string;
+  });
+
+  it("debits a refund made on Stripe's side, by the running total Stripe reports", async () => {
+    const [first] = stripe.refund(intent, 1000);
+    const [second] = stripe.refund(intent, 500);
+    expect((await deliver(second!)).body.outcome).toBe('refunded 1500'); // the running total: 1000 + 500
+    expect((await deliver(first!)).body.outcome).toBe('already refunded'); // older, arriving late
+    expect(await balance(acme)).toMatchObject({ balance: '3500' }); // 5000 - 1500
+    const refund = (await s.ledgerOf(acme)).find((t) => t.kind === 'top_up_refund')!;
+    expect(refund.postings).toEqual(expect.arrayContaining([expect.objectContaining({ ledger_account: 'customer', amount: '-1500' }), expect.objectContaining({ ledger_account: 'clearing_card', amount: '1500' })]));
+    expect((await s.eventsOf(acme, 'top_up.refunded')).map((e) => e.payload)).toEqual([expect.objectContaining({ top_up_id: topUpId, amount: '1500', refunded: '1500' })]);
+  });
+
+  it('debits a dispute once, down to zero or below, and tells the provider', async () => {
+    const [dispute] = stripe.dispute(intent, 3500);
+    expect((await deliver(dispute!)).body.outcome).toBe('disputed 3500');
+    expect((await deliver({ ...dispute!, id: `${dispute!.id}_redelivered` })).body.outcome).toBe('already debited');
+    expect(await balance(acme)).toMatchObject({ balance: '0' }); // 3500 - 3500
+    expect((await s.eventsOf(acme, 'top_up.disputed')).map((e) => e.payload)).toEqual([expect.objectContaining({ top_up_id: topUpId, amount: '3500', reason: 'fraudulent' })]);
+    const payment = (await h.call('GET', `/v1/accounts/${acme}/payments`)).body.data[0];
+    expect(payment).toMatchObject({ id: topUpId, received: '5000', refunded: '5000' });
+  });
+
+  it("mails the refund to the account, and the dispute to the provider's operators", async () => {
+    expect((await createOperator(h.kassa.db, { email: 'ops@provider.test', name: 'Ops' }, h.kassa.clock.now())).ok).toBe(true);
+    await queueNotices(h.kassa, h.kassa.clock.now());
+    const sent = await h.kassa.db.select().from(mails).where(eq(mails.accountId, acme)).orderBy(mails.id);
+    expect(sent.map((m) => [m.to, m.template])).toEqual([
+      ['money@acme.test', 'top_up_received'],
+      ['money@acme.test', 'refund_issued'],
+      ['ops@provider.test', 'dispute_opened'],
+    ]);
+    expect(sent[1]!.text).toContain('15.00 EUR of top-up');
+    expect(sent[2]!.text).toMatch(/disputed it as fraudulent\. The payment provider withdrew 35\.00 EUR/);
+  });
+
+  it('credits a payment whose refund arrives before its success, then debits the refund', async () => {
+    const other = await startCardTopUp(acme, '2000');
+    const paid = stripe.pay(other.session);
+    const otherIntent = stripe.get(other.session).payment_intent as string;
+    const [refunded] = stripe.refund(otherIntent, 2000);
+    expect((await deliver(refunded!)).body.outcome).toBe('refunded 2000');
+    expect((await deliverAll(paid)).map((a) => a.body.outcome)).toEqual(['already credited', 'already credited', expect.stringMatching(/^ignored/)]);
+    expect(await balance(acme)).toMatchObject({ balance: '0' }); // + 2000 - 2000
+    expect((await verifyLedger(h.kassa.db)).ok).toBe(true);
+  });
+});
+
+describe('what the webhook refuses', () => {
+  let acme: number;
+  let session: string;
+
+  beforeAll(async () => {
+    acme = (await s.createAccount()).id;
+    session = (await startCardTopUp(acme, '1200')).session;
+  });
+
+  it('refuses a forged, a missing and a stale signature with 400, and writes nothing', async () => {
+    const [completed] = stripe.pay(session);
+    const forged = await deliver(completed!, { secret: 'whsec_not_the_secret' });
+    expect(forged).toMatchObject({ status: 400, body: { code: 'invalid_signature', field: '/headers/stripe-signature' } });
+    expect((await deliver(completed!, { signature: null })).body.code).toBe('invalid_signature');
+    expect((await deliver(completed!, { signature: 't=1,v1=00' })).body.code).toBe('invalid_signature');
+    const stale = await deliver(completed!, { timestamp: Math.floor(Date.now() / 1000) - 600 });
+    expect(stale.body).toMatchObject({ code: 'invalid_signature' });
+    expect(stale.body.detail).toMatch(/tolerance/i);
+    expect(await h.kassa.db.select().from(paymentEvents).where(eq(paymentEvents.eventId, completed!.id))).toEqual([]);
+    expect(await balance(acme)).toMatchObject({ balance: '0', pending_top_ups: '1200' });
+    // The same event, signed with the real secret, is then taken.
+    expect((await deliver(completed!, { secret: FAKE_WEBHOOK_SECRET })).body.outcome).toBe('credited 1200');
+  });
+
+  it('accepts and ignores events Kassa does not act on, and payments that are not its own', async () => {
+    const unknown = await deliver(stripe.event('customer.updated', { id: 'cus_x', object: 'customer' }));
+    expect(unknown).toMatchObject({ status: 200, body: { duplicate: false, outcome: 'ignored: Kassa does not act on customer.updated' } });
+    const foreign = stripe.event('payment_intent.succeeded', { id: 'pi_elsewhere', object: 'payment_intent', amount_received: 100, currency: 'eur', metadata: {}, payment_method: null });
+    expect((await deliver(foreign)).body.outcome).toBe('ignored: not a Kassa card top-up');
+  });
+
+  it('ignores a payment in another currency than its top-up', async () => {
+    const other = await startCardTopUp(acme, '300');
+    const [completed] = stripe.pay(other.session);
+    const usd = { ...completed!, data: { object: { ...(completed!.data.object as object), currency: 'usd' } } } as Stripe.Event;
+    expect((await deliver(usd)).body.outcome).toBe('ignored: paid in USD, the top-up is in EUR');
+    expect(await balance(acme)).toMatchObject({ balance: '1200' });
+  });
+});
+
+describe('bad top-up requests', () => {
+  it('refuses card-only fields on a bank transfer, a currency of its own, and bad amounts, creating nothing', async () => {
+    const acme = (await s.createAccount()).id;
+    const before = stripe.callsTo('POST', '/v1/checkout/sessions').length;
+    expect((await h.call('POST', `/v1/accounts/${acme}/top-ups`, { method: 'bank_transfer', amount: '100', save_card: true }, key())).body).toMatchObject({ code: 'validation_failed', field: '/save_card' });
+    expect((await cardTopUp(acme, '100', { currency: 'USD' })).body).toMatchObject({ code: 'validation_failed', field: '/currency' });
+    for (const amount of ['0', '-1', '1.5', '100000000']) {
+      const refused = await cardTopUp(acme, amount);
+      expect(refused.status, amount).toBe(400);
+      expect(refused.body.field).toBe('/amount');
+    }
+    expect((await cardTopUp(acme, '100', { success_url: 'javascript:alert(1)' })).body).toMatchObject({ code: 'validation_failed', field: '/success_url' });
+    expect(stripe.callsTo('POST', '/v1/checkout/sessions').length).toBe(before);
+    expect(await balance(acme)).toMatchObject({ pending_top_ups: '0' });
+  });
+
+  it('answers the same Checkout to a retried request, and Stripe sees one session', async () => {
+    const acme = (await s.createAccount()).id;
+    const headers = key();
+    const first = await cardTopUp(acme, '1500', {}, headers);
+    const again = await cardTopUp(acme, '1500', {}, headers);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(stripe.callsTo('POST', '/v1/checkout/sessions').filter((c) => (c.body.metadata as Record<string, string>).kassa_account_id === String(acme))).toHaveLength(1);
+  });
+});
+
+describe('money that resumes what it covers', () => {
+  it('resumes a subscription suspended for lack of funds when a card top-up is paid', async () => {
+    const lean = (await s.createAccount()).id;
+    const plan = await s.createPlan('24.00');
+    await s.topUp(lean, '3000');
+    const subscription = (await s.subscribe(lean, plan)).subscription.id;
+    await s.advanceTo('2026-11-06T00:00:00Z'); // 30.00 - 24.00 on the 2nd: the 3rd's 24.00 is not there
+    expect((await s.subscription(subscription)).status).toBe('suspended');
+    const topUp = await startCardTopUp(lean, '5000');
+    expect((await s.subscription(subscription)).status).toBe('suspended'); // pending money resumes nothing
+    await deliverAll(stripe.pay(topUp.session));
+    expect((await s.subscription(subscription)).status).toBe('active');
+  });
+});
+
+describe('saved cards', () => {
+  let acme: number;
+
+  beforeAll(async () => {
+    acme = (await s.createAccount()).id;
+  });
+
+  it('keeps a card the customer asked to save: brand, last four digits and expiry only', async () => {
+    const topUp = await startCardTopUp(acme, '1000', { save_card: true });
+    expect((stripe.get(topUp.session).payment_intent_data as { setup_future_usage?: string }).setup_future_usage).toBe('off_session');
+    await deliverAll(stripe.pay(topUp.session, VISA));
+    const saved = await h.call('GET', `/v1/accounts/${acme}/payment-methods`);
+    expect(saved.body.data).toEqual([{ id: expect.any(Number), type: 'card', brand: 'visa', last4: '4242', exp_month: 12, exp_year: 2030, default: true, created_at: '2026-11-06T00:00:00.000Z' }]);
+  });
+
+  it('keeps no card unless asked', async () => {
+    const topUp = await startCardTopUp(acme, '1000');
+    await deliverAll(stripe.pay(topUp.session, MASTERCARD));
+    expect((await h.call('GET', `/v1/accounts/${acme}/payment-methods`)).body.data).toHaveLength(1);
+  });
+
+  it('sets the default, and on removing it detaches the card at Stripe and makes the other the default', async () => {
+    const topUp = await startCardTopUp(acme, '1000', { save_card: true });
+    await deliverAll(stripe.pay(topUp.session, MASTERCARD));
+    const [visa, mastercard] = (await h.call('GET', `/v1/accounts/${acme}/payment-methods`)).body.data;
+    expect([visa.default, mastercard.default]).toEqual([true, false]);
+    expect((await h.call('POST', `/v1/accounts/${acme}/payment-methods/${mastercard.id}/default`)).body).toMatchObject({ id: mastercard.id, default: true });
+    const removed = await h.call('DELETE', `/v1/accounts/${acme}/payment-methods/${mastercard.id}`);
+    expect(removed.status).toBe(204);
+    expect(stripe.callsTo('POST', `/v1/payment_methods/${stripe.get(topUp.session).payment_intent ? (stripe.get(stripe.get(topUp.session).payment_intent as string).payment_method as string) : ''}/detach`)).toHaveLength(1);
+    expect((await h.call('GET', `/v1/accounts/${acme}/payment-methods`)).body.data).toEqual([expect.objectContaining({ id: visa.id, default: true })]);
+    expect((await h.call('DELETE', `/v1/accounts/${acme}/payment-methods/${mastercard.id}`)).status).toBe(404);
+    const audit = (await h.call('GET', `/v1/accounts/${acme}/audit`)).body.data.map((e: { action: string }) => e.action);
+    expect(audit).toEqual(expect.arrayContaining(['payment_method.default_set', 'payment_method.removed']));
+  });
+});

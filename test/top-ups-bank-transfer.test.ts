@@ -245,3 +245,57 @@ describe('a bank statement', () => {
     expect((await post('hello', 'text/csv')).json()).toMatchObject({ code: 'invalid_statement' });
   });
 });
+
+describe('what an operator works through', () => {
+  const post = (body: string) => h.app.inject({ method: 'POST', url: '/v1/bank-statements', payload: body, headers: { authorization: `Bearer ${h.apiKey}`, 'content-type': 'text/csv' } });
+  const unmatched = async () => (await h.call('GET', '/v1/bank-statement-lines')).body.data as { id: number; reference: string; note: string; amount: string }[];
+  let acme: number;
+  let late: { id: number; reference: string };
+
+  beforeAll(async () => {
+    acme = (await s.createAccount()).id;
+    for (const line of await unmatched()) await h.call('POST', `/v1/bank-statement-lines/${line.id}/dismiss`, { reason: 'earlier tests' });
+  });
+
+  it('lists the transfers still awaited, across accounts', async () => {
+    const other = (await s.createAccount()).id;
+    const mine = (await requestTopUp(acme, '4000')).body;
+    const theirs = (await requestTopUp(other, '900')).body;
+    late = { id: mine.id, reference: mine.bank_transfer.reference };
+    const pending = (await h.call('GET', '/v1/top-ups?status=pending&method=bank_transfer')).body.data.map((t: { id: number }) => t.id);
+    expect(pending).toEqual(expect.arrayContaining([mine.id, theirs.id]));
+    expect((await h.call('GET', `/v1/top-ups?account_id=${other}`)).body.data.map((t: { id: number }) => t.id)).toEqual([theirs.id]);
+  });
+
+  it('keeps a transfer that arrives after its top-up expired unmatched, and credits it once when assigned', async () => {
+    await s.advanceTo('2027-02-01T00:00:00Z'); // past the 30 days
+    const imported = (await post(`date,amount,currency,reference,counterparty\n2026-12-19,40.00,EUR,${late.reference},Acme GmbH\n2026-12-19,12.00,EUR,membership fee,Club e.V.\n`)).json();
+    expect(imported).toMatchObject({ matched: 0, unmatched: 2 });
+    const [lateLine, fee] = await unmatched();
+    expect(lateLine).toMatchObject({ amount: '4000', note: `top-up ${late.id} is expired` });
+    expect(fee).toMatchObject({ note: 'no creditor reference in the remittance text' });
+
+    const headers = key();
+    const assigned = await h.call('POST', `/v1/bank-statement-lines/${lateLine!.id}/assign`, { top_up_id: late.id }, headers);
+    expect(assigned.body).toMatchObject({ status: 'matched', top_up_id: late.id });
+    expect(await balance(acme)).toMatchObject({ balance: '4000' });
+    expect((await h.call('POST', `/v1/bank-statement-lines/${lateLine!.id}/assign`, { top_up_id: late.id }, headers)).headers['idempotent-replayed']).toBe('true');
+    expect((await h.call('POST', `/v1/bank-statement-lines/${lateLine!.id}/assign`, { top_up_id: late.id }, key())).body).toMatchObject({ code: 'invalid_state' });
+    expect(await balance(acme)).toMatchObject({ balance: '4000' });
+
+    const dismissed = await h.call('POST', `/v1/bank-statement-lines/${fee!.id}/dismiss`, { reason: 'not a top-up: paid back by the bank' });
+    expect(dismissed.body).toMatchObject({ status: 'dismissed', note: 'not a top-up: paid back by the bank' });
+    expect(await unmatched()).toEqual([]);
+    const audit = (await h.call('GET', '/v1/audit')).body.data.map((e: { action: string }) => e.action);
+    expect(audit).toEqual(expect.arrayContaining(['bank_statement_line.assigned', 'bank_statement_line.dismissed']));
+  });
+
+  it('refuses to assign a line to a top-up in another currency', async () => {
+    const dollars = (await s.createAccount({ currency: 'USD' })).id;
+    const usd = (await requestTopUp(dollars, '1000')).body.id as number;
+    await post('date,amount,currency,reference,counterparty\n2026-12-20,10.00,EUR,no reference,Someone\n');
+    const [line] = await unmatched();
+    expect((await h.call('POST', `/v1/bank-statement-lines/${line!.id}/assign`, { top_up_id: usd }, key())).body).toMatchObject({ code: 'currency_mismatch', field: '/top_up_id' });
+    expect(await balance(dollars)).toMatchObject({ balance: '0', pending_top_ups: '1000' });
+  });
+});

@@ -192,6 +192,67 @@ describe('refunds and disputes', () => {
   });
 });
 
+describe("an operator's refund and cancellation", () => {
+  let acme: number;
+  let topUp: { id: number; session: string };
+  const refund = (topUpId: number, body: Record<string, unknown>, headers = key()) => h.call('POST', `/v1/top-ups/${topUpId}/refund`, body, headers);
+
+  beforeAll(async () => {
+    acme = (await s.createAccount()).id;
+    topUp = await startCardTopUp(acme, '4000');
+    await deliverAll(stripe.pay(topUp.session));
+  });
+
+  it('refunds part of a card payment through Stripe, debits it at once, and the webhook that follows changes nothing', async () => {
+    const headers = key();
+    const refunded = await refund(topUp.id, { amount: '1500', reason: 'two days not delivered' }, headers);
+    expect(refunded.status).toBe(200);
+    expect(refunded.body).toMatchObject({ status: 'succeeded', received: '4000', refunded: '1500' });
+    const [call] = stripe.callsTo('POST', '/v1/refunds');
+    expect(call).toMatchObject({ body: { payment_intent: stripe.get(topUp.session).payment_intent, amount: '1500', metadata: { kassa_top_up_id: String(topUp.id) } } });
+    expect(call!.idempotencyKey).toMatch(new RegExp(`^kassa-top-up-${topUp.id}-refund-[0-9a-f]{32}$`));
+    expect(await balance(acme)).toMatchObject({ balance: '2500' }); // 4000 - 1500
+    // Stripe's charge.refunded for it: the running total (1500) is already debited.
+    const intent = stripe.get(topUp.session).payment_intent as string;
+    const charge = stripe.get(stripe.get(intent).latest_charge as string);
+    expect((await deliver(stripe.event('charge.refunded', charge))).body.outcome).toBe('already refunded');
+    // The same request again is answered from its first answer: Stripe is not asked twice.
+    expect((await refund(topUp.id, { amount: '1500', reason: 'two days not delivered' }, headers)).headers['idempotent-replayed']).toBe('true');
+    expect(stripe.callsTo('POST', '/v1/refunds')).toHaveLength(1);
+    expect(await balance(acme)).toMatchObject({ balance: '2500' });
+    expect((await h.call('GET', `/v1/accounts/${acme}/audit`)).body.data.map((e: { action: string }) => e.action)).toContain('top_up.refunded');
+  });
+
+  it('never refunds more than was paid and not yet given back', async () => {
+    const refused = await refund(topUp.id, { amount: '2501', reason: 'too much' });
+    expect(refused).toMatchObject({ status: 400, body: { code: 'amount_out_of_range', field: '/amount', refundable: '2500' } });
+    const rest = await refund(topUp.id, { reason: 'closing' }); // no amount: all that is left
+    expect(rest.body).toMatchObject({ refunded: '4000' });
+    expect((await refund(topUp.id, { amount: '1', reason: 'again' })).body).toMatchObject({ code: 'invalid_state' });
+    expect(await balance(acme)).toMatchObject({ balance: '0' });
+    expect((await verifyLedger(h.kassa.db)).ok).toBe(true);
+  });
+
+  it('refunds a bank transfer by the reference of the transfer back', async () => {
+    await h.call('PUT', '/v1/settings/bank-account', { iban: 'DE89370400440532013000', bic: 'COBADEFFXXX', beneficiary: 'Example Cloud GmbH' });
+    const asked = (await h.call('POST', `/v1/accounts/${acme}/top-ups`, { method: 'bank_transfer', amount: '3000' }, key())).body.id as number;
+    await h.call('POST', `/v1/top-ups/${asked}/confirm`, { amount: '3000', bank_reference: 'IN-1' }, key());
+    expect((await refund(asked, { amount: '1000', reason: 'over-paid' })).body).toMatchObject({ code: 'validation_failed', field: '/bank_reference' });
+    expect((await refund(asked, { amount: '1000', reason: 'over-paid', bank_reference: 'OUT-1' })).body).toMatchObject({ refunded: '1000' });
+    expect(await balance(acme)).toMatchObject({ balance: '2000' }); // 3000 - 1000
+  });
+
+  it('cancels a pending card top-up and expires its Checkout at Stripe; a paid one cannot be cancelled', async () => {
+    const open = await startCardTopUp(acme, '800');
+    const cancelled = await h.call('POST', `/v1/top-ups/${open.id}/cancel`, { reason: 'asked by mistake' });
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', card: { checkout_url: null } });
+    expect(stripe.get(open.session).status).toBe('expired');
+    expect((await s.eventsOf(acme, 'top_up.cancelled')).map((e) => e.payload)).toEqual([expect.objectContaining({ top_up_id: open.id })]);
+    expect((await h.call('POST', `/v1/top-ups/${open.id}/cancel`, { reason: 'twice' })).body).toMatchObject({ code: 'invalid_state' });
+    expect((await h.call('POST', `/v1/top-ups/${topUp.id}/cancel`, { reason: 'paid' })).body).toMatchObject({ code: 'invalid_state' });
+  });
+});
+
 describe('what the webhook refuses', () => {
   let acme: number;
   let session: string;

@@ -24,6 +24,7 @@ export type OutboxTopic =
   | 'top_up.expired'
   | 'top_up.refunded'
   | 'top_up.disputed'
+  | 'top_up.cancelled'
   | 'billing_run.completed';
 
 export interface OutboxEvent {

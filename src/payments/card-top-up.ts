@@ -14,8 +14,8 @@ import { type AccountRow, lockAccount } from '../accounts/lock.js';
 import type { Db } from '../db/client.js';
 import { paymentCustomers, topUps } from '../db/schema.js';
 import type { Minor } from '../money/money.js';
-import { type Result, fail, ok } from '../shared/result.js';
-import { stripeFailure } from './stripe/client.js';
+import { type Result, abort, fail, ok } from '../shared/result.js';
+import { type StripeAccess, stripeFailure, stripeProblem } from './stripe/client.js';
 import type { TopUp } from './top-ups.js';
 
 export interface CardTopUpRequest {
@@ -80,4 +80,33 @@ export async function stripeCustomer(tx: Db, stripe: Stripe, account: AccountRow
   } catch (error) {
     return stripeFailure(error, 'create the customer');
   }
+}
+
+/**
+ * An operator's cancellation of a pending top-up nothing arrived for, in the caller's
+ * transaction. A card's Checkout is expired at Stripe first, so the customer cannot pay it
+ * after; one Stripe says is already paid is refused (its money is on the way).
+ */
+export async function cancelTopUp(tx: Db, stripe: () => Result<StripeAccess>, topUpId: number, at: Date): Promise<TopUp> {
+  const [found] = await tx.select({ accountId: topUps.accountId }).from(topUps).where(eq(topUps.id, topUpId));
+  if (!found) return abort('not_found', `no top-up ${topUpId}`);
+  await lockAccount(tx, found.accountId);
+  const [topUp] = await tx.select().from(topUps).where(eq(topUps.id, topUpId)).for('update');
+  if (topUp!.status !== 'pending' || topUp!.amountReceived > 0n) return abort('invalid_state', `top-up ${topUpId} is ${topUp!.status} and received ${topUp!.amountReceived}: only a pending one nothing arrived for is cancelled`);
+  if (topUp!.method === 'card' && topUp!.providerRef) {
+    const access = stripe();
+    if (!access.ok) return abort(access.failure.code, access.failure.detail);
+    try {
+      await access.value.stripe.checkout.sessions.expire(topUp!.providerRef, {}, { idempotencyKey: `kassa-top-up-${topUpId}-expire` });
+    } catch (error) {
+      const session = await access.value.stripe.checkout.sessions.retrieve(topUp!.providerRef).catch(() => null);
+      if (session?.status !== 'expired') {
+        if (session?.status === 'complete') return abort('invalid_state', `top-up ${topUpId} was paid at Stripe: its money is on the way`);
+        const problem = stripeProblem(error, 'expire the checkout');
+        return abort(problem.code, problem.detail);
+      }
+    }
+  }
+  const [updated] = await tx.update(topUps).set({ status: 'cancelled', updatedAt: at }).where(eq(topUps.id, topUpId)).returning();
+  return updated!;
 }

@@ -8,7 +8,8 @@ import { page } from '../shared/pagination.js';
 import { readBankAccount, topUpJson } from './top-ups.js';
 
 export interface PaymentFilter {
-  accountId: number;
+  /** Absent: every account's (the provider's staff). */
+  accountId?: number;
   from?: string;
   to?: string;
   status?: TopUpStatus;
@@ -25,7 +26,7 @@ export async function listPayments(db: Db, filter: PaymentFilter): Promise<{ dat
     .from(topUps)
     .where(
       and(
-        eq(topUps.accountId, filter.accountId),
+        filter.accountId === undefined ? undefined : eq(topUps.accountId, filter.accountId),
         filter.cursor ? gt(topUps.id, Number(filter.cursor)) : undefined,
         filter.from ? gte(topUps.createdAt, new Date(filter.from)) : undefined,
         filter.to ? lt(topUps.createdAt, new Date(filter.to)) : undefined,
@@ -36,7 +37,13 @@ export async function listPayments(db: Db, filter: PaymentFilter): Promise<{ dat
     .orderBy(asc(topUps.id))
     .limit(filter.limit + 1);
   const ids = rows.map((r) => r.id);
-  const receipts = ids.length === 0 ? [] : await db.select({ topUpId: topUpReceipts.topUpId, transactionId: topUpReceipts.transactionId }).from(topUpReceipts).where(and(eq(topUpReceipts.accountId, filter.accountId), inArray(topUpReceipts.topUpId, ids))).orderBy(asc(topUpReceipts.id));
+  const receipts = ids.length === 0
+    ? []
+    : await db
+      .select({ topUpId: topUpReceipts.topUpId, transactionId: topUpReceipts.transactionId })
+      .from(topUpReceipts)
+      .where(and(filter.accountId === undefined ? undefined : eq(topUpReceipts.accountId, filter.accountId), inArray(topUpReceipts.topUpId, ids)))
+      .orderBy(asc(topUpReceipts.id));
   const bank = rows.some((r) => r.method === 'bank_transfer') ? await readBankAccount(db) : null;
   const data = rows.map((row) => ({ ...topUpJson(row, bank), transaction_ids: receipts.filter((r) => r.topUpId === row.id).map((r) => r.transactionId) }));
   return page(data, filter.limit);

@@ -19,7 +19,9 @@ import { parseStatement } from './bank-statement.js';
 import { importStatement } from './import-statement.js';
 import { BANK_ACCOUNT_SETTING, checkBankAccount } from './bank-account.js';
 import { readBankAccount, receiveTopUp, rejectTopUp, requestBankTransfer, topUpJson } from './top-ups.js';
-import { requestCardTopUp } from './card-top-up.js';
+import { cancelTopUp, requestCardTopUp } from './card-top-up.js';
+import { refundTopUp } from './refund.js';
+import { assignStatementLine, dismissStatementLine, listStatementLines, statementLineJson } from './statement-lines.js';
 import { stripeFor } from './stripe/client.js';
 import { publicUrl as publicUrlOf } from './settings.js';
 
@@ -92,6 +94,31 @@ const PaymentSchema = Type.Object(
   { ...TopUpSchema.properties, transaction_ids: Type.Array(Type.Integer(), { description: 'the ledger transactions its money produced, one per arrival' }) },
   { title: 'Payment', examples: [{ ...TOP_UP_EXAMPLE, transaction_ids: [] }] },
 );
+const PaymentFilters = Type.Object({
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'created at or after' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'created before' })),
+  status: Type.Optional(TopUpSchema.properties.status),
+  method: Type.Optional(TopUpSchema.properties.method),
+});
+const StatementLineStatus = Type.Union([Type.Literal('unmatched'), Type.Literal('matched'), Type.Literal('dismissed')]);
+const StatementLineSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    statement_id: Type.Integer(),
+    line: Type.Integer({ description: "the line's place in its statement" }),
+    booked_on: Type.String({ description: 'the booking date, YYYY-MM-DD' }),
+    amount: Minor('credited to the provider'),
+    currency: Type.String(),
+    reference: Type.String({ description: 'the remittance text' }),
+    counterparty: Type.String(),
+    bank_reference: Type.String({ description: "the bank's reference of the entry" }),
+    status: StatementLineStatus,
+    note: Type.Union([Type.String(), Type.Null()], { description: 'why it is unmatched, or the reason it was dismissed' }),
+    top_up_id: Type.Union([Type.Integer(), Type.Null()]),
+  },
+  { title: 'StatementLine', examples: [{ id: 3, statement_id: 1, line: 2, booked_on: '2026-11-04', amount: '5000', currency: 'EUR', reference: 'invoice 12', counterparty: 'Beta Ltd', bank_reference: 'E2E-0002', status: 'unmatched', note: 'no creditor reference in the remittance text', top_up_id: null }] },
+);
+const AssignBody = Type.Object({ top_up_id: Id }, { title: 'AssignStatementLine', additionalProperties: false, examples: [{ top_up_id: 12 }] });
 const STATEMENT_LIMIT_BYTES = 10 * 1024 * 1024;
 const ImportSchema = Type.Object(
   {
@@ -108,10 +135,19 @@ const ConfirmBody = Type.Object(
   { amount: AmountString, bank_reference: Text(140, "the bank's reference of the payment: the same one twice credits once") },
   { title: 'ConfirmTopUp', additionalProperties: false, examples: [{ amount: '10000', bank_reference: 'BANK-2026-11-04-0042' }] },
 );
+const RefundBody = Type.Object(
+  {
+    amount: Type.Optional(AmountString),
+    reason: Text(500, 'why; kept in the audit log and told to the customer'),
+    bank_reference: Type.Optional(Text(140, "a bank transfer's: the reference of your transfer back to the customer")),
+  },
+  { title: 'RefundTopUp', additionalProperties: false, examples: [{ amount: '1000', reason: 'service not delivered on 2026-11-03' }, { reason: 'account closed', bank_reference: 'OUT-2026-11-30-7' }] },
+);
 const RejectBody = Type.Object({ reason: Text(500, 'why; kept in the audit log') }, { title: 'RejectTopUp', additionalProperties: false, examples: [{ reason: 'no such payment arrived' }] });
 
 export async function paymentRoutes(app: KassaApp) {
   const { kassa } = app;
+  const accountOf = async (topUpId: number) => (await kassa.db.select({ accountId: topUps.accountId }).from(topUps).where(eq(topUps.id, topUpId)))[0]?.accountId;
 
   app.get(
     '/settings/bank-account',
@@ -195,15 +231,7 @@ export async function paymentRoutes(app: KassaApp) {
         tags,
         summary: "An account's payment history: its top-ups, oldest first, with the ledger transactions each produced; CSV with Accept: text/csv",
         params: IdParams,
-        querystring: Type.Intersect([
-          PageQuery,
-          Type.Object({
-            from: Type.Optional(Type.String({ format: 'date-time', description: 'created at or after' })),
-            to: Type.Optional(Type.String({ format: 'date-time', description: 'created before' })),
-            status: Type.Optional(TopUpSchema.properties.status),
-            method: Type.Optional(TopUpSchema.properties.method),
-          }),
-        ]),
+        querystring: Type.Intersect([PageQuery, PaymentFilters]),
         response: {
           200: {
             description: 'A page of payments; as CSV (one a line, a header first, the next page in the Link header) with Accept: text/csv',
@@ -254,7 +282,71 @@ export async function paymentRoutes(app: KassaApp) {
     );
   });
 
-  const accountOf = async (topUpId: number) => (await kassa.db.select({ accountId: topUps.accountId }).from(topUps).where(eq(topUps.id, topUpId)))[0]?.accountId;
+  app.get(
+    '/top-ups',
+    {
+      schema: {
+        tags,
+        summary: "Every account's top-ups (staff), oldest first: ?status=pending&method=bank_transfer lists the transfers still awaited",
+        querystring: Type.Intersect([PageQuery, PaymentFilters, Type.Object({ account_id: Type.Optional(Id) })]),
+        response: { 200: pageOf(PaymentSchema), ...problemResponses(403) },
+      },
+    },
+    async (request) => listPayments(kassa.db, { ...request.query, accountId: request.query.account_id }),
+  );
+
+  app.get(
+    '/bank-statement-lines',
+    {
+      schema: {
+        tags,
+        summary: 'Imported statement lines by status (staff), oldest first; by default the unmatched ones an operator has to assign or dismiss',
+        querystring: Type.Intersect([PageQuery, Type.Object({ status: Type.Optional(StatementLineStatus) })]),
+        response: { 200: pageOf(StatementLineSchema), ...problemResponses(403) },
+      },
+    },
+    async (request) => listStatementLines(kassa.db, { ...request.query, status: request.query.status ?? 'unmatched' }),
+  );
+
+  app.post(
+    '/bank-statement-lines/:id/assign',
+    {
+      schema: {
+        tags,
+        summary: 'Assign an unmatched statement line to the bank-transfer top-up it pays (staff): credited once, even if the top-up expired meanwhile',
+        params: IdParams,
+        headers: IdempotencyKeyHeaders,
+        body: AssignBody,
+        response: { 200: StatementLineSchema, ...problemResponses(403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const accountId = await accountOf(request.body.top_up_id);
+      if (accountId === undefined) return sendProblem(reply, { code: 'not_found', detail: `no top-up ${request.body.top_up_id}`, field: '/top_up_id' });
+      return answerMoneyCall(request, reply, {
+        accountId,
+        statusCode: 200,
+        effect: async (tx, at) => {
+          const { line, confirmed } = await assignStatementLine(tx, kassa, request.params.id, request.body.top_up_id, at);
+          const audit = { action: 'bank_statement_line.assigned', accountId, target: `bank_statement_line:${line.id}`, data: { top_up_id: line.topUpId, amount: line.amount.toString(), transaction_id: confirmed.credited?.transactionId ?? null } };
+          return ok({ body: statementLineJson(line), audit });
+        },
+      });
+    },
+  );
+
+  app.post(
+    '/bank-statement-lines/:id/dismiss',
+    { schema: { tags, summary: 'Dismiss an unmatched statement line that pays no top-up (staff), with the reason', params: IdParams, body: RejectBody, response: { 200: StatementLineSchema, ...problemResponses(403, 404, 409) } } },
+    async (request, reply) => {
+      const dismissed = await inTransaction(kassa.db, async (tx) => {
+        const line = await dismissStatementLine(tx, request.params.id, request.body.reason);
+        await recordAudit(tx, request.principal, { action: 'bank_statement_line.dismissed', target: `bank_statement_line:${line.id}`, data: { reason: request.body.reason, amount: line.amount.toString(), currency: line.currency }, ip: request.ip, at: kassa.clock.now() });
+        return statementLineJson(line);
+      });
+      return dismissed.ok ? dismissed.value : sendProblem(reply, dismissed.failure);
+    },
+  );
 
   app.post(
     '/top-ups/:id/confirm',
@@ -284,6 +376,58 @@ export async function paymentRoutes(app: KassaApp) {
           return ok({ body: topUpJson(confirmed.topUp, await readBankAccount(tx)), audit });
         },
       });
+    },
+  );
+
+  app.post(
+    '/top-ups/:id/refund',
+    {
+      schema: {
+        tags,
+        summary: "Refund a top-up (staff), in full or in part: a card through Stripe, a bank transfer by the operator's own transfer back; never more than it received and has not given back",
+        params: IdParams,
+        headers: IdempotencyKeyHeaders,
+        body: RefundBody,
+        response: { 200: TopUpSchema, ...problemResponses(403, 404, 409, 422, 502) },
+      },
+    },
+    async (request, reply) => {
+      const amount = request.body.amount === undefined ? undefined : parsePositiveAmount(request.body.amount, '/amount');
+      if (amount && !amount.ok) return sendProblem(reply, amount.failure);
+      const accountId = await accountOf(request.params.id);
+      if (accountId === undefined) return sendProblem(reply, { code: 'not_found', detail: `no top-up ${request.params.id}` });
+      const requestKey = String(request.headers['idempotency-key'] ?? '');
+      return answerMoneyCall(request, reply, {
+        accountId,
+        statusCode: 200,
+        effect: async (tx, at) => {
+          const stripe = () => {
+            const access = stripeFor(kassa);
+            return access.ok ? ok(access.value.stripe) : access;
+          };
+          const refunded = await refundTopUp(tx, stripe, request.params.id, { amount: amount?.value, reason: request.body.reason, bankReference: request.body.bank_reference?.trim(), requestKey, createdBy: request.principal.scope }, at);
+          if (!refunded.ok) return refunded;
+          const { topUp, debited } = refunded.value;
+          const audit = { action: 'top_up.refunded', accountId, target: `top_up:${topUp.id}`, data: { amount: debited?.amount.toString() ?? '0', reason: request.body.reason, transaction_id: debited?.transactionId ?? null } };
+          return ok({ body: topUpJson(topUp, await readBankAccount(tx)), audit });
+        },
+      });
+    },
+  );
+
+  app.post(
+    '/top-ups/:id/cancel',
+    { schema: { tags, summary: 'Cancel a pending top-up nothing arrived for (staff); a card checkout is expired at Stripe so it can no longer be paid', params: IdParams, body: RejectBody, response: { 200: TopUpSchema, ...problemResponses(403, 404, 409, 502) } } },
+    async (request, reply) => {
+      const at = kassa.clock.now();
+      const cancelled = await inTransaction(kassa.db, async (tx) => {
+        const topUp = await cancelTopUp(tx, () => stripeFor(kassa), request.params.id, at);
+        await writeOutbox(tx, topUp.accountId, 'top_up.cancelled', { account_id: topUp.accountId, top_up_id: topUp.id, method: topUp.method, reason: request.body.reason }, at);
+        await recordAudit(tx, request.principal, { action: 'top_up.cancelled', accountId: topUp.accountId, target: `top_up:${topUp.id}`, data: { reason: request.body.reason }, ip: request.ip, at });
+        return topUpJson(topUp, await readBankAccount(tx));
+      });
+      if (!cancelled.ok) return sendProblem(reply, cancelled.failure);
+      return cancelled.value;
     },
   );
 

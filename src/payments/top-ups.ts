@@ -59,11 +59,14 @@ export interface Receipt {
   /** The bank's reference of the payment (or the provider's id): the same one twice credits once. */
   externalRef: string;
   /**
-   * A card or PayPal provider says the money is there: it is credited whatever Kassa thought of
-   * the top-up (a Checkout paid with a second card after the first was declined and the top-up
-   * marked failed). A bank transfer's receipt needs the top-up pending.
+   * The money is known to be there: a card or PayPal provider confirmed it, or an operator
+   * assigned a statement line to the top-up. It is credited whatever Kassa thought of the
+   * top-up (a Checkout paid with a second card after the first was declined, a transfer that
+   * arrived after its top-up expired). Otherwise the top-up must be pending.
    */
-  fromProvider?: boolean;
+  whateverStatus?: boolean;
+  /** The provider's id of the payment, kept on the top-up for refunds and disputes. */
+  paymentRef?: string;
 }
 
 export type Confirmed = { topUp: TopUp; credited: (Moved & { amount: Minor }) | null };
@@ -77,7 +80,7 @@ export async function receiveTopUp(tx: Db, kassa: Kassa, topUpId: number, receip
   const [topUp] = await tx.select().from(topUps).where(eq(topUps.id, topUpId)).for('update');
   const [seen] = await tx.select({ id: topUpReceipts.id }).from(topUpReceipts).where(and(eq(topUpReceipts.accountId, found.accountId), eq(topUpReceipts.topUpId, topUpId), eq(topUpReceipts.externalRef, receipt.externalRef)));
   if (seen) return { topUp: topUp!, credited: null };
-  if (topUp!.status !== 'pending' && !receipt.fromProvider) return abort('invalid_state', `top-up ${topUpId} is ${topUp!.status}: only a pending one receives money`);
+  if (topUp!.status !== 'pending' && !receipt.whateverStatus) return abort('invalid_state', `top-up ${topUpId} is ${topUp!.status}: only a pending one receives money`);
   const refused = creditRefusal(account!, receipt.amount);
   if (refused) return abort(refused.code, refused.detail, { field: '/amount' });
 
@@ -97,7 +100,7 @@ export async function receiveTopUp(tx: Db, kassa: Kassa, topUpId: number, receip
     at,
   );
   await tx.insert(topUpReceipts).values({ accountId: account!.id, topUpId, transactionId: moved.transactionId, amount: receipt.amount, externalRef: receipt.externalRef, receivedAt: at });
-  const paymentRef = receipt.fromProvider ? receipt.externalRef : topUp!.paymentRef;
+  const paymentRef = receipt.paymentRef ?? topUp!.paymentRef;
   const [updated] = await tx.update(topUps).set({ amountReceived: received, status, paymentRef, updatedAt: at }).where(eq(topUps.id, topUpId)).returning();
   return { topUp: updated!, credited: { ...moved, amount: receipt.amount } };
 }

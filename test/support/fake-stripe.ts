@@ -222,6 +222,12 @@ export class FakeStripe {
       return found;
     }
     if (resource === 'checkout' && method === 'GET') return this.found(path.split('/')[4]!);
+    if (resource === 'checkout' && method === 'POST' && path.endsWith('/expire')) {
+      const session = this.found(path.split('/')[4]!);
+      if (session.status !== 'open') throw new StripeFailure(400, 'invalid_request_error', 'checkout_session_not_open', `Only Checkout Sessions with a status of open can be expired; this one is ${session.status}.`);
+      session.status = 'expired';
+      return session;
+    }
     throw new StripeFailure(404, 'invalid_request_error', 'resource_missing', `Unrecognized request URL (${method}: ${path})`);
   }
 

@@ -3,7 +3,7 @@
 import Stripe from 'stripe';
 import type { StripeSettings } from '../../config.js';
 import type { Kassa } from '../../context.js';
-import { type Result, fail, ok } from '../../shared/result.js';
+import { type Failure, type Result, fail, ok } from '../../shared/result.js';
 import { paymentSettings } from '../settings.js';
 
 const clients = new WeakMap<StripeSettings, Stripe>();
@@ -33,9 +33,13 @@ export function stripeFor(kassa: Kassa): Result<StripeAccess> {
   return ok({ stripe, settings });
 }
 
-/** A Stripe failure the customer or operator can act on, as a problem; anything else is rethrown. */
-export function stripeFailure(error: unknown, doing: string): Result<never> {
+/** A Stripe refusal as the problem the caller answers; anything else (a bug) is rethrown. */
+export function stripeProblem(error: unknown, doing: string): Failure {
   if (!(error instanceof Stripe.errors.StripeError)) throw error;
   const why = error.type === 'StripeCardError' ? error.message : `${error.type}${error.code ? ` ${error.code}` : ''}: ${error.message}`;
-  return fail('payment_provider_error', `Stripe refused to ${doing}: ${why}`);
+  return { code: 'payment_provider_error', detail: `Stripe refused to ${doing}: ${why}` };
+}
+
+export function stripeFailure(error: unknown, doing: string): Result<never> {
+  return { ok: false, failure: stripeProblem(error, doing) };
 }

@@ -9,6 +9,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type Stripe from 'stripe';
+import { lockAccount } from '../../accounts/lock.js';
 import { inTransaction } from '../../accounts/transaction.js';
 import type { Kassa } from '../../context.js';
 import type { Db } from '../../db/client.js';
@@ -127,7 +128,7 @@ async function act(tx: Db, kassa: Kassa, { fact, topUp, card, paidFirst }: Prepa
   if (fact.kind === 'ignored') return `ignored: ${fact.why}`;
   if (!topUp) return 'ignored: not a Kassa card top-up';
   if ('currency' in fact && fact.currency.toUpperCase() !== topUp.currency) return `ignored: paid in ${fact.currency.toUpperCase()}, the top-up is in ${topUp.currency}`;
-  const paid = async (amount: bigint, paymentRef: string) => (await receiveTopUp(tx, kassa, topUp.id, { amount, externalRef: paymentRef, fromProvider: true }, at)).credited;
+  const paid = async (amount: bigint, paymentRef: string) => (await receiveTopUp(tx, kassa, topUp.id, { amount, externalRef: paymentRef, paymentRef, whateverStatus: true }, at)).credited;
 
   switch (fact.kind) {
     case 'paid': {
@@ -149,6 +150,8 @@ async function act(tx: Db, kassa: Kassa, { fact, topUp, card, paidFirst }: Prepa
       return status;
     }
     case 'refunded': {
+      // The account first: a refund an operator is making through Kassa commits its debit before this reads the total.
+      await lockAccount(tx, topUp.accountId);
       if (paidFirst !== null) await paid(paidFirst, fact.paymentRef);
       const owed = fact.refundedTotal - (await refundedByRefunds(tx, topUp.accountId, topUp.id));
       if (owed <= 0n) return 'already refunded';

@@ -32,6 +32,7 @@ const RELEASED: Record<string, string> = {
   '0002_top_ups.sql': 'de720f471abd20f9baaa1f7670886bcb262f0281d7f1bf3ac8aa9b5d99271bec',
   '0003_bank_statements.sql': 'c26eb7966779f7364cd1d0e73b76f6b3211baaab250049af92f141e976ce2521',
   '0004_card_payments.sql': '7120bcd3d4f37e2ee3c62d41f1964c79cd845cb191af85fb6ca632bee818c641',
+  '0005_auto_top_up.sql': 'c8f89137fa2c5910625a450425eef8af2723dc5bdacdb455b5f1dade34468723',
 };
 
 interface Journal {

@@ -387,6 +387,38 @@ export const paymentMethods = pgTable(
   ],
 );
 
+// Automatic top-up (SPEC 8): when `available` falls below the threshold, the default saved
+// card is charged off-session, once per crossing (`armed` is spent by a charge and re-armed when
+// funds reach the threshold again), one charge at a time (`in_flight_top_up_id`), within the
+// customer's monthly cap. A failure is retried a day later; three in a row pause it until a
+// card is saved again.
+export const autoTopUps = pgTable(
+  'auto_top_ups',
+  {
+    accountId: ref('account_id').primaryKey(),
+    enabled: boolean('enabled').notNull(),
+    threshold: money('threshold').notNull(),
+    // One of the two: a fixed amount, or enough to bring `available` up to a target.
+    amount: money('amount'),
+    target: money('target'),
+    monthlyCap: money('monthly_cap').notNull(),
+    armed: boolean('armed').notNull().default(true),
+    failures: smallint('failures').notNull().default(0),
+    // After a failure the next attempt waits a day: a declined card is not retried every minute.
+    retryAt: at('retry_at'),
+    pausedReason: text('paused_reason'),
+    inFlightTopUpId: ref('in_flight_top_up_id'),
+    // The calendar month (UTC, YYYY-MM) `spent` counts in.
+    month: text('month').notNull(),
+    spent: money('spent').notNull().default(sql`0`),
+    updatedAt: at('updated_at').notNull(),
+  },
+  (t) => [
+    check('auto_top_ups_amounts', sql`${t.threshold} > 0 and ${t.monthlyCap} > 0 and ${t.spent} >= 0 and (${t.amount} is null) <> (${t.target} is null)`),
+    index('auto_top_ups_due_idx').on(t.accountId).where(sql`${t.enabled} and ${t.pausedReason} is null`),
+  ],
+);
+
 // Every webhook event a payment provider delivered, by its id: a delivery seen twice is
 // recognised and changes nothing the second time.
 export const paymentEvents = pgTable(

@@ -103,6 +103,8 @@ export const OPERATION_IDS: Record<string, string> = {
   'POST /v1/bank-statements': 'importBankStatement',
   'POST /v1/webhooks/stripe': 'receiveStripeWebhook',
   'GET /v1/accounts/{id}/payment-methods': 'listPaymentMethods',
+  'GET /v1/accounts/{id}/auto-top-up': 'getAutoTopUp',
+  'PUT /v1/accounts/{id}/auto-top-up': 'setAutoTopUp',
   'POST /v1/accounts/{id}/payment-methods/{method_id}/default': 'setDefaultPaymentMethod',
   'DELETE /v1/accounts/{id}/payment-methods/{method_id}': 'removePaymentMethod',
 

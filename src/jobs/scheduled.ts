@@ -4,6 +4,7 @@
 // runs on both clocks alike. Each job does what is due at `at` and is safe to run again.
 import type { Kassa } from '../context.js';
 import { sendPasswordExpiryNotices } from '../identity/passwords/expiry-notices.js';
+import { runAutoTopUps } from '../payments/auto-top-up.js';
 import { expireTopUps } from '../payments/expire.js';
 
 export interface ScheduledJob {
@@ -15,6 +16,7 @@ export interface ScheduledJob {
 export const scheduledJobs: ScheduledJob[] = [
   { name: 'password-expiry notices', run: async (kassa, at) => (await sendPasswordExpiryNotices(kassa, at)).length },
   { name: 'expired top-ups', run: expireTopUps },
+  { name: 'automatic top-ups', run: runAutoTopUps },
 ];
 
 /** Runs every scheduled job for `at`, in order; answers what each did. */

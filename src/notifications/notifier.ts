@@ -22,6 +22,10 @@ export const noticeTemplates: Record<string, MailTemplate> = {
   'top_up.refunded': 'refund_issued',
   // Told to the provider's operators, not to the customer.
   'top_up.disputed': 'dispute_opened',
+  'auto_top_up.succeeded': 'auto_top_up_done',
+  'auto_top_up.failed': 'auto_top_up_failed',
+  'auto_top_up.paused': 'auto_top_up_paused',
+  'auto_top_up.capped': 'auto_top_up_capped',
 };
 
 /** Topics whose mail goes to the provider's operators rather than to the account. */
@@ -85,6 +89,8 @@ async function noticeFor(tx: Db, outboxId: number, now: Date): Promise<number | 
   if (!template || event.accountId === null) return 0; // the provider's own events mail no one
   // Only a bank transfer has instructions to mail; a card or PayPal payer is on the provider's page.
   if (event.topic === 'top_up.requested' && !(event.payload as { bank_transfer?: unknown }).bank_transfer) return 0;
+  // An automatic top-up is told by its own mail (auto_top_up.succeeded), not twice.
+  if (event.topic === 'top_up.succeeded' && (event.payload as { automatic?: boolean }).automatic) return 0;
   const [account] = await tx
     .select({ id: accounts.id, name: accounts.name, currency: accounts.currency, billingEmails: accounts.billingEmails, status: accounts.status })
     .from(accounts)
@@ -125,6 +131,9 @@ function templateData(topic: string, payload: Record<string, unknown>, account: 
   if (topic === 'top_up.requested') {
     const transfer = payload.bank_transfer as Record<string, string>;
     return { account_name: account.name, currency: account.currency, amount: amount(transfer.amount), pay_by: String(transfer.pay_by ?? '').slice(0, 10), beneficiary: transfer.beneficiary, iban: transfer.iban, bic: transfer.bic, reference: transfer.reference };
+  }
+  if (topic.startsWith('auto_top_up.')) {
+    return { account_name: account.name, currency: account.currency, amount: amount(payload.amount), balance: amount(payload.balance), reason: String(payload.reason ?? ''), monthly_cap: amount(payload.monthly_cap), month: String(payload.month ?? '') };
   }
   if (topic.startsWith('top_up.')) {
     return { account_name: account.name, account_id: String(account.id), currency: account.currency, top_up_id: String(payload.top_up_id ?? ''), amount: amount(payload.amount), balance: amount(payload.balance), reason: String(payload.reason ?? '') };

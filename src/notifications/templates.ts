@@ -13,7 +13,11 @@ export type MailTemplate =
   | 'top_up_failed'
   | 'top_up_expired'
   | 'refund_issued'
-  | 'dispute_opened';
+  | 'dispute_opened'
+  | 'auto_top_up_done'
+  | 'auto_top_up_failed'
+  | 'auto_top_up_paused'
+  | 'auto_top_up_capped';
 
 export interface RenderedMail {
   subject: string;
@@ -41,6 +45,10 @@ const templates: Record<MailTemplate, (data: Data) => RenderedMail> = {
     subject: `Dispute on ${d.account_name}: ${d.amount} ${d.currency}`,
     text: `The payer of top-up ${d.top_up_id} (account ${d.account_name}, id ${d.account_id}) disputed it${d.reason ? ` as ${d.reason}` : ''}. The payment provider withdrew ${d.amount} ${d.currency}, and Kassa took it off the balance, which is now ${d.balance} ${d.currency}.\n\nAnswer the dispute on the provider's dashboard before its deadline, with the evidence of the service delivered.\n`,
   }),
+  auto_top_up_done: (d) => ({ subject: `Automatic top-up of ${d.account_name}: ${d.amount} ${d.currency}`, text: `The available funds of ${d.account_name} fell under your threshold, so your saved card was charged ${d.amount} ${d.currency}. The balance is now ${d.balance} ${d.currency}.\n` }),
+  auto_top_up_failed: (d) => ({ subject: `Automatic top-up of ${d.account_name} failed`, text: `Charging your saved card ${d.amount} ${d.currency} for ${d.account_name} did not go through: ${d.reason}. Top up by hand to keep your services running.\n` }),
+  auto_top_up_paused: (d) => ({ subject: `Automatic top-up of ${d.account_name} is paused`, text: `Automatic top-up of ${d.account_name} is paused: ${d.reason}. It resumes when you save a card again (a card top-up with "save card").\n` }),
+  auto_top_up_capped: (d) => ({ subject: `Automatic top-up of ${d.account_name}: monthly cap reached`, text: `The available funds of ${d.account_name} fell under your threshold, but this month's automatic top-ups reached your cap of ${d.monthly_cap} ${d.currency}. Top up by hand, or raise the cap.\n` }),
   account_exists: (d) => ({ subject: 'You already have a Kassa account', text: `Someone tried to sign up to Kassa with this address, which already has an account. If it was you, sign in, or reset your password here:\n${d.link}\n\nIf it was not you, ignore this mail.\n` }),
 };
 

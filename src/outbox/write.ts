@@ -25,6 +25,10 @@ export type OutboxTopic =
   | 'top_up.refunded'
   | 'top_up.disputed'
   | 'top_up.cancelled'
+  | 'auto_top_up.succeeded'
+  | 'auto_top_up.failed'
+  | 'auto_top_up.paused'
+  | 'auto_top_up.capped'
   | 'billing_run.completed';
 
 export interface OutboxEvent {

@@ -1,6 +1,10 @@
 // Card payments over HTTP: Stripe's webhook (public, verified by its signature) and an
 // account's saved cards (owner and billing members manage them; viewers read them).
+import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
+import { AmountString, parsePositiveAmount } from '../accounts/amount.js';
+import { accounts } from '../db/schema.js';
+import { autoTopUpJson, readAutoTopUp, setAutoTopUp } from './auto-top-up.js';
 import { inTransaction } from '../accounts/transaction.js';
 import { recordAudit } from '../audit/record.js';
 import type { KassaApp } from '../http/kassa-app.js';
@@ -37,6 +41,37 @@ const WebhookOutcomeSchema = Type.Object(
   { title: 'WebhookOutcome', examples: [{ event_id: 'evt_1', type: 'payment_intent.succeeded', duplicate: false, outcome: 'credited 2500' }] },
 );
 
+const AutoTopUpBody = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    threshold: AmountString,
+    amount: Type.Optional(AmountString),
+    top_up_to: Type.Optional(AmountString),
+    monthly_cap: AmountString,
+  },
+  {
+    title: 'SetAutoTopUp',
+    additionalProperties: false,
+    description: 'When available falls below `threshold`, charge the default saved card `amount`, or what brings available up to `top_up_to` (give one of the two); at most `monthly_cap` a calendar month',
+    examples: [{ enabled: true, threshold: '1000', amount: '5000', monthly_cap: '20000' }, { enabled: true, threshold: '1000', top_up_to: '10000', monthly_cap: '50000' }],
+  },
+);
+const NullableMinor = Type.Union([Type.String({ pattern: '^[0-9]+$' }), Type.Null()]);
+const AutoTopUpSchema = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    threshold: NullableMinor,
+    amount: NullableMinor,
+    top_up_to: NullableMinor,
+    monthly_cap: NullableMinor,
+    paused: Type.Boolean({ description: 'after three failures in a row; saving a card again resumes it' }),
+    paused_reason: Type.Union([Type.String(), Type.Null()]),
+    failures_in_a_row: Type.Integer(),
+    spent_this_month: Type.String({ pattern: '^[0-9]+$' }),
+  },
+  { title: 'AutoTopUp', examples: [{ enabled: true, threshold: '1000', amount: '5000', top_up_to: null, monthly_cap: '20000', paused: false, paused_reason: null, failures_in_a_row: 0, spent_this_month: '5000' }] },
+);
+
 export async function cardRoutes(app: KassaApp) {
   const { kassa } = app;
   const tags = ['top-ups'];
@@ -69,6 +104,42 @@ export async function cardRoutes(app: KassaApp) {
       },
     );
   });
+
+  app.get(
+    '/accounts/:id/auto-top-up',
+    { config: { access: 'billing:read' }, schema: { tags, summary: "An account's automatic top-up: its settings, whether it is paused, and what it charged this month", params: Type.Object({ id: Id }), response: { 200: AutoTopUpSchema, ...problemResponses(403, 404) } } },
+    async (request, reply) => {
+      const account = await kassa.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, request.params.id));
+      if (account.length === 0) return sendProblem(reply, { code: 'not_found', detail: `no account ${request.params.id}` });
+      return autoTopUpJson(await readAutoTopUp(kassa.db, request.params.id), kassa.clock.now());
+    },
+  );
+
+  app.put(
+    '/accounts/:id/auto-top-up',
+    { config: { access: 'billing:write' }, schema: { tags, summary: 'Set automatic top-up: a threshold, an amount or a target, and a monthly cap; charged off-session to the default saved card once per crossing', params: Type.Object({ id: Id }), body: AutoTopUpBody, response: { 200: AutoTopUpSchema, ...problemResponses(403, 404, 409, 422) } } },
+    async (request, reply) => {
+      const accountId = request.params.id;
+      const parsed: Record<string, bigint | null> = {};
+      for (const field of ['threshold', 'amount', 'top_up_to', 'monthly_cap'] as const) {
+        const text = request.body[field];
+        if (text === undefined) {
+          parsed[field] = null;
+          continue;
+        }
+        const amount = parsePositiveAmount(text, `/${field}`);
+        if (!amount.ok) return sendProblem(reply, amount.failure);
+        parsed[field] = amount.value;
+      }
+      const at = kassa.clock.now();
+      const set = await inTransaction(kassa.db, async (tx) => {
+        const row = await setAutoTopUp(tx, accountId, { enabled: request.body.enabled, threshold: parsed.threshold!, amount: parsed.amount!, target: parsed.top_up_to!, monthlyCap: parsed.monthly_cap! }, at);
+        await recordAudit(tx, request.principal, { action: 'auto_top_up.set', accountId, target: `account:${accountId}`, data: { ...request.body }, ip: request.ip, at });
+        return autoTopUpJson(row, at);
+      });
+      return set.ok ? set.value : sendProblem(reply, set.failure);
+    },
+  );
 
   app.get(
     '/accounts/:id/payment-methods',

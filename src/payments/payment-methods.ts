@@ -1,10 +1,10 @@
 // Saved cards (SPEC 8): what Stripe shows of a card (brand, last four digits, expiry) and its
 // id, never card data. The first card saved becomes the default; removing the default makes
 // the newest remaining card the default.
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, isNotNull } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import type { Db } from '../db/client.js';
-import { paymentMethods } from '../db/schema.js';
+import { autoTopUps, paymentMethods } from '../db/schema.js';
 import { type Result, abort, ok } from '../shared/result.js';
 import { stripeFailure } from './stripe/client.js';
 
@@ -24,13 +24,24 @@ export function cardOf(method: Stripe.PaymentMethod): SavedCard | null {
   return { providerRef: method.id, brand: method.card.brand, last4: method.card.last4, expMonth: method.card.exp_month, expYear: method.card.exp_year };
 }
 
-/** Keeps a card for the account, in the caller's transaction; the first one becomes the default. */
+/**
+ * Keeps a card for the account, in the caller's transaction. The first one becomes the default;
+ * so does one saved while automatic top-up is paused, which it resumes: the customer saved a
+ * card again so that it is charged instead.
+ */
 export async function saveCard(tx: Db, accountId: number, card: SavedCard, at: Date): Promise<void> {
   const [current] = await tx.select({ id: paymentMethods.id }).from(paymentMethods).where(and(eq(paymentMethods.accountId, accountId), eq(paymentMethods.isDefault, true))).for('update');
+  const resumed = await tx
+    .update(autoTopUps)
+    .set({ pausedReason: null, failures: 0, retryAt: null, updatedAt: at })
+    .where(and(eq(autoTopUps.accountId, accountId), isNotNull(autoTopUps.pausedReason)))
+    .returning({ accountId: autoTopUps.accountId });
+  const makeDefault = !current || resumed.length > 0;
+  if (current && makeDefault) await tx.update(paymentMethods).set({ isDefault: false }).where(eq(paymentMethods.id, current.id));
   await tx
     .insert(paymentMethods)
-    .values({ accountId, provider: 'stripe', ...card, isDefault: !current, createdAt: at })
-    .onConflictDoUpdate({ target: [paymentMethods.accountId, paymentMethods.provider, paymentMethods.providerRef], set: { expMonth: card.expMonth, expYear: card.expYear } });
+    .values({ accountId, provider: 'stripe', ...card, isDefault: makeDefault, createdAt: at })
+    .onConflictDoUpdate({ target: [paymentMethods.accountId, paymentMethods.provider, paymentMethods.providerRef], set: { expMonth: card.expMonth, expYear: card.expYear, ...(makeDefault ? { isDefault: true } : {}) } });
 }
 
 export async function listPaymentMethods(db: Db, accountId: number): Promise<PaymentMethod[]> {

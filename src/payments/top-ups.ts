@@ -18,6 +18,8 @@ import { creditorReference, formatCreditorReference } from './creditor-reference
 export type TopUp = typeof topUps.$inferSelect;
 
 export const BANK_TRANSFER_VALID_DAYS = 30;
+/** Who starts an automatic top-up, in its `created_by` (./auto-top-up.ts). */
+export const AUTO_TOP_UP_ACTOR = 'auto_top_up';
 const DAY_MS = 86_400_000;
 
 export const CLEARING: Record<TopUpMethod, Exclude<LedgerAccount, 'customer'>> = {
@@ -95,7 +97,7 @@ export async function receiveTopUp(tx: Db, kassa: Kassa, topUpId: number, receip
       kind: 'top_up',
       description: `Top-up ${topUp!.reference ?? topUpId} by ${topUp!.method.replace('_', ' ')}`,
       source: CLEARING[topUp!.method],
-      event: { topic: status === 'succeeded' ? 'top_up.succeeded' : 'top_up.received', payload: { top_up_id: topUpId, method: topUp!.method, received: received.toString(), requested: topUp!.amountRequested.toString() } },
+      event: { topic: status === 'succeeded' ? 'top_up.succeeded' : 'top_up.received', payload: { top_up_id: topUpId, method: topUp!.method, received: received.toString(), requested: topUp!.amountRequested.toString(), automatic: topUp!.createdBy === AUTO_TOP_UP_ACTOR } },
     },
     at,
   );

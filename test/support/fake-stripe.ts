@@ -104,6 +104,16 @@ export class FakeStripe {
     return [this.event('checkout.session.expired', session)];
   }
 
+  /** What off-session charges of a saved card do from now on. */
+  cardBehaves(paymentMethodId: string, behaviour: NonNullable<FakeCard['behaviour']>): void {
+    this.get(paymentMethodId).behaviour = behaviour;
+  }
+
+  /** The PaymentIntents made off-session (automatic top-ups), oldest first. */
+  offSessionIntents(): Obj[] {
+    return [...this.objects.values()].filter((o) => o.object === 'payment_intent' && o.off_session === true);
+  }
+
   /** A refund made on Stripe's dashboard (or through the API): charge.refunded with the running total. */
   refund(paymentIntentId: string, amount: number): Stripe.Event[] {
     const charge = this.refundCharge(paymentIntentId, amount);
@@ -235,6 +245,7 @@ export class FakeStripe {
   private offSession(body: Record<string, unknown>): Obj {
     const method = this.found(body.payment_method as string);
     const intent = this.intent({ amount: Number(body.amount), currency: body.currency as string, customer: body.customer as string, metadata: (body.metadata ?? {}) as Record<string, string>, setup_future_usage: null, payment_method: method.id });
+    intent.off_session = body.off_session === 'true';
     if (method.behaviour === 'succeeds') {
       this.succeed(intent);
       return intent;

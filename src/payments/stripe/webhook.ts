@@ -18,7 +18,7 @@ import { writeOutbox } from '../../outbox/write.js';
 import { type Result, fail, ok } from '../../shared/result.js';
 import { giveBack, refundedByRefunds } from '../give-back.js';
 import { type SavedCard, cardOf, saveCard } from '../payment-methods.js';
-import { type TopUp, receiveTopUp } from '../top-ups.js';
+import { AUTO_TOP_UP_ACTOR, type TopUp, receiveTopUp } from '../top-ups.js';
 import type { StripeAccess } from './client.js';
 import { type PaymentFact, readStripeEvent, topUpIdOf } from './events.js';
 
@@ -138,6 +138,8 @@ async function act(tx: Db, kassa: Kassa, { fact, topUp, card, paidFirst }: Prepa
     }
     case 'failed':
     case 'expired': {
+      // An automatic top-up's decline comes back on its own charge call: the job settles it.
+      if (topUp.createdBy === AUTO_TOP_UP_ACTOR) return 'ignored: an automatic top-up, settled by its charge';
       const status = fact.kind === 'failed' ? 'failed' : 'expired';
       const [ended] = await tx
         .update(topUps)

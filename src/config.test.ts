@@ -39,10 +39,12 @@ describe('configuration from the environment', () => {
   });
 
   it('reads Stripe when its key and webhook secret are both set, and no Stripe otherwise', () => {
-    expect(configFromEnv({}).payments).toEqual({ stripe: undefined });
+    expect(configFromEnv({}).payments).toEqual({ stripe: undefined, paypal: undefined });
     expect(configFromEnv({ STRIPE_SECRET_KEY: 'sk_test_1', STRIPE_WEBHOOK_SECRET: 'whsec_2', STRIPE_API_BASE: 'http://localhost:12111' }).payments).toEqual({
       stripe: { secretKey: 'sk_test_1', webhookSecret: 'whsec_2', apiBase: 'http://localhost:12111' },
+      paypal: undefined,
     });
+    expect(configFromEnv({ PAYPAL_CLIENT_ID: 'id', PAYPAL_CLIENT_SECRET: 'secret', PAYPAL_WEBHOOK_ID: 'WH-1' }).payments.paypal).toEqual({ clientId: 'id', clientSecret: 'secret', webhookId: 'WH-1', environment: 'sandbox', apiBase: undefined });
   });
 
   it.each([
@@ -61,6 +63,8 @@ describe('configuration from the environment', () => {
     [{ STRIPE_SECRET_KEY: 'pk_test_123' }, 'STRIPE_SECRET_KEY=pk_test_123: expected a Stripe secret or restricted key, sk_test_... or sk_live_...'],
     [{ STRIPE_SECRET_KEY: 'sk_test_123' }, 'STRIPE_WEBHOOK_SECRET=: expected the signing secret of the Stripe webhook endpoint (whsec_...) whenever STRIPE_SECRET_KEY is set'],
     [{ STRIPE_WEBHOOK_SECRET: 'whsec_1' }, 'STRIPE_SECRET_KEY=: expected a Stripe secret key (sk_...) whenever STRIPE_WEBHOOK_SECRET is set'],
+    [{ PAYPAL_CLIENT_ID: 'id', PAYPAL_CLIENT_SECRET: 'secret' }, 'PAYPAL_WEBHOOK_ID=: expected a value whenever another PAYPAL_ setting is: PayPal needs its client id, secret and webhook id'],
+    [{ PAYPAL_ENVIRONMENT: 'production' }, 'PAYPAL_ENVIRONMENT=production: expected sandbox or live'],
   ])('refuses %o at start, in one line naming the variable, the value and what is expected', (env, message) => {
     expect(() => configFromEnv(env)).toThrow(ConfigError);
     expect(() => configFromEnv(env)).toThrow(message);

@@ -34,6 +34,11 @@ export const ENV_SCHEMA = Type.Object({
   STRIPE_SECRET_KEY: setting_('^(sk|rk)_(test|live)_\\S+$', 'a Stripe secret or restricted key, sk_test_... or sk_live_...'),
   STRIPE_WEBHOOK_SECRET: setting_('^whsec_\\S+$', "a Stripe webhook endpoint's signing secret, whsec_..."),
   STRIPE_API_BASE: setting_('^https?://[^/\\s]+/?$', 'an http:// or https:// host (and port) speaking the Stripe API, such as stripe-mock'),
+  PAYPAL_CLIENT_ID: setting_('^\\S+$', "a PayPal REST app's client id"),
+  PAYPAL_CLIENT_SECRET: setting_('^\\S+$', "a PayPal REST app's secret"),
+  PAYPAL_WEBHOOK_ID: setting_('^\\S+$', "the id PayPal gave the app's webhook"),
+  PAYPAL_ENVIRONMENT: setting_('^(sandbox|live)$', 'sandbox or live'),
+  PAYPAL_API_BASE: setting_('^https?://[^/\\s]+/?$', 'an http:// or https:// host (and port) speaking the PayPal REST API, such as a mock'),
 });
 
 /** A setting that is not what it must be: `KASSA_CLOCK=sometimes: expected real or simulated`. */
@@ -93,9 +98,20 @@ export interface IdentitySettings {
   passwordMaxAgeDays: number;
 }
 
-/** Card payments through Stripe (src/payments/stripe); absent: card top-ups are unavailable. */
+/** Card payments through Stripe, PayPal through PayPal (src/payments); absent: unavailable. */
 export interface PaymentSettings {
   stripe: StripeSettings | undefined;
+  paypal?: PayPalSettings | undefined;
+}
+
+export interface PayPalSettings {
+  clientId: string;
+  clientSecret: string;
+  /** The webhook's id at PayPal: deliveries are verified against it. */
+  webhookId: string;
+  environment: 'sandbox' | 'live';
+  /** Another host speaking PayPal's REST API (a mock, the tests' fake); unset: PayPal's own. */
+  apiBase: string | undefined;
 }
 
 export interface StripeSettings {
@@ -105,14 +121,23 @@ export interface StripeSettings {
   apiBase: string | undefined;
 }
 
-/** Stripe needs both its key and its webhook secret: a payment whose confirmation cannot be verified is never credited. */
+/** Stripe needs both its key and its webhook secret, PayPal its id, secret and webhook id: a payment whose confirmation cannot be verified is never credited. */
 export function paymentSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): PaymentSettings {
   checkEnv(env);
   const secretKey = setting(env, 'STRIPE_SECRET_KEY');
   const webhookSecret = setting(env, 'STRIPE_WEBHOOK_SECRET');
   if (secretKey && !webhookSecret) throw new ConfigError('STRIPE_WEBHOOK_SECRET', '', 'the signing secret of the Stripe webhook endpoint (whsec_...) whenever STRIPE_SECRET_KEY is set');
   if (webhookSecret && !secretKey) throw new ConfigError('STRIPE_SECRET_KEY', '', 'a Stripe secret key (sk_...) whenever STRIPE_WEBHOOK_SECRET is set');
-  return { stripe: secretKey && webhookSecret ? { secretKey, webhookSecret, apiBase: setting(env, 'STRIPE_API_BASE') } : undefined };
+  const stripe = secretKey && webhookSecret ? { secretKey, webhookSecret, apiBase: setting(env, 'STRIPE_API_BASE') } : undefined;
+  const paypal = { clientId: setting(env, 'PAYPAL_CLIENT_ID'), clientSecret: setting(env, 'PAYPAL_CLIENT_SECRET'), webhookId: setting(env, 'PAYPAL_WEBHOOK_ID') };
+  const missing = (['PAYPAL_CLIENT_ID', 'PAYPAL_CLIENT_SECRET', 'PAYPAL_WEBHOOK_ID'] as const).filter((name) => !setting(env, name));
+  if (missing.length > 0 && missing.length < 3) throw new ConfigError(missing[0]!, '', 'a value whenever another PAYPAL_ setting is: PayPal needs its client id, secret and webhook id');
+  return {
+    stripe,
+    paypal: missing.length === 0
+      ? { clientId: paypal.clientId!, clientSecret: paypal.clientSecret!, webhookId: paypal.webhookId!, environment: setting(env, 'PAYPAL_ENVIRONMENT') === 'live' ? 'live' : 'sandbox', apiBase: setting(env, 'PAYPAL_API_BASE') }
+      : undefined,
+  };
 }
 
 export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';

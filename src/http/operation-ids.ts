@@ -102,6 +102,8 @@ export const OPERATION_IDS: Record<string, string> = {
   'POST /v1/bank-statement-lines/{id}/dismiss': 'dismissStatementLine',
   'POST /v1/bank-statements': 'importBankStatement',
   'POST /v1/webhooks/stripe': 'receiveStripeWebhook',
+  'POST /v1/webhooks/paypal': 'receivePayPalWebhook',
+  'POST /v1/top-ups/{id}/capture': 'capturePayPalTopUp',
   'GET /v1/accounts/{id}/payment-methods': 'listPaymentMethods',
   'GET /v1/accounts/{id}/auto-top-up': 'getAutoTopUp',
   'PUT /v1/accounts/{id}/auto-top-up': 'setAutoTopUp',

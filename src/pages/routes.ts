@@ -20,6 +20,8 @@ import { identitySettings } from '../identity/sessions/settings.js';
 import { setDeviceCookie } from '../identity/sessions/trusted-device.js';
 import { verifyEmail } from '../identity/signup/verify-email.js';
 import { acceptInvitation } from '../members/accept.js';
+import { paypalFor } from '../payments/paypal/client.js';
+import { capturePayPalTopUp } from '../payments/paypal/paypal-top-up.js';
 import { type Result, failureStatus } from '../shared/result.js';
 import { type Field, form, page, paragraph } from './html.js';
 
@@ -192,6 +194,19 @@ export async function linkPages(parent: KassaApp) {
     app.get('/top-ups/:id/paid', { schema: { hide: true, params: TopUpParams } }, async (_request, reply) =>
       html(reply, 200, page('Thank you', paragraph('Your payment is being confirmed. The balance grows as soon as the payment provider confirms it, usually within a minute; a mail tells you when.', 'done'))),
     );
+    // PayPal's buyer comes back here having approved: the order is captured now (once; PayPal's
+    // CHECKOUT.ORDER.APPROVED webhook would do it otherwise).
+    app.get('/top-ups/:id/paypal-return', { schema: { hide: true, params: TopUpParams } }, async (request, reply) => {
+      const paypal = paypalFor(kassa);
+      if (!paypal.ok) return html(reply, 422, page('PayPal is not available', paragraph(paypal.failure.detail, 'problem')));
+      const captured = await capturePayPalTopUp(kassa, paypal.value, (request.params as { id: number }).id, kassa.clock.now());
+      if (!captured.ok) {
+        request.log.warn({ top_up: (request.params as { id: number }).id, failure: captured.failure }, 'paypal capture on return');
+        return html(reply, failureStatus[captured.failure.code], page('The payment is not complete', paragraph(`${captured.failure.detail}. Nothing was taken into the balance.`, 'problem')));
+      }
+      const done = captured.value.status === 'succeeded';
+      return html(reply, 200, page('Thank you', paragraph(done ? 'Your payment arrived: the balance has grown.' : 'Your payment is being confirmed by PayPal; the balance grows as soon as it is, and a mail tells you.', 'done')));
+    });
     app.get('/top-ups/:id/cancelled', { schema: { hide: true, params: TopUpParams } }, async (_request, reply) =>
       html(reply, 200, page('Payment cancelled', paragraph('Nothing was charged. You can start a new top-up at any time.'))),
     );

@@ -13,16 +13,19 @@ import { writeOutbox } from '../outbox/write.js';
 import { IdempotencyKeyHeaders } from '../shared/idempotency.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { PageQuery, pageOf } from '../shared/pagination.js';
-import { ok } from '../shared/result.js';
+import { type Result, ok } from '../shared/result.js';
+import type { Db } from '../db/client.js';
 import { listPayments, paymentsCsv } from './history.js';
 import { parseStatement } from './bank-statement.js';
 import { importStatement } from './import-statement.js';
 import { BANK_ACCOUNT_SETTING, checkBankAccount } from './bank-account.js';
-import { readBankAccount, receiveTopUp, rejectTopUp, requestBankTransfer, topUpJson } from './top-ups.js';
+import { type TopUp, readBankAccount, receiveTopUp, rejectTopUp, requestBankTransfer, topUpJson } from './top-ups.js';
 import { cancelTopUp, requestCardTopUp } from './card-top-up.js';
 import { refundTopUp } from './refund.js';
 import { assignStatementLine, dismissStatementLine, listStatementLines, statementLineJson } from './statement-lines.js';
 import { stripeFor } from './stripe/client.js';
+import { paypalFor } from './paypal/client.js';
+import { requestPayPalTopUp } from './paypal/paypal-top-up.js';
 import { publicUrl as publicUrlOf } from './settings.js';
 
 const tags = ['top-ups'];
@@ -44,8 +47,8 @@ const TopUpBody = Type.Object(
     method: Type.Union([Type.Literal('bank_transfer'), Type.Literal('card'), Type.Literal('paypal')]),
     amount: AmountString,
     save_card: Type.Optional(Type.Boolean({ description: 'card: keep the card for later payments and automatic top-up' })),
-    success_url: ReturnUrl("card: where Stripe sends the customer after paying (default: Kassa's own thank-you page)"),
-    cancel_url: ReturnUrl('card: where Stripe sends the customer who gives up'),
+    success_url: ReturnUrl("card and PayPal: where the customer comes back after paying (default: Kassa's own page, which for PayPal also captures the payment)"),
+    cancel_url: ReturnUrl('card and PayPal: where the customer who gives up comes back'),
   },
   { title: 'RequestTopUp', additionalProperties: false, examples: [{ method: 'bank_transfer', amount: '10000' }, { method: 'card', amount: '2500', save_card: true, success_url: 'https://cloud.example/billing?paid=1' }] },
 );
@@ -55,8 +58,9 @@ const TOP_UP_EXAMPLE = {
   created_at: '2026-11-02T13:00:00.000Z', updated_at: '2026-11-02T13:00:00.000Z',
   bank_transfer: { reference: 'RF74 0000 0000 1', beneficiary: 'Example Cloud GmbH', iban: 'DE89 3704 0044 0532 0130 00', bic: 'COBADEFFXXX', amount: '10000', pay_by: '2026-12-02T13:00:00.000Z' },
   card: null,
+  paypal: null,
 };
-const TopUpSchema = Type.Object(
+export const TopUpSchema = Type.Object(
   {
     id: Type.Integer(),
     account_id: Type.Integer(),
@@ -87,6 +91,13 @@ const TopUpSchema = Type.Object(
       }),
       Type.Null(),
     ], { description: 'where to pay (card top-ups)' }),
+    paypal: Type.Union([
+      Type.Object({
+        approve_url: Type.Union([Type.String({ format: 'uri' }), Type.Null()], { description: "PayPal's page: send the buyer there to approve the payment (while pending)" }),
+        order_id: Type.Union([Type.String(), Type.Null()]),
+      }),
+      Type.Null(),
+    ], { description: 'where to pay (PayPal top-ups)' }),
   },
   { title: 'TopUp', examples: [TOP_UP_EXAMPLE] },
 );
@@ -189,27 +200,35 @@ export async function paymentRoutes(app: KassaApp) {
       const { method, save_card: saveCard, success_url: successUrl, cancel_url: cancelUrl } = request.body;
       const amount = parsePositiveAmount(request.body.amount, '/amount');
       if (!amount.ok) return sendProblem(reply, amount.failure);
-      const cardOnly = (['save_card', 'success_url', 'cancel_url'] as const).find((field) => request.body[field] !== undefined);
-      if (method !== 'card' && cardOnly) return sendProblem(reply, { code: 'validation_failed', detail: `${cardOnly} is for card top-ups only`, field: `/${cardOnly}` });
-      if (method === 'paypal') return sendProblem(reply, { code: 'payment_method_unavailable', detail: 'PayPal top-ups are not available on this Kassa yet: use card or bank_transfer', field: '/method' });
-      const stripe = method === 'card' ? stripeFor(kassa) : undefined;
-      if (stripe && !stripe.ok) return sendProblem(reply, stripe.failure);
+      if (method !== 'card' && saveCard !== undefined) return sendProblem(reply, { code: 'validation_failed', detail: 'save_card is for card top-ups only', field: '/save_card' });
+      const redirects = (['success_url', 'cancel_url'] as const).find((field) => request.body[field] !== undefined);
+      if (method === 'bank_transfer' && redirects) return sendProblem(reply, { code: 'validation_failed', detail: `${redirects} is for card and PayPal top-ups only`, field: `/${redirects}` });
       const publicUrl = publicUrlOf(kassa);
+      const cancel = (id: number) => cancelUrl ?? `${publicUrl}/top-ups/${id}/cancelled`;
+      // A card or PayPal top-up starts at the provider, which answers where the customer pays.
+      let startAtProvider: ((tx: Db, at: Date) => Promise<Result<TopUp>>) | undefined;
+      if (method === 'card') {
+        const stripe = stripeFor(kassa);
+        if (!stripe.ok) return sendProblem(reply, stripe.failure);
+        const success = (id: number) => successUrl ?? `${publicUrl}/top-ups/${id}/paid`;
+        startAtProvider = (tx, at) => requestCardTopUp(tx, stripe.value.stripe, accountId, { amount: amount.value, saveCard: saveCard ?? false, successUrl: success, cancelUrl: cancel }, request.principal.scope, at);
+      }
+      if (method === 'paypal') {
+        const paypal = paypalFor(kassa);
+        if (!paypal.ok) return sendProblem(reply, paypal.failure);
+        const back = (id: number) => successUrl ?? `${publicUrl}/top-ups/${id}/paypal-return`;
+        startAtProvider = (tx, at) => requestPayPalTopUp(tx, paypal.value, accountId, { amount: amount.value, returnUrl: back, cancelUrl: cancel }, request.principal.scope, at);
+      }
       return answerMoneyCall(request, reply, {
         accountId,
         statusCode: 201,
         effect: async (tx, at) => {
-          if (stripe?.ok) {
-            const started = await requestCardTopUp(tx, stripe.value.stripe, accountId, {
-              amount: amount.value,
-              saveCard: saveCard ?? false,
-              successUrl: (id) => successUrl ?? `${publicUrl}/top-ups/${id}/paid`,
-              cancelUrl: (id) => cancelUrl ?? `${publicUrl}/top-ups/${id}/cancelled`,
-            }, request.principal.scope, at);
+          if (startAtProvider) {
+            const started = await startAtProvider(tx, at);
             if (!started.ok) return started;
             const topUp = started.value;
             await writeOutbox(tx, accountId, 'top_up.requested', { account_id: accountId, top_up_id: topUp.id, method: topUp.method, amount: topUp.amountRequested, currency: topUp.currency }, at);
-            return ok({ body: topUpJson(topUp, null), audit: { action: 'top_up.requested', accountId, target: `top_up:${topUp.id}`, data: { method: topUp.method, amount: topUp.amountRequested.toString(), checkout_session: topUp.providerRef } } });
+            return ok({ body: topUpJson(topUp, null), audit: { action: 'top_up.requested', accountId, target: `top_up:${topUp.id}`, data: { method: topUp.method, amount: topUp.amountRequested.toString(), provider_ref: topUp.providerRef } } });
           }
           const requested = await requestBankTransfer(tx, accountId, amount.value, request.principal.scope, at);
           if (!requested.ok) return requested;
@@ -384,7 +403,7 @@ export async function paymentRoutes(app: KassaApp) {
     {
       schema: {
         tags,
-        summary: "Refund a top-up (staff), in full or in part: a card through Stripe, a bank transfer by the operator's own transfer back; never more than it received and has not given back",
+        summary: "Refund a top-up (staff), in full or in part: a card through Stripe, PayPal through PayPal, a bank transfer by the operator's own transfer back; never more than it received and has not given back",
         params: IdParams,
         headers: IdempotencyKeyHeaders,
         body: RefundBody,
@@ -405,7 +424,7 @@ export async function paymentRoutes(app: KassaApp) {
             const access = stripeFor(kassa);
             return access.ok ? ok(access.value.stripe) : access;
           };
-          const refunded = await refundTopUp(tx, stripe, request.params.id, { amount: amount?.value, reason: request.body.reason, bankReference: request.body.bank_reference?.trim(), requestKey, createdBy: request.principal.scope }, at);
+          const refunded = await refundTopUp(tx, { stripe, paypal: () => paypalFor(kassa) }, request.params.id, { amount: amount?.value, reason: request.body.reason, bankReference: request.body.bank_reference?.trim(), requestKey, createdBy: request.principal.scope }, at);
           if (!refunded.ok) return refunded;
           const { topUp, debited } = refunded.value;
           const audit = { action: 'top_up.refunded', accountId, target: `top_up:${topUp.id}`, data: { amount: debited?.amount.toString() ?? '0', reason: request.body.reason, transaction_id: debited?.transactionId ?? null } };

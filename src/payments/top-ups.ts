@@ -141,5 +141,6 @@ export function topUpJson(topUp: TopUp, bank: BankAccount | null) {
         ? { reference: formatCreditorReference(topUp.reference), beneficiary: bank.beneficiary, iban: printedIban(bank.iban), bic: bank.bic, amount: stillToPay(topUp).toString(), pay_by: topUp.expiresAt?.toISOString() ?? null }
         : null,
     card: topUp.method === 'card' ? { checkout_url: topUp.status === 'pending' ? topUp.redirectUrl : null, save_card: topUp.saveCard } : null,
+    paypal: topUp.method === 'paypal' ? { approve_url: topUp.status === 'pending' ? topUp.redirectUrl : null, order_id: topUp.providerRef } : null,
   };
 }

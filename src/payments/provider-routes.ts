@@ -1,5 +1,6 @@
-// Card payments over HTTP: Stripe's webhook (public, verified by its signature) and an
-// account's saved cards (owner and billing members manage them; viewers read them).
+// The payment providers over HTTP: Stripe's and PayPal's webhooks (public, each verified),
+// the capture of an approved PayPal order, an account's saved cards and its automatic top-up
+// (owner and billing members manage them; viewers read them).
 import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
 import { AmountString, parsePositiveAmount } from '../accounts/amount.js';
@@ -12,6 +13,11 @@ import { problemResponses, sendProblem } from '../shared/problem.js';
 import { listPaymentMethods, paymentMethodJson, removePaymentMethod, setDefaultPaymentMethod } from './payment-methods.js';
 import { stripeFor } from './stripe/client.js';
 import { receiveStripeWebhook } from './stripe/webhook.js';
+import { paypalFor } from './paypal/client.js';
+import { capturePayPalTopUp } from './paypal/paypal-top-up.js';
+import { receivePayPalWebhook } from './paypal/webhook.js';
+import { TopUpSchema } from './routes.js';
+import { topUpJson } from './top-ups.js';
 
 const WEBHOOK_LIMIT_BYTES = 1024 * 1024;
 const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
@@ -72,14 +78,35 @@ const AutoTopUpSchema = Type.Object(
   { title: 'AutoTopUp', examples: [{ enabled: true, threshold: '1000', amount: '5000', top_up_to: null, monthly_cap: '20000', paused: false, paused_reason: null, failures_in_a_row: 0, spent_this_month: '5000' }] },
 );
 
-export async function cardRoutes(app: KassaApp) {
+export async function providerRoutes(app: KassaApp) {
   const { kassa } = app;
   const tags = ['top-ups'];
 
-  // The body is verified byte for byte, so this scope keeps it raw.
+  // The bodies are verified byte for byte, so this scope keeps them raw.
   await app.register(async (child) => {
     child.removeContentTypeParser('application/json');
     child.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: WEBHOOK_LIMIT_BYTES }, (_request, body, done) => done(null, body));
+    (child as KassaApp).post(
+      '/webhooks/paypal',
+      {
+        config: { access: 'public' },
+        bodyLimit: WEBHOOK_LIMIT_BYTES,
+        schema: {
+          tags,
+          security: [],
+          summary: "PayPal's webhook: deliveries PayPal vouches for capture, credit, fail, refund or reverse PayPal top-ups, each once",
+          description: 'Subscribe the webhook of your PayPal REST app (its id is PAYPAL_WEBHOOK_ID) to CHECKOUT.ORDER.APPROVED, PAYMENT.CAPTURE.COMPLETED, PAYMENT.CAPTURE.DENIED, PAYMENT.CAPTURE.REFUNDED and PAYMENT.CAPTURE.REVERSED. Each delivery is verified by PayPal (verify-webhook-signature). Other events are accepted and ignored.',
+          response: { 200: WebhookOutcomeSchema, ...problemResponses(422, 502) },
+        },
+      },
+      async (request, reply) => {
+        const paypal = paypalFor(kassa);
+        if (!paypal.ok) return sendProblem(reply, paypal.failure);
+        const body = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
+        const received = await receivePayPalWebhook(kassa, paypal.value, body, request.headers, request.log);
+        return received.ok ? received.value : sendProblem(reply, received.failure);
+      },
+    );
     (child as KassaApp).post(
       '/webhooks/stripe',
       {
@@ -104,6 +131,24 @@ export async function cardRoutes(app: KassaApp) {
       },
     );
   });
+
+  app.post(
+    '/top-ups/:id/capture',
+    {
+      schema: {
+        tags,
+        summary: "Capture a PayPal top-up the buyer approved (staff), for a product that brings the buyer back to its own page: credits what PayPal took, once; Kassa's own return page and PayPal's webhook do the same",
+        params: Type.Object({ id: Id }),
+        response: { 200: TopUpSchema, ...problemResponses(403, 404, 409, 422, 502) },
+      },
+    },
+    async (request, reply) => {
+      const paypal = paypalFor(kassa);
+      if (!paypal.ok) return sendProblem(reply, paypal.failure);
+      const captured = await capturePayPalTopUp(kassa, paypal.value, request.params.id, kassa.clock.now());
+      return captured.ok ? topUpJson(captured.value, null) : sendProblem(reply, captured.failure);
+    },
+  );
 
   app.get(
     '/accounts/:id/auto-top-up',

@@ -3,15 +3,14 @@
 //   npx tsx bench/entitlements.ts [--backend pglite|postgres] [--seconds 10] [--accounts 1000] [--connections 10]
 // prints one JSON line. The load runs in an autocannon worker thread so the server keeps
 // the main thread (this machine has 2 cores).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { buildApp } from '../src/app.js';
+import { scratchTarget } from './scratch.js';
 import { createApiKey } from '../src/auth/api-keys.js';
 import { defaultBillingSettings } from '../src/config.js';
 import { type Db, query } from '../src/db/client.js';
@@ -49,7 +48,7 @@ export async function benchEntitlements(options: EntitlementBenchOptions): Promi
   const accountCount = options.accounts ?? 1_000;
   const seconds = Math.min(Math.max(options.seconds ?? 10, 1), 120);
   const connections = options.connections ?? 10;
-  const target = await scratchTarget(options);
+  const target = await scratchTarget(options.backend, 'entitlements', options.databaseUrl);
   const { kassa, database } = await openKassa({
     databaseUrl: target.databaseUrl,
     dataDir: target.dataDir,
@@ -154,29 +153,6 @@ async function seed(db: Db, accounts: number): Promise<number[]> {
         from accounts a cross join (values ('users', 7), ('sites', 3), ('cpe_devices', 11)) as m(metric, k) where a.name like 'bench %'`,
   );
   return ids.map((row) => Number(row.id));
-}
-
-async function scratchTarget(options: EntitlementBenchOptions): Promise<{ databaseUrl?: string; dataDir?: string; drop(): Promise<void> }> {
-  if (options.backend === 'pglite') {
-    const dataDir = mkdtempSync(join(tmpdir(), 'kassa-bench-entitlements-'));
-    return { dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
-  }
-  const base = options.databaseUrl ?? process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
-  const name = `kassa_bench_entitlements_${process.pid}`;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: base });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`drop database if exists ${name} with (force)`);
-  await admin(`create database ${name}`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return { databaseUrl: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,7 +1,8 @@
-// `npm run bench [-- --json] [-- --accounts N --per-account K] [-- --skip-entitlements]`
+// `npm run bench [-- --json] [-- --accounts N --per-account K] [-- --skip-entitlements] [-- --webhook-deliveries N]`
 // Times one full daily billing run of Kassa and the reference run (../shared/bench) on the
 // same database in the same benchmark run, per backend (PGlite; PostgreSQL when reachable),
-// then measures entitlement checks over HTTP against the embedded default.
+// then Stripe webhook deliveries against a running server on each backend (bench/webhooks.ts),
+// then entitlement checks over HTTP against the embedded default.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { benchEntitlements } from './entitlements.js';
+import { benchWebhooks } from './webhooks.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -19,6 +21,7 @@ const { values: opt } = parseArgs({
     backend: { type: 'string' },
     'skip-entitlements': { type: 'boolean', default: false },
     'entitlement-seconds': { type: 'string', default: '10' },
+    'webhook-deliveries': { type: 'string', default: '10000' },
   },
 });
 const accounts = Number(opt.accounts);
@@ -68,6 +71,17 @@ async function postgresDatabase(): Promise<{ url: string; drop(): Promise<void> 
       await c.end();
     },
   };
+}
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: pgBase });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function benchBackend(backend: 'pglite' | 'postgres') {
@@ -136,6 +150,20 @@ for (const backend of backends) {
     console.log(
       `${backend}: entitlement checks for ${during.load_seconds}s of a ${during.run_seconds!.toFixed(1)}s run: ${during.checks_per_second}/s, ` +
         `p50 ${during.p50_ms} ms, p99 ${during.p99_ms} ms, max ${during.max_ms} ms, ${during.errors} errors`,
+    );
+}
+
+// Stripe webhook deliveries against a running server, on each backend.
+for (const backend of backends) {
+  if (backend === 'postgres' && !(await postgresReachable())) continue;
+  const w = await benchWebhooks({ backend, deliveries: Number(opt['webhook-deliveries']), databaseUrl: backend === 'postgres' ? pgBase : undefined });
+  if (!w.credited_once || !w.ledger_ok || w.errors > 0) failed = true;
+  if (opt.json) console.log(JSON.stringify({ bench: 'webhooks', ...w }));
+  else
+    console.log(
+      `${backend}: ${w.deliveries} Stripe webhook deliveries (${w.distinct_payments} payments + 10% duplicates): ${w.deliveries_per_second}/s answered, ` +
+        `p50 ${w.p50_ms} ms, p99 ${w.p99_ms} ms, ${w.errors} errors; all credited within ${w.all_credited_within_seconds}s (${w.credited_per_second}/s); ` +
+        `each once: ${w.credited_once ? 'yes' : 'NO'}; duplicates recognised ${w.duplicates_recognised}; ledger ${w.ledger_ok ? 'verified' : 'BROKEN'}`,
     );
 }
 

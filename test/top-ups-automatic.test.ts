@@ -4,24 +4,21 @@
 // until a card is saved again.
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mails, topUps } from '../src/db/schema.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mails, paymentEvents, topUps } from '../src/db/schema.js';
 import { queueNotices } from '../src/notifications/notifier.js';
 import { runAutoTopUps } from '../src/payments/auto-top-up.js';
-import { FakeStripe, MASTERCARD, VISA } from './support/fake-stripe.js';
-import { type Harness, startHarness } from './support/harness.js';
+import { type FakeStripe, MASTERCARD, VISA } from './support/fake-stripe.js';
+import type { Harness } from './support/harness.js';
+import { withFakeStripe } from './support/stripe-harness.js';
 import { scenario } from './support/scenario.js';
 
+const started = withFakeStripe();
 let h: Harness;
 let stripe: FakeStripe;
 const s = scenario(() => h);
-beforeAll(async () => {
-  stripe = await FakeStripe.start();
-  h = await startHarness({ clockStart: '2026-11-02T13:00:00Z', payments: stripe.settings() });
-});
-afterAll(async () => {
-  await h.close();
-  await stripe.close();
+beforeAll(() => {
+  ({ h, stripe } = started);
 });
 
 let keys = 0;
@@ -35,7 +32,10 @@ const chargesOf = (accountId: number) => stripe.offSessionIntents().filter((i) =
 
 async function deliver(event: Stripe.Event) {
   const { payload, headers } = stripe.signed(event);
-  return (await h.app.inject({ method: 'POST', url: '/v1/webhooks/stripe', payload, headers })).json();
+  const answer = (await h.app.inject({ method: 'POST', url: '/v1/webhooks/stripe', payload, headers })).json();
+  await h.kassa.background.settled();
+  const [kept] = await h.kassa.db.select({ outcome: paymentEvents.outcome }).from(paymentEvents).where(eq(paymentEvents.eventId, event.id));
+  return { ...answer, outcome: kept?.outcome };
 }
 
 /** An account with a saved card, paid in by a first card top-up of `amount`; answers its card. */

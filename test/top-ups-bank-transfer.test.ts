@@ -299,3 +299,26 @@ describe('what an operator works through', () => {
     expect(await balance(dollars)).toMatchObject({ balance: '0', pending_top_ups: '1000' });
   });
 });
+
+describe('the smallest and largest top-up', () => {
+  it('refuses a top-up outside the limits set for its currency, and only for that currency', async () => {
+    const set = await h.call('PUT', '/v1/settings/top-up-limits', { CHF: { min: '500', max: '100000' } });
+    expect(set.body).toEqual({ CHF: { min: '500', max: '100000' } });
+    expect((await h.call('GET', '/v1/settings/top-up-limits')).body).toEqual({ CHF: { min: '500', max: '100000' } });
+    const swiss = (await s.createAccount({ currency: 'CHF' })).id;
+    const low = await requestTopUp(swiss, '499');
+    expect(low).toMatchObject({ status: 400, body: { code: 'amount_out_of_range', field: '/amount', detail: 'a top-up is at least 5.00 CHF', min: '500', max: '100000' } });
+    expect((await requestTopUp(swiss, '100001')).body).toMatchObject({ code: 'amount_out_of_range', detail: 'a top-up is at most 1000.00 CHF' });
+    expect((await requestTopUp(swiss, '500')).status).toBe(201);
+    expect(await balance(swiss)).toMatchObject({ pending_top_ups: '500' }); // only the one within the limits
+    const euro = (await s.createAccount()).id;
+    expect((await requestTopUp(euro, '1')).status).toBe(201);
+  });
+
+  it('refuses limits that are not limits', async () => {
+    expect((await h.call('PUT', '/v1/settings/top-up-limits', { ABC: { min: '1' } })).body).toMatchObject({ code: 'unknown_currency', field: '/ABC' });
+    expect((await h.call('PUT', '/v1/settings/top-up-limits', { EUR: { min: '900', max: '100' } })).body).toMatchObject({ code: 'validation_failed', field: '/EUR/min' });
+    expect((await h.call('PUT', '/v1/settings/top-up-limits', { EUR: { min: '0' } })).body).toMatchObject({ field: '/EUR/min' });
+    expect((await h.call('GET', '/v1/settings/top-up-limits')).body).toEqual({ CHF: { min: '500', max: '100000' } });
+  });
+});

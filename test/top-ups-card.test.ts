@@ -3,25 +3,23 @@
 // or repetition of the deliveries; declines, expiry, refunds and disputes; saved cards.
 import { and, eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { mails, paymentEvents, topUps } from '../src/db/schema.js';
 import { createOperator } from '../src/identity/operators/create-operator.js';
 import { queueNotices } from '../src/notifications/notifier.js';
+import { runScheduledJobs } from '../src/jobs/scheduled.js';
 import { verifyLedger } from '../src/ledger/verify.js';
-import { FAKE_WEBHOOK_SECRET, FakeStripe, MASTERCARD, VISA } from './support/fake-stripe.js';
-import { type Harness, startHarness } from './support/harness.js';
+import { FAKE_WEBHOOK_SECRET, type FakeStripe, MASTERCARD, VISA } from './support/fake-stripe.js';
+import type { Harness } from './support/harness.js';
+import { withFakeStripe } from './support/stripe-harness.js';
 import { scenario } from './support/scenario.js';
 
+const started = withFakeStripe();
 let h: Harness;
 let stripe: FakeStripe;
 const s = scenario(() => h);
-beforeAll(async () => {
-  stripe = await FakeStripe.start();
-  h = await startHarness({ clockStart: '2026-11-02T13:00:00Z', payments: stripe.settings() });
-});
-afterAll(async () => {
-  await h.close();
-  await stripe.close();
+beforeAll(() => {
+  ({ h, stripe } = started);
 });
 
 let keys = 0;
@@ -37,7 +35,14 @@ async function deliver(event: Stripe.Event, options: { secret?: string; timestam
     else headers['stripe-signature'] = options.signature;
   }
   const response = await h.app.inject({ method: 'POST', url: '/v1/webhooks/stripe', payload, headers });
-  return { status: response.statusCode, body: JSON.parse(response.body) };
+  const body = JSON.parse(response.body);
+  if (response.statusCode !== 200 || body.duplicate) return { status: response.statusCode, body };
+  // Answered at once ("queued"), acted on just after: what it did is kept with the event.
+  expect(body.outcome).toBe('queued');
+  await h.kassa.background.settled();
+  const [kept] = await h.kassa.db.select().from(paymentEvents).where(and(eq(paymentEvents.provider, 'stripe'), eq(paymentEvents.eventId, event.id)));
+  expect(kept!.processedAt).not.toBeNull();
+  return { status: response.statusCode, body: { ...body, outcome: kept!.outcome } };
 }
 const deliverAll = async (events: Stripe.Event[]) => {
   const answers = [];
@@ -101,12 +106,23 @@ describe('a card top-up', () => {
     expect(await balance(acme)).toMatchObject({ balance: '2500' });
   });
 
+  it('acts on an event kept but not acted on (a crash after the answer) at the next scheduled pass', async () => {
+    const next = await startCardTopUp(acme, '300');
+    const [completed] = stripe.pay(next.session);
+    await h.kassa.db.insert(paymentEvents).values({ provider: 'stripe', eventId: completed!.id, type: completed!.type, payload: completed, receivedAt: h.kassa.clock.now() });
+    expect(await balance(acme)).toMatchObject({ balance: '2500' });
+    await runScheduledJobs(h.kassa, h.kassa.clock.now());
+    expect(await balance(acme)).toMatchObject({ balance: '2800' }); // 2500 + 300
+    const [kept] = await h.kassa.db.select().from(paymentEvents).where(eq(paymentEvents.eventId, completed!.id));
+    expect(kept).toMatchObject({ outcome: 'credited 300', topUpId: next.id });
+  });
+
   it('credits once when the PaymentIntent event comes before the Checkout one', async () => {
     const next = await startCardTopUp(acme, '1000');
     const [completed, succeeded] = stripe.pay(next.session);
     expect((await deliver(succeeded!)).body.outcome).toBe('credited 1000');
     expect((await deliver(completed!)).body.outcome).toBe('already credited');
-    expect(await balance(acme)).toMatchObject({ balance: '3500' }); // 2500 + 1000
+    expect(await balance(acme)).toMatchObject({ balance: '3800' }); // 2800 + 1000
   });
 
   it('fails on a decline, mails why, and still credits if the customer then pays with another card', async () => {
@@ -117,14 +133,14 @@ describe('a card top-up', () => {
     expect((await h.call('GET', `/v1/accounts/${acme}/payments?status=failed`)).body.data.map((p: { id: number }) => p.id)).toEqual([next.id]);
     const paid = await deliverAll(stripe.pay(next.session, MASTERCARD));
     expect(paid[0]!.body.outcome).toBe('credited 700');
-    expect(await balance(acme)).toMatchObject({ balance: '4200' }); // 3500 + 700
+    expect(await balance(acme)).toMatchObject({ balance: '4500' }); // 3800 + 700
   });
 
   it('marks a Checkout the customer walked away from as expired', async () => {
     const next = await startCardTopUp(acme, '900');
     expect((await deliver(stripe.expire(next.session)[0]!)).body.outcome).toBe('expired');
     expect((await h.call('GET', `/v1/accounts/${acme}/payments?status=expired`)).body.data.map((p: { id: number }) => p.id)).toEqual([next.id]);
-    expect(await balance(acme)).toMatchObject({ balance: '4200', pending_top_ups: '0' });
+    expect(await balance(acme)).toMatchObject({ balance: '4500', pending_top_ups: '0' });
   });
 
   it('keeps the ledger balanced', async () => {

@@ -420,7 +420,8 @@ export const autoTopUps = pgTable(
 );
 
 // Every webhook event a payment provider delivered, by its id: a delivery seen twice is
-// recognised and changes nothing the second time.
+// recognised and changes nothing the second time. Stripe's are kept as they came (`payload`)
+// and acted on just after the answer (`processed_at`, `outcome`), so Stripe is answered at once.
 export const paymentEvents = pgTable(
   'payment_events',
   {
@@ -429,8 +430,11 @@ export const paymentEvents = pgTable(
     type: text('type').notNull(),
     topUpId: ref('top_up_id'),
     receivedAt: at('received_at').notNull(),
+    payload: jsonb('payload'),
+    processedAt: at('processed_at'),
+    outcome: text('outcome'),
   },
-  (t) => [primaryKey({ columns: [t.provider, t.eventId] })],
+  (t) => [primaryKey({ columns: [t.provider, t.eventId] }), index('payment_events_unprocessed_idx').on(t.receivedAt).where(sql`${t.processedAt} is null`)],
 );
 
 // The provider's bank statements, imported once each, and their credit lines: matched to a

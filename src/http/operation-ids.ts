@@ -90,6 +90,8 @@ export const OPERATION_IDS: Record<string, string> = {
 
   'GET /v1/settings/bank-account': 'getBankAccount',
   'PUT /v1/settings/bank-account': 'setBankAccount',
+  'GET /v1/settings/top-up-limits': 'getTopUpLimits',
+  'PUT /v1/settings/top-up-limits': 'setTopUpLimits',
   'POST /v1/accounts/{id}/top-ups': 'requestTopUp',
   'GET /v1/accounts/{id}/payments': 'listPayments',
   'POST /v1/top-ups/{id}/confirm': 'confirmTopUp',
@@ -127,7 +129,7 @@ export const TAG_DESCRIPTIONS: Record<string, string> = {
   events: 'The outbox: every money movement and billing run as an event, in order.',
   clock: 'The simulated clock of a test or demo Kassa: read it, advance it (billing what the days passed owe).',
   'sign-up and sessions': 'Sign-up with e-mail verification, login sessions (cookie plus CSRF token), password reset, change and expiry.',
-  settings: "The provider's settings: trial limits and how trial accounts upgrade.",
+  settings: "The provider's settings: trial limits, how trial accounts upgrade, the bank account customers transfer to, and the smallest and largest top-up per currency.",
   members: 'People on an account, their roles, invitations and ownership.',
   'personal access tokens': 'Tokens for scripts, limited to scopes and to their user\'s roles.',
   'two-factor authentication': 'TOTP second factor, recovery codes, and accounts that require it of their members.',

@@ -6,6 +6,7 @@ import type { Kassa } from '../context.js';
 import { sendPasswordExpiryNotices } from '../identity/passwords/expiry-notices.js';
 import { runAutoTopUps } from '../payments/auto-top-up.js';
 import { expireTopUps } from '../payments/expire.js';
+import { actOnStripeEvents } from '../payments/stripe/webhook.js';
 
 export interface ScheduledJob {
   name: string;
@@ -17,6 +18,8 @@ export const scheduledJobs: ScheduledJob[] = [
   { name: 'password-expiry notices', run: async (kassa, at) => (await sendPasswordExpiryNotices(kassa, at)).length },
   { name: 'expired top-ups', run: expireTopUps },
   { name: 'automatic top-ups', run: runAutoTopUps },
+  // Stripe events are acted on just after they arrive; this takes up what a crash left.
+  { name: 'stripe events', run: (kassa) => actOnStripeEvents(kassa) },
 ];
 
 /** Runs every scheduled job for `at`, in order; answers what each did. */

@@ -197,7 +197,7 @@ export async function linkPages(parent: KassaApp) {
     // PayPal's buyer comes back here having approved: the order is captured now (once; PayPal's
     // CHECKOUT.ORDER.APPROVED webhook would do it otherwise).
     app.get('/top-ups/:id/paypal-return', { schema: { hide: true, params: TopUpParams } }, async (request, reply) => {
-      const paypal = paypalFor(kassa);
+      const paypal = await paypalFor(kassa);
       if (!paypal.ok) return html(reply, 422, page('PayPal is not available', paragraph(paypal.failure.detail, 'problem')));
       const captured = await capturePayPalTopUp(kassa, paypal.value, (request.params as { id: number }).id, kassa.clock.now());
       if (!captured.ok) {

@@ -21,6 +21,7 @@ import type { Minor } from '../money/money.js';
 import { writeOutbox } from '../outbox/write.js';
 import { abort } from '../shared/result.js';
 import { defaultPaymentMethod } from './payment-methods.js';
+import { readTopUpLimits, topUpLimitRefusal, withinLimits } from './limits.js';
 import { stripeFor } from './stripe/client.js';
 import { AUTO_TOP_UP_ACTOR, type TopUp, receiveTopUp } from './top-ups.js';
 
@@ -64,6 +65,8 @@ export async function setAutoTopUp(tx: Db, accountId: number, settings: AutoTopU
   if ((settings.amount === null) === (settings.target === null)) return abort('validation_failed', 'give either amount (a fixed top-up) or top_up_to (a target for available), not both', { field: '/amount' });
   if (settings.target !== null && settings.target <= settings.threshold) return abort('validation_failed', 'top_up_to must be above the threshold', { field: '/top_up_to' });
   if (settings.amount !== null && settings.monthlyCap < settings.amount) return abort('validation_failed', `the monthly cap must allow at least one top-up of ${settings.amount}`, { field: '/monthly_cap' });
+  const outside = settings.amount === null ? undefined : topUpLimitRefusal(await readTopUpLimits(tx), account.currency, settings.amount);
+  if (outside) return abort(outside.code, outside.detail, { field: '/amount', extra: outside.extra });
   if (settings.enabled && !(await defaultPaymentMethod(tx, accountId))) {
     return abort('payment_method_unavailable', 'automatic top-up charges a saved card: save one first (a card top-up with save_card)', { field: '/enabled' });
   }
@@ -105,7 +108,7 @@ export async function runAutoTopUps(kassa: Kassa, at: Date): Promise<number> {
     )
     .limit(ACCOUNTS_PER_PASS);
   if (due.length === 0) return 0;
-  const stripe = stripeFor(kassa);
+  const stripe = await stripeFor(kassa);
   if (!stripe.ok) return 0;
   let settled = 0;
   for (const { accountId } of due) if (await attempt(kassa, stripe.value.stripe, accountId, at)) settled += 1;
@@ -182,7 +185,7 @@ async function claim(tx: Db, accountId: number, at: Date): Promise<Claim | null>
   if (!settings.armed || available >= settings.threshold || (settings.retryAt && settings.retryAt > at) || account.status === 'closed' || account.status === 'blocked') return null;
   const month = monthOf(at);
   const spent = settings.month === month ? settings.spent : 0n;
-  const amount = withinCap(chargeFor(settings, available), spent, settings.monthlyCap);
+  const amount = withinCap(withinLimits(await readTopUpLimits(tx), account.currency, chargeFor(settings, available)), spent, settings.monthlyCap);
   if (amount <= 0n) {
     // The cap is reached: nothing more this month; the customer hears of it once, and the
     // next month's first pass charges if funds are still low.

@@ -9,7 +9,6 @@
 // first payments from making two customers.
 import { and, eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
-import { creditRefusal } from '../accounts/credit-account.js';
 import { type AccountRow, lockAccount } from '../accounts/lock.js';
 import type { Db } from '../db/client.js';
 import { paymentCustomers, topUps } from '../db/schema.js';
@@ -17,6 +16,7 @@ import type { Minor } from '../money/money.js';
 import { type Result, abort, fail, ok } from '../shared/result.js';
 import { type StripeAccess, stripeFailure, stripeProblem } from './stripe/client.js';
 import type { TopUp } from './top-ups.js';
+import { topUpRefusal } from './limits.js';
 
 export interface CardTopUpRequest {
   amount: Minor;
@@ -33,7 +33,7 @@ const STRIPE_MAX_AMOUNT = 99_999_999n;
 export async function requestCardTopUp(tx: Db, stripe: Stripe, accountId: number, request: CardTopUpRequest, createdBy: string, at: Date): Promise<Result<TopUp>> {
   const account = await lockAccount(tx, accountId);
   if (!account) return fail('not_found', `no account ${accountId}`);
-  const refused = creditRefusal(account, request.amount);
+  const refused = await topUpRefusal(tx, account, request.amount);
   if (refused) return { ok: false, failure: refused };
   if (request.amount > STRIPE_MAX_AMOUNT) return fail('amount_out_of_range', `a card payment is at most ${STRIPE_MAX_AMOUNT} minor units`, { field: '/amount' });
 
@@ -87,14 +87,14 @@ export async function stripeCustomer(tx: Db, stripe: Stripe, account: AccountRow
  * transaction. A card's Checkout is expired at Stripe first, so the customer cannot pay it
  * after; one Stripe says is already paid is refused (its money is on the way).
  */
-export async function cancelTopUp(tx: Db, stripe: () => Result<StripeAccess>, topUpId: number, at: Date): Promise<TopUp> {
+export async function cancelTopUp(tx: Db, stripe: () => Promise<Result<StripeAccess>>, topUpId: number, at: Date): Promise<TopUp> {
   const [found] = await tx.select({ accountId: topUps.accountId }).from(topUps).where(eq(topUps.id, topUpId));
   if (!found) return abort('not_found', `no top-up ${topUpId}`);
   await lockAccount(tx, found.accountId);
   const [topUp] = await tx.select().from(topUps).where(eq(topUps.id, topUpId)).for('update');
   if (topUp!.status !== 'pending' || topUp!.amountReceived > 0n) return abort('invalid_state', `top-up ${topUpId} is ${topUp!.status} and received ${topUp!.amountReceived}: only a pending one nothing arrived for is cancelled`);
   if (topUp!.method === 'card' && topUp!.providerRef) {
-    const access = stripe();
+    const access = await stripe();
     if (!access.ok) return abort(access.failure.code, access.failure.detail);
     try {
       await access.value.stripe.checkout.sessions.expire(topUp!.providerRef, {}, { idempotencyKey: `kassa-top-up-${topUpId}-expire` });

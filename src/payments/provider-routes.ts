@@ -42,9 +42,9 @@ const WebhookOutcomeSchema = Type.Object(
     event_id: Type.String(),
     type: Type.String(),
     duplicate: Type.Boolean({ description: 'this event was received before: nothing was done again' }),
-    outcome: Type.String({ description: 'what Kassa did: credited, failed, refunded, ignored (and why)' }),
+    outcome: Type.String({ description: "what Kassa did: for Stripe, queued (acted on just after the answer) or already received; for PayPal, credited, refunded, ignored (and why)..." }),
   },
-  { title: 'WebhookOutcome', examples: [{ event_id: 'evt_1', type: 'payment_intent.succeeded', duplicate: false, outcome: 'credited 2500' }] },
+  { title: 'WebhookOutcome', examples: [{ event_id: 'evt_1', type: 'payment_intent.succeeded', duplicate: false, outcome: 'queued' }] },
 );
 
 const AutoTopUpBody = Type.Object(
@@ -100,7 +100,7 @@ export async function providerRoutes(app: KassaApp) {
         },
       },
       async (request, reply) => {
-        const paypal = paypalFor(kassa);
+        const paypal = await paypalFor(kassa);
         if (!paypal.ok) return sendProblem(reply, paypal.failure);
         const body = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
         const received = await receivePayPalWebhook(kassa, paypal.value, body, request.headers, request.log);
@@ -122,7 +122,7 @@ export async function providerRoutes(app: KassaApp) {
         },
       },
       async (request, reply) => {
-        const stripe = stripeFor(kassa);
+        const stripe = await stripeFor(kassa);
         if (!stripe.ok) return sendProblem(reply, stripe.failure);
         const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const received = await receiveStripeWebhook(kassa, stripe.value, body, request.headers['stripe-signature'], request.log);
@@ -143,7 +143,7 @@ export async function providerRoutes(app: KassaApp) {
       },
     },
     async (request, reply) => {
-      const paypal = paypalFor(kassa);
+      const paypal = await paypalFor(kassa);
       if (!paypal.ok) return sendProblem(reply, paypal.failure);
       const captured = await capturePayPalTopUp(kassa, paypal.value, request.params.id, kassa.clock.now());
       return captured.ok ? topUpJson(captured.value, null) : sendProblem(reply, captured.failure);
@@ -211,7 +211,7 @@ export async function providerRoutes(app: KassaApp) {
     { config: { access: 'billing:write' }, schema: { tags, summary: 'Remove a saved card: detached at Stripe, then forgotten', params: MethodParams, response: { 204: Type.Null({ description: 'removed; no body' }), ...problemResponses(403, 404, 422, 502) } } },
     async (request, reply) => {
       const { id: accountId, method_id: methodId } = request.params;
-      const stripe = stripeFor(kassa);
+      const stripe = await stripeFor(kassa);
       if (!stripe.ok) return sendProblem(reply, stripe.failure);
       const removed = await inTransaction(kassa.db, async (tx) => {
         const method = await removePaymentMethod(tx, stripe.value.stripe, accountId, methodId);

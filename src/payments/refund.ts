@@ -28,8 +28,8 @@ export interface RefundRequest {
 }
 
 export interface Providers {
-  stripe: () => Result<Stripe>;
-  paypal: () => Result<PayPalAccess>;
+  stripe: () => Promise<Result<Stripe>>;
+  paypal: () => Promise<Result<PayPalAccess>>;
 }
 
 export async function refundTopUp(tx: Db, providers: Providers, topUpId: number, request: RefundRequest, at: Date): Promise<Result<GivenBack>> {
@@ -45,7 +45,7 @@ export async function refundTopUp(tx: Db, providers: Providers, topUpId: number,
   const requestId = `kassa-top-up-${topUpId}-refund-${createHash('sha256').update(request.requestKey).digest('hex').slice(0, 32)}`;
   let externalRef: string;
   if (topUp!.method === 'card') {
-    const client = providers.stripe();
+    const client = await providers.stripe();
     if (!client.ok) return client;
     if (!topUp!.paymentRef) return abort('invalid_state', `top-up ${topUpId} has no Stripe payment to refund`);
     try {
@@ -58,7 +58,7 @@ export async function refundTopUp(tx: Db, providers: Providers, topUpId: number,
       return stripeFailure(error, 'refund the payment');
     }
   } else if (topUp!.method === 'paypal') {
-    const client = providers.paypal();
+    const client = await providers.paypal();
     if (!client.ok) return client;
     if (!topUp!.paymentRef) return abort('invalid_state', `top-up ${topUpId} has no PayPal capture to refund`);
     try {

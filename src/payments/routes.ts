@@ -22,6 +22,7 @@ import { BANK_ACCOUNT_SETTING, checkBankAccount } from './bank-account.js';
 import { type TopUp, readBankAccount, receiveTopUp, rejectTopUp, requestBankTransfer, topUpJson } from './top-ups.js';
 import { cancelTopUp, requestCardTopUp } from './card-top-up.js';
 import { refundTopUp } from './refund.js';
+import { TOP_UP_LIMITS_SETTING, checkTopUpLimits, readTopUpLimits } from './limits.js';
 import { assignStatementLine, dismissStatementLine, listStatementLines, statementLineJson } from './statement-lines.js';
 import { stripeFor } from './stripe/client.js';
 import { paypalFor } from './paypal/client.js';
@@ -129,6 +130,11 @@ const StatementLineSchema = Type.Object(
   },
   { title: 'StatementLine', examples: [{ id: 3, statement_id: 1, line: 2, booked_on: '2026-11-04', amount: '5000', currency: 'EUR', reference: 'invoice 12', counterparty: 'Beta Ltd', bank_reference: 'E2E-0002', status: 'unmatched', note: 'no creditor reference in the remittance text', top_up_id: null }] },
 );
+const TopUpLimitsSchema = Type.Record(
+  Type.String({ pattern: '^[A-Z]{3}$' }),
+  Type.Object({ min: Type.Optional(Minor('the smallest top-up')), max: Type.Optional(Minor('the largest top-up')) }, { additionalProperties: false }),
+  { title: 'TopUpLimits', description: 'per ISO 4217 currency', examples: [{ EUR: { min: '500', max: '1000000' }, USD: { min: '500' } }] },
+);
 const AssignBody = Type.Object({ top_up_id: Id }, { title: 'AssignStatementLine', additionalProperties: false, examples: [{ top_up_id: 12 }] });
 const STATEMENT_LIMIT_BYTES = 10 * 1024 * 1024;
 const ImportSchema = Type.Object(
@@ -182,6 +188,27 @@ export async function paymentRoutes(app: KassaApp) {
     },
   );
 
+  app.get(
+    '/settings/top-up-limits',
+    { schema: { tags: ['settings'], summary: 'The smallest and largest top-up per currency (staff); a currency not named takes any amount', response: { 200: TopUpLimitsSchema, ...problemResponses(403) } } },
+    async () => readTopUpLimits(kassa.db),
+  );
+
+  app.put(
+    '/settings/top-up-limits',
+    { schema: { tags: ['settings'], summary: 'Set the smallest and largest top-up per currency (staff), replacing what was set', body: TopUpLimitsSchema, response: { 200: TopUpLimitsSchema, ...problemResponses(403) } } },
+    async (request, reply) => {
+      const checked = checkTopUpLimits(request.body);
+      if (!checked.ok) return sendProblem(reply, checked.failure);
+      const value = checked.value;
+      const set = await inTransaction(kassa.db, async (tx) => {
+        await tx.insert(providerSettings).values({ key: TOP_UP_LIMITS_SETTING, value }).onConflictDoUpdate({ target: providerSettings.key, set: { value } });
+        await recordAudit(tx, request.principal, { action: 'settings.top_up_limits_changed', target: TOP_UP_LIMITS_SETTING, data: { ...value }, ip: request.ip, at: kassa.clock.now() });
+      });
+      return set.ok ? value : sendProblem(reply, set.failure);
+    },
+  );
+
   app.post(
     '/accounts/:id/top-ups',
     {
@@ -208,13 +235,13 @@ export async function paymentRoutes(app: KassaApp) {
       // A card or PayPal top-up starts at the provider, which answers where the customer pays.
       let startAtProvider: ((tx: Db, at: Date) => Promise<Result<TopUp>>) | undefined;
       if (method === 'card') {
-        const stripe = stripeFor(kassa);
+        const stripe = await stripeFor(kassa);
         if (!stripe.ok) return sendProblem(reply, stripe.failure);
         const success = (id: number) => successUrl ?? `${publicUrl}/top-ups/${id}/paid`;
         startAtProvider = (tx, at) => requestCardTopUp(tx, stripe.value.stripe, accountId, { amount: amount.value, saveCard: saveCard ?? false, successUrl: success, cancelUrl: cancel }, request.principal.scope, at);
       }
       if (method === 'paypal') {
-        const paypal = paypalFor(kassa);
+        const paypal = await paypalFor(kassa);
         if (!paypal.ok) return sendProblem(reply, paypal.failure);
         const back = (id: number) => successUrl ?? `${publicUrl}/top-ups/${id}/paypal-return`;
         startAtProvider = (tx, at) => requestPayPalTopUp(tx, paypal.value, accountId, { amount: amount.value, returnUrl: back, cancelUrl: cancel }, request.principal.scope, at);
@@ -420,8 +447,8 @@ export async function paymentRoutes(app: KassaApp) {
         accountId,
         statusCode: 200,
         effect: async (tx, at) => {
-          const stripe = () => {
-            const access = stripeFor(kassa);
+          const stripe = async () => {
+            const access = await stripeFor(kassa);
             return access.ok ? ok(access.value.stripe) : access;
           };
           const refunded = await refundTopUp(tx, { stripe, paypal: () => paypalFor(kassa) }, request.params.id, { amount: amount?.value, reason: request.body.reason, bankReference: request.body.bank_reference?.trim(), requestKey, createdBy: request.principal.scope }, at);

@@ -13,6 +13,7 @@ import { type LedgerAccount, type TopUpMethod, providerSettings, topUpReceipts, 
 import type { Minor } from '../money/money.js';
 import { type Result, abort, fail, ok } from '../shared/result.js';
 import { BANK_ACCOUNT_SETTING, type BankAccount, printedIban } from './bank-account.js';
+import { topUpRefusal } from './limits.js';
 import { creditorReference, formatCreditorReference } from './creditor-reference.js';
 
 export type TopUp = typeof topUps.$inferSelect;
@@ -42,7 +43,7 @@ export function topUpReference(topUpId: number): string {
 export async function requestBankTransfer(tx: Db, accountId: number, amount: Minor, createdBy: string, at: Date): Promise<Result<{ topUp: TopUp; bank: BankAccount }>> {
   const account = await lockAccount(tx, accountId);
   if (!account) return fail('not_found', `no account ${accountId}`);
-  const refused = creditRefusal(account, amount);
+  const refused = await topUpRefusal(tx, account, amount);
   if (refused) return { ok: false, failure: refused };
   const bank = await readBankAccount(tx);
   if (!bank) {
@@ -73,9 +74,9 @@ export interface Receipt {
 
 export type Confirmed = { topUp: TopUp; credited: (Moved & { amount: Minor }) | null };
 
-/** Credits one arrival of a pending top-up's money, in the caller's transaction. */
-export async function receiveTopUp(tx: Db, kassa: Kassa, topUpId: number, receipt: Receipt, at: Date): Promise<Confirmed> {
-  const [found] = await tx.select({ accountId: topUps.accountId }).from(topUps).where(eq(topUps.id, topUpId));
+/** Credits one arrival of a pending top-up's money, in the caller's transaction; `accountId`, when the caller knows it, saves a read. */
+export async function receiveTopUp(tx: Db, kassa: Kassa, topUpId: number, receipt: Receipt, at: Date, accountId?: number): Promise<Confirmed> {
+  const [found] = accountId === undefined ? await tx.select({ accountId: topUps.accountId }).from(topUps).where(eq(topUps.id, topUpId)) : [{ accountId }];
   if (!found) return abort('not_found', `no top-up ${topUpId}`);
   // The account first, as every money decision locks it; then the top-up.
   const account = await lockAccount(tx, found.accountId);

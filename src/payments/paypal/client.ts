@@ -3,7 +3,7 @@
 // /v1/notifications/verify-webhook-signature with the delivery's headers, its body and the
 // webhook id, under the SDK's own OAuth token. PAYPAL_API_BASE points both at another host
 // (a mock, the tests' fake); unset, they talk to PayPal's sandbox or live API.
-import { ApiError, Client, Environment, OrdersController, PaymentsController } from '@paypal/paypal-server-sdk';
+import type { ApiError, OrdersController, PaymentsController } from '@paypal/paypal-server-sdk';
 import type { PayPalSettings } from '../../config.js';
 import type { Kassa } from '../../context.js';
 import { type Failure, type Result, fail, ok } from '../../shared/result.js';
@@ -20,20 +20,22 @@ export interface PayPalAccess {
 const clients = new WeakMap<PayPalSettings, PayPalAccess>();
 const API_BASE = { sandbox: 'https://api-m.sandbox.paypal.com', live: 'https://api-m.paypal.com' } as const;
 
-export function paypalFor(kassa: Kassa): Result<PayPalAccess> {
+/** PayPal as configured (its SDK loaded on first use), or why PayPal is unavailable. */
+export async function paypalFor(kassa: Kassa): Promise<Result<PayPalAccess>> {
   const settings = paymentSettings(kassa).paypal;
   if (!settings) {
     return fail('payment_method_unavailable', 'PayPal is not set up on this Kassa: the operator sets PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET and PAYPAL_WEBHOOK_ID', { field: '/method' });
   }
   let access = clients.get(settings);
   if (!access) {
-    access = connect(settings);
+    access = clients.get(settings) ?? (await connect(settings));
     clients.set(settings, access);
   }
   return ok(access);
 }
 
-function connect(settings: PayPalSettings): PayPalAccess {
+async function connect(settings: PayPalSettings): Promise<PayPalAccess> {
+  const { Client, Environment, OrdersController, PaymentsController } = await import('@paypal/paypal-server-sdk');
   const official = API_BASE[settings.environment];
   const base = settings.apiBase?.replace(/\/+$/, '') ?? official;
   const client = new Client({
@@ -97,6 +99,11 @@ interface PayPalErrorBody {
   details?: { issue?: string; description?: string }[];
 }
 
+/** The SDK's ApiError (status, body, request), without loading the SDK. */
+function isApiError(error: unknown): error is ApiError {
+  return error instanceof Error && typeof (error as { statusCode?: unknown }).statusCode === 'number' && 'request' in error && 'body' in error;
+}
+
 function errorBody(error: ApiError): PayPalErrorBody {
   if (error.result) return error.result as PayPalErrorBody;
   try {
@@ -108,7 +115,7 @@ function errorBody(error: ApiError): PayPalErrorBody {
 
 /** A PayPal refusal as the problem the caller answers; anything else (a bug) is rethrown. */
 export function paypalProblem(error: unknown, doing: string): Failure {
-  if (!(error instanceof ApiError)) throw error;
+  if (!isApiError(error)) throw error;
   const body = errorBody(error);
   const issue = body.details?.[0];
   return { code: 'payment_provider_error', detail: `PayPal refused to ${doing}: ${issue?.issue ?? body.name ?? error.statusCode}${issue?.description ? ` (${issue.description})` : body.message ? ` (${body.message})` : ''}` };
@@ -116,6 +123,6 @@ export function paypalProblem(error: unknown, doing: string): Failure {
 
 /** The issue PayPal names in a refusal (ORDER_ALREADY_CAPTURED...), if it is one. */
 export function paypalIssue(error: unknown): string | undefined {
-  if (!(error instanceof ApiError)) return undefined;
+  if (!isApiError(error)) return undefined;
   return errorBody(error).details?.[0]?.issue;
 }

@@ -3,9 +3,8 @@
 // PayPal's CHECKOUT.ORDER.APPROVED webhook, whichever comes first. PayPal captures an order
 // once: a second attempt is told ORDER_ALREADY_CAPTURED and reads the capture off the order;
 // the money is credited once, by the capture's id.
-import { CheckoutPaymentIntent, type Order } from '@paypal/paypal-server-sdk';
+import { type CheckoutPaymentIntent, type Order } from '@paypal/paypal-server-sdk';
 import { and, eq } from 'drizzle-orm';
-import { creditRefusal } from '../../accounts/credit-account.js';
 import { lockAccount } from '../../accounts/lock.js';
 import { inTransaction } from '../../accounts/transaction.js';
 import type { Kassa } from '../../context.js';
@@ -15,6 +14,7 @@ import { type Minor, formatMinor } from '../../money/money.js';
 import { writeOutbox } from '../../outbox/write.js';
 import { type Result, fail, ok } from '../../shared/result.js';
 import { decimalToMinor } from '../bank-statement.js';
+import { topUpRefusal } from '../limits.js';
 import { type TopUp, receiveTopUp } from '../top-ups.js';
 import { type PayPalAccess, paypalIssue, paypalProblem } from './client.js';
 
@@ -27,7 +27,7 @@ export interface PayPalTopUpRequest {
 export async function requestPayPalTopUp(tx: Db, paypal: PayPalAccess, accountId: number, request: PayPalTopUpRequest, createdBy: string, at: Date): Promise<Result<TopUp>> {
   const account = await lockAccount(tx, accountId);
   if (!account) return fail('not_found', `no account ${accountId}`);
-  const refused = creditRefusal(account, request.amount);
+  const refused = await topUpRefusal(tx, account, request.amount);
   if (refused) return { ok: false, failure: refused };
   const [topUp] = await tx
     .insert(topUps)
@@ -37,7 +37,7 @@ export async function requestPayPalTopUp(tx: Db, paypal: PayPalAccess, accountId
   try {
     const created = await paypal.orders.createOrder({
       body: {
-        intent: CheckoutPaymentIntent.Capture,
+        intent: 'CAPTURE' as CheckoutPaymentIntent.Capture,
         purchaseUnits: [{ referenceId: `top_up_${topUp!.id}`, customId: String(topUp!.id), invoiceId: `kassa-top-up-${topUp!.id}`, description: `Top-up of ${account.name}`.slice(0, 127), amount: { currencyCode: account.currency, value: formatMinor(request.amount, account.currency) } }],
         paymentSource: { paypal: { experienceContext: { returnUrl: request.returnUrl(topUp!.id), cancelUrl: request.cancelUrl(topUp!.id) } } },
       },

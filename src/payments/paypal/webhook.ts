@@ -38,7 +38,8 @@ export async function receivePayPalWebhook(kassa: Kassa, paypal: PayPalAccess, r
   const [seen] = await kassa.db.select({ id: paymentEvents.eventId }).from(paymentEvents).where(and(eq(paymentEvents.provider, 'paypal'), eq(paymentEvents.eventId, eventId)));
   if (seen) return ok({ ...base, duplicate: true, outcome: 'already received' });
   const { topUp, outcome } = await act(kassa, paypal, event);
-  await kassa.db.insert(paymentEvents).values({ provider: 'paypal', eventId, type, topUpId: topUp?.id ?? null, receivedAt: kassa.clock.now() }).onConflictDoNothing();
+  const at = kassa.clock.now();
+  await kassa.db.insert(paymentEvents).values({ provider: 'paypal', eventId, type, topUpId: topUp?.id ?? null, receivedAt: at, processedAt: at, outcome }).onConflictDoNothing();
   log.info({ paypal_event: eventId, type, outcome }, 'paypal webhook');
   return ok({ ...base, duplicate: false, outcome });
 }

@@ -1,6 +1,7 @@
-// The official Stripe client, one per configuration. STRIPE_API_BASE points it at another host
-// speaking Stripe's API (stripe-mock, the tests' fake); unset, it talks to api.stripe.com.
-import Stripe from 'stripe';
+// The official Stripe client, one per configuration, loaded on first use (a Kassa that takes
+// no cards never loads it). STRIPE_API_BASE points it at another host speaking Stripe's API
+// (stripe-mock, the tests' fake); unset, it talks to api.stripe.com.
+import type Stripe from 'stripe';
 import type { StripeSettings } from '../../config.js';
 import type { Kassa } from '../../context.js';
 import { type Failure, type Result, fail, ok } from '../../shared/result.js';
@@ -14,7 +15,7 @@ export interface StripeAccess {
 }
 
 /** Stripe as configured, or why card payments are unavailable (a problem the caller answers). */
-export function stripeFor(kassa: Kassa): Result<StripeAccess> {
+export async function stripeFor(kassa: Kassa): Promise<Result<StripeAccess>> {
   const settings = paymentSettings(kassa).stripe;
   if (!settings) {
     return fail('payment_method_unavailable', 'card payments are not set up on this Kassa: the operator sets STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET', { field: '/method' });
@@ -22,7 +23,8 @@ export function stripeFor(kassa: Kassa): Result<StripeAccess> {
   let stripe = clients.get(settings);
   if (!stripe) {
     const base = settings.apiBase ? new URL(settings.apiBase) : undefined;
-    stripe = new Stripe(settings.secretKey, {
+    const { default: StripeClient } = await import('stripe');
+    stripe = clients.get(settings) ?? new StripeClient(settings.secretKey, {
       maxNetworkRetries: 2,
       timeout: 20_000,
       appInfo: { name: 'Kassa', url: 'https://kassa.dev' },
@@ -35,9 +37,15 @@ export function stripeFor(kassa: Kassa): Result<StripeAccess> {
 
 /** A Stripe refusal as the problem the caller answers; anything else (a bug) is rethrown. */
 export function stripeProblem(error: unknown, doing: string): Failure {
-  if (!(error instanceof Stripe.errors.StripeError)) throw error;
+  if (!isStripeError(error)) throw error;
   const why = error.type === 'StripeCardError' ? error.message : `${error.type}${error.code ? ` ${error.code}` : ''}: ${error.message}`;
   return { code: 'payment_provider_error', detail: `Stripe refused to ${doing}: ${why}` };
+}
+
+/** Stripe's errors (StripeCardError, StripeInvalidRequestError...), without loading the library. */
+function isStripeError(error: unknown): error is Stripe.errors.StripeError {
+  const type = error instanceof Error ? (error as { type?: unknown }).type : undefined;
+  return typeof type === 'string' && type.startsWith('Stripe') && 'raw' in (error as object);
 }
 
 export function stripeFailure(error: unknown, doing: string): Result<never> {

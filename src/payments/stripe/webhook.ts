@@ -1,12 +1,14 @@
 // Stripe's webhook (SPEC 8). The raw body is verified against STRIPE_WEBHOOK_SECRET (a wrong
 // or missing signature, or a timestamp over five minutes old, is refused and nothing is
-// written). Each event id is recorded in the transaction that acts on it, so a delivery seen
-// twice changes nothing; and what an event does depends only on what it says, never on the
-// order events arrive in: a payment is credited once by its PaymentIntent whichever of
+// written). A verified event is kept by its id and Stripe answered at once, as Stripe asks of
+// an endpoint; the event is acted on just after, in the background (and by the scheduler, for
+// what a crash left), in one transaction that also marks it processed, so an event is acted on
+// once however often it is delivered. What an event does depends only on what it says, never
+// on the order events arrive in: a payment is credited once by its PaymentIntent whichever of
 // checkout.session.completed and payment_intent.succeeded comes first; a refund or dispute that
 // arrives before either first credits the payment it proves; refunds are debited up to the
 // running total Stripe reports, so an older refund event arriving late debits nothing.
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type Stripe from 'stripe';
 import { lockAccount } from '../../accounts/lock.js';
@@ -19,18 +21,18 @@ import { type Result, fail, ok } from '../../shared/result.js';
 import { giveBack, refundedByRefunds } from '../give-back.js';
 import { type SavedCard, cardOf, saveCard } from '../payment-methods.js';
 import { AUTO_TOP_UP_ACTOR, type TopUp, receiveTopUp } from '../top-ups.js';
-import type { StripeAccess } from './client.js';
+import { type StripeAccess, stripeFor } from './client.js';
 import { type PaymentFact, readStripeEvent, topUpIdOf } from './events.js';
 
 export interface WebhookOutcome {
   event_id: string;
   type: string;
   duplicate: boolean;
-  /** What Kassa did: credited, failed, refunded, ignored (and why)... */
+  /** What Kassa did or will do: queued (acted on just after), credited, refunded, ignored (and why)... */
   outcome: string;
 }
 
-/** Verifies one delivery and acts on it once. */
+/** Verifies one delivery and keeps its event once; acting on it follows in the background. */
 export async function receiveStripeWebhook(kassa: Kassa, access: StripeAccess, rawBody: Buffer, signature: string | undefined, log: FastifyBaseLogger): Promise<Result<WebhookOutcome>> {
   let event: Stripe.Event;
   try {
@@ -38,9 +40,69 @@ export async function receiveStripeWebhook(kassa: Kassa, access: StripeAccess, r
   } catch (error) {
     return fail('invalid_signature', `the Stripe-Signature header does not verify: ${(error as Error).message}`, { field: '/headers/stripe-signature' });
   }
-  const outcome = await actOnStripeEvent(kassa, access.stripe, event);
-  log.info({ stripe_event: event.id, type: event.type, duplicate: outcome.duplicate, outcome: outcome.outcome }, 'stripe webhook');
-  return ok(outcome);
+  const kept = await kassa.db
+    .insert(paymentEvents)
+    .values({ provider: 'stripe', eventId: event.id, type: event.type, payload: event, receivedAt: kassa.clock.now() })
+    .onConflictDoNothing()
+    .returning({ id: paymentEvents.eventId });
+  const duplicate = kept.length === 0;
+  if (!duplicate) kassa.background.run('stripe events', () => actOnStripeEvents(kassa, log), log);
+  return ok({ event_id: event.id, type: event.type, duplicate, outcome: duplicate ? 'already received' : 'queued' });
+}
+
+const draining = new WeakMap<Kassa, { again: boolean }>();
+const EVENTS_PER_BATCH = 200;
+
+/**
+ * Acts on every Stripe event not yet acted on, oldest first; one drain at a time per Kassa (a
+ * delivery arriving meanwhile makes the running one go round again). An event whose action
+ * fails (Stripe unreachable while it is prepared) stays for the next drain. On PostgreSQL a
+ * few events go at once; PGlite has one connection. Answers how many were acted on.
+ */
+export async function actOnStripeEvents(kassa: Kassa, log?: FastifyBaseLogger): Promise<number> {
+  const running = draining.get(kassa);
+  if (running) {
+    running.again = true;
+    return 0;
+  }
+  const state = { again: true };
+  draining.set(kassa, state);
+  let acted = 0;
+  try {
+    const access = await stripeFor(kassa);
+    if (!access.ok) return 0;
+    const failed = new Set<string>();
+    while (state.again) {
+      state.again = false;
+      for (;;) {
+        const batch = (await kassa.db
+          .select({ eventId: paymentEvents.eventId, payload: paymentEvents.payload })
+          .from(paymentEvents)
+          .where(and(eq(paymentEvents.provider, 'stripe'), isNull(paymentEvents.processedAt)))
+          .orderBy(asc(paymentEvents.receivedAt), asc(paymentEvents.eventId))
+          .limit(EVENTS_PER_BATCH)).filter((row) => !failed.has(row.eventId));
+        if (batch.length === 0) break;
+        const lanes = kassa.backend === 'postgres' ? 4 : 1;
+        let next = 0;
+        await Promise.all(Array.from({ length: lanes }, async () => {
+          while (next < batch.length) {
+            const row = batch[next++]!;
+            try {
+              const outcome = await actOnStripeEvent(kassa, access.value.stripe, row.payload as Stripe.Event);
+              log?.info({ stripe_event: row.eventId, type: outcome.type, outcome: outcome.outcome }, 'stripe event');
+              acted += 1;
+            } catch (error) {
+              failed.add(row.eventId);
+              log?.error({ err: error, stripe_event: row.eventId }, 'stripe event not acted on; tried again later');
+            }
+          }
+        }));
+      }
+    }
+    return acted;
+  } finally {
+    draining.delete(kassa);
+  }
 }
 
 /** What an event needs that Stripe has to be asked for, fetched before the transaction. */
@@ -53,28 +115,28 @@ interface Prepared {
   paidFirst: bigint | null;
 }
 
+/** Acts on one kept event, once: the event's row is locked and marked in the same transaction. */
 export async function actOnStripeEvent(kassa: Kassa, stripe: Stripe, event: Stripe.Event): Promise<WebhookOutcome> {
   const base = { event_id: event.id, type: event.type };
-  if (await seen(kassa.db, event.id)) return { ...base, duplicate: true, outcome: 'already received' };
   const prepared = await prepare(kassa.db, stripe, readStripeEvent(event));
   const at = kassa.clock.now();
+  const mark = (tx: Db, outcome: string) =>
+    tx.update(paymentEvents).set({ processedAt: at, outcome, topUpId: prepared.topUp?.id ?? null }).where(and(eq(paymentEvents.provider, 'stripe'), eq(paymentEvents.eventId, event.id)));
   const acted = await inTransaction(kassa.db, async (tx) => {
-    const recorded = await tx.insert(paymentEvents).values({ provider: 'stripe', eventId: event.id, type: event.type, topUpId: prepared.topUp?.id ?? null, receivedAt: at }).onConflictDoNothing().returning({ id: paymentEvents.eventId });
-    if (recorded.length === 0) return { ...base, duplicate: true, outcome: 'already received' };
-    return { ...base, duplicate: false, outcome: await act(tx, kassa, prepared, at) };
+    const [row] = await tx.select({ processedAt: paymentEvents.processedAt }).from(paymentEvents).where(and(eq(paymentEvents.provider, 'stripe'), eq(paymentEvents.eventId, event.id))).for('update');
+    if (row?.processedAt) return { ...base, duplicate: true, outcome: 'already acted on' };
+    const outcome = await act(tx, kassa, prepared, at);
+    await mark(tx, outcome);
+    return { ...base, duplicate: false, outcome };
   });
   if (acted.ok) {
     if (prepared.topUp) kassa.entitlements.invalidate(prepared.topUp.accountId);
     return acted.value;
   }
-  // Money Kassa may not take (a closed account): the event is kept, for an operator to refund.
-  await kassa.db.insert(paymentEvents).values({ provider: 'stripe', eventId: event.id, type: event.type, topUpId: prepared.topUp?.id ?? null, receivedAt: at }).onConflictDoNothing();
-  return { ...base, duplicate: false, outcome: `not applied: ${acted.failure.detail}` };
-}
-
-async function seen(db: Db, eventId: string): Promise<boolean> {
-  const [row] = await db.select({ id: paymentEvents.eventId }).from(paymentEvents).where(and(eq(paymentEvents.provider, 'stripe'), eq(paymentEvents.eventId, eventId)));
-  return Boolean(row);
+  // Money Kassa may not take (a closed account): the event is marked, for an operator to refund.
+  const outcome = `not applied: ${acted.failure.detail}`;
+  await mark(kassa.db, outcome);
+  return { ...base, duplicate: false, outcome };
 }
 
 async function prepare(db: Db, stripe: Stripe, fact: PaymentFact): Promise<Prepared> {
@@ -82,8 +144,9 @@ async function prepare(db: Db, stripe: Stripe, fact: PaymentFact): Promise<Prepa
   if (fact.kind === 'ignored') return none;
   const topUp = await findTopUp(db, stripe, fact);
   if (!topUp) return none;
-  const paymentRef = 'paymentRef' in fact ? fact.paymentRef : null;
-  const credited = paymentRef ? await hasReceipt(db, topUp, paymentRef) : false;
+  // Whether the payment is credited already matters only to what needs Stripe asked first.
+  const asksStripe = (fact.kind === 'paid' && topUp.saveCard) || fact.kind === 'refunded' || fact.kind === 'disputed';
+  const credited = asksStripe && 'paymentRef' in fact ? await hasReceipt(db, topUp, fact.paymentRef) : false;
   let card: SavedCard | null = null;
   if (fact.kind === 'paid' && topUp.saveCard && !credited) {
     const method = fact.paymentMethodRef
@@ -128,7 +191,7 @@ async function act(tx: Db, kassa: Kassa, { fact, topUp, card, paidFirst }: Prepa
   if (fact.kind === 'ignored') return `ignored: ${fact.why}`;
   if (!topUp) return 'ignored: not a Kassa card top-up';
   if ('currency' in fact && fact.currency.toUpperCase() !== topUp.currency) return `ignored: paid in ${fact.currency.toUpperCase()}, the top-up is in ${topUp.currency}`;
-  const paid = async (amount: bigint, paymentRef: string) => (await receiveTopUp(tx, kassa, topUp.id, { amount, externalRef: paymentRef, paymentRef, whateverStatus: true }, at)).credited;
+  const paid = async (amount: bigint, paymentRef: string) => (await receiveTopUp(tx, kassa, topUp.id, { amount, externalRef: paymentRef, paymentRef, whateverStatus: true }, at, topUp.accountId)).credited;
 
   switch (fact.kind) {
     case 'paid': {

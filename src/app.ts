@@ -24,6 +24,7 @@ import { identityRoutes } from './identity/routes.js';
 import { linkPages } from './pages/routes.js';
 import { paymentRoutes } from './payments/routes.js';
 import { providerRoutes } from './payments/provider-routes.js';
+import { closureRoutes } from './closure/routes.js';
 import { identitySettings } from './identity/sessions/settings.js';
 import { type OpenApiDocument, finishDocument } from './http/openapi-document.js';
 import { tokenRoutes } from './identity/tokens/routes.js';
@@ -123,7 +124,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
       v1.addHook('preHandler', authorizeRoute);
       for (const routes of [
         accountRoutes, ledgerRoutes, catalogRoutes, objectCountRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes,
-        identityRoutes, memberRoutes, tokenRoutes, twoFactorRoutes, mailRoutes, auditRoutes, paymentRoutes, providerRoutes,
+        identityRoutes, memberRoutes, tokenRoutes, twoFactorRoutes, mailRoutes, auditRoutes, paymentRoutes, providerRoutes, closureRoutes,
       ]) {
         await routes(v1 as KassaApp);
       }

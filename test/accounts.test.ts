@@ -26,6 +26,7 @@ describe('opening an account', () => {
       currency: 'EUR',
       type: 'trial',
       status: 'active',
+      status_reason: null,
       balance: '0',
       credit_enabled: false,
       credit_limit: '0',

@@ -344,10 +344,26 @@ describe('money that resumes what it covers', () => {
     const subscription = (await s.subscribe(lean, plan)).subscription.id;
     await s.advanceTo('2026-11-06T00:00:00Z'); // 30.00 - 24.00 on the 2nd: the 3rd's 24.00 is not there
     expect((await s.subscription(subscription)).status).toBe('suspended');
+    // Its only subscription is suspended for lack of funds: so is the account (SPEC 1).
+    expect((await h.call('GET', `/v1/accounts/${lean}`)).body).toMatchObject({ status: 'suspended', status_reason: 'insufficient_funds' });
+    expect((await h.call('GET', '/v1/accounts?limit=200')).body.data.find((a: { id: number }) => a.id === lean)).toMatchObject({ status: 'suspended' });
     const topUp = await startCardTopUp(lean, '5000');
     expect((await s.subscription(subscription)).status).toBe('suspended'); // pending money resumes nothing
     await deliverAll(stripe.pay(topUp.session));
     expect((await s.subscription(subscription)).status).toBe('active');
+    expect((await h.call('GET', `/v1/accounts/${lean}`)).body).toMatchObject({ status: 'active', status_reason: null });
+  });
+
+  it('keeps an account active while one of its subscriptions still runs', async () => {
+    const mixed = (await s.createAccount()).id;
+    const cheap = await s.createPlan('1.00');
+    const dear = await s.createPlan('40.00');
+    await s.topUp(mixed, '4500');
+    await s.subscribe(mixed, cheap);
+    const suspended = (await s.subscribe(mixed, dear)).subscription.id;
+    await s.advanceTo('2026-11-08T00:00:00Z');
+    expect((await s.subscription(suspended)).status).toBe('suspended');
+    expect((await h.call('GET', `/v1/accounts/${mixed}`)).body).toMatchObject({ status: 'active', status_reason: null });
   });
 });
 
@@ -363,7 +379,7 @@ describe('saved cards', () => {
     expect((stripe.get(topUp.session).payment_intent_data as { setup_future_usage?: string }).setup_future_usage).toBe('off_session');
     await deliverAll(stripe.pay(topUp.session, VISA));
     const saved = await h.call('GET', `/v1/accounts/${acme}/payment-methods`);
-    expect(saved.body.data).toEqual([{ id: expect.any(Number), type: 'card', brand: 'visa', last4: '4242', exp_month: 12, exp_year: 2030, default: true, created_at: '2026-11-06T00:00:00.000Z' }]);
+    expect(saved.body.data).toEqual([{ id: expect.any(Number), type: 'card', brand: 'visa', last4: '4242', exp_month: 12, exp_year: 2030, default: true, created_at: h.kassa.clock.now().toISOString() }]);
   });
 
   it('keeps no card unless asked', async () => {

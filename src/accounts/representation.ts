@@ -14,7 +14,10 @@ export const AccountSchema = Type.Object(
     external_ref: Type.Union([Type.String(), Type.Null()], { description: "the provider's own id for this customer" }),
     currency: Type.String({ description: 'ISO 4217 code; every amount of this account is in it' }),
     type: Type.Union([Type.Literal('trial'), Type.Literal('billing')]),
-    status: Type.Union([Type.Literal('pending_verification'), Type.Literal('active'), Type.Literal('suspended'), Type.Literal('blocked'), Type.Literal('closed')]),
+    status: Type.Union([Type.Literal('pending_verification'), Type.Literal('active'), Type.Literal('suspended'), Type.Literal('blocked'), Type.Literal('closed')], {
+      description: 'suspended: every subscription it runs is suspended for lack of funds (a top-up that covers one resumes it, and the account with it)',
+    }),
+    status_reason: Type.Union([Type.Literal('insufficient_funds'), Type.Null()], { description: 'why the account is suspended' }),
     balance: Minor('sum of the account ledger postings'),
     credit_enabled: Type.Boolean(),
     credit_limit: Minor('system credit limit computed from the trailing 12 months of purchases (usable only when credit_enabled)'),
@@ -34,6 +37,7 @@ export const AccountSchema = Type.Object(
         currency: 'EUR',
         type: 'trial',
         status: 'active',
+        status_reason: null,
         balance: '5000',
         credit_enabled: false,
         credit_limit: '0',
@@ -56,14 +60,36 @@ export const BalanceSchema = Type.Object({
   pending_top_ups: Minor('what pending top-ups (bank transfers on their way) still expect; counted in neither balance nor available until it arrives'),
 }, { title: 'Balance', examples: [{ currency: 'EUR', balance: '4164', credit_limit: '0', available: '4164', pending_top_ups: '0' }] });
 
-export function accountJson(row: AccountRow) {
+/**
+ * The accounts among `accountIds` whose every running subscription is suspended for lack of
+ * funds (at least one suspended, none active): SPEC 1's "suspended (no funds)". It follows the
+ * money by construction: the credit that resumes a subscription makes the account active again.
+ */
+export async function suspendedForFunds(db: Db, accountIds: number[]): Promise<Set<number>> {
+  if (accountIds.length === 0) return new Set();
+  const rows = await query<{ account_id: number | bigint }>(
+    db,
+    sql`select account_id from subscriptions where account_id in (${sql.join(accountIds.map((id) => sql`${id}`), sql`, `)})
+        group by account_id having bool_or(status = 'suspended') and not bool_or(status = 'active')`,
+  );
+  return new Set(rows.map((r) => Number(r.account_id)));
+}
+
+/** An account on the wire, its status as the money makes it (`suspendedForFunds`). */
+export async function accountView(db: Db, row: AccountRow) {
+  return accountJson(row, (await suspendedForFunds(db, [row.id])).has(row.id));
+}
+
+export function accountJson(row: AccountRow, fundsSuspended = false) {
+  const suspended = row.status === 'active' && fundsSuspended;
   return {
     id: row.id,
     name: row.name,
     external_ref: row.externalRef,
     currency: row.currency,
     type: row.type,
-    status: row.status,
+    status: suspended ? ('suspended' as const) : row.status,
+    status_reason: suspended ? ('insufficient_funds' as const) : null,
     balance: row.balance.toString(),
     credit_limit: row.creditLimit.toString(),
     available: availableFunds(row).toString(),

@@ -14,7 +14,7 @@ import { adjustBalance } from './adjust-balance.js';
 import { parsePositiveAmount } from './amount.js';
 import { createAccount } from './create-account.js';
 import { listAccounts } from './list-accounts.js';
-import { AccountSchema, BalanceSchema, accountJson, balanceJson, pendingTopUps } from './representation.js';
+import { AccountSchema, BalanceSchema, accountJson, accountView, balanceJson, pendingTopUps, suspendedForFunds } from './representation.js';
 import { AccountParams, AdjustmentBody, CreateAccountBody, UpdateSettingsBody } from './schemas.js';
 import { updateAccountSettings } from './update-settings.js';
 
@@ -84,7 +84,8 @@ export async function accountRoutes(app: KassaApp) {
     },
     async (request) => {
       const listed = await listAccounts(app.kassa.db, request.query);
-      return { data: listed.data.map(accountJson), next_cursor: listed.next_cursor };
+      const suspended = await suspendedForFunds(app.kassa.db, listed.data.map((a) => a.id));
+      return { data: listed.data.map((a) => accountJson(a, suspended.has(a.id))), next_cursor: listed.next_cursor };
     },
   );
 
@@ -94,7 +95,7 @@ export async function accountRoutes(app: KassaApp) {
     async (request, reply) => {
       const [account] = await app.kassa.db.select().from(accounts).where(eq(accounts.id, request.params.id));
       if (!account) return sendProblem(reply, { code: 'not_found', detail: `no account ${request.params.id}` });
-      return accountJson(account);
+      return accountView(app.kassa.db, account);
     },
   );
 
@@ -114,7 +115,7 @@ export async function accountRoutes(app: KassaApp) {
       const updated = await updateAccountSettings(app.kassa, request.params.id, request.body, app.kassa.clock.now());
       if (!updated.ok) return sendProblem(reply, updated.failure);
       app.kassa.entitlements.invalidate(request.params.id);
-      return accountJson(updated.value);
+      return accountView(app.kassa.db, updated.value);
     },
   );
 

@@ -18,6 +18,7 @@ export const PERMISSIONS = [
   'owners:write', //        grant or take the owner role, transfer ownership: owner only
   'account_type:write', //  upgrade a trial to a billing account: owner only
   'audit:read', //          the account's audit log: owner only
+  'closure:write', //       close the account: owner only
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

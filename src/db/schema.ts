@@ -93,9 +93,9 @@ export const objectCounts = pgTable(
 
 // ---------- ledger ----------
 
-export type LedgerKind = 'adjustment' | 'subscription_charge' | 'subscription_refund' | 'billing_run' | 'reversal' | 'top_up' | 'top_up_refund' | 'chargeback';
+export type LedgerKind = 'adjustment' | 'subscription_charge' | 'subscription_refund' | 'billing_run' | 'reversal' | 'top_up' | 'top_up_refund' | 'chargeback' | 'payout';
 /** Where money comes from and goes: the customer, revenue, operator adjustments, and a clearing account per way of paying. */
-export type LedgerAccount = 'customer' | 'revenue' | 'adjustments' | 'clearing_bank_transfer' | 'clearing_card' | 'clearing_paypal';
+export type LedgerAccount = 'customer' | 'revenue' | 'adjustments' | 'clearing_bank_transfer' | 'clearing_card' | 'clearing_paypal' | 'payouts_due';
 
 export const ledgerTransactions = pgTable(
   'ledger_transactions',

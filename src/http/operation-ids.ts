@@ -14,6 +14,7 @@ export const OPERATION_IDS: Record<string, string> = {
   'POST /v1/accounts/{id}/block': 'blockAccount',
   'POST /v1/accounts/{id}/unblock': 'unblockAccount',
   'POST /v1/accounts/{id}/upgrade': 'upgradeAccount',
+  'POST /v1/accounts/{id}/close': 'closeAccount',
   'GET /v1/accounts/{id}/ledger': 'listLedgerTransactions',
 
   'POST /v1/services': 'createService',

@@ -25,6 +25,8 @@ export type OutboxTopic =
   | 'top_up.refunded'
   | 'top_up.disputed'
   | 'top_up.cancelled'
+  | 'account.closed'
+  | 'account.payout_due'
   | 'auto_top_up.succeeded'
   | 'auto_top_up.failed'
   | 'auto_top_up.paused'

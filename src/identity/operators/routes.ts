@@ -4,7 +4,7 @@
 import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import type { KassaApp } from '../../http/kassa-app.js';
-import { AccountSchema, accountJson } from '../../accounts/representation.js';
+import { AccountSchema, accountJson, accountView } from '../../accounts/representation.js';
 import { inTransaction } from '../../accounts/transaction.js';
 import { UPGRADE_ON_FIRST_CREDIT_SETTING, upgradeAccount } from '../../accounts/upgrade.js';
 import { recordAudit } from '../../audit/record.js';
@@ -66,7 +66,7 @@ export async function operatorRoutes(app: KassaApp) {
     async (request, reply) => {
       const unblocked = await unblockAccount(kassa, request.principal, request.params.id, request.ip, kassa.clock.now());
       if (!unblocked.ok) return sendProblem(reply, unblocked.failure);
-      return accountJson(unblocked.value);
+      return accountView(kassa.db, unblocked.value);
     },
   );
 
@@ -86,7 +86,7 @@ export async function operatorRoutes(app: KassaApp) {
       });
       if (!upgraded.ok) return sendProblem(reply, upgraded.failure);
       kassa.entitlements.invalidate(id);
-      return accountJson(upgraded.value);
+      return accountView(kassa.db, upgraded.value);
     },
   );
 

@@ -28,7 +28,7 @@ const confirm = (topUpId: number, amount: string, bankReference: string, headers
 const balance = async (accountId: number) => (await h.call('GET', `/v1/accounts/${accountId}/balance`)).body;
 
 describe('before the provider sets a bank account', () => {
-  it('answers payment_method_unavailable for a bank transfer, and for card and PayPal (not built yet)', async () => {
+  it('answers payment_method_unavailable for a bank transfer, and for card and PayPal on a Kassa without Stripe or PayPal set up', async () => {
     const acme = await s.createAccount();
     for (const method of ['bank_transfer', 'card', 'paypal']) {
       const refused = await requestTopUp(acme.id, '10000', method);

@@ -57,7 +57,7 @@ export const BalanceSchema = Type.Object({
   balance: Minor('the account balance'),
   credit_limit: Minor('system credit limit'),
   available: Minor('balance plus the credit limit when credit is enabled'),
-  pending_top_ups: Minor('what pending top-ups (bank transfers on their way) still expect; counted in neither balance nor available until it arrives'),
+  pending_top_ups: Minor('what pending top-ups (bank transfers on their way, card and PayPal payments not yet confirmed) still expect; counted in neither balance nor available until it arrives'),
 }, { title: 'Balance', examples: [{ currency: 'EUR', balance: '4164', credit_limit: '0', available: '4164', pending_top_ups: '0' }] });
 
 /**

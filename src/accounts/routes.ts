@@ -1,5 +1,5 @@
 // The accounts API: open accounts, read them and their balance, change financial settings,
-// and the operator's balance adjustments (the only way money comes in for now).
+// and the operator's balance adjustments (customers' own top-ups are in src/payments).
 import { eq } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';

@@ -7,7 +7,7 @@ export const PERMISSIONS = [
   'account:read', //        the account's profile and status
   'account:write', //       name, billing notice addresses, low-balance thresholds
   'billing:read', //        balance, ledger, events, documents
-  'billing:write', //       top-ups and payment methods (later issues)
+  'billing:write', //       top-ups, saved cards, automatic top-up
   'credit:write', //        turning system credit on or off (seed 000: the owner's choice)
   'subscriptions:read', //  subscriptions, object counts, entitlements
   'subscriptions:write', // create, enable, disable, configure, change plan

@@ -22,7 +22,7 @@ import { writeOutbox } from '../outbox/write.js';
 import { abort } from '../shared/result.js';
 import { defaultPaymentMethod } from './payment-methods.js';
 import { readTopUpLimits, topUpLimitRefusal, withinLimits } from './limits.js';
-import { stripeFor } from './stripe/client.js';
+import { STRIPE_MAX_AMOUNT, stripeAmount, stripeFor } from './stripe/client.js';
 import { AUTO_TOP_UP_ACTOR, type TopUp, receiveTopUp } from './top-ups.js';
 
 export type AutoTopUp = typeof autoTopUps.$inferSelect;
@@ -65,6 +65,7 @@ export async function setAutoTopUp(tx: Db, accountId: number, settings: AutoTopU
   if ((settings.amount === null) === (settings.target === null)) return abort('validation_failed', 'give either amount (a fixed top-up) or top_up_to (a target for available), not both', { field: '/amount' });
   if (settings.target !== null && settings.target <= settings.threshold) return abort('validation_failed', 'top_up_to must be above the threshold', { field: '/top_up_to' });
   if (settings.amount !== null && settings.monthlyCap < settings.amount) return abort('validation_failed', `the monthly cap must allow at least one top-up of ${settings.amount}`, { field: '/monthly_cap' });
+  if (settings.amount !== null && settings.amount > STRIPE_MAX_AMOUNT) return abort('amount_out_of_range', `a card payment is at most ${STRIPE_MAX_AMOUNT} minor units`, { field: '/amount' });
   const outside = settings.amount === null ? undefined : topUpLimitRefusal(await readTopUpLimits(tx), account.currency, settings.amount);
   if (outside) return abort(outside.code, outside.detail, { field: '/amount', extra: outside.extra });
   if (settings.enabled && !(await defaultPaymentMethod(tx, accountId))) {
@@ -130,7 +131,7 @@ async function attempt(kassa: Kassa, stripe: Stripe, accountId: number, at: Date
   try {
     intent = await stripe.paymentIntents.create(
       {
-        amount: Number(topUp.amountRequested),
+        amount: stripeAmount(topUp.amountRequested),
         currency: topUp.currency.toLowerCase(),
         customer: customerRef,
         payment_method: paymentMethodRef,
@@ -185,7 +186,8 @@ async function claim(tx: Db, accountId: number, at: Date): Promise<Claim | null>
   if (!settings.armed || available >= settings.threshold || (settings.retryAt && settings.retryAt > at) || account.status === 'closed' || account.status === 'blocked') return null;
   const month = monthOf(at);
   const spent = settings.month === month ? settings.spent : 0n;
-  const amount = withinCap(withinLimits(await readTopUpLimits(tx), account.currency, chargeFor(settings, available)), spent, settings.monthlyCap);
+  const wanted = withinLimits(await readTopUpLimits(tx), account.currency, chargeFor(settings, available));
+  const amount = withinCap(wanted < STRIPE_MAX_AMOUNT ? wanted : STRIPE_MAX_AMOUNT, spent, settings.monthlyCap);
   if (amount <= 0n) {
     // The cap is reached: nothing more this month; the customer hears of it once, and the
     // next month's first pass charges if funds are still low.

@@ -14,8 +14,8 @@ import type { Db } from '../db/client.js';
 import { paymentCustomers, topUps } from '../db/schema.js';
 import type { Minor } from '../money/money.js';
 import { type Result, abort, fail, ok } from '../shared/result.js';
-import { type StripeAccess, stripeFailure, stripeProblem } from './stripe/client.js';
-import type { TopUp } from './top-ups.js';
+import { STRIPE_MAX_AMOUNT, type StripeAccess, stripeAmount, stripeFailure, stripeProblem } from './stripe/client.js';
+import { type TopUp, lockTopUp } from './top-ups.js';
 import { topUpRefusal } from './limits.js';
 
 export interface CardTopUpRequest {
@@ -27,8 +27,6 @@ export interface CardTopUpRequest {
   cancelUrl: (topUpId: number) => string;
 }
 
-/** Stripe takes amounts as integers of the currency's smallest unit, at most eight digits. */
-const STRIPE_MAX_AMOUNT = 99_999_999n;
 
 export async function requestCardTopUp(tx: Db, stripe: Stripe, accountId: number, request: CardTopUpRequest, createdBy: string, at: Date): Promise<Result<TopUp>> {
   const account = await lockAccount(tx, accountId);
@@ -51,7 +49,7 @@ export async function requestCardTopUp(tx: Db, stripe: Stripe, accountId: number
         mode: 'payment',
         customer: customer.value,
         client_reference_id: String(topUp!.id),
-        line_items: [{ quantity: 1, price_data: { currency: account.currency.toLowerCase(), unit_amount: Number(request.amount), product_data: { name: `Top-up of ${account.name}` } } }],
+        line_items: [{ quantity: 1, price_data: { currency: account.currency.toLowerCase(), unit_amount: stripeAmount(request.amount), product_data: { name: `Top-up of ${account.name}` } } }],
         metadata,
         payment_intent_data: { metadata, ...(request.saveCard ? { setup_future_usage: 'off_session' as const } : {}) },
         success_url: request.successUrl(topUp!.id),
@@ -88,18 +86,15 @@ export async function stripeCustomer(tx: Db, stripe: Stripe, account: AccountRow
  * after; one Stripe says is already paid is refused (its money is on the way).
  */
 export async function cancelTopUp(tx: Db, stripe: () => Promise<Result<StripeAccess>>, topUpId: number, at: Date): Promise<TopUp> {
-  const [found] = await tx.select({ accountId: topUps.accountId }).from(topUps).where(eq(topUps.id, topUpId));
-  if (!found) return abort('not_found', `no top-up ${topUpId}`);
-  await lockAccount(tx, found.accountId);
-  const [topUp] = await tx.select().from(topUps).where(eq(topUps.id, topUpId)).for('update');
-  if (topUp!.status !== 'pending' || topUp!.amountReceived > 0n) return abort('invalid_state', `top-up ${topUpId} is ${topUp!.status} and received ${topUp!.amountReceived}: only a pending one nothing arrived for is cancelled`);
-  if (topUp!.method === 'card' && topUp!.providerRef) {
+  const { topUp } = await lockTopUp(tx, topUpId);
+  if (topUp.status !== 'pending' || topUp.amountReceived > 0n) return abort('invalid_state', `top-up ${topUpId} is ${topUp.status} and received ${topUp.amountReceived}: only a pending one nothing arrived for is cancelled`);
+  if (topUp.method === 'card' && topUp.providerRef) {
     const access = await stripe();
     if (!access.ok) return abort(access.failure.code, access.failure.detail);
     try {
-      await access.value.stripe.checkout.sessions.expire(topUp!.providerRef, {}, { idempotencyKey: `kassa-top-up-${topUpId}-expire` });
+      await access.value.stripe.checkout.sessions.expire(topUp.providerRef, {}, { idempotencyKey: `kassa-top-up-${topUpId}-expire` });
     } catch (error) {
-      const session = await access.value.stripe.checkout.sessions.retrieve(topUp!.providerRef).catch(() => null);
+      const session = await access.value.stripe.checkout.sessions.retrieve(topUp.providerRef).catch(() => null);
       if (session?.status !== 'expired') {
         if (session?.status === 'complete') return abort('invalid_state', `top-up ${topUpId} was paid at Stripe: its money is on the way`);
         const problem = stripeProblem(error, 'expire the checkout');

@@ -4,12 +4,10 @@
 // dispute may take the balance below zero, since the money has really gone.
 import { and, eq, sql } from 'drizzle-orm';
 import { postMovement, settle } from '../accounts/credit-account.js';
-import { lockAccount } from '../accounts/lock.js';
 import type { Db } from '../db/client.js';
 import { type GivenBackKind, topUpRefunds, topUps } from '../db/schema.js';
 import type { Minor } from '../money/money.js';
-import { abort } from '../shared/result.js';
-import { CLEARING, type TopUp } from './top-ups.js';
+import { CLEARING, type TopUp, lockTopUp } from './top-ups.js';
 
 export interface GiveBack {
   kind: GivenBackKind;
@@ -30,30 +28,27 @@ export function refundable(topUp: Pick<TopUp, 'amountReceived' | 'amountRefunded
 
 /** Debits a refund or dispute of a top-up once, in the caller's transaction. */
 export async function giveBack(tx: Db, topUpId: number, back: GiveBack, at: Date): Promise<GivenBack> {
-  const [found] = await tx.select({ accountId: topUps.accountId }).from(topUps).where(eq(topUps.id, topUpId));
-  if (!found) return abort('not_found', `no top-up ${topUpId}`);
-  const account = await lockAccount(tx, found.accountId);
-  const [topUp] = await tx.select().from(topUps).where(eq(topUps.id, topUpId)).for('update');
-  const [seen] = await tx.select({ id: topUpRefunds.id }).from(topUpRefunds).where(and(eq(topUpRefunds.accountId, found.accountId), eq(topUpRefunds.topUpId, topUpId), eq(topUpRefunds.externalRef, back.externalRef)));
-  const amount = back.amount < refundable(topUp!) ? back.amount : refundable(topUp!);
-  if (seen || amount <= 0n) return { topUp: topUp!, debited: null };
+  const { account, topUp } = await lockTopUp(tx, topUpId);
+  const [seen] = await tx.select({ id: topUpRefunds.id }).from(topUpRefunds).where(and(eq(topUpRefunds.accountId, account.id), eq(topUpRefunds.topUpId, topUpId), eq(topUpRefunds.externalRef, back.externalRef)));
+  const amount = back.amount < refundable(topUp) ? back.amount : refundable(topUp);
+  if (seen || amount <= 0n) return { topUp: topUp, debited: null };
 
   const dispute = back.kind === 'dispute';
   const posted = await postMovement(
     tx,
-    account!,
+    account,
     {
       toCustomer: -amount,
       kind: dispute ? 'chargeback' : 'top_up_refund',
-      description: `${dispute ? 'Dispute of' : 'Refund of'} top-up ${topUpId} by ${topUp!.method.replace('_', ' ')}`,
-      counterpart: CLEARING[topUp!.method],
-      event: { topic: dispute ? 'top_up.disputed' : 'top_up.refunded', payload: { top_up_id: topUpId, method: topUp!.method, refunded: (topUp!.amountRefunded + amount).toString(), reason: back.reason ?? null } },
+      description: `${dispute ? 'Dispute of' : 'Refund of'} top-up ${topUpId} by ${topUp.method.replace('_', ' ')}`,
+      counterpart: CLEARING[topUp.method],
+      event: { topic: dispute ? 'top_up.disputed' : 'top_up.refunded', payload: { top_up_id: topUpId, method: topUp.method, refunded: (topUp.amountRefunded + amount).toString(), reason: back.reason ?? null } },
     },
     at,
   );
-  await tx.insert(topUpRefunds).values({ accountId: found.accountId, topUpId, transactionId: posted.transactionId, kind: back.kind, amount, externalRef: back.externalRef, createdBy: back.createdBy, createdAt: at });
+  await tx.insert(topUpRefunds).values({ accountId: account.id, topUpId, transactionId: posted.transactionId, kind: back.kind, amount, externalRef: back.externalRef, createdBy: back.createdBy, createdAt: at });
   const [updated] = await tx.update(topUps).set({ amountRefunded: sql`${topUps.amountRefunded} + ${amount}`, updatedAt: at }).where(eq(topUps.id, topUpId)).returning();
-  await settle(tx, found.accountId, posted.transactionId, at);
+  await settle(tx, account.id, posted.transactionId, at);
   return { topUp: updated!, debited: { transactionId: posted.transactionId, amount } };
 }
 

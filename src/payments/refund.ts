@@ -5,15 +5,13 @@
 // The account is locked before Stripe is asked, so a webhook for the same charge waits for this
 // refund's debit and then sees it.
 import { createHash } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
-import { lockAccount } from '../accounts/lock.js';
 import type { Db } from '../db/client.js';
-import { topUps } from '../db/schema.js';
 import { type Minor, formatMinor } from '../money/money.js';
 import { type Result, abort, fail, ok } from '../shared/result.js';
 import { type GivenBack, giveBack, refundable } from './give-back.js';
-import { stripeFailure } from './stripe/client.js';
+import { lockTopUp } from './top-ups.js';
+import { stripeAmount, stripeFailure } from './stripe/client.js';
 import { type PayPalAccess, paypalProblem } from './paypal/client.js';
 
 export interface RefundRequest {
@@ -33,38 +31,36 @@ export interface Providers {
 }
 
 export async function refundTopUp(tx: Db, providers: Providers, topUpId: number, request: RefundRequest, at: Date): Promise<Result<GivenBack>> {
-  const [found] = await tx.select({ accountId: topUps.accountId }).from(topUps).where(eq(topUps.id, topUpId));
-  if (!found) return fail('not_found', `no top-up ${topUpId}`);
-  await lockAccount(tx, found.accountId);
-  const [topUp] = await tx.select().from(topUps).where(eq(topUps.id, topUpId)).for('update');
-  const left = refundable(topUp!);
-  if (left <= 0n) return fail('invalid_state', `top-up ${topUpId} has nothing left to refund (received ${topUp!.amountReceived}, given back ${topUp!.amountRefunded})`);
+  // Locked before a provider is asked: a webhook for the same payment waits for this debit.
+  const { topUp } = await lockTopUp(tx, topUpId);
+  const left = refundable(topUp);
+  if (left <= 0n) return fail('invalid_state', `top-up ${topUpId} has nothing left to refund (received ${topUp.amountReceived}, given back ${topUp.amountRefunded})`);
   const amount = request.amount ?? left;
   if (amount > left) return fail('amount_out_of_range', `top-up ${topUpId} has ${left} left to refund`, { field: '/amount', extra: { refundable: left.toString() } });
 
   const requestId = `kassa-top-up-${topUpId}-refund-${createHash('sha256').update(request.requestKey).digest('hex').slice(0, 32)}`;
   let externalRef: string;
-  if (topUp!.method === 'card') {
+  if (topUp.method === 'card') {
     const client = await providers.stripe();
     if (!client.ok) return client;
-    if (!topUp!.paymentRef) return abort('invalid_state', `top-up ${topUpId} has no Stripe payment to refund`);
+    if (!topUp.paymentRef) return abort('invalid_state', `top-up ${topUpId} has no Stripe payment to refund`);
     try {
       const refund = await client.value.refunds.create(
-        { payment_intent: topUp!.paymentRef, amount: Number(amount), reason: 'requested_by_customer', metadata: { kassa_top_up_id: String(topUpId), kassa_reason: request.reason.slice(0, 500) } },
+        { payment_intent: topUp.paymentRef, amount: stripeAmount(amount), reason: 'requested_by_customer', metadata: { kassa_top_up_id: String(topUpId), kassa_reason: request.reason.slice(0, 500) } },
         { idempotencyKey: requestId },
       );
       externalRef = refund.id;
     } catch (error) {
       return stripeFailure(error, 'refund the payment');
     }
-  } else if (topUp!.method === 'paypal') {
+  } else if (topUp.method === 'paypal') {
     const client = await providers.paypal();
     if (!client.ok) return client;
-    if (!topUp!.paymentRef) return abort('invalid_state', `top-up ${topUpId} has no PayPal capture to refund`);
+    if (!topUp.paymentRef) return abort('invalid_state', `top-up ${topUpId} has no PayPal capture to refund`);
     try {
       const refund = await client.value.payments.refundCapturedPayment({
-        captureId: topUp!.paymentRef,
-        body: { amount: { currencyCode: topUp!.currency, value: formatMinor(amount, topUp!.currency) }, noteToPayer: request.reason.slice(0, 255), invoiceId: `kassa-top-up-${topUpId}` },
+        captureId: topUp.paymentRef,
+        body: { amount: { currencyCode: topUp.currency, value: formatMinor(amount, topUp.currency) }, noteToPayer: request.reason.slice(0, 255), invoiceId: `kassa-top-up-${topUpId}` },
         paypalRequestId: requestId,
         prefer: 'return=representation',
       });
@@ -72,11 +68,11 @@ export async function refundTopUp(tx: Db, providers: Providers, topUpId: number,
     } catch (error) {
       return { ok: false, failure: paypalProblem(error, 'refund the capture') };
     }
-  } else if (topUp!.method === 'bank_transfer') {
+  } else if (topUp.method === 'bank_transfer') {
     if (!request.bankReference) return fail('validation_failed', 'a bank transfer is refunded by your own transfer back: give its bank_reference', { field: '/bank_reference' });
     externalRef = `bank:${request.bankReference}`;
   } else {
-    return fail('payment_method_unavailable', `${String(topUp!.method)} top-ups cannot be refunded`);
+    return fail('payment_method_unavailable', `${String(topUp.method)} top-ups cannot be refunded`);
   }
   return ok(await giveBack(tx, topUpId, { kind: 'refund', amount, externalRef, createdBy: request.createdBy, reason: request.reason }, at));
 }

@@ -6,7 +6,7 @@
 // over-payment credits all of it. The same receipt reported twice credits once.
 import { and, eq } from 'drizzle-orm';
 import { type Moved, creditAccount, creditRefusal } from '../accounts/credit-account.js';
-import { lockAccount } from '../accounts/lock.js';
+import { type AccountRow, lockAccount } from '../accounts/lock.js';
 import type { Kassa } from '../context.js';
 import type { Db } from '../db/client.js';
 import { type LedgerAccount, type TopUpMethod, providerSettings, topUpReceipts, topUps } from '../db/schema.js';
@@ -74,36 +74,45 @@ export interface Receipt {
 
 export type Confirmed = { topUp: TopUp; credited: (Moved & { amount: Minor }) | null };
 
-/** Credits one arrival of a pending top-up's money, in the caller's transaction; `accountId`, when the caller knows it, saves a read. */
-export async function receiveTopUp(tx: Db, kassa: Kassa, topUpId: number, receipt: Receipt, at: Date, accountId?: number): Promise<Confirmed> {
+/**
+ * Locks a top-up for a money decision, in the caller's transaction: its account first, as every
+ * money decision locks it, then the top-up. `accountId`, when the caller knows it, saves a read.
+ */
+export async function lockTopUp(tx: Db, topUpId: number, accountId?: number): Promise<{ account: AccountRow; topUp: TopUp }> {
   const [found] = accountId === undefined ? await tx.select({ accountId: topUps.accountId }).from(topUps).where(eq(topUps.id, topUpId)) : [{ accountId }];
   if (!found) return abort('not_found', `no top-up ${topUpId}`);
-  // The account first, as every money decision locks it; then the top-up.
   const account = await lockAccount(tx, found.accountId);
   const [topUp] = await tx.select().from(topUps).where(eq(topUps.id, topUpId)).for('update');
-  const [seen] = await tx.select({ id: topUpReceipts.id }).from(topUpReceipts).where(and(eq(topUpReceipts.accountId, found.accountId), eq(topUpReceipts.topUpId, topUpId), eq(topUpReceipts.externalRef, receipt.externalRef)));
-  if (seen) return { topUp: topUp!, credited: null };
-  if (topUp!.status !== 'pending' && !receipt.whateverStatus) return abort('invalid_state', `top-up ${topUpId} is ${topUp!.status}: only a pending one receives money`);
-  const refused = creditRefusal(account!, receipt.amount);
+  if (!account || !topUp) return abort('not_found', `no top-up ${topUpId}`);
+  return { account, topUp };
+}
+
+/** Credits one arrival of a pending top-up's money, in the caller's transaction. */
+export async function receiveTopUp(tx: Db, kassa: Kassa, topUpId: number, receipt: Receipt, at: Date, accountId?: number): Promise<Confirmed> {
+  const { account, topUp } = await lockTopUp(tx, topUpId, accountId);
+  const [seen] = await tx.select({ id: topUpReceipts.id }).from(topUpReceipts).where(and(eq(topUpReceipts.accountId, account.id), eq(topUpReceipts.topUpId, topUpId), eq(topUpReceipts.externalRef, receipt.externalRef)));
+  if (seen) return { topUp, credited: null };
+  if (topUp.status !== 'pending' && !receipt.whateverStatus) return abort('invalid_state', `top-up ${topUpId} is ${topUp.status}: only a pending one receives money`);
+  const refused = creditRefusal(account, receipt.amount);
   if (refused) return abort(refused.code, refused.detail, { field: '/amount' });
 
-  const received = topUp!.amountReceived + receipt.amount;
-  const status = received >= topUp!.amountRequested ? 'succeeded' : 'pending';
+  const received = topUp.amountReceived + receipt.amount;
+  const status = received >= topUp.amountRequested ? 'succeeded' : 'pending';
   const moved = await creditAccount(
     tx,
     kassa,
-    account!,
+    account,
     {
       amount: receipt.amount,
       kind: 'top_up',
-      description: `Top-up ${topUp!.reference ?? topUpId} by ${topUp!.method.replace('_', ' ')}`,
-      source: CLEARING[topUp!.method],
-      event: { topic: status === 'succeeded' ? 'top_up.succeeded' : 'top_up.received', payload: { top_up_id: topUpId, method: topUp!.method, received: received.toString(), requested: topUp!.amountRequested.toString(), automatic: topUp!.createdBy === AUTO_TOP_UP_ACTOR } },
+      description: `Top-up ${topUp.reference ?? topUpId} by ${topUp.method.replace('_', ' ')}`,
+      source: CLEARING[topUp.method],
+      event: { topic: status === 'succeeded' ? 'top_up.succeeded' : 'top_up.received', payload: { top_up_id: topUpId, method: topUp.method, received: received.toString(), requested: topUp.amountRequested.toString(), automatic: topUp.createdBy === AUTO_TOP_UP_ACTOR } },
     },
     at,
   );
-  await tx.insert(topUpReceipts).values({ accountId: account!.id, topUpId, transactionId: moved.transactionId, amount: receipt.amount, externalRef: receipt.externalRef, receivedAt: at });
-  const paymentRef = receipt.paymentRef ?? topUp!.paymentRef;
+  await tx.insert(topUpReceipts).values({ accountId: account.id, topUpId, transactionId: moved.transactionId, amount: receipt.amount, externalRef: receipt.externalRef, receivedAt: at });
+  const paymentRef = receipt.paymentRef ?? topUp.paymentRef;
   const [updated] = await tx.update(topUps).set({ amountReceived: received, status, paymentRef, updatedAt: at }).where(eq(topUps.id, topUpId)).returning();
   return { topUp: updated!, credited: { ...moved, amount: receipt.amount } };
 }

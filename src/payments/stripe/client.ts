@@ -4,6 +4,7 @@
 import type Stripe from 'stripe';
 import type { StripeSettings } from '../../config.js';
 import type { Kassa } from '../../context.js';
+import type { Minor } from '../../money/money.js';
 import { type Failure, type Result, fail, ok } from '../../shared/result.js';
 import { paymentSettings } from '../settings.js';
 
@@ -33,6 +34,15 @@ export async function stripeFor(kassa: Kassa): Promise<Result<StripeAccess>> {
     clients.set(settings, stripe);
   }
   return ok({ stripe, settings });
+}
+
+/** Stripe takes amounts as integers of the currency's smallest unit, at most eight digits. */
+export const STRIPE_MAX_AMOUNT = 99_999_999n;
+
+/** An amount as Stripe's API takes it, a JavaScript number: exact, since it is at most eight digits (checked). */
+export function stripeAmount(amount: Minor): number {
+  if (amount <= 0n || amount > STRIPE_MAX_AMOUNT) throw new RangeError(`${amount} is not an amount Stripe takes (1 to ${STRIPE_MAX_AMOUNT} minor units)`);
+  return Number(amount);
 }
 
 /** A Stripe refusal as the problem the caller answers; anything else (a bug) is rethrown. */

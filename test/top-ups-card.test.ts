@@ -1,14 +1,16 @@
 // Card top-ups through Stripe (SPEC 8, issue 7): a Checkout Session per top-up, credited only
 // when Stripe's signed webhook says the money is there, once per payment whatever the order
 // or repetition of the deliveries; declines, expiry, refunds and disputes; saved cards.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mails, paymentEvents, topUps } from '../src/db/schema.js';
+import { accounts, mails, paymentEvents, topUps } from '../src/db/schema.js';
 import { createOperator } from '../src/identity/operators/create-operator.js';
 import { queueNotices } from '../src/notifications/notifier.js';
 import { runScheduledJobs } from '../src/jobs/scheduled.js';
 import { verifyLedger } from '../src/ledger/verify.js';
+import { creditTogether, paidEvent } from '../src/payments/stripe/credit-together.js';
+import { actOnStripeEvents } from '../src/payments/stripe/webhook.js';
 import { FAKE_WEBHOOK_SECRET, type FakeStripe, MASTERCARD, VISA } from './support/fake-stripe.js';
 import type { Harness } from './support/harness.js';
 import { withFakeStripe } from './support/stripe-harness.js';
@@ -364,6 +366,69 @@ describe('money that resumes what it covers', () => {
     await s.advanceTo('2026-11-08T00:00:00Z');
     expect((await s.subscription(suspended)).status).toBe('suspended');
     expect((await h.call('GET', `/v1/accounts/${mixed}`)).body).toMatchObject({ status: 'active', status_reason: null });
+  });
+});
+
+describe('a burst of card payments', () => {
+  // Payments kept together (a burst, or what a restart finds) are acted on by one drain: the
+  // plain ones credited in one transaction, the rest one at a time, with the same results.
+  it('credits the plain ones together and leaves the others to the one-at-a-time path, with the same results', async () => {
+    const plain = (await s.createAccount({ name: 'Burst plain' })).id;
+    const twice = (await s.createAccount({ name: 'Burst twice' })).id;
+    const low = (await s.createAccount({ name: 'Burst low' })).id;
+    await h.call('PATCH', `/v1/accounts/${low}`, { low_balance_threshold: '4000' });
+    const saving = (await s.createAccount({ name: 'Burst saving' })).id;
+    const [lowBefore] = await h.kassa.db.select({ warned: accounts.lowBalanceWarned }).from(accounts).where(eq(accounts.id, low));
+    expect(lowBefore!.warned).toBe(true); // 0 < 40.00
+    const onePlain = await startCardTopUp(plain, '1200');
+    const firstOfTwo = await startCardTopUp(twice, '500');
+    const secondOfTwo = await startCardTopUp(twice, '700');
+    const lowTopUp = await startCardTopUp(low, '4500');
+    const savingTopUp = await startCardTopUp(saving, '900', { save_card: true });
+    const plainEvents = stripe.pay(onePlain.session);
+    const [plainCompleted, plainSucceeded] = plainEvents;
+    const firstEvents = stripe.pay(firstOfTwo.session);
+    const secondEvents = stripe.pay(secondOfTwo.session);
+    const lowEvents = stripe.pay(lowTopUp.session);
+    const savingEvents = stripe.pay(savingTopUp.session);
+    const events = [...plainEvents, ...firstEvents, ...secondEvents, ...lowEvents, ...savingEvents];
+    // Kept as the webhook keeps them, not acted on yet.
+    await h.kassa.db.insert(paymentEvents).values(events.map((e) => ({ provider: 'stripe' as const, eventId: e.id, type: e.type, payload: e, receivedAt: h.kassa.clock.now() })));
+
+    const payments = events.map((e) => paidEvent(e.id, e)).filter((paid) => paid !== null);
+    expect(payments).toHaveLength(10); // each pay() also tells of its charge, which Kassa ignores
+    const together = await creditTogether(h.kassa, payments);
+    expect(Object.fromEntries(together.outcomes)).toEqual({
+      [plainCompleted!.id]: 'credited 1200',
+      [plainSucceeded!.id]: 'already credited', // the same PaymentIntent
+      [firstEvents[0]!.id]: 'credited 500',
+      [firstEvents[1]!.id]: 'already credited',
+      [lowEvents[0]!.id]: 'credited 4500',
+      [lowEvents[1]!.id]: 'already credited',
+    });
+    // A second payment of one account, and a card to save (Stripe is asked for it), go one by one.
+    expect(together.oneByOne).toEqual([...secondEvents.slice(0, 2), ...savingEvents.slice(0, 2)].map((e) => e.id));
+    expect(await actOnStripeEvents(h.kassa)).toBe(4 + 5); // and the five charges, ignored
+
+    expect(await balance(plain)).toMatchObject({ balance: '1200' });
+    expect(await balance(twice)).toMatchObject({ balance: '1200' }); // 500 + 700
+    expect(await balance(low)).toMatchObject({ balance: '4500' });
+    expect(await balance(saving)).toMatchObject({ balance: '900' });
+    const [lowAfter] = await h.kassa.db.select({ warned: accounts.lowBalanceWarned }).from(accounts).where(eq(accounts.id, low));
+    expect(lowAfter!.warned).toBe(false); // 45.00 >= 40.00: re-armed
+    expect((await h.call('GET', `/v1/accounts/${saving}/payment-methods`)).body.data).toHaveLength(1);
+    const settled = await h.kassa.db.select({ status: topUps.status, received: topUps.amountReceived, requested: topUps.amountRequested }).from(topUps).where(inArray(topUps.id, [onePlain, firstOfTwo, secondOfTwo, lowTopUp, savingTopUp].map((t) => t.id)));
+    expect(settled.every((t) => t.status === 'succeeded' && t.received === t.requested)).toBe(true);
+    // Credited together or alone, a payment's ledger transaction and event read the same.
+    const [alone] = await s.eventsOf(twice, 'top_up.succeeded').then((all) => all.filter((e) => e.payload.top_up_id === secondOfTwo.id));
+    const [batched] = await s.eventsOf(twice, 'top_up.succeeded').then((all) => all.filter((e) => e.payload.top_up_id === firstOfTwo.id));
+    expect(Object.keys(batched!.payload).sort()).toEqual(Object.keys(alone!.payload).sort());
+    expect(batched!.payload).toMatchObject({ account_id: twice, amount: '500', currency: 'EUR', method: 'card', received: '500', requested: '500', automatic: false });
+    expect(alone!.payload).toMatchObject({ amount: '700', balance: '1200' });
+    const credits = (await s.ledgerOf(twice)).filter((t) => t.kind === 'top_up');
+    expect(credits.map((t) => t.description).sort()).toEqual([`Top-up ${firstOfTwo.id} by card`, `Top-up ${secondOfTwo.id} by card`]);
+    for (const credit of credits) expect(credit.postings.map((p) => p.ledger_account).sort()).toEqual(['clearing_card', 'customer']);
+    expect((await verifyLedger(h.kassa.db)).ok).toBe(true);
   });
 });
 

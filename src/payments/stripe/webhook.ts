@@ -22,6 +22,7 @@ import { giveBack, refundedByRefunds } from '../give-back.js';
 import { type SavedCard, cardOf, saveCard } from '../payment-methods.js';
 import { AUTO_TOP_UP_ACTOR, type TopUp, receiveTopUp } from '../top-ups.js';
 import { type StripeAccess, stripeFor } from './client.js';
+import { creditTogether, paidEvent } from './credit-together.js';
 import { type PaymentFact, readStripeEvent, topUpIdOf } from './events.js';
 
 export interface WebhookOutcome {
@@ -82,11 +83,13 @@ export async function actOnStripeEvents(kassa: Kassa, log?: FastifyBaseLogger): 
           .orderBy(asc(paymentEvents.receivedAt), asc(paymentEvents.eventId))
           .limit(EVENTS_PER_BATCH)).filter((row) => !failed.has(row.eventId));
         if (batch.length === 0) break;
+        const oneByOne = await creditWhatCanBeTogether(kassa, batch, log);
+        acted += batch.length - oneByOne.length;
         const lanes = kassa.backend === 'postgres' ? 4 : 1;
         let next = 0;
         await Promise.all(Array.from({ length: lanes }, async () => {
-          while (next < batch.length) {
-            const row = batch[next++]!;
+          while (next < oneByOne.length) {
+            const row = oneByOne[next++]!;
             try {
               const outcome = await actOnStripeEvent(kassa, access.value.stripe, row.payload as Stripe.Event);
               log?.info({ stripe_event: row.eventId, type: outcome.type, outcome: outcome.outcome }, 'stripe event');
@@ -102,6 +105,26 @@ export async function actOnStripeEvents(kassa: Kassa, log?: FastifyBaseLogger): 
     return acted;
   } finally {
     draining.delete(kassa);
+  }
+}
+
+type KeptEvent = { eventId: string; payload: unknown };
+
+/**
+ * The batch's plain card payments credited in one transaction (./credit-together.ts); answers
+ * the events left to act on one at a time. Should the batch fail, all of them are left so.
+ */
+async function creditWhatCanBeTogether(kassa: Kassa, batch: KeptEvent[], log: FastifyBaseLogger | undefined): Promise<KeptEvent[]> {
+  const paid = batch.map((row) => paidEvent(row.eventId, row.payload as Stripe.Event)).filter((event) => event !== null);
+  if (paid.length < 2) return batch;
+  try {
+    const together = await creditTogether(kassa, paid);
+    for (const accountId of together.creditedAccountIds) kassa.entitlements.invalidate(accountId);
+    for (const [eventId, outcome] of together.outcomes) log?.info({ stripe_event: eventId, outcome }, 'stripe event');
+    return batch.filter((row) => !together.outcomes.has(row.eventId));
+  } catch (error) {
+    log?.error({ err: error }, 'stripe payments not credited together; acted on one by one');
+    return batch;
   }
 }
 

@@ -73,4 +73,36 @@ describe('closing an account', () => {
     const audit = (await h.call('GET', `/v1/accounts/${acme}/audit`)).body.data.map((e: { action: string }) => e.action);
     expect(audit).toContain('account.closed');
   });
+
+  it('lists what is due for payout, and records the bank transfers that pay it out, never more than is due', async () => {
+    expect((await h.call('GET', '/v1/payouts')).body.data).toContainEqual({ account_id: acme, name: expect.any(String), currency: 'EUR', due: '1954' });
+    const payOut = (body: Record<string, unknown>, headers = key()) => h.call('POST', `/v1/accounts/${acme}/payouts`, body, headers);
+    expect((await payOut({ amount: '2000', bank_reference: 'OUT-1' })).body).toMatchObject({ code: 'amount_out_of_range', field: '/amount' }); // 20.00 > 19.54
+    expect((await payOut({ amount: '0', bank_reference: 'OUT-1' })).body).toMatchObject({ field: '/amount' });
+    expect((await payOut({ amount: '100' })).body).toMatchObject({ code: 'validation_failed' }); // no bank reference
+    expect((await payOut({ amount: '100', bank_reference: 'OUT-1' }, {} as ReturnType<typeof key>)).body).toMatchObject({ code: 'idempotency_key_required' });
+
+    const first = key();
+    const part = await payOut({ amount: '1000', bank_reference: 'OUT-1' }, first);
+    expect(part.status, JSON.stringify(part.body)).toBe(201);
+    expect(part.body).toMatchObject({ account_id: acme, paid: '1000', still_due: '954' }); // 1954 - 1000
+    const retried = await payOut({ amount: '1000', bank_reference: 'OUT-1' }, first);
+    expect([retried.body, retried.headers['idempotent-replayed']]).toEqual([part.body, 'true']); // recorded once
+    expect((await payOut({ bank_reference: 'OUT-2' })).body).toMatchObject({ paid: '954', still_due: '0' }); // the rest
+    expect((await h.call('GET', '/v1/payouts')).body.data.find((d: { account_id: number }) => d.account_id === acme)).toBeUndefined();
+    expect((await payOut({ bank_reference: 'OUT-3' })).body).toMatchObject({ code: 'invalid_state' }); // nothing left
+
+    const paid = (await s.ledgerOf(acme)).filter((t) => t.kind === 'payout' && t.description.startsWith('Paid out'));
+    expect(paid.map((t) => t.postings.map((p) => [p.ledger_account, p.amount]))).toEqual([
+      [['payouts_due', '-1000'], ['clearing_bank_transfer', '1000']],
+      [['payouts_due', '-954'], ['clearing_bank_transfer', '954']],
+    ]);
+    expect(await balance(acme)).toMatchObject({ balance: '0' }); // the customer's side does not move
+    expect((await s.eventsOf(acme, 'account.payout_paid')).map((e) => e.payload)).toEqual([
+      expect.objectContaining({ amount: '1000', still_due: '954', bank_reference: 'OUT-1' }),
+      expect.objectContaining({ amount: '954', still_due: '0', bank_reference: 'OUT-2' }),
+    ]);
+    expect((await h.call('GET', `/v1/accounts/${acme}/audit`)).body.data.filter((e: { action: string }) => e.action === 'payout.recorded')).toHaveLength(2);
+    expect((await verifyLedger(h.kassa.db)).ok).toBe(true);
+  });
 });

@@ -15,6 +15,8 @@ export const OPERATION_IDS: Record<string, string> = {
   'POST /v1/accounts/{id}/unblock': 'unblockAccount',
   'POST /v1/accounts/{id}/upgrade': 'upgradeAccount',
   'POST /v1/accounts/{id}/close': 'closeAccount',
+  'POST /v1/accounts/{id}/payouts': 'recordPayout',
+  'GET /v1/payouts': 'listPayoutsDue',
   'GET /v1/accounts/{id}/ledger': 'listLedgerTransactions',
 
   'POST /v1/services': 'createService',

@@ -27,6 +27,7 @@ export type OutboxTopic =
   | 'top_up.cancelled'
   | 'account.closed'
   | 'account.payout_due'
+  | 'account.payout_paid'
   | 'auto_top_up.succeeded'
   | 'auto_top_up.failed'
   | 'auto_top_up.paused'

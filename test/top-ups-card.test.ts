@@ -295,6 +295,23 @@ describe('what the webhook refuses', () => {
     expect((await deliver(completed!, { secret: FAKE_WEBHOOK_SECRET })).body.outcome).toBe('credited 1200');
   });
 
+  it('keeps deliveries that arrive together in one write, and one the database refuses fails alone', async () => {
+    const post = (event: Stripe.Event) => h.app.inject({ method: 'POST', url: '/v1/webhooks/stripe', ...stripe.signed(event) });
+    const first = stripe.event('customer.updated', { id: 'cus_first', object: 'customer' });
+    // Signed, and JSON, but not storable: PostgreSQL's jsonb holds no \u0000.
+    const unstorable = stripe.event('customer.updated', { id: 'cus_bad', object: 'customer', name: 'nul \u0000 here' });
+    const second = stripe.event('customer.updated', { id: 'cus_second', object: 'customer' });
+    const [a, bad, b] = await Promise.all([post(first), post(unstorable), post(second)]);
+    expect([a.statusCode, bad.statusCode, b.statusCode]).toEqual([200, 500, 200]);
+    const kept = await h.kassa.db.select({ id: paymentEvents.eventId }).from(paymentEvents).where(inArray(paymentEvents.eventId, [first.id, unstorable.id, second.id]));
+    expect(kept.map((k) => k.id).sort()).toEqual([first.id, second.id].sort());
+    // A burst of the same event: kept once, the copies answered as duplicates.
+    const again = stripe.event('customer.updated', { id: 'cus_again', object: 'customer' });
+    const copies = await Promise.all([post(again), post(again), post(again)]);
+    expect(copies.map((c) => JSON.parse(c.body).duplicate).sort()).toEqual([false, true, true]);
+    await h.kassa.background.settled();
+  });
+
   it('accepts and ignores events Kassa does not act on, and payments that are not its own', async () => {
     const unknown = await deliver(stripe.event('customer.updated', { id: 'cus_x', object: 'customer' }));
     expect(unknown).toMatchObject({ status: 200, body: { duplicate: false, outcome: 'ignored: Kassa does not act on customer.updated' } });

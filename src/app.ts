@@ -20,6 +20,7 @@ import { ProblemSchema, sendProblem } from './shared/problem.js';
 import { type Failure, FailureSignal } from './shared/result.js';
 import { subscriptionRoutes } from './subscriptions/routes.js';
 import { objectCountRoutes } from './usage/routes.js';
+import { usageRoutes } from './usage/usage-routes.js';
 import { identityRoutes } from './identity/routes.js';
 import { linkPages } from './pages/routes.js';
 import { paymentRoutes } from './payments/routes.js';
@@ -123,7 +124,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
       v1.addHook('onRequest', authenticate);
       v1.addHook('preHandler', authorizeRoute);
       for (const routes of [
-        accountRoutes, ledgerRoutes, catalogRoutes, objectCountRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes,
+        accountRoutes, ledgerRoutes, catalogRoutes, objectCountRoutes, usageRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes,
         identityRoutes, memberRoutes, tokenRoutes, twoFactorRoutes, mailRoutes, auditRoutes, paymentRoutes, providerRoutes, closureRoutes,
       ]) {
         await routes(v1 as KassaApp);
@@ -220,7 +221,7 @@ function failureOf(error: unknown, request: FastifyRequest): Failure {
   if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (error instanceof SyntaxError && e.statusCode === 400)) {
     return { code: 'malformed_json', detail: 'the request body is not valid JSON' };
   }
-  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { code: 'body_too_large', detail: `the request body exceeds ${BODY_LIMIT_BYTES} bytes` };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { code: 'body_too_large', detail: `the request body exceeds ${request.routeOptions?.bodyLimit ?? BODY_LIMIT_BYTES} bytes` };
   if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { code: 'unsupported_media_type', detail: 'send application/json' };
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return { code: 'validation_failed', detail: e.message ?? 'bad request' };
   request.log.error({ err: error }, 'unexpected error');

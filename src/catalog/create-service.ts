@@ -11,7 +11,7 @@ export async function createService(db: Db, input: CreateServiceInput, now: Date
   try {
     const [row] = await db
       .insert(services)
-      .values({ code: input.code, name: input.name, unit: input.unit, description: input.description ?? '', createdAt: now })
+      .values({ code: input.code, name: input.name, unit: input.unit, description: input.description ?? '', meterAggregation: input.meter?.aggregation ?? null, meterDecimals: input.meter?.decimals ?? 0, createdAt: now })
       .returning();
     return ok(serviceView(row!));
   } catch (error) {

@@ -22,14 +22,31 @@ export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Nu
 
 // ---------- services ----------
 
+export const MeterSchema = Type.Object(
+  {
+    aggregation: Type.Union([Type.Literal('sum'), Type.Literal('hourly_max')], {
+      description: 'sum: the quantities of its usage events add up (messages); hourly_max: a gauge sampled over time, each hour counted at its highest sample (resources in use)',
+    }),
+    decimals: Type.Integer({ minimum: 0, maximum: 6, default: 0, description: 'decimal places a reported quantity may have (GB-hours: 6; messages: 0)' }),
+  },
+  { additionalProperties: false, description: 'makes the service metered: the product reports its usage as events (POST /v1/usage/events)' },
+);
+
 export const CreateServiceBody = Type.Object(
   {
     code: Code,
     name: Name,
     unit: Type.String({ minLength: 1, maxLength: 50, description: 'what one unit is: device, e-mail, seat...' }),
     description: Type.Optional(Type.String({ maxLength: 2000 })),
+    meter: Type.Optional(MeterSchema),
   },
-  { additionalProperties: false, examples: [{ code: 'cpe_devices', name: 'CPE devices', unit: 'device', description: 'Customer-premises devices managed by one instance' }] },
+  {
+    additionalProperties: false,
+    examples: [
+      { code: 'cpe_devices', name: 'CPE devices', unit: 'device', description: 'Customer-premises devices managed by one instance' },
+      { code: 'emails', name: 'E-mails', unit: 'e-mail', meter: { aggregation: 'sum', decimals: 0 } },
+    ],
+  },
 );
 
 export const ServiceViewSchema = Type.Object({
@@ -38,8 +55,9 @@ export const ServiceViewSchema = Type.Object({
   name: Type.String(),
   unit: Type.String(),
   description: Type.String(),
+  meter: Type.Union([MeterSchema, Type.Null()], { description: 'how usage of a metered service is reported and added up; null when not metered' }),
   created_at: Timestamp,
-}, { title: 'Service', examples: [{ id: 1, code: 'cpe_devices', name: 'CPE devices', unit: 'device', description: 'Customer-premises devices managed by one instance', created_at: created }] });
+}, { title: 'Service', examples: [{ id: 1, code: 'cpe_devices', name: 'CPE devices', unit: 'device', description: 'Customer-premises devices managed by one instance', meter: null, created_at: created }] });
 
 // ---------- plans ----------
 

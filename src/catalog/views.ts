@@ -8,7 +8,8 @@ export type PlanRow = typeof plans.$inferSelect;
 export type PlanVersionRow = typeof planVersions.$inferSelect;
 
 export function serviceView(row: ServiceRow): ServiceView {
-  return { id: row.id, code: row.code, name: row.name, unit: row.unit, description: row.description, created_at: row.createdAt.toISOString() };
+  const meter = row.meterAggregation === null ? null : { aggregation: row.meterAggregation, decimals: row.meterDecimals };
+  return { id: row.id, code: row.code, name: row.name, unit: row.unit, description: row.description, meter, created_at: row.createdAt.toISOString() };
 }
 
 export function planVersionView(row: PlanVersionRow): PlanVersionView {

@@ -9,6 +9,7 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgTable,
   primaryKey,
   smallint,
@@ -91,6 +92,38 @@ export const objectCounts = pgTable(
   (t) => [primaryKey({ columns: [t.accountId, t.metric] }), check('object_counts_nonnegative', sql`${t.count} >= 0`)],
 );
 
+// What the provider's product reported used (SPEC 7): one row per event, unique per account by
+// the product's own id, so a redelivery is recognised. Each HTTP batch is one usage_batches
+// row, committed with its events before the answer; rating marks the batch once it charged it.
+export const usageBatches = pgTable(
+  'usage_batches',
+  {
+    id: id(),
+    receivedAt: at('received_at').notNull(),
+    events: integer('events').notNull(),
+    ratedAt: at('rated_at'),
+  },
+  (t) => [index('usage_batches_unrated_idx').on(t.id).where(sql`${t.ratedAt} is null`)],
+);
+
+export const usageEvents = pgTable(
+  'usage_events',
+  {
+    accountId: ref('account_id').notNull(),
+    eventId: text('event_id').notNull(),
+    meter: text('meter').notNull(),
+    quantity: numeric('quantity', { precision: 24, scale: 6 }).notNull(),
+    occurredAt: at('occurred_at').notNull(),
+    batchId: ref('batch_id').notNull(),
+    reservationId: ref('reservation_id'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.eventId] }),
+    index('usage_events_batch_idx').on(t.batchId),
+    check('usage_events_quantity_nonnegative', sql`${t.quantity} >= 0`),
+  ],
+);
+
 // ---------- ledger ----------
 
 export type LedgerKind = 'adjustment' | 'subscription_charge' | 'subscription_refund' | 'billing_run' | 'reversal' | 'top_up' | 'top_up_refund' | 'chargeback' | 'payout';
@@ -157,14 +190,27 @@ export const idempotencyKeys = pgTable(
 
 // ---------- catalog ----------
 
-export const services = pgTable('services', {
-  id: id(),
-  code: text('code').notNull().unique(),
-  name: text('name').notNull(),
-  unit: text('unit').notNull(),
-  description: text('description').notNull().default(''),
-  createdAt: at('created_at').notNull(),
-});
+export type MeterAggregation = 'sum' | 'hourly_max';
+
+export const services = pgTable(
+  'services',
+  {
+    id: id(),
+    code: text('code').notNull().unique(),
+    name: text('name').notNull(),
+    unit: text('unit').notNull(),
+    description: text('description').notNull().default(''),
+    // A metered service (src/usage): how its usage events add up, and the decimal places a
+    // quantity may have. Null: not metered (priced by configured quantity or seats).
+    meterAggregation: text('meter_aggregation').$type<MeterAggregation>(),
+    meterDecimals: smallint('meter_decimals').notNull().default(0),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [
+    check('services_meter_aggregation', sql`${t.meterAggregation} is null or ${t.meterAggregation} in ('sum', 'hourly_max')`),
+    check('services_meter_decimals', sql`${t.meterDecimals} between 0 and 6`),
+  ],
+);
 
 export type Cadence = 'daily' | 'monthly';
 export type Timing = 'in_advance' | 'in_arrears';

@@ -33,6 +33,10 @@ export const failureStatus = {
   invalid_statement: 400,
   invalid_signature: 400,
   payment_provider_error: 502,
+  // Usage (src/usage): why one event of a batch was refused
+  unknown_meter: 422,
+  event_too_old: 422,
+  event_in_the_future: 422,
   // Members and account status (src/members, src/identity/operators)
   last_owner: 409,
   account_blocked: 403,

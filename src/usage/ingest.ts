@@ -1,0 +1,145 @@
+// Taking a batch of usage events (SPEC 7): each event is read on its own (./usage-event.ts),
+// its account resolved, and the batch kept in one transaction, set-based, before the answer.
+// An id is unique per account: the same event again (in the batch, or months later) is
+// counted as a duplicate and changes nothing; the same id with another meter, quantity or time
+// is refused as `idempotency_conflict`. Refused events are listed by index; the rest is kept.
+import { sql } from 'drizzle-orm';
+import type { Kassa } from '../context.js';
+import { type Db, query, toDate } from '../db/client.js';
+import { type Meter, type Refusal, type UsageEvent, readQuantity, readUsageEvent } from './usage-event.js';
+import { CLOCK_SKEW_MS, readUsageSettings } from './settings.js';
+
+export const MAX_EVENTS_PER_BATCH = 10_000;
+
+export interface Ingested {
+  /** The batch the new events were kept in; null when none was new. */
+  batchId: number | null;
+  accepted: number;
+  duplicates: number;
+  refused: Refusal[];
+}
+
+interface Resolved extends UsageEvent {
+  index: number;
+  accountId: number;
+}
+
+export async function readMeters(db: Db): Promise<Map<string, Meter>> {
+  const rows = await query<{ code: string; meter_aggregation: Meter['aggregation']; meter_decimals: number }>(db, sql`select code, meter_aggregation, meter_decimals from services where meter_aggregation is not null`);
+  return new Map(rows.map((r) => [r.code, { code: r.code, aggregation: r.meter_aggregation, decimals: Number(r.meter_decimals) }]));
+}
+
+export async function ingestUsage(kassa: Kassa, raws: readonly unknown[]): Promise<Ingested> {
+  const now = kassa.clock.now();
+  const [meters, settings] = await Promise.all([readMeters(kassa.db), readUsageSettings(kassa.db)]);
+  const window = { now, graceMs: settings.grace_days * 86_400_000, skewMs: CLOCK_SKEW_MS };
+  const refused: Refusal[] = [];
+  const read: (UsageEvent & { index: number })[] = [];
+  raws.forEach((raw, index) => {
+    const one = readUsageEvent(raw, index, meters, window);
+    if (one.ok) read.push({ ...one.event, index });
+    else refused.push(one.refusal);
+  });
+
+  const resolved = await resolveAccounts(kassa.db, read, refused);
+  // The same id twice in one batch: the first is taken, a same copy is a duplicate.
+  const first = new Map<string, Resolved>();
+  const fresh: Resolved[] = [];
+  let duplicates = 0;
+  for (const event of resolved) {
+    const key = `${event.accountId}/${event.eventId}`;
+    const seen = first.get(key);
+    if (!seen) {
+      first.set(key, event);
+      fresh.push(event);
+    } else if (sameEvent(seen, event)) duplicates += 1;
+    else refused.push(conflict(event));
+  }
+
+  let batchId: number | null = null;
+  let accepted = 0;
+  if (fresh.length > 0) {
+    const kept = await kassa.db.transaction(async (txAny) => keepBatch(txAny as unknown as Db, fresh, now));
+    batchId = kept.inserted > 0 ? kept.batchId : null;
+    accepted = kept.inserted;
+    duplicates += kept.duplicates;
+    refused.push(...kept.conflicts.map(conflict));
+  }
+  refused.sort((a, b) => a.index - b.index);
+  return { batchId, accepted, duplicates, refused };
+}
+
+async function resolveAccounts(db: Db, events: (UsageEvent & { index: number })[], refused: Refusal[]): Promise<Resolved[]> {
+  const ids = [...new Set(events.flatMap((e) => ('id' in e.account ? [e.account.id] : [])))];
+  const refs = [...new Set(events.flatMap((e) => ('externalRef' in e.account ? [e.account.externalRef] : [])))];
+  const rows =
+    ids.length + refs.length === 0
+      ? []
+      : await query<{ id: number | string; external_ref: string | null; status: string }>(
+          db,
+          sql`select id, external_ref, status from accounts
+              where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::bigint)
+                 or external_ref in (select jsonb_array_elements_text(${JSON.stringify(refs)}::jsonb))`,
+        );
+  const byId = new Map(rows.map((r) => [Number(r.id), r]));
+  const byRef = new Map(rows.filter((r) => r.external_ref !== null).map((r) => [r.external_ref!, r]));
+  const out: Resolved[] = [];
+  for (const event of events) {
+    const account = 'id' in event.account ? byId.get(event.account.id) : byRef.get(event.account.externalRef);
+    const field = `/events/${event.index}${'id' in event.account ? '/account_id' : '/subject'}`;
+    const named = 'id' in event.account ? String(event.account.id) : event.account.externalRef;
+    if (!account) refused.push({ index: event.index, id: event.eventId, code: 'not_found', detail: `no account ${named}`, field });
+    else if (account.status === 'closed') refused.push({ index: event.index, id: event.eventId, code: 'invalid_state', detail: `account ${named} is closed`, field });
+    else out.push({ ...event, accountId: Number(account.id) });
+  }
+  return out;
+}
+
+/** One batch row and its new events; what was kept before is told apart as duplicate or conflict. */
+async function keepBatch(tx: Db, events: Resolved[], at: Date): Promise<{ batchId: number; inserted: number; duplicates: number; conflicts: Resolved[] }> {
+  const rows = JSON.stringify(events.map((e) => ({ a: e.accountId, e: e.eventId, m: e.meter, q: e.quantity, t: e.occurredAt.toISOString(), r: e.reservationId })));
+  const [batch] = await query<{ id: number | string }>(tx, sql`insert into usage_batches (received_at, events) values (${at}, 0) returning id`);
+  const batchId = Number(batch!.id);
+  const inserted = await query<{ account_id: number | string; event_id: string }>(
+    tx,
+    sql`insert into usage_events (account_id, event_id, meter, quantity, occurred_at, batch_id, reservation_id)
+        select e.a, e.e, e.m, e.q, e.t, ${batchId}, e.r
+        from jsonb_to_recordset(${rows}::jsonb) as e(a bigint, e text, m text, q numeric, t timestamptz, r bigint)
+        on conflict (account_id, event_id) do nothing
+        returning account_id, event_id`,
+  );
+  const taken = new Set(inserted.map((r) => `${Number(r.account_id)}/${r.event_id}`));
+  const others = events.filter((e) => !taken.has(`${e.accountId}/${e.eventId}`));
+  let duplicates = 0;
+  const conflicts: Resolved[] = [];
+  if (others.length > 0) {
+    const keys = JSON.stringify(others.map((e) => ({ a: e.accountId, e: e.eventId })));
+    const earlier = await query<{ account_id: number | string; event_id: string; meter: string; quantity: string; occurred_at: Date | string }>(
+      tx,
+      sql`select u.account_id, u.event_id, u.meter, u.quantity::text as quantity, u.occurred_at
+          from jsonb_to_recordset(${keys}::jsonb) as k(a bigint, e text)
+          join usage_events u on u.account_id = k.a and u.event_id = k.e`,
+    );
+    const before = new Map(earlier.map((r) => [`${Number(r.account_id)}/${r.event_id}`, r]));
+    for (const event of others) {
+      const kept = before.get(`${event.accountId}/${event.eventId}`);
+      const same = kept && sameEvent({ meter: kept.meter, quantity: readQuantity(kept.quantity, { decimals: 6 }) as string, occurredAt: toDate(kept.occurred_at) }, event);
+      if (same) duplicates += 1;
+      else conflicts.push(event);
+    }
+  }
+  if (inserted.length > 0) await query(tx, sql`update usage_batches set events = ${inserted.length} where id = ${batchId}`);
+  else await query(tx, sql`delete from usage_batches where id = ${batchId}`);
+  return { batchId, inserted: inserted.length, duplicates, conflicts };
+}
+
+const sameEvent = (a: Pick<UsageEvent, 'meter' | 'quantity' | 'occurredAt'>, b: Pick<UsageEvent, 'meter' | 'quantity' | 'occurredAt'>) =>
+  a.meter === b.meter && a.quantity === b.quantity && a.occurredAt.getTime() === b.occurredAt.getTime();
+
+const conflict = (event: Resolved): Refusal => ({
+  index: event.index,
+  id: event.eventId,
+  code: 'idempotency_conflict',
+  detail: `event ${event.eventId} of account ${event.accountId} was reported before with another meter, quantity or time`,
+  field: `/events/${event.index}/id`,
+});

@@ -1,0 +1,21 @@
+// How late usage may arrive (SPEC 7), an operator's setting: an event older than the grace
+// window is refused, since the day it belongs to may have been rated and invoiced already.
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { providerSettings } from '../db/schema.js';
+
+export const USAGE_SETTING = 'usage';
+
+export interface UsageSettings {
+  /** Days an event may arrive after it happened. */
+  grace_days: number;
+}
+
+export const defaultUsageSettings: UsageSettings = { grace_days: 3 };
+/** How far the product's clock may run ahead of Kassa's. */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+export async function readUsageSettings(db: Db): Promise<UsageSettings> {
+  const [row] = await db.select().from(providerSettings).where(eq(providerSettings.key, USAGE_SETTING));
+  return { ...defaultUsageSettings, ...((row?.value as Partial<UsageSettings> | undefined) ?? {}) };
+}

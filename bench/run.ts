@@ -1,8 +1,9 @@
-// `npm run bench [-- --json] [-- --accounts N --per-account K] [-- --skip-entitlements] [-- --webhook-deliveries N]`
+// `npm run bench [-- --json] [-- --accounts N --per-account K] [-- --skip-entitlements] [-- --webhook-deliveries N] [-- --usage-events N]`
 // Times one full daily billing run of Kassa and the reference run (../shared/bench) on the
 // same database in the same benchmark run, per backend (PGlite; PostgreSQL when reachable),
 // then Stripe webhook deliveries against a running server on each backend (bench/webhooks.ts),
-// then entitlement checks over HTTP against the embedded default.
+// then usage events ingested in batches of 1,000 on each backend (bench/usage.ts), then
+// entitlement checks over HTTP against the embedded default.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { benchEntitlements } from './entitlements.js';
+import { benchUsage } from './usage.js';
 import { benchWebhooks } from './webhooks.js';
 
 const { values: opt } = parseArgs({
@@ -22,6 +24,7 @@ const { values: opt } = parseArgs({
     'skip-entitlements': { type: 'boolean', default: false },
     'entitlement-seconds': { type: 'string', default: '10' },
     'webhook-deliveries': { type: 'string', default: '10000' },
+    'usage-events': { type: 'string', default: '1000000' },
   },
 });
 const accounts = Number(opt.accounts);
@@ -164,6 +167,19 @@ for (const backend of backends) {
       `${backend}: ${w.deliveries} Stripe webhook deliveries (${w.distinct_payments} payments + 10% duplicates): ${w.deliveries_per_second}/s answered, ` +
         `p50 ${w.p50_ms} ms, p99 ${w.p99_ms} ms, ${w.errors} errors; all credited within ${w.all_credited_within_seconds}s (${w.credited_per_second}/s); ` +
         `each once: ${w.credited_once ? 'yes' : 'NO'}; duplicates recognised ${w.duplicates_recognised}; ledger ${w.ledger_ok ? 'verified' : 'BROKEN'}`,
+    );
+}
+
+// Usage events in HTTP batches of 1,000 against a running server, on each backend.
+for (const backend of backends) {
+  if (backend === 'postgres' && !(await postgresReachable())) continue;
+  const u = await benchUsage({ backend, events: Number(opt['usage-events']), databaseUrl: backend === 'postgres' ? pgBase : undefined });
+  if (!u.kept_once || u.errors > 0) failed = true;
+  if (opt.json) console.log(JSON.stringify({ bench: 'usage', ...u }));
+  else
+    console.log(
+      `${backend}: ${u.events} usage events from ${u.accounts} accounts in ${u.batches} batches (5% duplicates): ${u.events_per_second}/s kept, ` +
+        `batch p50 ${u.batch_p50_ms} ms, p99 ${u.batch_p99_ms} ms, ${u.errors} errors; each kept once: ${u.kept_once ? 'yes' : 'NO'}; peak RSS ${u.peak_rss_mib} MiB`,
     );
 }
 

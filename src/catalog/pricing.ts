@@ -20,35 +20,41 @@ export interface PeriodPrice {
   total: Exact;
 }
 
+const ZERO = new Exact(0);
+
 /** Units in each tier, graduated: the first up_to units at tier 1's price, and so on. */
-function graduated(tiers: Tier[], units: number): Exact {
-  let total = new Exact(0);
-  let from = 0;
+function graduated(tiers: readonly Tier[], units: Exact): Exact {
+  let total = ZERO;
+  let from = ZERO;
   for (const tier of tiers) {
-    if (units <= from) break;
-    const to = tier.up_to === null ? units : Math.min(units, tier.up_to);
-    total = total.plus(new Exact(tier.unit_price).times(to - from)).plus(tier.flat_price ?? 0);
+    if (units.lte(from)) break;
+    const to = tier.up_to === null ? units : Exact.min(units, tier.up_to);
+    total = total.plus(new Exact(tier.unit_price).times(to.minus(from))).plus(tier.flat_price ?? 0);
     from = to;
   }
   return total;
 }
 
 /** Every unit at the price of the tier the total falls in. */
-function volume(tiers: Tier[], units: number): Exact {
-  if (units === 0) return new Exact(0);
-  const tier = tiers.find((t) => t.up_to === null || units <= t.up_to) ?? tiers[tiers.length - 1]!;
+function volume(tiers: readonly Tier[], units: Exact): Exact {
+  if (units.isZero()) return ZERO;
+  const tier = tiers.find((t) => t.up_to === null || units.lte(t.up_to)) ?? tiers[tiers.length - 1]!;
   return new Exact(tier.unit_price).times(units).plus(tier.flat_price ?? 0);
 }
 
+/**
+ * The exact price of `quantity` units under an item, after the units it includes: a unit
+ * price, or graduated or volume tiers. Quantities may be decimal (metered GB-hours).
+ */
+export function priceOfUnits(item: Pick<PlanItem, 'tier_mode' | 'tiers' | 'unit_price' | 'included'>, quantity: Exact): Exact {
+  const billable = Exact.max(ZERO, quantity.minus(item.included));
+  if (item.tier_mode === 'graduated') return graduated(item.tiers ?? [], billable);
+  if (item.tier_mode === 'volume') return volume(item.tiers ?? [], billable);
+  return new Exact(item.unit_price ?? 0).times(billable);
+}
+
 export function itemPrice(item: PlanItem, quantity: number): PricedLine {
-  const billable = Math.max(0, quantity - item.included);
-  const amount =
-    item.tier_mode === 'graduated'
-      ? graduated(item.tiers ?? [], billable)
-      : item.tier_mode === 'volume'
-        ? volume(item.tiers ?? [], billable)
-        : new Exact(item.unit_price ?? 0).times(billable);
-  return { line: item.service, quantity, billable, amount };
+  return { line: item.service, quantity, billable: Math.max(0, quantity - item.included), amount: priceOfUnits(item, new Exact(quantity)) };
 }
 
 /** Quantities with the plan's defaults filled in for items the request left out. */

@@ -105,6 +105,8 @@ async function keepBatch(tx: Db, events: Resolved[], at: Date): Promise<{ batchI
     sql`insert into usage_events (account_id, event_id, meter, quantity, occurred_at, batch_id, reservation_id)
         select e.a, e.e, e.m, e.q, e.t, ${batchId}, e.r
         from jsonb_to_recordset(${rows}::jsonb) as e(a bigint, e text, m text, q numeric, t timestamptz, r bigint)
+        -- One order for every batch: two batches holding the same events never deadlock.
+        order by e.a, e.e
         on conflict (account_id, event_id) do nothing
         returning account_id, event_id`,
   );

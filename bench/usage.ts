@@ -1,0 +1,164 @@
+// Usage ingest against a running Kassa (issue 8): N usage events from A accounts over five
+// meters, in HTTP batches of 1,000, 5% of each batch copies of the batch before (a product
+// retrying), sent by 4 kept-alive connections from a worker thread that builds the batches (so
+// the server keeps the main thread; this machine has 2 cores). Reports events per second
+// ingested, the latency of a batch, peak RSS, and checks that every distinct event was kept
+// once and every copy answered as a duplicate.
+//   npx tsx bench/usage.ts [--backend pglite|postgres] [--events 1000000] [--accounts 10000]
+// prints one JSON line.
+import { loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { sql } from 'drizzle-orm';
+import { buildApp } from '../src/app.js';
+import { createApiKey } from '../src/auth/api-keys.js';
+import { defaultBillingSettings } from '../src/config.js';
+import { query } from '../src/db/client.js';
+import { openKassa } from '../src/kassa.js';
+import { scratchTarget } from './scratch.js';
+
+export interface UsageBenchResult {
+  backend: 'pglite' | 'postgres';
+  events: number;
+  accounts: number;
+  batches: number;
+  events_per_second: number;
+  batch_p50_ms: number;
+  batch_p99_ms: number;
+  batch_max_ms: number;
+  errors: number;
+  /** Every distinct event kept once, every copy answered as a duplicate, nothing refused. */
+  kept_once: boolean;
+  duplicates_recognised: number;
+  peak_rss_mib: number;
+  load_average_1m: number;
+}
+
+const METERS = ['emails', 'sms', 'push', 'messenger', 'storage_gb_hours'];
+const BATCH = 1_000;
+
+export async function benchUsage(options: { backend: 'pglite' | 'postgres'; events?: number; accounts?: number; connections?: number; databaseUrl?: string }): Promise<UsageBenchResult> {
+  const total = options.events ?? 1_000_000;
+  const accountCount = options.accounts ?? 10_000;
+  const target = await scratchTarget(options.backend, 'usage', options.databaseUrl);
+  const { kassa, database } = await openKassa({ databaseUrl: target.databaseUrl, dataDir: target.dataDir, poolSize: 10, clock: 'real', billing: defaultBillingSettings });
+  const app = await buildApp(kassa);
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  try {
+    await query(kassa.db, sql`insert into accounts (name, currency, type, status, created_at) select 'usage ' || g, 'EUR', 'billing', 'active', now() from generate_series(1, ${accountCount}) g`);
+    const [first] = await query<{ id: number | string }>(kassa.db, sql`select min(id) as id from accounts where name like 'usage %'`);
+    for (const code of METERS) {
+      await query(kassa.db, sql`insert into services (code, name, unit, meter_aggregation, meter_decimals, created_at) values (${code}, ${code}, 'unit', 'sum', ${code === 'storage_gb_hours' ? 6 : 0}, now())`);
+    }
+    const { secret } = await createApiKey(kassa.db, 'usage bench', kassa.clock.now());
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const started = performance.now();
+    const measured = await drive(`${url}/v1/usage/events`, secret, { total, firstAccount: Number(first!.id), accounts: accountCount, connections: options.connections ?? 4 });
+    const seconds = (performance.now() - started) / 1000;
+    const [kept] = await query<{ n: number | string }>(kassa.db, sql`select count(*) as n from usage_events`);
+    return {
+      backend: options.backend,
+      events: measured.sent,
+      accounts: accountCount,
+      batches: measured.batches,
+      events_per_second: Math.floor(measured.sent / seconds),
+      batch_p50_ms: measured.p50,
+      batch_p99_ms: measured.p99,
+      batch_max_ms: measured.max,
+      errors: measured.errors,
+      kept_once: Number(kept!.n) === measured.sent - measured.copies && measured.accepted === measured.sent - measured.copies && measured.refused === 0,
+      duplicates_recognised: measured.duplicates,
+      peak_rss_mib: Math.floor(peakRss / 1024 / 1024),
+      load_average_1m: +loadavg()[0]!.toFixed(2),
+    };
+  } finally {
+    clearInterval(sampler);
+    await app.close();
+    await database.close();
+    await target.drop();
+  }
+}
+
+// The load: batches built in the worker thread, `connections` loops sharing one counter.
+// Batch b holds events b*950 .. b*950+949 and 50 copies of events of the batch before (the
+// first batch: of its own); event n is account n % A, meter n % 5, quantity 1 + n % 7.
+const DRIVER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const http = require('node:http');
+const { url, total, firstAccount, accounts, connections, meters, batch } = workerData;
+const target = new URL(url);
+const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+const copiesPerBatch = Math.floor(batch / 20);
+const newPerBatch = batch - copiesPerBatch;
+const batches = Math.ceil(total / batch);
+const now = Date.now();
+function event(n) {
+  const meter = meters[n % meters.length];
+  const quantity = meter === 'storage_gb_hours' ? '0.' + String(1 + (n % 999)).padStart(3, '0') : String(1 + (n % 7));
+  return { id: 'e' + n, account_id: firstAccount + (n % accounts), meter, quantity, timestamp: new Date(now - (n % 3600) * 1000).toISOString() };
+}
+function body(b) {
+  const events = [];
+  const size = Math.min(batch, total - b * batch);
+  const copies = Math.min(copiesPerBatch, size - 1);
+  const start = b * newPerBatch;
+  const copied = b === 0 ? start : start - newPerBatch; // the first batch repeats some of its own
+  for (let i = 0; i < size - copies; i++) events.push(event(start + i));
+  for (let i = 0; i < copies; i++) events.push(event(copied + ((i * 17) % newPerBatch)));
+  return { text: JSON.stringify({ events }), copies };
+}
+let next = 0, errors = 0, sent = 0, copies = 0, accepted = 0, duplicates = 0, refused = 0;
+const latencies = [];
+function post(text) {
+  return new Promise((resolve) => {
+    const request = http.request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), authorization: 'Bearer ' + workerData.key } }, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode, body: Buffer.concat(chunks).toString() }));
+    });
+    request.on('error', () => resolve({ status: 0, body: '' }));
+    request.end(text);
+  });
+}
+async function loop() {
+  while (next < batches) {
+    const b = next++;
+    const { text, copies: c } = body(b);
+    const started = performance.now();
+    const answer = await post(text);
+    latencies.push(performance.now() - started);
+    if (answer.status !== 200) { errors++; continue; }
+    const parsed = JSON.parse(answer.body);
+    sent += parsed.accepted + parsed.duplicates + parsed.refused.length;
+    copies += c;
+    accepted += parsed.accepted;
+    duplicates += parsed.duplicates;
+    refused += parsed.refused.length;
+  }
+}
+Promise.all(Array.from({ length: connections }, loop)).then(() => {
+  parentPort.postMessage({ latencies, errors, sent, copies, accepted, duplicates, refused, batches });
+  agent.destroy();
+  process.exit(0);
+});
+`;
+
+async function drive(url: string, key: string, load: { total: number; firstAccount: number; accounts: number; connections: number }) {
+  const worker = new Worker(DRIVER, { eval: true, workerData: { url, ...load, meters: METERS, batch: BATCH, key } });
+  const result = await new Promise<{ latencies: number[]; errors: number; sent: number; copies: number; accepted: number; duplicates: number; refused: number; batches: number }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await new Promise((resolve) => worker.once('exit', resolve));
+  const sorted = result.latencies.sort((a, b) => a - b);
+  const at = (q: number) => +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2);
+  return { ...result, p50: at(0.5), p99: at(0.99), max: +sorted[sorted.length - 1]!.toFixed(2) };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({ options: { backend: { type: 'string', default: 'pglite' }, events: { type: 'string', default: '1000000' }, accounts: { type: 'string', default: '10000' } } });
+  console.log(JSON.stringify(await benchUsage({ backend: values.backend === 'postgres' ? 'postgres' : 'pglite', events: Number(values.events), accounts: Number(values.accounts) })));
+}

@@ -391,6 +391,30 @@ describe('changing settings mid-period', () => {
     expect(await balance(acc)).toBe('97360'); // 100000 - 2640
   });
 
+  it('a unit re-added after a deletion in the same period is not charged again: the paid high-water mark covers it (seed 002)', async () => {
+    await start('2026-11-12T00:00:00Z'); // a day no other test bills: one billing run per boundary
+    const acc = await account(100000n);
+    const { body } = await create(acc, { plan_id: await devicesPlan('none') }); // 26.40 for 10 devices, paid for the day
+    at('2026-11-12T06:00:00Z');
+    expect((await act(body.subscription.id, 'configure', { quantities: { devices: 12 } })).body.amount).toBe('36'); // 2 x 0.24 x 18/24 = 0.36
+    at('2026-11-12T09:00:00Z');
+    expect((await act(body.subscription.id, 'configure', { quantities: { devices: 11 } })).body.amount).toBe('0'); // no refund: the seat stays paid
+    at('2026-11-12T12:00:00Z');
+    expect((await act(body.subscription.id, 'configure', { quantities: { devices: 12 } })).body.amount).toBe('0'); // back up to the paid mark: nothing
+    at('2026-11-12T18:00:00Z');
+    const above = await act(body.subscription.id, 'configure', { quantities: { devices: 13 } });
+    expect(above.body.amount).toBe('6'); // one above the mark of 12: 0.24 x 6/24 = 0.06
+    expect(above.body.subscription).toMatchObject({ quantities: { devices: 13 }, period_amount: '2712' }); // 24 + 13 x 0.24 from the next period
+    expect(await balance(acc)).toBe('97318'); // 100000 - 2640 - 36 - 6
+    // The next period is charged for the units that exist then, and its own mark starts there.
+    at('2026-11-13T00:00:00Z');
+    await runBillingAt(h.kassa, new Date('2026-11-13T00:00:00Z'));
+    expect(await balance(acc)).toBe('94606'); // 97318 - 2712
+    at('2026-11-13T12:00:00Z');
+    await act(body.subscription.id, 'configure', { quantities: { devices: 12 } });
+    expect((await act(body.subscription.id, 'configure', { quantities: { devices: 13 } })).body.amount).toBe('0'); // 13 were paid for this period
+  });
+
   it('a change in an unpaid period moves no money; the new price applies when it is billed', async () => {
     await start('2026-11-02T00:00:00Z');
     const acc = await account(100000n);

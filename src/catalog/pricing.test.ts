@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanDefinition, PlanItem } from './plan-definition.js';
-import { itemPrice, periodAmount, periodPrice, quoteChange, refundPolicy } from './pricing.js';
+import { itemPrice, markedChange, periodAmount, periodPrice, quoteChange, refundPolicy } from './pricing.js';
 import { periodContaining } from '../time/periods.js';
 
 const item = (over: Partial<PlanItem>): PlanItem => ({ service: 'emails', tier_mode: 'flat', included: 0, min: 0, max: null, default: 0, decrease: 'refund', ...over });
@@ -75,5 +75,24 @@ describe('quoteChange', () => {
     // +1 device (0.24) and backup removed (no refund): 0.24 x 6/24 = 0.06
     expect(quote({ devices: 1, backup: 1 }, { devices: 2, backup: 0 })).toBe(6n);
     // +1 device at 13:00 on a 0.01 item would be 0.01 x 11/24 = 0.004583 -> 0
+  });
+});
+
+describe('the paid mark of seats', () => {
+  const definition = { items: [item({ service: 'seats', unit_price: '10', decrease: 'none' }), item({ service: 'devices', unit_price: '1' })], quotas: {}, features: [] } as unknown as PlanDefinition;
+  it.each([
+    // [mark, before, after] -> the quantities priced before and after, and the mark after
+    [{ seats: 5 }, { seats: 5 }, { seats: 7 }, { seats: 5 }, { seats: 7 }, { seats: 7 }], // 2 above the mark are charged
+    [{ seats: 7 }, { seats: 7 }, { seats: 6 }, { seats: 7 }, { seats: 7 }, { seats: 7 }], // deleting refunds nothing, the mark stays
+    [{ seats: 7 }, { seats: 6 }, { seats: 7 }, { seats: 7 }, { seats: 7 }, { seats: 7 }], // back up to the mark: nothing
+    [{ seats: 7 }, { seats: 6 }, { seats: 9 }, { seats: 7 }, { seats: 9 }, { seats: 9 }], // only the 2 above the mark
+    [{}, { seats: 3 }, { seats: 4 }, { seats: 3 }, { seats: 4 }, { seats: 4 }], // no mark yet: what is configured is paid
+  ])('mark %j, %j to %j: priced %j to %j, mark %j', (mark, before, after, pricedBefore, pricedAfter, markAfter) => {
+    const changed = markedChange(definition, mark, before, after);
+    expect([changed.before.seats, changed.after.seats, changed.mark.seats]).toEqual([pricedBefore.seats, pricedAfter.seats, markAfter.seats]);
+  });
+
+  it('leaves an item whose decrease is refunded priced as configured', () => {
+    expect(markedChange(definition, { devices: 10 }, { devices: 10 }, { devices: 4 })).toMatchObject({ before: { devices: 10 }, after: { devices: 4 }, mark: { devices: 4 } });
   });
 });

@@ -126,6 +126,33 @@ export function quoteChange(
   return { amount: roundToMinor(prorate(net, period, at), currency), lines };
 }
 
+export interface MarkedChange {
+  /** The quantities to price the change between: a kept-paid item counts from its mark. */
+  before: Quantities;
+  after: Quantities;
+  /** The period's paid mark once the change is made. */
+  mark: Quantities;
+}
+
+/**
+ * Seats (SPEC 6): a unit of an item whose decrease is not refunded stays paid until its period
+ * ends, so such an item is paid up to the period's highest quantity (its mark), and only units
+ * above the mark cost anything: a seat deleted and created again costs nothing. An item whose
+ * decrease is refunded is paid for exactly what is configured. Pure.
+ */
+export function markedChange(definition: PlanDefinition, mark: Quantities, before: Quantities, after: Quantities): MarkedChange {
+  const out: MarkedChange = { before: { ...before }, after: { ...after }, mark: { ...after } };
+  for (const item of definition.items) {
+    if (item.decrease !== 'none') continue;
+    const was = before[item.service] ?? item.default;
+    const paidUpTo = Math.max(mark[item.service] ?? was, was);
+    out.before[item.service] = paidUpTo;
+    out.after[item.service] = Math.max(after[item.service] ?? item.default, paidUpTo);
+    out.mark[item.service] = out.after[item.service]!;
+  }
+  return out;
+}
+
 export function refundPolicy(definition: PlanDefinition): (line: string) => boolean {
   const policy = new Map(definition.items.map((i) => [i.service, i.decrease === 'refund']));
   return (line) => policy.get(line) ?? true;

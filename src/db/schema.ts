@@ -264,6 +264,11 @@ export const subscriptions = pgTable(
     quantities: jsonb('quantities').$type<Record<string, number>>().notNull(),
     // Price of one full period for the current configuration, rounded once (minor units).
     periodAmount: money('period_amount').notNull(),
+    // Seats (SPEC 6): the highest quantities paid for the period starting at paid_mark_from,
+    // so a unit deleted and created again inside a paid period is not charged twice. Null, or
+    // another period: what is configured is what is paid.
+    paidMark: jsonb('paid_mark').$type<Record<string, number>>(),
+    paidMarkFrom: at('paid_mark_from'),
     createdAt: at('created_at').notNull(),
     statusChangedAt: at('status_changed_at').notNull(),
   },

@@ -66,7 +66,7 @@ export async function changePlan(tx: Db, _kassa: Kassa, input: ChangePlanInput, 
 
   const [updated] = await tx
     .update(subscriptions)
-    .set({ planId: target.plan.id, planVersionId: target.versionId, cadence, timing, anchorDay, quantities, periodAmount })
+    .set({ planId: target.plan.id, planVersionId: target.versionId, cadence, timing, anchorDay, quantities, periodAmount, paidMark: null, paidMarkFrom: null })
     .where(eq(subscriptions.id, subscription.id))
     .returning();
   await applyMovements(tx, { accountId: account.id, subscriptionId: subscription.id, currency: account.currency, reason: 'plan_change' }, decision.movements, at);

@@ -3,7 +3,7 @@
 // way, unless the item's policy says no refund. The plan version stays the one that priced
 // the subscription; the new period_amount applies from the next period on.
 import { eq } from 'drizzle-orm';
-import { periodPrice, refundPolicy, type Quantities } from '../catalog/pricing.js';
+import { markedChange, periodPrice, refundPolicy, type Quantities } from '../catalog/pricing.js';
 import type { Kassa } from '../context.js';
 import type { Db } from '../db/client.js';
 import { subscriptions } from '../db/schema.js';
@@ -30,13 +30,17 @@ export async function configureSubscription(tx: Db, _kassa: Kassa, input: Config
   // Items the request leaves out keep their configured quantity.
   const configured = priceConfiguration(definition, { ...subscription.quantities, ...input.quantities }, account.currency);
   if (!configured.ok) return configured;
-  const { quantities, price, periodAmount } = configured.value;
+  const { quantities, periodAmount } = configured.value;
 
   const period = currentPeriod(subscription, at);
+  const paid = await periodPaid(tx, subscription, period.start);
+  // Inside a paid period, units kept paid up to the period's mark cost nothing again (seats).
+  const marked = subscription.paidMarkFrom?.getTime() === period.start.getTime() ? (subscription.paidMark ?? subscription.quantities) : subscription.quantities;
+  const charged = markedChange(definition, marked, subscription.quantities, quantities);
   const decision = reconfiguration({
-    paid: await periodPaid(tx, subscription, period.start),
-    before: periodPrice(definition, subscription.quantities),
-    after: price,
+    paid,
+    before: periodPrice(definition, charged.before),
+    after: periodPrice(definition, charged.after),
     refundable: refundPolicy(definition),
     period,
     at,
@@ -49,7 +53,8 @@ export async function configureSubscription(tx: Db, _kassa: Kassa, input: Config
   const outcome: Outcome = { action: 'configure', currency: account.currency, period, decision, wouldFail: failure ?? null };
   if (input.preview) return ok(outcome);
 
-  const [updated] = await tx.update(subscriptions).set({ quantities, periodAmount }).where(eq(subscriptions.id, subscription.id)).returning();
+  const mark = paid ? { paidMark: charged.mark, paidMarkFrom: period.start } : { paidMark: null, paidMarkFrom: null };
+  const [updated] = await tx.update(subscriptions).set({ quantities, periodAmount, ...mark }).where(eq(subscriptions.id, subscription.id)).returning();
   await applyMovements(tx, { accountId: account.id, subscriptionId: subscription.id, currency: account.currency, reason: 'configuration_change' }, decision.movements, at);
   return ok({ ...outcome, subscription: updated! });
 }

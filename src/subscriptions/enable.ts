@@ -42,7 +42,7 @@ export async function restartOutcome(tx: Db, account: AccountRow, subscription: 
 
 /** Writes a restart decided by `restartOutcome`. */
 export async function restart(tx: Db, outcome: Outcome, subscription: SubscriptionRow, topic: 'subscription.enabled' | 'subscription.resumed', at: Date): Promise<Outcome> {
-  const [updated] = await tx.update(subscriptions).set({ status: 'active', statusChangedAt: at }).where(eq(subscriptions.id, subscription.id)).returning();
+  const [updated] = await tx.update(subscriptions).set({ status: 'active', statusChangedAt: at, paidMark: null, paidMarkFrom: null }).where(eq(subscriptions.id, subscription.id)).returning();
   await applyMovements(tx, { accountId: subscription.accountId, subscriptionId: subscription.id, currency: outcome.currency, reason: topic === 'subscription.resumed' ? 'resumed' : 'enabled' }, outcome.decision.movements, at);
   await writeOutbox(tx, subscription.accountId, topic, { subscription_id: subscription.id, from: subscription.status, amount: netAmount(outcome.decision), currency: outcome.currency }, at);
   return { ...outcome, subscription: updated! };

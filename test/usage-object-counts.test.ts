@@ -3,7 +3,8 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockAccount } from '../src/accounts/lock.js';
 import type { Db } from '../src/db/client.js';
-import { accounts, outbox, planVersions, plans } from '../src/db/schema.js';
+import { accounts, mails, outbox, planVersions, plans } from '../src/db/schema.js';
+import { queueNotices } from '../src/notifications/notifier.js';
 import { postLedgerTransaction } from '../src/ledger/post.js';
 import { type Harness, startHarness } from './support/harness.js';
 
@@ -66,6 +67,16 @@ describe('object counts', () => {
       expect.objectContaining({ metric: 'contacts', limit: 100, count: 101 }),
       expect.objectContaining({ metric: 'contacts', limit: 100, count: 120 }),
     ]);
+    // Each crossing is mailed to the account's billing addresses once (seed 004: contacts over-limit).
+    await h.kassa.db.update(accounts).set({ billingEmails: ['billing@counted.test'] }).where(eq(accounts.id, accountId));
+    await queueNotices(h.kassa, h.kassa.clock.now());
+    await queueNotices(h.kassa, h.kassa.clock.now());
+    const sent = await h.kassa.db.select().from(mails).where(and(eq(mails.accountId, accountId), eq(mails.template, 'over_limit'))).orderBy(mails.id);
+    expect(sent.map((m) => [m.to, m.subject])).toEqual([
+      ['billing@counted.test', 'Acme is over its contacts limit'],
+      ['billing@counted.test', 'Acme is over its contacts limit'],
+    ]);
+    expect(sent.map((m) => m.text)).toEqual([expect.stringContaining('Acme has 101 contacts, over the 100 its plan allows'), expect.stringContaining('Acme has 120 contacts')]);
   });
 
   it('a quota of a disabled subscription notifies nothing', async () => {

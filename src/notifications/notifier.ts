@@ -1,5 +1,5 @@
-// Turns outbox events into notice mails (SPEC 10): a low balance, a suspended subscription and
-// a top-up's steps (bank-transfer instructions, money received, failed, expired) are mailed to the account's billing addresses and its owners, once per event. The event is
+// Turns outbox events into notice mails (SPEC 10): a low balance, a suspended subscription, an
+// object count over its plan's limit, and a top-up's steps (bank-transfer instructions, money received, failed, expired) are mailed to the account's billing addresses and its owners, once per event. The event is
 // marked (mail_notices) in the same transaction that queues its mails, so a crash, a retry or a
 // second worker never mails it twice, and a failure before commit leaves it to the next pass.
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
@@ -26,6 +26,7 @@ export const noticeTemplates: Record<string, MailTemplate> = {
   'auto_top_up.failed': 'auto_top_up_failed',
   'auto_top_up.paused': 'auto_top_up_paused',
   'auto_top_up.capped': 'auto_top_up_capped',
+  'object_count.over_limit': 'over_limit',
 };
 
 /** Topics whose mail goes to the provider's operators rather than to the account. */
@@ -131,6 +132,9 @@ function templateData(topic: string, payload: Record<string, unknown>, account: 
   if (topic === 'top_up.requested') {
     const transfer = payload.bank_transfer as Record<string, string>;
     return { account_name: account.name, currency: account.currency, amount: amount(transfer.amount), pay_by: String(transfer.pay_by ?? '').slice(0, 10), beneficiary: transfer.beneficiary, iban: transfer.iban, bic: transfer.bic, reference: transfer.reference };
+  }
+  if (topic === 'object_count.over_limit') {
+    return { account_name: account.name, metric: String(payload.metric ?? ''), count: String(payload.count ?? ''), limit: String(payload.limit ?? '') };
   }
   if (topic.startsWith('auto_top_up.')) {
     return { account_name: account.name, currency: account.currency, amount: amount(payload.amount), balance: amount(payload.balance), reason: String(payload.reason ?? ''), monthly_cap: amount(payload.monthly_cap), month: String(payload.month ?? '') };

@@ -17,7 +17,8 @@ export type MailTemplate =
   | 'auto_top_up_done'
   | 'auto_top_up_failed'
   | 'auto_top_up_paused'
-  | 'auto_top_up_capped';
+  | 'auto_top_up_capped'
+  | 'over_limit';
 
 export interface RenderedMail {
   subject: string;
@@ -49,6 +50,7 @@ const templates: Record<MailTemplate, (data: Data) => RenderedMail> = {
   auto_top_up_failed: (d) => ({ subject: `Automatic top-up of ${d.account_name} failed`, text: `Charging your saved card ${d.amount} ${d.currency} for ${d.account_name} did not go through: ${d.reason}. Top up by hand to keep your services running.\n` }),
   auto_top_up_paused: (d) => ({ subject: `Automatic top-up of ${d.account_name} is paused`, text: `Automatic top-up of ${d.account_name} is paused: ${d.reason}. It resumes when you save a card again (a card top-up with "save card").\n` }),
   auto_top_up_capped: (d) => ({ subject: `Automatic top-up of ${d.account_name}: monthly cap reached`, text: `The available funds of ${d.account_name} fell under your threshold, but this month's automatic top-ups reached your cap of ${d.monthly_cap} ${d.currency}. Top up by hand, or raise the cap.\n` }),
+  over_limit: (d) => ({ subject: `${d.account_name} is over its ${d.metric} limit`, text: `${d.account_name} has ${d.count} ${d.metric}, over the ${d.limit} its plan allows. Remove some, or choose a plan that allows more.\n` }),
   account_exists: (d) => ({ subject: 'You already have a Kassa account', text: `Someone tried to sign up to Kassa with this address, which already has an account. If it was you, sign in, or reset your password here:\n${d.link}\n\nIf it was not you, ignore this mail.\n` }),
 };
 

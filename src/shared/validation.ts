@@ -24,8 +24,19 @@ export function validatorCompiler(): FastifySchemaCompiler<unknown> {
  */
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** Whether any string (or object key) holds unstorable text: the fast check, building no paths. */
+function holdsUnstorable(value: unknown): boolean {
+  if (typeof value === 'string') return UNSTORABLE.test(value);
+  if (Array.isArray(value)) return value.some(holdsUnstorable);
+  if (value !== null && typeof value === 'object') {
+    for (const key in value) if (UNSTORABLE.test(key) || holdsUnstorable((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
 /** The JSON pointer of the first string (or object key) holding unstorable text; undefined when none. */
 export function unstorableTextAt(value: unknown, path = ''): string | undefined {
+  if (path === '' && !holdsUnstorable(value)) return undefined;
   if (typeof value === 'string') return UNSTORABLE.test(value) ? path || '/' : undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {

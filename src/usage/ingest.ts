@@ -77,9 +77,9 @@ async function resolveAccounts(db: Db, events: (UsageEvent & { index: number })[
       ? []
       : await query<{ id: number | string; external_ref: string | null; status: string }>(
           db,
-          sql`select id, external_ref, status from accounts
-              where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::bigint)
-                 or external_ref in (select jsonb_array_elements_text(${JSON.stringify(refs)}::jsonb))`,
+          sql`select id, external_ref, status from accounts where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::bigint)
+              union
+              select id, external_ref, status from accounts where external_ref in (select jsonb_array_elements_text(${JSON.stringify(refs)}::jsonb))`,
         );
   const byId = new Map(rows.map((r) => [Number(r.id), r]));
   const byRef = new Map(rows.filter((r) => r.external_ref !== null).map((r) => [r.external_ref!, r]));
@@ -98,19 +98,26 @@ async function resolveAccounts(db: Db, events: (UsageEvent & { index: number })[
 /** One batch row and its new events; what was kept before is told apart as duplicate or conflict. */
 async function keepBatch(tx: Db, events: Resolved[], at: Date): Promise<{ batchId: number; inserted: number; duplicates: number; conflicts: Resolved[] }> {
   const rows = JSON.stringify(events.map((e) => ({ a: e.accountId, e: e.eventId, m: e.meter, q: e.quantity, t: e.occurredAt.toISOString(), r: e.reservationId })));
-  const [batch] = await query<{ id: number | string }>(tx, sql`insert into usage_batches (received_at, events) values (${at}, 0) returning id`);
-  const batchId = Number(batch!.id);
-  const inserted = await query<{ account_id: number | string; event_id: string }>(
+  // The batch row and its events in one statement; what was kept before is left as it was.
+  const inserted = await query<{ batch_id: number | string; account_id: number | string | null; event_id: string | null }>(
     tx,
-    sql`insert into usage_events (account_id, event_id, meter, quantity, occurred_at, batch_id, reservation_id)
-        select e.a, e.e, e.m, e.q, e.t, ${batchId}, e.r
-        from jsonb_to_recordset(${rows}::jsonb) as e(a bigint, e text, m text, q numeric, t timestamptz, r bigint)
-        -- One order for every batch: two batches holding the same events never deadlock.
-        order by e.a, e.e
-        on conflict (account_id, event_id) do nothing
-        returning account_id, event_id`,
+    sql`with batch as (
+          insert into usage_batches (received_at, events) values (${at}, ${events.length}) returning id
+        ),
+        kept as (
+          insert into usage_events (account_id, event_id, meter, quantity, occurred_at, batch_id, reservation_id)
+          select e.a, e.e, e.m, e.q, e.t, (select id from batch), e.r
+          from jsonb_to_recordset(${rows}::jsonb) as e(a bigint, e text, m text, q numeric, t timestamptz, r bigint)
+          -- One order for every batch: two batches holding the same events never deadlock.
+          order by e.a, e.e
+          on conflict (account_id, event_id) do nothing
+          returning account_id, event_id
+        )
+        select batch.id as batch_id, kept.account_id, kept.event_id from batch left join kept on true`,
   );
-  const taken = new Set(inserted.map((r) => `${Number(r.account_id)}/${r.event_id}`));
+  const batchId = Number(inserted[0]!.batch_id);
+  const keptRows = inserted.filter((r) => r.event_id !== null);
+  const taken = new Set(keptRows.map((r) => `${Number(r.account_id)}/${r.event_id}`));
   const others = events.filter((e) => !taken.has(`${e.accountId}/${e.eventId}`));
   let duplicates = 0;
   const conflicts: Resolved[] = [];
@@ -130,9 +137,10 @@ async function keepBatch(tx: Db, events: Resolved[], at: Date): Promise<{ batchI
       else conflicts.push(event);
     }
   }
-  if (inserted.length > 0) await query(tx, sql`update usage_batches set events = ${inserted.length} where id = ${batchId}`);
-  else await query(tx, sql`delete from usage_batches where id = ${batchId}`);
-  return { batchId, inserted: inserted.length, duplicates, conflicts };
+  // Some were kept before: the batch counts what it holds, and a batch holding none goes.
+  if (keptRows.length === 0) await query(tx, sql`delete from usage_batches where id = ${batchId}`);
+  else if (keptRows.length < events.length) await query(tx, sql`update usage_batches set events = ${keptRows.length} where id = ${batchId}`);
+  return { batchId, inserted: keptRows.length, duplicates, conflicts };
 }
 
 const sameEvent = (a: Pick<UsageEvent, 'meter' | 'quantity' | 'occurredAt'>, b: Pick<UsageEvent, 'meter' | 'quantity' | 'occurredAt'>) =>

@@ -218,8 +218,8 @@ describe('the plan and seats view (seed 002)', () => {
     const view = await owner.call('GET', `/v1/accounts/${accountId}/plan`);
     expect(view.status).toBe(200);
     expect(view.body.seats).toEqual([
-      { service: 'numbers', name: 'numbers', unit: 'unit', created: 2, included_in_plan: 3, additional: 0 },
-      { service: 'users', name: 'users', unit: 'unit', created: 12, included_in_plan: 10, additional: 2 },
+      { service: 'numbers', name: 'numbers', unit: 'unit', created: 2, included_in_plan: 3, additional: 0, paid_this_period: 3 },
+      { service: 'users', name: 'users', unit: 'unit', created: 12, included_in_plan: 10, additional: 2, paid_this_period: 10 },
     ]);
   });
 

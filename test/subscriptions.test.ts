@@ -406,13 +406,17 @@ describe('changing settings mid-period', () => {
     expect(above.body.amount).toBe('6'); // one above the mark of 12: 0.24 x 6/24 = 0.06
     expect(above.body.subscription).toMatchObject({ quantities: { devices: 13 }, period_amount: '2712' }); // 24 + 13 x 0.24 from the next period
     expect(await balance(acc)).toBe('97318'); // 100000 - 2640 - 36 - 6
+    await act(body.subscription.id, 'configure', { quantities: { devices: 10 } });
+    const view = (await h.call('GET', `/v1/accounts/${acc}/plan`)).body;
+    expect(view.seats).toMatchObject([{ service: 'devices', included_in_plan: 10, paid_this_period: 13 }]); // 13 stay paid until midnight
     // The next period is charged for the units that exist then, and its own mark starts there.
     at('2026-11-13T00:00:00Z');
     await runBillingAt(h.kassa, new Date('2026-11-13T00:00:00Z'));
-    expect(await balance(acc)).toBe('94606'); // 97318 - 2712
+    expect(await balance(acc)).toBe('94678'); // 97318 - 2640: the run bills the 10 devices that exist (24 + 10 x 0.24)
     at('2026-11-13T12:00:00Z');
-    await act(body.subscription.id, 'configure', { quantities: { devices: 12 } });
-    expect((await act(body.subscription.id, 'configure', { quantities: { devices: 13 } })).body.amount).toBe('0'); // 13 were paid for this period
+    expect((await act(body.subscription.id, 'configure', { quantities: { devices: 11 } })).body.amount).toBe('12'); // 1 above this period's 10: 0.24 x 12/24 = 0.12
+    expect((await act(body.subscription.id, 'configure', { quantities: { devices: 10 } })).body.amount).toBe('0');
+    expect((await act(body.subscription.id, 'configure', { quantities: { devices: 11 } })).body.amount).toBe('0'); // 11 were paid for this period
   });
 
   it('a change in an unpaid period moves no money; the new price applies when it is billed', async () => {

@@ -172,14 +172,14 @@ export async function memberRoutes(app: KassaApp) {
       config: { access: 'plan:read' },
       schema: {
         tags,
-        summary: 'The plan and seats view (owner only): per service, units created, included in the plan, and additional',
+        summary: 'The plan and seats view (owner only): per service, units created, included in the plan, additional, and paid through the current period',
         params: AccountParams,
         response: { 200: PlanViewSchema, ...problemResponses(403, 404) },
       },
     },
     async (request, reply) => {
       if (!(await accountExists(kassa.db, request.params.id))) return sendProblem(reply, noAccount(request.params.id));
-      return planView(kassa.db, request.params.id);
+      return planView(kassa.db, request.params.id, kassa.clock.now());
     },
   );
 }

@@ -61,7 +61,7 @@ export const RoleBody = Type.Object({ role: RoleSchema }, { additionalProperties
 
 export const TransferBody = Type.Object({ user_id: Id }, { additionalProperties: false, examples: [{ user_id: 7 }] });
 
-const seatExample = { service: 'users', name: 'Users', unit: 'user', created: 12, included_in_plan: 10, additional: 2 };
+const seatExample = { service: 'users', name: 'Users', unit: 'user', created: 12, included_in_plan: 10, additional: 2, paid_this_period: 11 };
 
 export const PlanViewSchema = Type.Object(
   {
@@ -75,6 +75,7 @@ export const PlanViewSchema = Type.Object(
         created: Type.Integer({ description: 'units created: the object count the provider reported' }),
         included_in_plan: Type.Integer({ description: 'units the active plans include: the configured quantities, billed whatever is created (minimum billing)' }),
         additional: Type.Integer({ description: 'units created beyond those included' }),
+        paid_this_period: Type.Integer({ description: 'units paid through the current period: the highest configured in it, since a seat removed inside a paid period stays paid until the period ends' }),
       }),
     ),
   },

@@ -6,8 +6,9 @@ import { answerMoneyCall } from '../accounts/money-call.js';
 import { inTransaction } from '../accounts/transaction.js';
 import { parsePositiveAmount } from '../accounts/amount.js';
 import { AmountString } from '../accounts/amount.js';
+import { saveProviderSetting } from '../audit/provider-setting.js';
 import { recordAudit } from '../audit/record.js';
-import { accounts, providerSettings, topUps } from '../db/schema.js';
+import { accounts, topUps } from '../db/schema.js';
 import type { KassaApp } from '../http/kassa-app.js';
 import { writeOutbox } from '../outbox/write.js';
 import { IdempotencyKeyHeaders } from '../shared/idempotency.js';
@@ -179,11 +180,7 @@ export async function paymentRoutes(app: KassaApp) {
       const checked = checkBankAccount(request.body);
       if (!checked.ok) return sendProblem(reply, checked.failure);
       const value = checked.value;
-      const set = await inTransaction(kassa.db, async (tx) => {
-        await tx.insert(providerSettings).values({ key: BANK_ACCOUNT_SETTING, value }).onConflictDoUpdate({ target: providerSettings.key, set: { value } });
-        await recordAudit(tx, request.principal, { action: 'settings.bank_account_changed', target: BANK_ACCOUNT_SETTING, data: { ...value }, ip: request.ip, at: kassa.clock.now() });
-      });
-      if (!set.ok) return sendProblem(reply, set.failure);
+      await saveProviderSetting(kassa.db, request.principal, { key: BANK_ACCOUNT_SETTING, value, action: 'settings.bank_account_changed', data: { ...value } }, request.ip, kassa.clock.now());
       return value;
     },
   );
@@ -201,11 +198,8 @@ export async function paymentRoutes(app: KassaApp) {
       const checked = checkTopUpLimits(request.body);
       if (!checked.ok) return sendProblem(reply, checked.failure);
       const value = checked.value;
-      const set = await inTransaction(kassa.db, async (tx) => {
-        await tx.insert(providerSettings).values({ key: TOP_UP_LIMITS_SETTING, value }).onConflictDoUpdate({ target: providerSettings.key, set: { value } });
-        await recordAudit(tx, request.principal, { action: 'settings.top_up_limits_changed', target: TOP_UP_LIMITS_SETTING, data: { ...value }, ip: request.ip, at: kassa.clock.now() });
-      });
-      return set.ok ? value : sendProblem(reply, set.failure);
+      await saveProviderSetting(kassa.db, request.principal, { key: TOP_UP_LIMITS_SETTING, value, action: 'settings.top_up_limits_changed', data: { ...value } }, request.ip, kassa.clock.now());
+      return value;
     },
   );
 

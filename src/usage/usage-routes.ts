@@ -3,9 +3,7 @@
 // once the batch is kept, and says how many were new, how many were duplicates, and which
 // were refused and why; a refused event does not keep the rest of its batch from being kept.
 import { Type } from 'typebox';
-import { inTransaction } from '../accounts/transaction.js';
-import { recordAudit } from '../audit/record.js';
-import { providerSettings } from '../db/schema.js';
+import { saveProviderSetting } from '../audit/provider-setting.js';
 import type { KassaApp } from '../http/kassa-app.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { MAX_EVENTS_PER_BATCH, ingestUsage } from './ingest.js';
@@ -93,13 +91,10 @@ export async function usageRoutes(app: KassaApp) {
   app.put(
     '/settings/usage',
     { schema: { tags: ['settings'], summary: 'Set how late usage events may arrive (staff)', body: UsageSettingsSchema, response: { 200: UsageSettingsSchema, ...problemResponses(403) } } },
-    async (request, reply) => {
+    async (request) => {
       const value = { grace_days: request.body.grace_days };
-      const set = await inTransaction(kassa.db, async (tx) => {
-        await tx.insert(providerSettings).values({ key: USAGE_SETTING, value }).onConflictDoUpdate({ target: providerSettings.key, set: { value } });
-        await recordAudit(tx, request.principal, { action: 'settings.usage_changed', target: USAGE_SETTING, data: { ...value }, ip: request.ip, at: kassa.clock.now() });
-      });
-      return set.ok ? value : sendProblem(reply, set.failure);
+      await saveProviderSetting(kassa.db, request.principal, { key: USAGE_SETTING, value, action: 'settings.usage_changed', data: { ...value } }, request.ip, kassa.clock.now());
+      return value;
     },
   );
 }

@@ -7,8 +7,7 @@ import type { KassaApp } from '../../http/kassa-app.js';
 import { AccountSchema, accountJson, accountView } from '../../accounts/representation.js';
 import { inTransaction } from '../../accounts/transaction.js';
 import { UPGRADE_ON_FIRST_CREDIT_SETTING, upgradeAccount } from '../../accounts/upgrade.js';
-import { recordAudit } from '../../audit/record.js';
-import { providerSettings } from '../../db/schema.js';
+import { saveProviderSetting } from '../../audit/provider-setting.js';
 import { problemResponses, sendProblem } from '../../shared/problem.js';
 import { FailureSignal } from '../../shared/result.js';
 import { blockAccount, unblockAccount } from './block.js';
@@ -116,13 +115,9 @@ export async function operatorRoutes(app: KassaApp) {
   app.put(
     '/settings/account-upgrade',
     { schema: { tags: ['settings'], summary: 'Whether a trial account becomes a billing account on its first credit (staff)', body: UpgradeSettingSchema, response: { 200: UpgradeSettingSchema, ...problemResponses(403) } } },
-    async (request, reply) => {
+    async (request) => {
       const value = request.body.on_first_credit;
-      const set = await inTransaction(kassa.db, async (tx) => {
-        await tx.insert(providerSettings).values({ key: UPGRADE_ON_FIRST_CREDIT_SETTING, value }).onConflictDoUpdate({ target: providerSettings.key, set: { value } });
-        await recordAudit(tx, request.principal, { action: 'settings.account_upgrade_changed', target: UPGRADE_ON_FIRST_CREDIT_SETTING, data: { on_first_credit: value }, ip: request.ip, at: kassa.clock.now() });
-      });
-      if (!set.ok) return sendProblem(reply, set.failure);
+      await saveProviderSetting(kassa.db, request.principal, { key: UPGRADE_ON_FIRST_CREDIT_SETTING, value, action: 'settings.account_upgrade_changed', data: { on_first_credit: value } }, request.ip, kassa.clock.now());
       return { on_first_credit: value };
     },
   );

@@ -6,7 +6,7 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { planVersions, plans, services, subscriptions } from '../db/schema.js';
-import { countsOf, currentPeriod, normalisedDefinition } from '../subscriptions/state.js';
+import { countsOf, currentPeriod, normalisedDefinition, paidMarkOf } from '../subscriptions/state.js';
 
 export interface SeatLine {
   service: string;
@@ -64,8 +64,7 @@ export async function planView(db: Db, accountId: number, now: Date) {
     .orderBy(asc(subscriptions.id));
   const sources = rows.map((r) => {
     const definition = normalisedDefinition(r.definition);
-    const markIsCurrent = r.paidMarkFrom !== null && r.paidMarkFrom.getTime() === currentPeriod(r, now).start.getTime();
-    return { items: definition.items, quantities: r.quantities, defaults: Object.fromEntries(definition.items.map((i) => [i.service, i.default])), paid: markIsCurrent ? (r.paidMark ?? {}) : {} };
+    return { items: definition.items, quantities: r.quantities, defaults: Object.fromEntries(definition.items.map((i) => [i.service, i.default])), paid: paidMarkOf(r, currentPeriod(r, now)) ?? {} };
   });
   const lines = seatLines(sources, await countsOf(db, accountId));
   const known = lines.length === 0 ? [] : await db.select().from(services).where(inArray(services.code, lines.map((l) => l.service)));

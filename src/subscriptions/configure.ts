@@ -14,7 +14,7 @@ import { priceConfiguration } from './configuration.js';
 import { reconfiguration } from './decisions.js';
 import { spanText } from './describe.js';
 import { type Outcome, type SubscriptionInput, insufficientFunds, quotaExceeded } from './outcome.js';
-import { accountMayBuy, currentPeriod, lockSubscription, periodPaid } from './state.js';
+import { accountMayBuy, currentPeriod, lockSubscription, paidMarkOf, periodPaid } from './state.js';
 
 export interface ConfigureInput extends SubscriptionInput {
   quantities: Quantities;
@@ -35,8 +35,7 @@ export async function configureSubscription(tx: Db, _kassa: Kassa, input: Config
   const period = currentPeriod(subscription, at);
   const paid = await periodPaid(tx, subscription, period.start);
   // Inside a paid period, units kept paid up to the period's mark cost nothing again (seats).
-  const marked = subscription.paidMarkFrom?.getTime() === period.start.getTime() ? (subscription.paidMark ?? subscription.quantities) : subscription.quantities;
-  const charged = markedChange(definition, marked, subscription.quantities, quantities);
+  const charged = markedChange(definition, paidMarkOf(subscription, period) ?? subscription.quantities, subscription.quantities, quantities);
   const decision = reconfiguration({
     paid,
     before: periodPrice(definition, charged.before),

@@ -51,6 +51,11 @@ export function currentPeriod(subscription: Pick<SubscriptionRow, 'cadence' | 'a
   return periodContaining(subscription.cadence, subscription.anchorDay, at);
 }
 
+/** The quantities kept paid through `period` (seats), when a change inside it left a mark; else null. */
+export function paidMarkOf(subscription: Pick<SubscriptionRow, 'paidMark' | 'paidMarkFrom'>, period: Period): Record<string, number> | null {
+  return subscription.paidMarkFrom?.getTime() === period.start.getTime() ? subscription.paidMark : null;
+}
+
 /** Is the period starting at `start` paid: does the posting that pays it exist? */
 export async function periodPaid(db: Db, subscription: Pick<SubscriptionRow, 'id' | 'accountId'>, start: Date): Promise<boolean> {
   const [row] = await db

@@ -72,15 +72,14 @@ export async function postMovement(tx: Db, account: AccountRow, movement: Moveme
     postings: customerPostings(movement.toCustomer, movement.counterpart),
     at,
   });
-  const amount = movement.toCustomer < 0n ? -movement.toCustomer : movement.toCustomer;
-  await writeOutbox(
-    tx,
-    account.id,
-    movement.event.topic,
-    { account_id: account.id, transaction_id: posted.transactionId, amount, currency: account.currency, balance: posted.balance, ...movement.event.payload },
-    at,
-  );
+  await writeOutbox(tx, account.id, movement.event.topic, movementPayload(account, posted, movement.toCustomer, movement.event.payload), at);
   return posted;
+}
+
+/** A money event's payload: the movement (amount unsigned) and the balance after it, then the caller's own fields. */
+export function movementPayload(account: Pick<AccountRow, 'id' | 'currency'>, posted: Pick<Posted, 'transactionId' | 'balance'>, toCustomer: Minor, payload: Record<string, unknown>): Record<string, unknown> {
+  const amount = toCustomer < 0n ? -toCustomer : toCustomer;
+  return { account_id: account.id, transaction_id: posted.transactionId, amount, currency: account.currency, balance: posted.balance, ...payload };
 }
 
 /** After money moved: the low-balance state, then the account as it now stands. */

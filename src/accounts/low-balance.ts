@@ -6,7 +6,7 @@ import type { Db } from '../db/client.js';
 import { type Cadence, accounts, subscriptions } from '../db/schema.js';
 import { Exact, type Minor, maxMinor, minorToMajor, roundToMinor } from '../money/money.js';
 import { writeOutbox } from '../outbox/write.js';
-import { availableFunds, lockAccount } from './lock.js';
+import { type AccountRow, availableFunds, lockAccount } from './lock.js';
 
 export type LowBalanceDecision = 'warn' | 'reset' | 'unchanged';
 
@@ -63,13 +63,10 @@ export async function evaluateLowBalance(tx: Db, accountId: number, at: Date): P
   const decision = lowBalanceDecision({ available, threshold, warned: account.lowBalanceWarned });
   if (decision === 'unchanged') return;
   await tx.update(accounts).set({ lowBalanceWarned: decision === 'warn' }).where(eq(accounts.id, accountId));
-  if (decision === 'warn') {
-    await writeOutbox(
-      tx,
-      accountId,
-      'balance.low',
-      { account_id: accountId, currency: account.currency, balance: account.balance, available, threshold, billing_emails: account.billingEmails },
-      at,
-    );
-  }
+  if (decision === 'warn') await writeOutbox(tx, accountId, 'balance.low', lowBalanceWarning(account, threshold), at);
+}
+
+/** The 'balance.low' event's payload for an account as it now stands. */
+export function lowBalanceWarning(account: Pick<AccountRow, 'id' | 'currency' | 'balance' | 'creditEnabled' | 'creditLimit' | 'billingEmails'>, threshold: Minor | null): Record<string, unknown> {
+  return { account_id: account.id, currency: account.currency, balance: account.balance, available: availableFunds(account), threshold, billing_emails: account.billingEmails };
 }

@@ -87,6 +87,19 @@ export async function lockTopUp(tx: Db, topUpId: number, accountId?: number): Pr
   return { account, topUp };
 }
 
+/** What crediting `amount` of a top-up makes of it, and how the credit is told: its ledger description and its event. */
+export function topUpCredit(topUp: TopUp, amount: Minor) {
+  const received = topUp.amountReceived + amount;
+  const status: 'succeeded' | 'pending' = received >= topUp.amountRequested ? 'succeeded' : 'pending';
+  const payload = { top_up_id: topUp.id, method: topUp.method, received: received.toString(), requested: topUp.amountRequested.toString(), automatic: topUp.createdBy === AUTO_TOP_UP_ACTOR };
+  return {
+    received,
+    status,
+    description: `Top-up ${topUp.reference ?? topUp.id} by ${topUp.method.replace('_', ' ')}`,
+    event: { topic: status === 'succeeded' ? ('top_up.succeeded' as const) : ('top_up.received' as const), payload },
+  };
+}
+
 /** Credits one arrival of a pending top-up's money, in the caller's transaction. */
 export async function receiveTopUp(tx: Db, kassa: Kassa, topUpId: number, receipt: Receipt, at: Date, accountId?: number): Promise<Confirmed> {
   const { account, topUp } = await lockTopUp(tx, topUpId, accountId);
@@ -96,21 +109,9 @@ export async function receiveTopUp(tx: Db, kassa: Kassa, topUpId: number, receip
   const refused = creditRefusal(account, receipt.amount);
   if (refused) return abort(refused.code, refused.detail, { field: '/amount' });
 
-  const received = topUp.amountReceived + receipt.amount;
-  const status = received >= topUp.amountRequested ? 'succeeded' : 'pending';
-  const moved = await creditAccount(
-    tx,
-    kassa,
-    account,
-    {
-      amount: receipt.amount,
-      kind: 'top_up',
-      description: `Top-up ${topUp.reference ?? topUpId} by ${topUp.method.replace('_', ' ')}`,
-      source: CLEARING[topUp.method],
-      event: { topic: status === 'succeeded' ? 'top_up.succeeded' : 'top_up.received', payload: { top_up_id: topUpId, method: topUp.method, received: received.toString(), requested: topUp.amountRequested.toString(), automatic: topUp.createdBy === AUTO_TOP_UP_ACTOR } },
-    },
-    at,
-  );
+  const credit = topUpCredit(topUp, receipt.amount);
+  const { received, status } = credit;
+  const moved = await creditAccount(tx, kassa, account, { amount: receipt.amount, kind: 'top_up', description: credit.description, source: CLEARING[topUp.method], event: credit.event }, at);
   await tx.insert(topUpReceipts).values({ accountId: account.id, topUpId, transactionId: moved.transactionId, amount: receipt.amount, externalRef: receipt.externalRef, receivedAt: at });
   const paymentRef = receipt.paymentRef ?? topUp.paymentRef;
   const [updated] = await tx.update(topUps).set({ amountReceived: received, status, paymentRef, updatedAt: at }).where(eq(topUps.id, topUpId)).returning();

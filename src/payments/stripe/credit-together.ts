@@ -9,14 +9,14 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import type { Kassa } from '../../context.js';
-import { creditRefusal } from '../../accounts/credit-account.js';
+import { creditRefusal, movementPayload } from '../../accounts/credit-account.js';
 import { type AccountRow, availableFunds } from '../../accounts/lock.js';
-import { lowBalanceDecision, type LowBalanceDecision } from '../../accounts/low-balance.js';
+import { type LowBalanceDecision, lowBalanceDecision, lowBalanceWarning } from '../../accounts/low-balance.js';
 import { upgradesOnFirstCredit } from '../../accounts/upgrade.js';
 import { type Db, query } from '../../db/client.js';
 import { accounts, paymentEvents, subscriptions, topUpReceipts, topUps } from '../../db/schema.js';
 import { type OutboxEvent, writeOutboxEvents } from '../../outbox/write.js';
-import { AUTO_TOP_UP_ACTOR, CLEARING, type TopUp } from '../top-ups.js';
+import { CLEARING, type TopUp, topUpCredit } from '../top-ups.js';
 import { readStripeEvent } from './events.js';
 
 /** A kept event that says a card payment of a named top-up succeeded. */
@@ -184,16 +184,8 @@ export async function creditTogether(kassa: Kassa, events: readonly PaidEvent[])
 async function writeCredits(tx: Db, credits: readonly BatchCredit[], at: Date): Promise<Map<number, number>> {
   if (credits.length === 0) return new Map();
   const rows = credits.map((c) => {
-    const received = c.topUp.amountReceived + c.amount;
-    return {
-      account_id: c.account.id,
-      top_up_id: c.topUp.id,
-      amount: c.amount.toString(),
-      payment_ref: c.paymentRef,
-      description: `Top-up ${c.topUp.reference ?? c.topUp.id} by card`,
-      received: received.toString(),
-      status: received >= c.topUp.amountRequested ? 'succeeded' : 'pending',
-    };
+    const { received, status, description } = topUpCredit(c.topUp, c.amount);
+    return { account_id: c.account.id, top_up_id: c.topUp.id, amount: c.amount.toString(), payment_ref: c.paymentRef, description, received: received.toString(), status };
   });
   const written = await query<{ id: number | string; account_id: number | string }>(
     tx,
@@ -231,32 +223,9 @@ async function writeCredits(tx: Db, credits: readonly BatchCredit[], at: Date): 
 /** The events a credit writes, with the payloads the one-at-a-time path gives them. */
 function creditEvents(credit: BatchCredit, transactionId: number): OutboxEvent[] {
   const { account, topUp } = credit;
-  const received = topUp.amountReceived + credit.amount;
-  const events: OutboxEvent[] = [
-    {
-      accountId: account.id,
-      topic: received >= topUp.amountRequested ? 'top_up.succeeded' : 'top_up.received',
-      payload: {
-        account_id: account.id,
-        transaction_id: transactionId,
-        amount: credit.amount,
-        currency: account.currency,
-        balance: credit.balanceAfter,
-        top_up_id: topUp.id,
-        method: topUp.method,
-        received: received.toString(),
-        requested: topUp.amountRequested.toString(),
-        automatic: topUp.createdBy === AUTO_TOP_UP_ACTOR,
-      },
-    },
-  ];
-  if (credit.lowBalance === 'warn') {
-    const after = { ...account, balance: credit.balanceAfter };
-    events.push({
-      accountId: account.id,
-      topic: 'balance.low',
-      payload: { account_id: account.id, currency: account.currency, balance: credit.balanceAfter, available: availableFunds(after), threshold: account.lowBalanceThreshold, billing_emails: account.billingEmails },
-    });
-  }
+  const { event } = topUpCredit(topUp, credit.amount);
+  const posted = { transactionId, balance: credit.balanceAfter };
+  const events: OutboxEvent[] = [{ accountId: account.id, topic: event.topic, payload: movementPayload(account, posted, credit.amount, event.payload) }];
+  if (credit.lowBalance === 'warn') events.push({ accountId: account.id, topic: 'balance.low', payload: lowBalanceWarning({ ...account, balance: credit.balanceAfter }, account.lowBalanceThreshold) });
   return events;
 }

@@ -69,7 +69,7 @@ describe('a batch of usage events', () => {
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     expect(answer.body).toMatchObject({ accepted: 4, duplicates: 0, refused: [] });
     const [batch] = await h.kassa.db.select().from(usageBatches).where(eq(usageBatches.id, answer.body.batch_id));
-    expect(batch).toMatchObject({ events: 4, ratedAt: null });
+    expect(batch).toMatchObject({ events: 4 }); // and rated just after the answer (test/usage-rating.test.ts)
     expect(await kept(acme)).toEqual([
       { id: 'disk-1', meter: 'storage_gb_hours', quantity: '0.125000', at: new Date(minutesFromNow(-60)) },
       { id: 'mail-1', meter: 'emails', quantity: '3.000000', at: new Date(minutesFromNow(-10)) },

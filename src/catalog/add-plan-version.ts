@@ -4,13 +4,13 @@ import { and, desc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { planVersions, plans } from '../db/schema.js';
 import { type Result, fail, ok } from '../shared/result.js';
-import { effectiveFromProblem, priceProblem } from './price-rules.js';
-import { existingServiceCodes } from './read-catalog.js';
+import { effectiveFromProblem, priceProblem, servicesNamed } from './price-rules.js';
+import { knownServices } from './read-catalog.js';
 import type { CreateVersionInput, PlanVersionView } from './schemas.js';
 import { planVersionView } from './views.js';
 
 export async function addPlanVersion(db: Db, planId: number, input: CreateVersionInput, now: Date): Promise<Result<PlanVersionView>> {
-  const known = await existingServiceCodes(db, input.definition.items.map((i) => i.service));
+  const known = await knownServices(db, servicesNamed(input.definition));
   const problem = priceProblem(input, known, '');
   if (problem) return { ok: false, failure: problem };
   const effectiveFrom = input.effective_from === undefined ? now : new Date(input.effective_from);

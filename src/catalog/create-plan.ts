@@ -4,8 +4,8 @@ import type { Db } from '../db/client.js';
 import { planVersions, plans } from '../db/schema.js';
 import { isUniqueViolation } from '../shared/idempotency.js';
 import { type Failure, type Result, fail, ok } from '../shared/result.js';
-import { effectiveFromProblem, pricesProblem } from './price-rules.js';
-import { existingServiceCodes } from './read-catalog.js';
+import { effectiveFromProblem, pricesProblem, servicesNamed } from './price-rules.js';
+import { knownServices } from './read-catalog.js';
 import type { CreatePlanInput, PlanView } from './schemas.js';
 import { planView } from './views.js';
 
@@ -19,7 +19,7 @@ function scheduleProblem(input: CreatePlanInput): Failure | undefined {
 
 export async function createPlan(db: Db, input: CreatePlanInput, now: Date): Promise<Result<PlanView>> {
   const effectiveFrom = input.effective_from === undefined ? now : new Date(input.effective_from);
-  const known = await existingServiceCodes(db, input.prices.flatMap((p) => p.definition.items.map((i) => i.service)));
+  const known = await knownServices(db, input.prices.flatMap((p) => servicesNamed(p.definition)));
   const problem = scheduleProblem(input) ?? pricesProblem(input.prices, known) ?? effectiveFromProblem(effectiveFrom, now);
   if (problem) return { ok: false, failure: problem };
   try {

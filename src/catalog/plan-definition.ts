@@ -35,10 +35,27 @@ export const PlanItemSchema = Type.Object(
   { additionalProperties: false },
 );
 
+// A metered service's price (SPEC 7): tiers over the calendar month's cumulative usage, after
+// the free units: `included` every calendar month, then `free_once` granted once per account
+// (a new account's 2,500 free e-mails, usable before any top-up). Kept apart from items, which
+// are priced by configured quantity per period; a meter is priced by what was used.
+export const MeterPriceSchema = Type.Object(
+  {
+    meter: Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$', description: "a metered service's code" }),
+    unit_price: Type.Optional(DecimalString),
+    tier_mode: Type.Union([Type.Literal('flat'), Type.Literal('graduated'), Type.Literal('volume')], { default: 'flat' }),
+    tiers: Type.Optional(Type.Array(TierSchema, { minItems: 1, maxItems: 50 })),
+    included: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0, description: 'units free every calendar month, used first' }),
+    free_once: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0, description: 'units free once per account, used after the month\'s included units' }),
+  },
+  { additionalProperties: false },
+);
+
 export const PlanDefinitionSchema = Type.Object(
   {
     base_price: Type.Optional(DecimalString),
     items: Type.Array(PlanItemSchema, { maxItems: 100, default: [] }),
+    meters: Type.Optional(Type.Array(MeterPriceSchema, { maxItems: 50, default: [], description: 'usage prices of metered services' })),
     quotas: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), Quantity, { default: {} }),
     features: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_.]{0,62}$' }), { maxItems: 100, default: [] }),
   },
@@ -47,7 +64,11 @@ export const PlanDefinitionSchema = Type.Object(
 
 export type Tier = Static<typeof TierSchema>;
 export type PlanItem = Static<typeof PlanItemSchema>;
+export type MeterPrice = Static<typeof MeterPriceSchema>;
+/** Definitions stored before meters existed have none: read `meters` through metersOf(). */
 export type PlanDefinition = Static<typeof PlanDefinitionSchema>;
+
+export const metersOf = (definition: Pick<PlanDefinition, 'meters'>): MeterPrice[] => definition.meters ?? [];
 
 /** Checks what a JSON schema cannot: tiers ascending, defaults inside bounds, no duplicates. */
 export function definitionProblems(definition: PlanDefinition): { field: string; detail: string }[] {
@@ -57,20 +78,33 @@ export function definitionProblems(definition: PlanDefinition): { field: string;
     const at = `/items/${i}`;
     if (seen.has(item.service)) problems.push({ field: `${at}/service`, detail: `service ${item.service} appears twice` });
     seen.add(item.service);
-    if (item.tier_mode === 'flat' && item.unit_price === undefined) problems.push({ field: `${at}/unit_price`, detail: 'a flat item needs unit_price' });
-    if (item.tier_mode !== 'flat') {
-      const tiers = item.tiers ?? [];
-      if (tiers.length === 0) problems.push({ field: `${at}/tiers`, detail: `a ${item.tier_mode} item needs tiers` });
-      tiers.forEach((tier, t) => {
-        const previous = t === 0 ? 0 : tiers[t - 1]!.up_to;
-        const last = t === tiers.length - 1;
-        if (tier.up_to === null && !last) problems.push({ field: `${at}/tiers/${t}/up_to`, detail: 'only the last tier may be open' });
-        if (tier.up_to !== null && last) problems.push({ field: `${at}/tiers/${t}/up_to`, detail: 'the last tier must be open (up_to: null)' });
-        if (tier.up_to !== null && previous !== null && tier.up_to <= previous) problems.push({ field: `${at}/tiers/${t}/up_to`, detail: 'tiers must ascend' });
-      });
-    }
+    problems.push(...priceShapeProblems(item, at));
     if (item.max !== null && item.min > item.max) problems.push({ field: `${at}/min`, detail: 'min exceeds max' });
     if (item.default < item.min || (item.max !== null && item.default > item.max)) problems.push({ field: `${at}/default`, detail: 'default is outside min..max' });
   });
+  metersOf(definition).forEach((price, i) => {
+    const at = `/meters/${i}`;
+    if (seen.has(price.meter)) problems.push({ field: `${at}/meter`, detail: `service ${price.meter} appears twice` });
+    seen.add(price.meter);
+    problems.push(...priceShapeProblems(price, at));
+  });
+  return problems;
+}
+
+/** A flat price needs a unit price; tiers ascend and only the last is open. */
+function priceShapeProblems(price: Pick<PlanItem, 'tier_mode' | 'tiers' | 'unit_price'>, at: string): { field: string; detail: string }[] {
+  const problems: { field: string; detail: string }[] = [];
+  if (price.tier_mode === 'flat' && price.unit_price === undefined) problems.push({ field: `${at}/unit_price`, detail: 'a flat price needs unit_price' });
+  if (price.tier_mode !== 'flat') {
+    const tiers = price.tiers ?? [];
+    if (tiers.length === 0) problems.push({ field: `${at}/tiers`, detail: `a ${price.tier_mode} price needs tiers` });
+    tiers.forEach((tier, t) => {
+      const previous = t === 0 ? 0 : tiers[t - 1]!.up_to;
+      const last = t === tiers.length - 1;
+      if (tier.up_to === null && !last) problems.push({ field: `${at}/tiers/${t}/up_to`, detail: 'only the last tier may be open' });
+      if (tier.up_to !== null && last) problems.push({ field: `${at}/tiers/${t}/up_to`, detail: 'the last tier must be open (up_to: null)' });
+      if (tier.up_to !== null && previous !== null && tier.up_to <= previous) problems.push({ field: `${at}/tiers/${t}/up_to`, detail: 'tiers must ascend' });
+    });
+  }
   return problems;
 }

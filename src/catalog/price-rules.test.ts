@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { PlanDefinition, PlanItem } from './plan-definition.js';
+import type { MeterPrice, PlanDefinition, PlanItem } from './plan-definition.js';
 import { effectiveFromProblem, priceProblem, pricesProblem } from './price-rules.js';
 
 const item = (over: Partial<PlanItem>): PlanItem => ({ service: 'devices', tier_mode: 'flat', unit_price: '1', included: 0, min: 0, max: null, default: 0, decrease: 'refund', ...over });
 const definition = (...items: PlanItem[]): PlanDefinition => ({ items, quotas: {}, features: [] });
-const known = new Set(['devices', 'public_ip']);
+const meter = (over: Partial<MeterPrice>): MeterPrice => ({ meter: 'emails', tier_mode: 'flat', unit_price: '0.001', included: 0, free_once: 0, ...over });
+const metered = (...meters: MeterPrice[]): PlanDefinition => ({ ...definition(item({})), meters });
+const known = new Map([['devices', { metered: false }], ['public_ip', { metered: false }], ['emails', { metered: true }]]);
 
 describe('priceProblem', () => {
   it.each([
@@ -15,6 +17,14 @@ describe('priceProblem', () => {
     ['an unknown service', 'EUR', definition(item({}), item({ service: 'sms' })), 'validation_failed', '/p/definition/items/1/service'],
     // the definition is checked before the services: one problem at a time, in a fixed order
     ['a duplicate before an unknown service', 'EUR', definition(item({ service: 'sms' }), item({ service: 'sms' })), 'validation_failed', '/p/definition/items/1/service'],
+    ['a meter price', 'EUR', metered(meter({})), undefined, undefined],
+    ['a meter priced by graduated tiers', 'EUR', metered(meter({ tier_mode: 'graduated', unit_price: undefined, tiers: [{ up_to: 10_000, unit_price: '0.002' }, { up_to: null, unit_price: '0.001' }] })), undefined, undefined],
+    ['a meter without a price', 'EUR', metered(meter({ unit_price: undefined })), 'validation_failed', '/p/definition/meters/0/unit_price'],
+    ['a meter with an open tier first', 'EUR', metered(meter({ tier_mode: 'volume', tiers: [{ up_to: null, unit_price: '1' }, { up_to: 5, unit_price: '1' }] })), 'validation_failed', '/p/definition/meters/0/tiers/0/up_to'],
+    ['a meter priced twice', 'EUR', metered(meter({}), meter({})), 'validation_failed', '/p/definition/meters/1/meter'],
+    ['a meter that is an item as well', 'EUR', metered(meter({ meter: 'devices' })), 'validation_failed', '/p/definition/meters/0/meter'],
+    ['a service that is not metered, as a meter', 'EUR', metered(meter({ meter: 'public_ip' })), 'validation_failed', '/p/definition/meters/0/meter'],
+    ['an unknown meter', 'EUR', metered(meter({ meter: 'sms' })), 'validation_failed', '/p/definition/meters/0/meter'],
   ])('%s', (_what, currency, def, code, field) => {
     const problem = priceProblem({ currency, definition: def }, known, '/p');
     expect(problem?.code).toBe(code);

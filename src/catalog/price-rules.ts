@@ -3,7 +3,13 @@
 // reaches into the past. Pure: the caller looks up the services and the clock.
 import { isCurrency } from '../money/money.js';
 import type { Failure } from '../shared/result.js';
-import { type PlanDefinition, definitionProblems } from './plan-definition.js';
+import { type PlanDefinition, definitionProblems, metersOf } from './plan-definition.js';
+
+/** Existing services by code: whether each is metered (priced by usage) or not. */
+export type KnownServices = ReadonlyMap<string, { metered: boolean }>;
+
+/** Every service code a definition names, items and meters alike. */
+export const servicesNamed = (definition: PlanDefinition): string[] => [...definition.items.map((i) => i.service), ...metersOf(definition).map((m) => m.meter)];
 
 export interface PriceToCheck {
   currency: string;
@@ -11,7 +17,7 @@ export interface PriceToCheck {
 }
 
 /** The first problem of one price, checked in a fixed order; fields are relative to `at`. */
-export function priceProblem(price: PriceToCheck, knownServices: ReadonlySet<string>, at: string): Failure | undefined {
+export function priceProblem(price: PriceToCheck, knownServices: KnownServices, at: string): Failure | undefined {
   if (!isCurrency(price.currency)) return { code: 'unknown_currency', detail: `${price.currency} is not an ISO 4217 currency`, field: `${at}/currency` };
   const [problem] = definitionProblems(price.definition);
   if (problem) return { code: 'validation_failed', detail: problem.detail, field: `${at}/definition${problem.field}` };
@@ -20,11 +26,17 @@ export function priceProblem(price: PriceToCheck, knownServices: ReadonlySet<str
     const service = price.definition.items[unknown]!.service;
     return { code: 'validation_failed', detail: `no service with code ${service}`, field: `${at}/definition/items/${unknown}/service` };
   }
+  for (const [i, { meter }] of metersOf(price.definition).entries()) {
+    const service = knownServices.get(meter);
+    const field = `${at}/definition/meters/${i}/meter`;
+    if (!service) return { code: 'validation_failed', detail: `no service with code ${meter}`, field };
+    if (!service.metered) return { code: 'validation_failed', detail: `service ${meter} is not metered: price it as an item`, field };
+  }
   return undefined;
 }
 
 /** The first problem among a new plan's prices: each price, then one price per currency. */
-export function pricesProblem(prices: readonly PriceToCheck[], knownServices: ReadonlySet<string>): Failure | undefined {
+export function pricesProblem(prices: readonly PriceToCheck[], knownServices: KnownServices): Failure | undefined {
   const currencies = new Set<string>();
   for (const [i, price] of prices.entries()) {
     const problem = priceProblem(price, knownServices, `/prices/${i}`);

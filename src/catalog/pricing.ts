@@ -53,6 +53,16 @@ export function priceOfUnits(item: Pick<PlanItem, 'tier_mode' | 'tiers' | 'unit_
   return new Exact(item.unit_price ?? 0).times(billable);
 }
 
+/**
+ * What `added` units of a meter cost in a month that had used `before` (SPEC 7), in minor units:
+ * the month's rounded price after them less its rounded price before, so a month's charges add
+ * up to exactly its price rounded once, however its usage was split into rating steps. Volume
+ * tiers can make it negative: crossing into a cheaper tier lowers the price of every unit.
+ */
+export function usageCharge(item: Pick<PlanItem, 'tier_mode' | 'tiers' | 'unit_price' | 'included'>, before: Exact, added: Exact, currency: string): Minor {
+  return roundToMinor(priceOfUnits(item, before.plus(added)), currency) - roundToMinor(priceOfUnits(item, before), currency);
+}
+
 export function itemPrice(item: PlanItem, quantity: number): PricedLine {
   return { line: item.service, quantity, billable: Math.max(0, quantity - item.included), amount: priceOfUnits(item, new Exact(quantity)) };
 }

@@ -3,6 +3,7 @@ import { asc, eq, gt, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { planVersions, plans, services } from '../db/schema.js';
 import { page } from '../shared/pagination.js';
+import type { KnownServices } from './price-rules.js';
 import type { PlanView, ServiceView } from './schemas.js';
 import { type PlanRow, planView, serviceView } from './views.js';
 
@@ -16,11 +17,11 @@ export async function serviceById(db: Db, id: number): Promise<ServiceView | und
   return row && serviceView(row);
 }
 
-/** The codes among `codes` that name existing services. */
-export async function existingServiceCodes(db: Db, codes: readonly string[]): Promise<Set<string>> {
-  if (codes.length === 0) return new Set();
-  const rows = await db.select({ code: services.code }).from(services).where(inArray(services.code, [...new Set(codes)]));
-  return new Set(rows.map((r) => r.code));
+/** The services among `codes` that exist, and whether each is metered. */
+export async function knownServices(db: Db, codes: readonly string[]): Promise<KnownServices> {
+  if (codes.length === 0) return new Map();
+  const rows = await db.select({ code: services.code, aggregation: services.meterAggregation }).from(services).where(inArray(services.code, [...new Set(codes)]));
+  return new Map(rows.map((r) => [r.code, { metered: r.aggregation !== null }]));
 }
 
 async function withVersions(db: Db, rows: PlanRow[]): Promise<PlanView[]> {

@@ -1,6 +1,6 @@
 // Rows to their API representation: snake_case, ISO times, definitions as stored.
 import type { planVersions, plans, services } from '../db/schema.js';
-import type { PlanDefinition } from './plan-definition.js';
+import { type PlanDefinition, metersOf } from './plan-definition.js';
 import type { PlanVersionView, PlanView, ServiceView } from './schemas.js';
 
 export type ServiceRow = typeof services.$inferSelect;
@@ -19,8 +19,13 @@ export function planVersionView(row: PlanVersionRow): PlanVersionView {
     currency: row.currency,
     effective_from: row.effectiveFrom.toISOString(),
     created_at: row.createdAt.toISOString(),
-    definition: row.definition as PlanDefinition,
+    definition: withMeters(row.definition as PlanDefinition),
   };
+}
+
+/** A definition stored before meters existed shows an empty list, as a new one would. */
+function withMeters(definition: PlanDefinition) {
+  return { ...definition, meters: metersOf(definition) };
 }
 
 /** `versions` are this plan's rows, in any order: shown oldest first, by currency then version. */

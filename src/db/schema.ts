@@ -6,6 +6,7 @@ import {
   bigint,
   boolean,
   check,
+  date,
   index,
   integer,
   jsonb,
@@ -124,9 +125,71 @@ export const usageEvents = pgTable(
   ],
 );
 
+// Rating (src/usage/rate-batch.ts): what each account used of a meter in a UTC month and how
+// much of it was free, so each rating step prices its usage against the month so far.
+const usage = (name: string) => numeric(name, { precision: 30, scale: 6 });
+
+export const usageMonthTotals = pgTable(
+  'usage_month_totals',
+  {
+    accountId: ref('account_id').notNull(),
+    meter: text('meter').notNull(),
+    month: text('month').notNull(), // 'YYYY-MM', UTC
+    quantity: usage('quantity').notNull(),
+    // Free units drawn this month: from the plan's monthly `included`, and from its `free_once`.
+    includedUsed: usage('included_used').notNull(),
+    freeOnceUsed: usage('free_once_used').notNull(),
+    // What the month's usage was charged so far (minor units): its price, rounded once.
+    charged: money('charged').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.meter, t.month] })],
+);
+
+// A plan's `free_once` units are granted once per account and meter, whatever the plan.
+export const usageFreeOnce = pgTable(
+  'usage_free_once',
+  {
+    accountId: ref('account_id').notNull(),
+    meter: text('meter').notNull(),
+    used: usage('used').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.meter] })],
+);
+
+// Gauges (hourly_max meters): the highest sample of each hour rated so far; a higher sample
+// arriving later charges only the difference.
+export const usageHourPeaks = pgTable(
+  'usage_hour_peaks',
+  {
+    accountId: ref('account_id').notNull(),
+    meter: text('meter').notNull(),
+    hour: at('hour').notNull(),
+    peak: usage('peak').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.meter, t.hour] })],
+);
+
+// Billing history (SPEC 9): money charged and quantities per account, UTC day, channel (a meter
+// or service) and kind, written in the same transaction as each charge, so a year of an
+// account's history is one indexed read.
+export type HistoryKind = 'usage';
+
+export const billingDaily = pgTable(
+  'billing_daily',
+  {
+    accountId: ref('account_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    channel: text('channel').notNull(),
+    kind: text('kind').$type<HistoryKind>().notNull(),
+    quantity: usage('quantity').notNull(),
+    amount: money('amount').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.day, t.channel, t.kind] })],
+);
+
 // ---------- ledger ----------
 
-export type LedgerKind = 'adjustment' | 'subscription_charge' | 'subscription_refund' | 'billing_run' | 'reversal' | 'top_up' | 'top_up_refund' | 'chargeback' | 'payout';
+export type LedgerKind = 'adjustment' | 'usage_charge' | 'subscription_charge' | 'subscription_refund' | 'billing_run' | 'reversal' | 'top_up' | 'top_up_refund' | 'chargeback' | 'payout';
 /** Where money comes from and goes: the customer, revenue, operator adjustments, and a clearing account per way of paying. */
 export type LedgerAccount = 'customer' | 'revenue' | 'adjustments' | 'clearing_bank_transfer' | 'clearing_card' | 'clearing_paypal' | 'payouts_due';
 

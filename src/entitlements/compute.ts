@@ -16,8 +16,13 @@
 //      unlimited (limit null), so a flag in any active plan lifts a quota of the same name.
 //      Allowed while used < limit; otherwise `trial_limit` when the trial cap made the limit,
 //      `quota_reached` when the plans did.
-import type { PlanDefinition } from '../catalog/plan-definition.js';
+//   6. Meters (./meters.ts), a metered service an active plan prices: allowed while free units
+//      are left or available funds are above zero, or, asked about a quantity, when they cover
+//      its price; otherwise `insufficient_funds`.
+import { type MeterPrice, type PlanDefinition, metersOf } from '../catalog/plan-definition.js';
 import type { AccountStatus, AccountType } from '../db/schema.js';
+import { Exact } from '../money/money.js';
+import { type MeterStanding, meterAnswer } from './meters.js';
 
 export const API_FEATURE = 'api';
 
@@ -30,7 +35,8 @@ export type DenialReason =
   | 'not_in_plan'
   | 'trial_account'
   | 'trial_limit'
-  | 'quota_reached';
+  | 'quota_reached'
+  | 'insufficient_funds';
 
 export interface FeatureAnswer {
   feature: string;
@@ -42,6 +48,15 @@ export interface FeatureAnswer {
   /** max(limit - used, 0); null when unlimited. */
   remaining: number | null;
   reason?: DenialReason;
+  /** For a meter: this month's usage, the free units left, the funds, and a quantity's cost. */
+  meter?: {
+    month: string;
+    used: string;
+    free_remaining: string;
+    available: string;
+    quantity?: string;
+    cost?: string;
+  };
 }
 
 /** Stricter limits for trial accounts (SPEC 1, 11): caps on quotas, features withheld. */
@@ -51,8 +66,14 @@ export interface TrialLimits {
 }
 
 export interface ActiveSubscription {
-  definition: Partial<Pick<PlanDefinition, 'quotas' | 'features' | 'items'>>;
+  definition: Partial<Pick<PlanDefinition, 'quotas' | 'features' | 'items' | 'meters'>>;
   quantities: Record<string, number>;
+}
+
+/** What the account used of its meters, as last rated: the latest month of each, and its once-free units used. */
+export interface MeterUsage {
+  months: { meter: string; month: string; quantity: string; included_used: string; free_once_used: string }[];
+  freeOnce: Record<string, string>;
 }
 
 export interface EntitlementInputs {
@@ -60,6 +81,15 @@ export interface EntitlementInputs {
   subscriptions: ActiveSubscription[];
   counts: Record<string, number>;
   trial?: TrialLimits;
+  /** Available funds (balance plus credit line), integer minor units, and the currency. */
+  funds?: { available: bigint; currency: string };
+  usage?: MeterUsage;
+}
+
+/** What a meter's answer is checked at: the month (UTC 'YYYY-MM') and how much more, if asked. */
+export interface MeterQuestion {
+  month: string;
+  quantity?: Exact;
 }
 
 export interface AccountEntitlements {
@@ -71,6 +101,10 @@ export interface AccountEntitlements {
   counts: Record<string, number>;
   /** Set when the account's status denies everything. */
   statusReason: DenialReason | undefined;
+  /** The meters the active plans price: answered at the time asked (./meters.ts). */
+  meters: Map<string, MeterStanding>;
+  funds: { available: bigint; currency: string };
+  trial: TrialLimits | undefined;
 }
 
 export function computeEntitlements(input: EntitlementInputs): AccountEntitlements {
@@ -94,14 +128,53 @@ export function computeEntitlements(input: EntitlementInputs): AccountEntitlemen
     byFeature: new Map(features.map((answer) => [answer.feature, answer])),
     counts,
     statusReason,
+    meters: meterStandings(subscriptions, input.usage),
+    funds: input.funds ?? { available: 0n, currency: 'EUR' },
+    trial,
   };
 }
 
 /** One feature's answer; a feature no active plan names is refused as `not_in_plan`. */
-export function answerFor(entitlements: AccountEntitlements, feature: string): FeatureAnswer {
+export function answerFor(entitlements: AccountEntitlements, feature: string, question?: MeterQuestion): FeatureAnswer {
   const known = entitlements.byFeature.get(feature);
   if (known) return known;
+  const meter = entitlements.meters.get(feature);
+  // Asked without a month (from code, not the API): the month the meter was last rated in.
+  if (meter) return meterFeature(entitlements, feature, meter, question ?? { month: meter.month ?? '' });
   return answer(feature, 0, usedOf(entitlements.counts, feature), entitlements.statusReason ?? 'not_in_plan');
+}
+
+/** Every answer: `api`, then the features and meters by name. */
+export function allAnswers(entitlements: AccountEntitlements, month: string): FeatureAnswer[] {
+  if (entitlements.meters.size === 0) return entitlements.features;
+  const meters = [...entitlements.meters].map(([name, standing]) => meterFeature(entitlements, name, standing, { month }));
+  const [api, ...rest] = entitlements.features;
+  return [api!, ...[...rest, ...meters].sort((a, b) => (a.feature < b.feature ? -1 : 1))];
+}
+
+function meterFeature(entitlements: AccountEntitlements, feature: string, standing: MeterStanding, question: MeterQuestion): FeatureAnswer {
+  const checked = meterAnswer(standing, { ...question, ...entitlements.funds });
+  const reason = entitlements.statusReason ?? (entitlements.trial?.denied_features.includes(feature) ? 'trial_account' : undefined) ?? (checked.allowed ? undefined : 'insufficient_funds');
+  return { ...answer(feature, null, checked.usedUnits, reason), meter: checked.details };
+}
+
+/** The first active plan pricing each meter wins, as in rating; with its usage as last rated. */
+function meterStandings(subscriptions: ActiveSubscription[], usage: MeterUsage | undefined): Map<string, MeterStanding> {
+  const prices = new Map<string, MeterPrice>();
+  for (const { definition } of subscriptions) for (const price of metersOf(definition)) if (!prices.has(price.meter)) prices.set(price.meter, price);
+  const standings = new Map<string, MeterStanding>();
+  for (const [meter, price] of prices) {
+    const month = usage?.months.find((m) => m.meter === meter);
+    standings.set(meter, {
+      price,
+      month: month?.month ?? null,
+      quantity: new Exact(month?.quantity ?? 0),
+      includedUsed: new Exact(month?.included_used ?? 0),
+      freeOnceUsedInMonth: new Exact(month?.free_once_used ?? 0),
+      freeOnceUsed: new Exact(usage?.freeOnce[meter] ?? 0),
+    });
+  }
+  return standings;
 }
 
 function statusDenial(status: AccountStatus): DenialReason | undefined {

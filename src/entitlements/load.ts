@@ -6,7 +6,7 @@ import { eq, sql } from 'drizzle-orm';
 import { type Db, query } from '../db/client.js';
 import { providerSettings } from '../db/schema.js';
 import type { AccountStatus, AccountType } from '../db/schema.js';
-import type { ActiveSubscription, EntitlementInputs, TrialLimits } from './compute.js';
+import type { ActiveSubscription, EntitlementInputs, MeterUsage, TrialLimits } from './compute.js';
 
 /** provider_settings key holding the trial limits: { quotas: {metric: cap}, denied_features: [...] }. */
 export const TRIAL_LIMITS_SETTING = 'entitlements.trial_limits';
@@ -18,6 +18,10 @@ interface Row {
   subscriptions: ActiveSubscription[];
   counts: Record<string, number | string>;
   trial: Partial<TrialLimits> | null;
+  currency: string;
+  available: string;
+  months: MeterUsage['months'];
+  free_once: Record<string, string>;
 }
 
 export async function loadEntitlementInputs(db: Db, accountId: number): Promise<EntitlementInputs | undefined> {
@@ -28,7 +32,11 @@ export async function loadEntitlementInputs(db: Db, accountId: number): Promise<
 export async function loadManyEntitlementInputs(db: Db, accountIds: readonly number[]): Promise<Map<number, EntitlementInputs>> {
   const rows = await query<Row>(
     db,
-    sql`select a.id, a.status, a.type,
+    sql`select a.id, a.status, a.type, a.currency,
+          (a.balance + case when a.credit_enabled then a.credit_limit else 0 end)::text as available,
+          coalesce((select json_agg(m) from (select distinct on (t.meter) t.meter, t.month, t.quantity::text, t.included_used::text, t.free_once_used::text
+                                               from usage_month_totals t where t.account_id = a.id order by t.meter, t.month desc) m), '[]'::json) as months,
+          coalesce((select json_object_agg(f.meter, f.used::text) from usage_free_once f where f.account_id = a.id), '{}'::json) as free_once,
           coalesce((select json_agg(json_build_object('definition', v.definition, 'quantities', s.quantities) order by s.id)
                       from subscriptions s join plan_versions v on v.id = s.plan_version_id
                      where s.account_id = a.id and s.status = 'active'), '[]'::json) as subscriptions,
@@ -45,6 +53,8 @@ export async function loadManyEntitlementInputs(db: Db, accountIds: readonly num
       subscriptions: row.subscriptions,
       counts,
       trial: row.trial ? { quotas: row.trial.quotas ?? {}, denied_features: row.trial.denied_features ?? [] } : undefined,
+      funds: { available: BigInt(row.available), currency: row.currency },
+      usage: { months: row.months, freeOnce: row.free_once },
     });
   }
   return inputs;

@@ -4,7 +4,8 @@
 import { Type } from 'typebox';
 import type { KassaApp } from '../http/kassa-app.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
-import { type AccountEntitlements, type DenialReason, answerFor } from './compute.js';
+import { Exact } from '../money/money.js';
+import { type AccountEntitlements, type DenialReason, allAnswers, answerFor } from './compute.js';
 
 const denialReasons: DenialReason[] = [
   'account_pending_verification',
@@ -16,6 +17,7 @@ const denialReasons: DenialReason[] = [
   'trial_account',
   'trial_limit',
   'quota_reached',
+  'insufficient_funds',
 ];
 
 // Plain `type: [..., 'null']` rather than anyOf: the serializer then needs no branch tests.
@@ -29,12 +31,26 @@ const FeatureAnswerSchema = Type.Object(
     used: Type.Integer({ description: 'the object count last reported for this metric; 0 when none' }),
     remaining: nullableCount('max(limit - used, 0); null when unlimited'),
     reason: Type.Optional(Type.Unsafe<DenialReason>({ type: 'string', enum: denialReasons, description: 'why it is not allowed; absent when allowed' })),
+    meter: Type.Optional(
+      Type.Object(
+        {
+          month: Type.String({ description: 'the UTC month the figures are of, YYYY-MM' }),
+          used: Type.String({ description: "this month's usage as rated so far, exact decimal" }),
+          free_remaining: Type.String({ description: "the month's included units left plus the once-free units left, exact decimal" }),
+          available: Type.String({ description: 'available funds (balance plus credit line), integer minor units' }),
+          quantity: Type.Optional(Type.String({ description: 'the quantity asked about (?quantity=)' })),
+          cost: Type.Optional(Type.String({ description: 'what that quantity would cost now, after the free units, integer minor units' })),
+        },
+        { additionalProperties: false, description: 'present for a metered service an active plan prices' },
+      ),
+    ),
   },
   { title: 'FeatureAnswer',
     additionalProperties: false,
     examples: [
       { feature: 'cpe_devices', allowed: true, limit: 150, used: 0, remaining: 150 },
       { feature: 'call_recording', allowed: false, limit: 0, used: 0, remaining: 0, reason: 'not_in_plan' },
+      { feature: 'emails', allowed: true, limit: null, used: 1200, remaining: null, meter: { month: '2026-12', used: '1200', free_remaining: '1300', available: '500', quantity: '3000', cost: '170' } },
     ],
   },
 );
@@ -68,6 +84,11 @@ const EntitlementsSchema = Type.Object(
 const HOT_PATH_LOG_LEVEL = 'warn';
 
 const AccountParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+const FeatureQuery = Type.Object({
+  quantity: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,14})(\\.[0-9]{1,6})?$', description: 'for a meter: may the account use this much more? An exact decimal' })),
+});
+const currentMonth = (at: Date) => at.toISOString().slice(0, 7);
+
 const FeatureParams = Type.Object({
   id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
   feature: Type.String({ pattern: '^[a-z][a-z0-9_.]{0,62}$' }),
@@ -96,7 +117,7 @@ export async function entitlementRoutes(app: KassaApp) {
       const { id } = request.params;
       const entitlements = await entitlementsOf(id);
       if (!entitlements) return sendProblem(reply, { code: 'not_found', detail: `no account ${id}` });
-      return { account_id: id, status: entitlements.status, type: entitlements.type, features: entitlements.features };
+      return { account_id: id, status: entitlements.status, type: entitlements.type, features: allAnswers(entitlements, currentMonth(kassa.clock.now())) };
     },
   );
 
@@ -109,8 +130,10 @@ export async function entitlementRoutes(app: KassaApp) {
         summary: 'May the account use this feature, and how much is left?',
         description:
           'A feature no active plan names answers `allowed: false` with reason `not_in_plan` (not 404). ' +
-          'Reasons are checked in a fixed order: account status, no active plan (for `api`), not in plan, trial, quota.',
+          'Reasons are checked in a fixed order: account status, no active plan (for `api`), not in plan, trial, quota. ' +
+          'For a metered service, `?quantity=` asks whether the free units and the available funds cover that much more (`insufficient_funds` when not).',
         params: FeatureParams,
+        querystring: FeatureQuery,
         response: { 200: FeatureAnswerSchema, ...problemResponses(404) },
       },
     },
@@ -118,7 +141,8 @@ export async function entitlementRoutes(app: KassaApp) {
       const { id, feature } = request.params;
       const entitlements = await entitlementsOf(id);
       if (!entitlements) return sendProblem(reply, { code: 'not_found', detail: `no account ${id}` });
-      return answerFor(entitlements, feature);
+      const { quantity } = request.query;
+      return answerFor(entitlements, feature, { month: currentMonth(kassa.clock.now()), quantity: quantity === undefined ? undefined : new Exact(quantity) });
     },
   );
 }

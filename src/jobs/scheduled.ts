@@ -7,6 +7,7 @@ import { sendPasswordExpiryNotices } from '../identity/passwords/expiry-notices.
 import { runAutoTopUps } from '../payments/auto-top-up.js';
 import { expireTopUps } from '../payments/expire.js';
 import { actOnStripeEvents } from '../payments/stripe/webhook.js';
+import { rateUsageBatches } from '../usage/rate-batch.js';
 
 export interface ScheduledJob {
   name: string;
@@ -20,6 +21,8 @@ export const scheduledJobs: ScheduledJob[] = [
   { name: 'automatic top-ups', run: runAutoTopUps },
   // Stripe events are acted on just after they arrive; this takes up what a crash left.
   { name: 'stripe events', run: (kassa) => actOnStripeEvents(kassa) },
+  // Usage is rated just after each batch is kept; this takes up what a crash left.
+  { name: 'usage rating', run: (kassa) => rateUsageBatches(kassa) },
 ];
 
 /** Runs every scheduled job for `at`, in order; answers what each did. */

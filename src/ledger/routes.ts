@@ -31,6 +31,7 @@ const LedgerTransactionSchema = Type.Object({
     Type.Literal('subscription_charge'),
     Type.Literal('subscription_refund'),
     Type.Literal('billing_run'),
+    Type.Literal('usage_charge'),
     Type.Literal('reversal'),
     Type.Literal('top_up'),
     Type.Literal('top_up_refund'),

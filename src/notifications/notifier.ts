@@ -27,6 +27,7 @@ export const noticeTemplates: Record<string, MailTemplate> = {
   'auto_top_up.paused': 'auto_top_up_paused',
   'auto_top_up.capped': 'auto_top_up_capped',
   'object_count.over_limit': 'over_limit',
+  'usage.funds_exhausted': 'funds_exhausted',
 };
 
 /** Topics whose mail goes to the provider's operators rather than to the account. */
@@ -126,7 +127,7 @@ function templateData(topic: string, payload: Record<string, unknown>, account: 
     if ((typeof value !== 'string' && typeof value !== 'number') || !/^-?[0-9]+$/.test(String(value))) return String(value ?? '');
     return isCurrency(account.currency) ? formatMinor(BigInt(value), account.currency) : String(value);
   };
-  if (topic === 'balance.low') {
+  if (topic === 'balance.low' || topic === 'usage.funds_exhausted') {
     return { account_name: account.name, currency: account.currency, available: amount(payload.available), threshold: amount(payload.threshold) };
   }
   if (topic === 'top_up.requested') {

@@ -17,6 +17,8 @@ export type OutboxTopic =
   | 'subscription.resumed'
   | 'subscription.plan_changed'
   | 'object_count.over_limit'
+  | 'usage.charged'
+  | 'usage.funds_exhausted'
   | 'top_up.requested'
   | 'top_up.received'
   | 'top_up.succeeded'

@@ -7,6 +7,7 @@ import { saveProviderSetting } from '../audit/provider-setting.js';
 import type { KassaApp } from '../http/kassa-app.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { MAX_EVENTS_PER_BATCH, ingestUsage } from './ingest.js';
+import { rateUsageBatches } from './rate-batch.js';
 import { USAGE_SETTING, readUsageSettings } from './settings.js';
 
 export const USAGE_BODY_LIMIT_BYTES = 5 * 1024 * 1024;
@@ -77,6 +78,8 @@ export async function usageRoutes(app: KassaApp) {
         if (events.length === 0) return sendProblem(reply, { code: 'validation_failed', detail: 'a batch holds at least one event', field });
         if (events.length > MAX_EVENTS_PER_BATCH) return sendProblem(reply, { code: 'validation_failed', detail: `a batch holds at most ${MAX_EVENTS_PER_BATCH} events, not ${events.length}`, field });
         const ingested = await ingestUsage(kassa, events);
+        // Rated just after the answer; the scheduled rating takes up what a crash left.
+        if (ingested.batchId !== null) kassa.background.run('usage rating', () => rateUsageBatches(kassa), request.log);
         return { batch_id: ingested.batchId, accepted: ingested.accepted, duplicates: ingested.duplicates, refused: ingested.refused };
       },
     );

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { PlanItem } from '../catalog/plan-definition.js';
+import type { PlanItem } from './plan-definition.js';
 import { Exact, roundToMinor } from '../money/money.js';
-import { usageCharge, usagePrice } from './usage-price.js';
+import { priceOfUnits as usagePrice, usageCharge } from './pricing.js';
 
 type Priced = Pick<PlanItem, 'tier_mode' | 'tiers' | 'unit_price' | 'included'>;
 const named = (name: string, item: Priced) => Object.assign(item, { toString: () => name });

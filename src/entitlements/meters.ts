@@ -1,0 +1,64 @@
+// May the account send more of a metered service (SPEC 7, 11)? Pure, from what the cache holds:
+// the meter's price in the account's active plan, the month's usage so far, the free units
+// left and the available funds. Without a quantity: allowed while anything is free or funds
+// are above zero (usage already charged into debt turns it off). With a quantity: allowed when
+// the free units and the available funds cover that much more, priced as rating would.
+import type { MeterPrice } from '../catalog/plan-definition.js';
+import { usageCharge } from '../catalog/pricing.js';
+import { Exact, type Minor } from '../money/money.js';
+
+/** A meter an active plan prices, with the account's usage of it as last rated. */
+export interface MeterStanding {
+  price: MeterPrice;
+  /** The month `quantity`, `includedUsed` and `freeOnceUsedInMonth` belong to; null: never used. */
+  month: string | null;
+  quantity: Exact;
+  includedUsed: Exact;
+  freeOnceUsedInMonth: Exact;
+  /** The plan's `free_once` units used so far, in every month. */
+  freeOnceUsed: Exact;
+}
+
+export interface MeterCheck {
+  /** 'YYYY-MM', UTC: the month asked about (usage of an earlier month counts as none). */
+  month: string;
+  available: Minor;
+  currency: string;
+  /** How much more the product means to send; absent: any at all? */
+  quantity?: Exact;
+}
+
+export interface MeterAnswer {
+  allowed: boolean;
+  /** Whole units used this month (the exact figure is `used`). */
+  usedUnits: number;
+  details: {
+    month: string;
+    /** This month's usage, exact. */
+    used: string;
+    /** Included units left this month plus once-free units left. */
+    free_remaining: string;
+    /** Available funds, integer minor units. */
+    available: string;
+    /** With a quantity asked about: that quantity and what it would cost, integer minor units. */
+    quantity?: string;
+    cost?: string;
+  };
+}
+
+const ZERO = new Exact(0);
+
+export function meterAnswer(standing: MeterStanding, check: MeterCheck): MeterAnswer {
+  const { price } = standing;
+  const thisMonth = standing.month === check.month;
+  const quantity = thisMonth ? standing.quantity : ZERO;
+  const includedUsed = thisMonth ? standing.includedUsed : ZERO;
+  const onceInMonth = thisMonth ? standing.freeOnceUsedInMonth : ZERO;
+  const freeLeft = Exact.max(ZERO, new Exact(price.included).minus(includedUsed)).plus(Exact.max(ZERO, new Exact(price.free_once).minus(standing.freeOnceUsed)));
+  const details: MeterAnswer['details'] = { month: check.month, used: quantity.toString(), free_remaining: freeLeft.toString(), available: check.available.toString() };
+  const usedUnits = quantity.floor().toNumber();
+  if (check.quantity === undefined) return { allowed: freeLeft.gt(0) || check.available > 0n, usedUnits, details };
+  const free = Exact.min(check.quantity, freeLeft);
+  const cost = usageCharge({ ...price, included: 0 }, quantity.minus(includedUsed).minus(onceInMonth), check.quantity.minus(free), check.currency);
+  return { allowed: cost <= 0n || cost <= check.available, usedUnits, details: { ...details, quantity: check.quantity.toString(), cost: cost.toString() } };
+}

@@ -1,0 +1,325 @@
+// The rating step (SPEC 7): turns kept usage batches into charges, continuously. A step claims
+// unrated batches (`for update skip locked`, so raters in several processes share the work),
+// adds up their events per account, meter and UTC day (a gauge: the unit-hours its new hourly
+// peaks add), prices them against each account's month so far (./rate.ts), and writes in the
+// same transaction: one ledger transaction per account, the balances, the month totals, the
+// billing history's daily rollup, the outbox events and the batches' rated mark. So a crash
+// anywhere loses nothing and rates nothing twice: the batches stay unrated until it commits.
+// Usage already happened, so it is charged even into debt; the meter's entitlement then turns
+// off (src/entitlements) and the account is told, once, that its funds ran out.
+import { asc, inArray, sql } from 'drizzle-orm';
+import type { Kassa } from '../context.js';
+import { type AccountRow, availableFunds } from '../accounts/lock.js';
+import { movementPayload } from '../accounts/credit-account.js';
+import { evaluateLowBalance, lowBalanceDecision, lowBalanceWarning } from '../accounts/low-balance.js';
+import { type MeterPrice, type PlanDefinition, metersOf } from '../catalog/plan-definition.js';
+import { type Db, query, toDate } from '../db/client.js';
+import { accounts } from '../db/schema.js';
+import { Exact, type Minor } from '../money/money.js';
+import { type OutboxEvent, writeOutboxEvents } from '../outbox/write.js';
+import { type MonthState, type Rated, type UsageDay, monthKey, rateUsage } from './rate.js';
+
+/** Batches one step takes at most: up to this many HTTP batches become one transaction. */
+const BATCHES_PER_STEP = 20;
+
+export interface RatingStep {
+  batches: number;
+  events: number;
+  accounts: number;
+  charged: Minor;
+  /** The accounts whose balance or usage changed, for the entitlement cache. */
+  accountIds: number[];
+}
+
+type Row = { account_id: number | string; meter: string; day: string; quantity: string };
+
+const rating = new WeakMap<Kassa, { again: boolean }>();
+
+/**
+ * Rates what is unrated, step after step, until nothing is left; answers the events rated. One
+ * rater at a time per Kassa: a batch kept meanwhile makes the running one go round again.
+ */
+export async function rateUsageBatches(kassa: Kassa): Promise<number> {
+  const running = rating.get(kassa);
+  if (running) {
+    running.again = true;
+    return 0;
+  }
+  const state = { again: true };
+  rating.set(kassa, state);
+  let events = 0;
+  try {
+    while (state.again) {
+      state.again = false;
+      for (let step = await rateStep(kassa); step; step = await rateStep(kassa)) {
+        events += step.events;
+        await kassa.entitlements.refresh(kassa.db, step.accountIds);
+      }
+    }
+    return events;
+  } finally {
+    rating.delete(kassa);
+  }
+}
+
+/** One step: the next unrated batches no other rater holds; null when there are none. */
+export async function rateStep(kassa: Kassa): Promise<RatingStep | null> {
+  const at = kassa.clock.now();
+  return kassa.db.transaction(async (txAny) => {
+    const tx = txAny as unknown as Db;
+    const claimed = await query<{ id: number | string; events: number }>(
+      tx,
+      sql`select id, events from usage_batches where rated_at is null order by id limit ${BATCHES_PER_STEP} for update skip locked`,
+    );
+    if (claimed.length === 0) return null;
+    const batchIds = `{${claimed.map((b) => b.id).join(',')}}`;
+    const summed = await query<Row>(
+      tx,
+      sql`select e.account_id, e.meter, to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD') as day, sum(e.quantity)::text as quantity
+          from usage_events e join services s on s.code = e.meter
+          where e.batch_id = any(${batchIds}::bigint[]) and s.meter_aggregation = 'sum'
+          group by 1, 2, 3`,
+    );
+    const hourly = await query<Row & { hour: Date | string }>(
+      tx,
+      sql`select e.account_id, e.meter, date_trunc('hour', e.occurred_at at time zone 'UTC') at time zone 'UTC' as hour,
+                 to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD') as day, max(e.quantity)::text as quantity
+          from usage_events e join services s on s.code = e.meter
+          where e.batch_id = any(${batchIds}::bigint[]) and s.meter_aggregation = 'hourly_max'
+          group by 1, 2, 3, 4`,
+    );
+    const accountIds = [...new Set([...summed, ...hourly].map((r) => Number(r.account_id)))].sort((a, b) => a - b);
+    // As every money decision: the accounts first, in id order, so two raters never deadlock.
+    const locked = accountIds.length === 0 ? [] : await tx.select().from(accounts).where(inArray(accounts.id, accountIds)).orderBy(asc(accounts.id)).for('update');
+    const peaks = await newPeaks(tx, hourly);
+    const usage = usageByAccount([...summed, ...peaks.added]);
+    const soFar = await usageSoFar(tx, accountIds, [...usage.values()].flat());
+    const rated: AccountRated[] = locked.map((account) => ({
+      account,
+      rated: rateUsage(
+        { currency: account.currency, prices: soFar.prices.get(account.id) ?? new Map(), months: soFar.months.get(account.id) ?? new Map(), freeOnceUsed: soFar.freeOnce.get(account.id) ?? new Map() },
+        usage.get(account.id) ?? [],
+      ),
+    }));
+
+    await saveUsageState(tx, rated, peaks.rows);
+    const charged = rated.filter((r) => r.rated.total !== 0n);
+    const transactionOf = await writeUsageCharges(tx, charged, at);
+    await writeHistory(tx, rated);
+    await tellAccounts(tx, charged, transactionOf, at);
+    await query(tx, sql`update usage_batches set rated_at = ${at} where id = any(${batchIds}::bigint[])`);
+    return {
+      batches: claimed.length,
+      events: claimed.reduce((sum, b) => sum + Number(b.events), 0),
+      accounts: accountIds.length,
+      charged: charged.reduce((sum, r) => sum + r.rated.total, 0n),
+      accountIds,
+    };
+  });
+}
+
+interface AccountRated {
+  account: AccountRow;
+  rated: Rated;
+}
+
+/** A gauge is charged per hour at its highest sample: only what a new peak adds to the hour. */
+async function newPeaks(tx: Db, hourly: (Row & { hour: Date | string })[]): Promise<{ added: Row[]; rows: { a: number; m: string; h: string; p: string }[] }> {
+  if (hourly.length === 0) return { added: [], rows: [] };
+  const keys = hourly.map((r) => ({ a: Number(r.account_id), m: r.meter, h: toDate(r.hour).toISOString() }));
+  const before = await query<{ account_id: number | string; meter: string; hour: Date | string; peak: string }>(
+    tx,
+    sql`select p.account_id, p.meter, p.hour, p.peak::text as peak
+        from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(a bigint, m text, h timestamptz)
+        join usage_hour_peaks p on p.account_id = k.a and p.meter = k.m and p.hour = k.h`,
+  );
+  const peakOf = new Map(before.map((p) => [`${Number(p.account_id)}/${p.meter}/${toDate(p.hour).toISOString()}`, new Exact(p.peak)]));
+  const added: Row[] = [];
+  const rows: { a: number; m: string; h: string; p: string }[] = [];
+  for (const row of hourly) {
+    const hour = toDate(row.hour).toISOString();
+    const was = peakOf.get(`${Number(row.account_id)}/${row.meter}/${hour}`) ?? new Exact(0);
+    const peak = new Exact(row.quantity);
+    if (peak.lte(was)) continue;
+    added.push({ account_id: row.account_id, meter: row.meter, day: row.day, quantity: peak.minus(was).toString() });
+    rows.push({ a: Number(row.account_id), m: row.meter, h: hour, p: peak.toString() });
+  }
+  return { added, rows };
+}
+
+/** Per account: the meters its plans price, its months so far, its once-free units used. */
+interface SoFar {
+  prices: Map<number, Map<string, MeterPrice>>;
+  months: Map<number, Map<string, MonthState>>;
+  freeOnce: Map<number, Map<string, Exact>>;
+}
+
+/** The meter prices of each account's plans (its oldest subscription pricing a meter wins) and its months so far. */
+async function usageSoFar(tx: Db, accountIds: readonly number[], usage: UsageDay[]): Promise<SoFar> {
+  const ids = `{${accountIds.join(',')}}`;
+  const months = `{${[...new Set(usage.map((u) => u.day.slice(0, 7)))].join(',')}}`;
+  const [plans, totals, freeOnce] = await Promise.all([
+    query<{ account_id: number | string; definition: PlanDefinition }>(
+      tx,
+      sql`select s.account_id, v.definition from subscriptions s join plan_versions v on v.id = s.plan_version_id
+          where s.account_id = any(${ids}::bigint[]) and s.status in ('active', 'suspended') and jsonb_array_length(coalesce(v.definition->'meters', '[]'::jsonb)) > 0
+          order by s.account_id, s.id`,
+    ),
+    query<{ account_id: number | string; meter: string; month: string; quantity: string; included_used: string; free_once_used: string; charged: string }>(
+      tx,
+      sql`select account_id, meter, month, quantity::text, included_used::text, free_once_used::text, charged::text from usage_month_totals
+          where account_id = any(${ids}::bigint[]) and month = any(${months}::text[])`,
+    ),
+    query<{ account_id: number | string; meter: string; used: string }>(tx, sql`select account_id, meter, used::text from usage_free_once where account_id = any(${ids}::bigint[])`),
+  ]);
+  const prices = new Map<number, Map<string, MeterPrice>>();
+  for (const plan of plans) {
+    const of = prices.get(Number(plan.account_id)) ?? new Map<string, MeterPrice>();
+    for (const price of metersOf(plan.definition)) if (!of.has(price.meter)) of.set(price.meter, price);
+    prices.set(Number(plan.account_id), of);
+  }
+  const byAccount = new Map<number, Map<string, MonthState>>();
+  for (const t of totals) {
+    const of = byAccount.get(Number(t.account_id)) ?? new Map<string, MonthState>();
+    of.set(monthKey(t.meter, t.month), { quantity: new Exact(t.quantity), includedUsed: new Exact(t.included_used), freeOnceUsed: new Exact(t.free_once_used), charged: BigInt(t.charged) });
+    byAccount.set(Number(t.account_id), of);
+  }
+  const once = new Map<number, Map<string, Exact>>();
+  for (const f of freeOnce) {
+    const of = once.get(Number(f.account_id)) ?? new Map<string, Exact>();
+    of.set(f.meter, new Exact(f.used));
+    once.set(Number(f.account_id), of);
+  }
+  return { prices, months: byAccount, freeOnce: once };
+}
+
+/** Each account's new usage, one entry per meter and day (a gauge's hours added up). */
+function usageByAccount(rows: readonly Row[]): Map<number, UsageDay[]> {
+  const days = new Map<number, Map<string, UsageDay>>();
+  for (const row of rows) {
+    const of = days.get(Number(row.account_id)) ?? new Map<string, UsageDay>();
+    const key = `${row.meter}/${row.day}`;
+    const day = of.get(key);
+    of.set(key, { meter: row.meter, day: row.day, quantity: new Exact(row.quantity).plus(day?.quantity ?? 0) });
+    days.set(Number(row.account_id), of);
+  }
+  return new Map([...days].map(([accountId, of]) => [accountId, [...of.values()]]));
+}
+
+/** The month totals, once-free units and hourly peaks as they now stand (the accounts are locked). */
+async function saveUsageState(tx: Db, rated: readonly AccountRated[], peaks: readonly { a: number; m: string; h: string; p: string }[]): Promise<void> {
+  const months = rated.flatMap(({ account, rated }) =>
+    [...rated.months].map(([key, m]) => ({ a: account.id, m: key.slice(0, key.lastIndexOf('/')), mo: key.slice(key.lastIndexOf('/') + 1), q: m.quantity.toString(), iu: m.includedUsed.toString(), fu: m.freeOnceUsed.toString(), c: m.charged.toString() })),
+  );
+  const once = rated.flatMap(({ account, rated }) => [...rated.freeOnceUsed].map(([meter, used]) => ({ a: account.id, m: meter, u: used.toString() })));
+  if (months.length > 0) {
+    await query(
+      tx,
+      sql`insert into usage_month_totals (account_id, meter, month, quantity, included_used, free_once_used, charged)
+          select a, m, mo, q, iu, fu, c from jsonb_to_recordset(${JSON.stringify(months)}::jsonb) as r(a bigint, m text, mo text, q numeric, iu numeric, fu numeric, c bigint)
+          on conflict (account_id, meter, month) do update
+            set quantity = excluded.quantity, included_used = excluded.included_used, free_once_used = excluded.free_once_used, charged = excluded.charged`,
+    );
+  }
+  if (once.length > 0) {
+    await query(
+      tx,
+      sql`insert into usage_free_once (account_id, meter, used)
+          select a, m, u from jsonb_to_recordset(${JSON.stringify(once)}::jsonb) as r(a bigint, m text, u numeric)
+          on conflict (account_id, meter) do update set used = excluded.used`,
+    );
+  }
+  if (peaks.length > 0) {
+    await query(
+      tx,
+      sql`insert into usage_hour_peaks (account_id, meter, hour, peak)
+          select a, m, h, p from jsonb_to_recordset(${JSON.stringify(peaks)}::jsonb) as r(a bigint, m text, h timestamptz, p numeric)
+          on conflict (account_id, meter, hour) do update set peak = greatest(usage_hour_peaks.peak, excluded.peak)`,
+    );
+  }
+}
+
+/** A line of a charge as its description and event tell it: "emails 1200 on 2026-12-02". */
+const lineText = (line: Rated['lines'][number]) => `${line.meter} ${line.quantity.toString()} on ${line.day}`;
+
+export function usageDescription(rated: Rated): string {
+  const charged = rated.lines.filter((l) => l.amount !== 0n);
+  const shown = charged.slice(0, 3).map(lineText).join(', ');
+  return `Usage: ${shown}${charged.length > 3 ? ` and ${charged.length - 3} more` : ''}`;
+}
+
+/** One ledger transaction per charged account (customer debited, revenue credited) and the balances, in one statement. */
+async function writeUsageCharges(tx: Db, charged: readonly AccountRated[], at: Date): Promise<Map<number, number>> {
+  if (charged.length === 0) return new Map();
+  const rows = charged.map(({ account, rated }) => ({ account_id: account.id, amount: rated.total.toString(), description: usageDescription(rated) }));
+  const written = await query<{ id: number | string; account_id: number | string }>(
+    tx,
+    sql`with input as (
+          select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as i(account_id bigint, amount bigint, description text)
+        ),
+        txs as (
+          insert into ledger_transactions (account_id, kind, description, customer_amount, created_at)
+          select account_id, 'usage_charge', description, -amount, ${at} from input
+          returning id, account_id
+        ),
+        postings as (
+          insert into ledger_postings (transaction_id, line, account_id, ledger_account, amount)
+          select x.id, 1, x.account_id, 'customer', -i.amount from txs x join input i on i.account_id = x.account_id
+          union all
+          select x.id, 2, x.account_id, 'revenue', i.amount from txs x join input i on i.account_id = x.account_id
+        ),
+        balances as (
+          update accounts a set balance = a.balance - i.amount from input i where a.id = i.account_id
+        )
+        select id, account_id from txs`,
+  );
+  return new Map(written.map((row) => [Number(row.account_id), Number(row.id)]));
+}
+
+/** The billing history's daily rollup: what each day's usage of each meter came to. */
+async function writeHistory(tx: Db, rated: readonly AccountRated[]): Promise<void> {
+  const rows = rated.flatMap(({ account, rated }) => rated.lines.map((l) => ({ a: account.id, d: l.day, c: l.meter, q: l.quantity.toString(), m: l.amount.toString() })));
+  if (rows.length === 0) return;
+  await query(
+    tx,
+    sql`insert into billing_daily (account_id, day, channel, kind, quantity, amount)
+        select a, d, c, 'usage', q, m from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(a bigint, d date, c text, q numeric, m bigint)
+        on conflict (account_id, day, channel, kind) do update
+          set quantity = billing_daily.quantity + excluded.quantity, amount = billing_daily.amount + excluded.amount`,
+  );
+}
+
+/**
+ * The events of each charge: `usage.charged` with its lines; `balance.low` when the charge took
+ * the account under its threshold; `usage.funds_exhausted` when it took the available funds
+ * below zero, the moment its meters stop being allowed.
+ */
+async function tellAccounts(tx: Db, charged: readonly AccountRated[], transactionOf: ReadonlyMap<number, number>, at: Date): Promise<void> {
+  const events: OutboxEvent[] = [];
+  const warned: number[] = [];
+  const rearmed: number[] = [];
+  const byDays: number[] = [];
+  for (const { account, rated } of charged) {
+    const after = { ...account, balance: account.balance - rated.total };
+    const lines = rated.lines.filter((l) => l.priced).map((l) => ({ meter: l.meter, day: l.day, quantity: l.quantity.toString(), free: l.free.toString(), amount: l.amount }));
+    events.push({ accountId: account.id, topic: 'usage.charged', payload: movementPayload(account, { transactionId: transactionOf.get(account.id)!, balance: after.balance }, -rated.total, { charged: rated.total, lines }) });
+    if (availableFunds(account) >= 0n && availableFunds(after) < 0n) {
+      events.push({ accountId: account.id, topic: 'usage.funds_exhausted', payload: { ...lowBalanceWarning(after, account.lowBalanceThreshold) } });
+    }
+    if (account.lowBalanceThresholdDays !== null) {
+      byDays.push(account.id);
+      continue;
+    }
+    const decision = lowBalanceDecision({ available: availableFunds(after), threshold: account.lowBalanceThreshold, warned: account.lowBalanceWarned });
+    if (decision === 'warn') {
+      warned.push(account.id);
+      events.push({ accountId: account.id, topic: 'balance.low', payload: lowBalanceWarning(after, account.lowBalanceThreshold) });
+    } else if (decision === 'reset') rearmed.push(account.id);
+  }
+  await writeOutboxEvents(tx, events, at);
+  if (warned.length + rearmed.length > 0) {
+    await query(tx, sql`update accounts set low_balance_warned = id = any(${`{${warned.join(',')}}`}::bigint[]) where id = any(${`{${[...warned, ...rearmed].join(',')}}`}::bigint[])`);
+  }
+  // A threshold in days of spend reads the account's subscriptions: the one-at-a-time check.
+  for (const accountId of byDays) await evaluateLowBalance(tx, accountId, at);
+}

@@ -80,6 +80,11 @@ describe('rating', () => {
     await report(acme, 'emails', [1200, '2026-11-29T09:00:00Z'], [800, '2026-11-29T09:30:00Z']);
     expect(await s.balanceOf(acme)).toBe('0'); // 2,000 of the 2,500 free
     expect(await usageCharges(acme)).toEqual([]);
+    const allowances = await s.expectStatus<{ data: unknown[] }>(200, 'GET', `/v1/accounts/${acme}/allowances`);
+    expect(allowances.data).toEqual([
+      { meter: 'emails', kind: 'once', granted: '2500', used: '2000', remaining: '500' },
+      { meter: 'storage', kind: 'monthly', granted: '10', used: '0', remaining: '10', renews_at: '2026-12-01T00:00:00.000Z' },
+    ]);
 
     await s.advanceTo('2026-11-30T12:00:00Z');
     await report(acme, 'emails', [1000, '2026-11-30T10:00:00Z']);
@@ -142,6 +147,8 @@ describe('rating', () => {
     await report(initech, 'storage', ['12.5', '2026-12-01T03:00:00Z']);
     // the month: 13.25 chargeable x 0.0004 = 0.0053 -> 0.01, less the 0.00 charged before
     expect(await usageCharges(initech)).toEqual([['Usage: storage 12.5 on 2026-12-01', '-1']]);
+    const allowances = await s.expectStatus<{ data: unknown[] }>(200, 'GET', `/v1/accounts/${initech}/allowances`);
+    expect(allowances.data).toContainEqual({ meter: 'storage', kind: 'monthly', granted: '10', used: '10', remaining: '0', renews_at: '2027-01-01T00:00:00.000Z' });
   });
 
   it('charges a gauge per hour at the hour’s highest sample, and a later higher sample only the difference', async () => {

@@ -48,6 +48,7 @@ export const OPERATION_IDS: Record<string, string> = {
   'POST /v1/billing-runs': 'runBilling',
   'GET /v1/accounts/{id}/entitlements': 'listEntitlements',
   'GET /v1/accounts/{id}/entitlements/{feature}': 'checkEntitlement',
+  'GET /v1/accounts/{id}/allowances': 'listAllowances',
   'GET /v1/accounts/{id}/events': 'listAccountEvents',
   'GET /v1/events': 'listEvents',
   'GET /v1/clock': 'getClock',

@@ -12,11 +12,12 @@ import type { Kassa } from '../context.js';
 import { type AccountRow, availableFunds } from '../accounts/lock.js';
 import { movementPayload } from '../accounts/credit-account.js';
 import { evaluateLowBalance, lowBalanceDecision, lowBalanceWarning } from '../accounts/low-balance.js';
-import { type MeterPrice, type PlanDefinition, metersOf } from '../catalog/plan-definition.js';
+import type { MeterPrice } from '../catalog/plan-definition.js';
 import { type Db, query, toDate } from '../db/client.js';
 import { accounts } from '../db/schema.js';
 import { Exact, type Minor } from '../money/money.js';
 import { type OutboxEvent, writeOutboxEvents } from '../outbox/write.js';
+import { meterPricesOf } from './meter-prices.js';
 import { type MonthState, type Rated, type UsageDay, monthKey, rateUsage } from './rate.js';
 
 /** Batches one step takes at most: up to this many HTTP batches become one transaction. */
@@ -154,17 +155,12 @@ interface SoFar {
   freeOnce: Map<number, Map<string, Exact>>;
 }
 
-/** The meter prices of each account's plans (its oldest subscription pricing a meter wins) and its months so far. */
+/** Each account's meter prices and its months so far. */
 async function usageSoFar(tx: Db, accountIds: readonly number[], usage: UsageDay[]): Promise<SoFar> {
   const ids = `{${accountIds.join(',')}}`;
   const months = `{${[...new Set(usage.map((u) => u.day.slice(0, 7)))].join(',')}}`;
-  const [plans, totals, freeOnce] = await Promise.all([
-    query<{ account_id: number | string; definition: PlanDefinition }>(
-      tx,
-      sql`select s.account_id, v.definition from subscriptions s join plan_versions v on v.id = s.plan_version_id
-          where s.account_id = any(${ids}::bigint[]) and s.status in ('active', 'suspended') and jsonb_array_length(coalesce(v.definition->'meters', '[]'::jsonb)) > 0
-          order by s.account_id, s.id`,
-    ),
+  const [prices, totals, freeOnce] = await Promise.all([
+    meterPricesOf(tx, accountIds),
     query<{ account_id: number | string; meter: string; month: string; quantity: string; included_used: string; free_once_used: string; charged: string }>(
       tx,
       sql`select account_id, meter, month, quantity::text, included_used::text, free_once_used::text, charged::text from usage_month_totals
@@ -172,12 +168,6 @@ async function usageSoFar(tx: Db, accountIds: readonly number[], usage: UsageDay
     ),
     query<{ account_id: number | string; meter: string; used: string }>(tx, sql`select account_id, meter, used::text from usage_free_once where account_id = any(${ids}::bigint[])`),
   ]);
-  const prices = new Map<number, Map<string, MeterPrice>>();
-  for (const plan of plans) {
-    const of = prices.get(Number(plan.account_id)) ?? new Map<string, MeterPrice>();
-    for (const price of metersOf(plan.definition)) if (!of.has(price.meter)) of.set(price.meter, price);
-    prices.set(Number(plan.account_id), of);
-  }
   const byAccount = new Map<number, Map<string, MonthState>>();
   for (const t of totals) {
     const of = byAccount.get(Number(t.account_id)) ?? new Map<string, MonthState>();

@@ -1,9 +1,11 @@
 // Usage ingest against a running Kassa (issue 8): N usage events from A accounts over five
 // meters, in HTTP batches of 1,000, 5% of each batch copies of the batch before (a product
 // retrying), sent by 4 kept-alive connections from a worker thread that builds the batches (so
-// the server keeps the main thread; this machine has 2 cores). Reports events per second
-// ingested, the latency of a batch, peak RSS, and checks that every distinct event was kept
-// once and every copy answered as a duplicate.
+// the server keeps the main thread; this machine has 2 cores), every account on a plan pricing
+// the meters by graduated tiers, so each batch is rated (charged) just after it is kept.
+// Reports events per second ingested and rated, the latency of a batch, peak RSS, a year of
+// one account's billing history read over HTTP, and checks that every distinct event was kept
+// once, every copy answered as a duplicate, and every batch rated.
 //   npx tsx bench/usage.ts [--backend pglite|postgres] [--events 1000000] [--accounts 10000]
 // prints one JSON line.
 import { loadavg } from 'node:os';
@@ -14,8 +16,9 @@ import { sql } from 'drizzle-orm';
 import { buildApp } from '../src/app.js';
 import { createApiKey } from '../src/auth/api-keys.js';
 import { defaultBillingSettings } from '../src/config.js';
-import { query } from '../src/db/client.js';
+import { type Db, query } from '../src/db/client.js';
 import { openKassa } from '../src/kassa.js';
+import { rateUsageBatches } from '../src/usage/rate-batch.js';
 import { scratchTarget } from './scratch.js';
 
 export interface UsageBenchResult {
@@ -27,6 +30,12 @@ export interface UsageBenchResult {
   batch_p50_ms: number;
   batch_p99_ms: number;
   batch_max_ms: number;
+  /** From the first batch sent until the last is rated (charged to the ledger). */
+  rated_events_per_second: number;
+  usage_charges: number;
+  /** A year of one account's billing history (365 days x 5 channels), read over HTTP. */
+  history_year_p50_ms: number;
+  history_year_p99_ms: number;
   errors: number;
   /** Every distinct event kept once, every copy answered as a duplicate, nothing refused. */
   kept_once: boolean;
@@ -52,12 +61,21 @@ export async function benchUsage(options: { backend: 'pglite' | 'postgres'; even
     for (const code of METERS) {
       await query(kassa.db, sql`insert into services (code, name, unit, meter_aggregation, meter_decimals, created_at) values (${code}, ${code}, 'unit', 'sum', ${code === 'storage_gb_hours' ? 6 : 0}, now())`);
     }
+    await seedPricedAccounts(kassa.db);
     const { secret } = await createApiKey(kassa.db, 'usage bench', kassa.clock.now());
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     const started = performance.now();
     const measured = await drive(`${url}/v1/usage/events`, secret, { total, firstAccount: Number(first!.id), accounts: accountCount, connections: options.connections ?? 4 });
     const seconds = (performance.now() - started) / 1000;
+    // Rating runs beside the ingest, just after each batch; wait for it to catch up.
+    await rateUsageBatches(kassa);
+    await kassa.background.settled();
+    await rateUsageBatches(kassa);
+    const ratedSeconds = (performance.now() - started) / 1000;
     const [kept] = await query<{ n: number | string }>(kassa.db, sql`select count(*) as n from usage_events`);
+    const [unrated] = await query<{ n: number | string }>(kassa.db, sql`select count(*) as n from usage_batches where rated_at is null`);
+    const [charges] = await query<{ n: number | string }>(kassa.db, sql`select count(*) as n from ledger_transactions where kind = 'usage_charge'`);
+    const history = await timeYearOfHistory(kassa.db, app, secret, Number(first!.id));
     return {
       backend: options.backend,
       events: measured.sent,
@@ -67,8 +85,12 @@ export async function benchUsage(options: { backend: 'pglite' | 'postgres'; even
       batch_p50_ms: measured.p50,
       batch_p99_ms: measured.p99,
       batch_max_ms: measured.max,
+      rated_events_per_second: Math.floor(measured.sent / ratedSeconds),
+      usage_charges: Number(charges!.n),
+      history_year_p50_ms: history.p50,
+      history_year_p99_ms: history.p99,
       errors: measured.errors,
-      kept_once: Number(kept!.n) === measured.sent - measured.copies && measured.accepted === measured.sent - measured.copies && measured.refused === 0,
+      kept_once: Number(unrated!.n) === 0 && Number(kept!.n) === measured.sent - measured.copies && measured.accepted === measured.sent - measured.copies && measured.refused === 0,
       duplicates_recognised: measured.duplicates,
       peak_rss_mib: Math.floor(peakRss / 1024 / 1024),
       load_average_1m: +loadavg()[0]!.toFixed(2),
@@ -79,6 +101,45 @@ export async function benchUsage(options: { backend: 'pglite' | 'postgres'; even
     await database.close();
     await target.drop();
   }
+}
+
+/** One plan pricing the five meters, every bench account on it, funded by an opening ledger transaction. */
+async function seedPricedAccounts(db: Db): Promise<void> {
+  const meters = METERS.map((meter, i) => ({ meter, tier_mode: 'graduated', tiers: [{ up_to: 1000, unit_price: `0.00${i + 1}` }, { up_to: null, unit_price: `0.000${i + 5}` }], included: 100, free_once: 0 }));
+  const definition = JSON.stringify({ base_price: '0', items: [], quotas: {}, features: [], meters });
+  for (const statement of [
+    sql`insert into plans (code, name, kind, cadence, timing, created_at) values ('usage_bench', 'Usage bench', 'preset', 'monthly', 'in_advance', now())`,
+    sql`insert into plan_versions (plan_id, version, currency, effective_from, definition, created_at) select id, 1, 'EUR', now(), ${definition}::jsonb, now() from plans where code = 'usage_bench'`,
+    sql`update accounts set balance = 1000000 where name like 'usage %'`,
+    sql`insert into ledger_transactions (account_id, kind, description, customer_amount, created_at) select id, 'adjustment', 'opening balance', balance, now() from accounts where name like 'usage %'`,
+    sql`insert into ledger_postings (transaction_id, line, account_id, ledger_account, amount)
+          select id, 1, account_id, 'customer', customer_amount from ledger_transactions where description = 'opening balance'
+          union all select id, 2, account_id, 'adjustments', -customer_amount from ledger_transactions where description = 'opening balance'`,
+    sql`insert into subscriptions (account_id, plan_id, plan_version_id, status, cadence, timing, anchor_day, quantities, period_amount, created_at, status_changed_at)
+          select a.id, v.plan_id, v.id, 'active', 'monthly', 'in_advance', 1, '{}'::jsonb, 0, now(), now()
+          from accounts a cross join plan_versions v join plans p on p.id = v.plan_id and p.code = 'usage_bench' where a.name like 'usage %'`,
+  ]) {
+    await query(db, statement);
+  }
+}
+
+/** 365 days x 5 channels of one account's history, then the year read 50 times over HTTP. */
+async function timeYearOfHistory(db: Db, app: Awaited<ReturnType<typeof buildApp>>, key: string, accountId: number): Promise<{ p50: number; p99: number }> {
+  await query(
+    db,
+    sql`insert into billing_daily (account_id, day, channel, kind, quantity, amount)
+        select ${accountId}, d::date, m, 'usage', 100, 37 from generate_series(date '2025-01-01', date '2025-12-31', interval '1 day') d, unnest(${`{${METERS.join(',')}}`}::text[]) m
+        on conflict do nothing`,
+  );
+  const took: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const started = performance.now();
+    const answer = await app.inject({ method: 'GET', url: `/v1/accounts/${accountId}/billing-history?from=2025-01-01&to=2025-12-31`, headers: { authorization: `Bearer ${key}` } });
+    took.push(performance.now() - started);
+    if (answer.statusCode !== 200 || (JSON.parse(answer.body) as { data: unknown[] }).data.length < 365 * 5) throw new Error(`history answered ${answer.statusCode}`);
+  }
+  took.sort((a, b) => a - b);
+  return { p50: +took[25]!.toFixed(2), p99: +took[49]!.toFixed(2) };
 }
 
 // The load: batches built in the worker thread, `connections` loops sharing one counter.

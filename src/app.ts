@@ -22,6 +22,7 @@ import { subscriptionRoutes } from './subscriptions/routes.js';
 import { objectCountRoutes } from './usage/routes.js';
 import { usageRoutes } from './usage/usage-routes.js';
 import { accountUsageRoutes } from './usage/account-usage-routes.js';
+import { billingHistoryRoutes } from './ledger/billing-history-routes.js';
 import { identityRoutes } from './identity/routes.js';
 import { linkPages } from './pages/routes.js';
 import { paymentRoutes } from './payments/routes.js';
@@ -125,7 +126,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
       v1.addHook('onRequest', authenticate);
       v1.addHook('preHandler', authorizeRoute);
       for (const routes of [
-        accountRoutes, ledgerRoutes, catalogRoutes, objectCountRoutes, usageRoutes, accountUsageRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes,
+        accountRoutes, ledgerRoutes, billingHistoryRoutes, catalogRoutes, objectCountRoutes, usageRoutes, accountUsageRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes,
         identityRoutes, memberRoutes, tokenRoutes, twoFactorRoutes, mailRoutes, auditRoutes, paymentRoutes, providerRoutes, closureRoutes,
       ]) {
         await routes(v1 as KassaApp);

@@ -76,7 +76,7 @@ describe('crediting and debiting', () => {
     expect(refused.status).toBe(422);
     expect(refused.body).toMatchObject({ code: 'insufficient_funds', field: '/amount', available: '7450', currency: 'EUR' });
     expect((await adjust(id, 'debit', '7450')).body.balance).toBe('0'); // 74.50 - 74.50
-    expect(await balance(id)).toEqual({ currency: 'EUR', balance: '0', credit_limit: '0', available: '0', pending_top_ups: '0' });
+    expect(await balance(id)).toEqual({ currency: 'EUR', balance: '0', credit_limit: '0', reserved: '0', available: '0', pending_top_ups: '0' });
     const ledger = (await h.call('GET', `/v1/accounts/${id}/ledger`)).body.data;
     expect(ledger.map((t: { customer_amount: string }) => t.customer_amount)).toEqual(['10000', '-2550', '-7450']);
   });

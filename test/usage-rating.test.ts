@@ -174,6 +174,62 @@ describe('rating', () => {
     expect(history).toEqual([{ accountId: umbrella, day: '2026-12-01', channel: 'push', kind: 'usage', quantity: '40.000000', amount: 0n }]);
   });
 
+  it('holds a reservation out of the available funds, settles it by the usage naming it, and releases the rest on closing', async () => {
+    const stark = s.track((await s.createAccount({ name: 'Stark' })).id);
+    await s.subscribe(stark, plan);
+    await s.topUp(stark, '1000'); // 10.00 EUR
+    let keys = 0;
+    const reserve = (body: unknown) => s.call('POST', `/v1/accounts/${stark}/reservations`, body, { 'idempotency-key': `reserve-${++keys}` });
+    // 2,500 free + 5,500 x 0.001 = 5.50 EUR held
+    const granted = await reserve({ meter: 'emails', quantity: '8000' });
+    expect(granted.status, JSON.stringify(granted.body)).toBe(201);
+    expect(granted.body).toMatchObject({ meter: 'emails', quantity: '8000', amount: '550', held: '550', settled: '0', status: 'open', expires_at: '2026-12-02T06:00:00.000Z' });
+    expect(await s.expectStatus(200, 'GET', `/v1/accounts/${stark}/balance`)).toMatchObject({ balance: '1000', reserved: '550', available: '450' });
+
+    // another 6,000 counts on none of the free e-mails the first one holds: 6.00 EUR, with 4.50 available
+    const refused = await reserve({ meter: 'emails', quantity: '6000' });
+    expect(refused.body).toMatchObject({ status: 422, code: 'insufficient_funds', amount: '600', available: '450', missing: '150' });
+
+    // the send reports 4,000 under the reservation: 2,500 free + 1,500 x 0.001 = 1.50 charged, and
+    // the hold shrinks to the unused half: 5.50 x 4,000 / 8,000 = 2.75
+    const id = (granted.body as { id: number }).id;
+    await s.expectStatus(200, 'POST', '/v1/usage/events', { events: [{ id: 'campaign-1', account_id: stark, meter: 'emails', quantity: 4000, timestamp: '2026-12-01T05:30:00Z', reservation_id: id }] });
+    await s.kassa().background.settled();
+    expect(await s.expectStatus(200, 'GET', `/v1/reservations/${id}`)).toMatchObject({ settled: '4000', held: '275' });
+    expect(await s.expectStatus(200, 'GET', `/v1/accounts/${stark}/balance`)).toMatchObject({ balance: '850', reserved: '275', available: '575' });
+
+    const closed = await s.expectStatus(200, 'POST', `/v1/reservations/${id}/close`);
+    expect(closed).toMatchObject({ status: 'closed', held: '0', closed_at: '2026-12-01T06:00:00.000Z' });
+    expect(await s.expectStatus(200, 'GET', `/v1/accounts/${stark}/balance`)).toMatchObject({ balance: '850', reserved: '0', available: '850' });
+    expect(await s.expectStatus(200, 'POST', `/v1/reservations/${id}/close`)).toEqual(closed); // closing again changes nothing
+    expect((await s.eventsOf(stark, 'usage.reservation_released'))[0]!.payload).toMatchObject({ reservation_id: id, released: '275' });
+  });
+
+  it('releases a reservation nobody closed when it expires, on the simulated clock too', async () => {
+    const wonka = s.track((await s.createAccount({ name: 'Wonka' })).id);
+    await s.subscribe(wonka, plan);
+    await s.topUp(wonka, '5000');
+    const granted = await s.expectStatus<{ id: number; held: string }>(201, 'POST', `/v1/accounts/${wonka}/reservations`, { meter: 'sms', quantity: '200', expires_in_seconds: 3600 }, { 'idempotency-key': 'wonka-sms' });
+    expect(granted.held).toBe('1300'); // 100 x 0.08 + 100 x 0.05 = 13.00
+    expect(await s.entitlement(wonka, 'sms')).toMatchObject({ meter: { available: '3700' } });
+    await s.advanceTo('2026-12-01T07:00:00Z');
+    expect(await s.expectStatus(200, 'GET', `/v1/reservations/${granted.id}`)).toMatchObject({ status: 'expired', held: '0' });
+    expect(await s.entitlement(wonka, 'sms')).toMatchObject({ meter: { available: '5000' } });
+  });
+
+  it('refuses a reservation of a meter the plan does not price, or a malformed one, changing nothing', async () => {
+    const acme = (await s.createAccount({ name: 'Nobody' })).id;
+    await s.subscribe(acme, plan);
+    let keys = 0;
+    const reserve = (body: unknown) => s.call('POST', `/v1/accounts/${acme}/reservations`, body, { 'idempotency-key': `bad-${++keys}` });
+    expect((await reserve({ meter: 'push', quantity: '10' })).body).toMatchObject({ status: 422, code: 'unknown_meter', field: '/meter' });
+    expect((await reserve({ meter: 'emails', quantity: '-1' })).body).toMatchObject({ status: 400, code: 'validation_failed', field: '/quantity' });
+    expect((await reserve({ meter: 'emails', quantity: '1', expires_in_seconds: 10 })).body).toMatchObject({ status: 400, code: 'validation_failed', field: '/expires_in_seconds' });
+    expect((await s.call('POST', `/v1/accounts/${acme}/reservations`, { meter: 'emails', quantity: '1' })).body).toMatchObject({ code: 'idempotency_key_required' });
+    expect((await s.call('POST', '/v1/reservations/999999/close')).body).toMatchObject({ status: 404, code: 'not_found' });
+    expect(await s.expectStatus(200, 'GET', `/v1/accounts/${acme}/reservations`)).toEqual({ data: [], next_cursor: null });
+  });
+
   it('rates every batch exactly once: a step finds nothing left after it', async () => {
     const all = await s.kassa().db.select().from(usageBatches);
     expect(all.length).toBeGreaterThan(5);

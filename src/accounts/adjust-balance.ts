@@ -31,7 +31,7 @@ export interface AdjustmentResult {
 }
 
 /** Why this adjustment may not be posted on this account, checked in this order; undefined when it may. */
-export function adjustmentRefusal(account: Pick<AccountRow, 'status' | 'balance' | 'creditEnabled' | 'creditLimit' | 'currency'>, adjustment: Adjustment): Failure | undefined {
+export function adjustmentRefusal(account: Pick<AccountRow, 'status' | 'balance' | 'creditEnabled' | 'creditLimit' | 'reserved' | 'currency'>, adjustment: Adjustment): Failure | undefined {
   if (adjustment.direction === 'credit') return creditRefusal(account, adjustment.amount);
   if (account.status === 'closed') return { code: 'invalid_state', detail: 'the account is closed' };
   const available = availableFunds(account);

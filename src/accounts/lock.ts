@@ -10,7 +10,7 @@ export async function lockAccount(tx: Db, accountId: number): Promise<AccountRow
   return row;
 }
 
-/** Balance plus credit limit (when credit is enabled): what a charge may consume. */
-export function availableFunds(account: Pick<AccountRow, 'balance' | 'creditEnabled' | 'creditLimit'>): bigint {
-  return account.balance + (account.creditEnabled ? account.creditLimit : 0n);
+/** Balance plus credit limit (when credit is enabled), less what usage reservations hold: what a charge may consume. */
+export function availableFunds(account: Pick<AccountRow, 'balance' | 'creditEnabled' | 'creditLimit' | 'reserved'>): bigint {
+  return account.balance + (account.creditEnabled ? account.creditLimit : 0n) - account.reserved;
 }

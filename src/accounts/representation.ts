@@ -21,7 +21,8 @@ export const AccountSchema = Type.Object(
     balance: Minor('sum of the account ledger postings'),
     credit_enabled: Type.Boolean(),
     credit_limit: Minor('system credit limit computed from the trailing 12 months of purchases (usable only when credit_enabled)'),
-    available: Minor('balance plus the credit limit when credit is enabled'),
+    reserved: Minor('held out of available by open usage reservations'),
+    available: Minor('balance plus the credit limit when credit is enabled, less what usage reservations hold'),
     low_balance_threshold: Type.Union([Minor('warn when available falls under this amount'), Type.Null()]),
     low_balance_threshold_days: Type.Union([Type.Integer(), Type.Null()], { description: 'warn when available covers fewer days of current spend' }),
     low_balance_warned: Type.Boolean({ description: 'warned since available last fell under the threshold' }),
@@ -41,6 +42,7 @@ export const AccountSchema = Type.Object(
         balance: '5000',
         credit_enabled: false,
         credit_limit: '0',
+        reserved: '0',
         available: '5000',
         low_balance_threshold: null,
         low_balance_threshold_days: null,
@@ -56,9 +58,10 @@ export const BalanceSchema = Type.Object({
   currency: Type.String(),
   balance: Minor('the account balance'),
   credit_limit: Minor('system credit limit'),
-  available: Minor('balance plus the credit limit when credit is enabled'),
+  reserved: Minor('held out of available by open usage reservations'),
+  available: Minor('balance plus the credit limit when credit is enabled, less what usage reservations hold'),
   pending_top_ups: Minor('what pending top-ups (bank transfers on their way, card and PayPal payments not yet confirmed) still expect; counted in neither balance nor available until it arrives'),
-}, { title: 'Balance', examples: [{ currency: 'EUR', balance: '4164', credit_limit: '0', available: '4164', pending_top_ups: '0' }] });
+}, { title: 'Balance', examples: [{ currency: 'EUR', balance: '4164', credit_limit: '0', reserved: '0', available: '4164', pending_top_ups: '0' }] });
 
 /**
  * The accounts among `accountIds` whose every running subscription is suspended for lack of
@@ -92,6 +95,7 @@ export function accountJson(row: AccountRow, fundsSuspended = false) {
     status_reason: suspended ? ('insufficient_funds' as const) : null,
     balance: row.balance.toString(),
     credit_limit: row.creditLimit.toString(),
+    reserved: row.reserved.toString(),
     available: availableFunds(row).toString(),
     credit_enabled: row.creditEnabled,
     low_balance_threshold: row.lowBalanceThreshold === null ? null : row.lowBalanceThreshold.toString(),
@@ -107,6 +111,7 @@ export function balanceJson(row: AccountRow, pendingTopUps: MinorUnits) {
     currency: row.currency,
     balance: row.balance.toString(),
     credit_limit: row.creditLimit.toString(),
+    reserved: row.reserved.toString(),
     available: availableFunds(row).toString(),
     pending_top_ups: pendingTopUps.toString(),
   };

@@ -18,6 +18,7 @@
 // purchases, suspensions and their events, counts) is written once.
 import { type SQL, sql } from 'drizzle-orm';
 import { type Db, query } from '../db/client.js';
+import { PLAN_CHANNEL, chargeDay } from '../ledger/daily.js';
 
 export interface BatchInput {
   runId: number;
@@ -154,7 +155,7 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
     with recursive
     acct as (
       select a.id, a.balance, a.currency,
-             a.balance + case when a.credit_enabled then a.credit_limit else 0 end as available
+             a.balance + case when a.credit_enabled then a.credit_limit else 0 end - a.reserved as available
       from accounts a
       where a.id > ${b.afterAccountId} and a.id <= ${b.throughAccountId} and a.status in ('active', 'suspended')
     ),
@@ -204,6 +205,13 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
              ${b.at}
       from txs x
       join totals t on t.account_id = x.account_id
+    ),
+    history as (
+      insert into billing_daily (account_id, day, channel, kind, quantity, amount)
+      select t.account_id, ${chargeDay(b.at)}::date, ${PLAN_CHANNEL}, 'plan', t.paid_count, t.total
+      from totals t join debited d on d.id = t.account_id where t.paid_count > 0 and t.total > 0
+      on conflict (account_id, day, channel, kind) do update
+        set quantity = billing_daily.quantity + excluded.quantity, amount = billing_daily.amount + excluded.amount
     ),
     purchases as (
       insert into account_monthly_purchases (account_id, month, amount)

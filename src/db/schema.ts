@@ -59,6 +59,9 @@ export const accounts = pgTable(
     lowBalanceThreshold: money('low_balance_threshold'),
     lowBalanceThresholdDays: integer('low_balance_threshold_days'),
     lowBalanceWarned: boolean('low_balance_warned').notNull().default(false),
+    // Funds held out of `available` by open usage reservations (src/usage/reservations.ts):
+    // the cached sum of their holds; `kassa verify` proves it.
+    reserved: money('reserved').notNull().default(sql`0`),
     billingEmails: jsonb('billing_emails').$type<string[]>().notNull().default([]),
     // SPEC 1: the owner can require two-factor authentication of every member.
     requireTwoFactor: boolean('require_two_factor').notNull().default(false),
@@ -66,6 +69,7 @@ export const accounts = pgTable(
   },
   (t) => [
     check('accounts_credit_limit_nonnegative', sql`${t.creditLimit} >= 0`),
+    check('accounts_reserved_nonnegative', sql`${t.reserved} >= 0`),
     check('accounts_currency_format', sql`${t.currency} ~ '^[A-Z]{3}$'`),
   ],
 );
@@ -169,10 +173,40 @@ export const usageHourPeaks = pgTable(
   (t) => [primaryKey({ columns: [t.accountId, t.meter, t.hour] })],
 );
 
-// Billing history (SPEC 9): money charged and quantities per account, UTC day, channel (a meter
-// or service) and kind, written in the same transaction as each charge, so a year of an
-// account's history is one indexed read.
-export type HistoryKind = 'usage';
+// A reservation (SPEC 7): before a large send the product asks for the price of `quantity`
+// of a meter; the price is held out of the account's available funds until usage events naming
+// the reservation settle it (the hold shrinks in proportion) or it is closed or expires.
+export type ReservationStatus = 'open' | 'closed' | 'expired';
+
+export const usageReservations = pgTable(
+  'usage_reservations',
+  {
+    id: id(),
+    accountId: ref('account_id').notNull(),
+    meter: text('meter').notNull(),
+    quantity: usage('quantity').notNull(),
+    // What the quantity was priced at when granted (minor units), and what of it is still held.
+    amount: money('amount').notNull(),
+    held: money('held').notNull(),
+    settled: usage('settled').notNull(),
+    status: text('status').$type<ReservationStatus>().notNull(),
+    expiresAt: at('expires_at').notNull(),
+    createdAt: at('created_at').notNull(),
+    closedAt: at('closed_at'),
+  },
+  (t) => [
+    index('usage_reservations_account_idx').on(t.accountId, t.id),
+    index('usage_reservations_open_idx').on(t.expiresAt).where(sql`${t.status} = 'open'`),
+    check('usage_reservations_held', sql`${t.held} >= 0 and ${t.held} <= ${t.amount}`),
+    check('usage_reservations_held_when_open', sql`${t.status} = 'open' or ${t.held} = 0`),
+  ],
+);
+
+// Billing history (SPEC 9): money charged and quantities per account, UTC day charged, channel
+// (a meter, or `plan` for subscription charges) and kind, written in the same transaction as
+// each charge (src/ledger/daily.ts), so a year of an account's history is one indexed read.
+/** plan: a period's charge (billing run, creating, enabling, a plan change); seats: units added mid-period; refund: a decrease refunded; usage: metered usage. */
+export type HistoryKind = 'plan' | 'seats' | 'refund' | 'usage';
 
 export const billingDaily = pgTable(
   'billing_daily',

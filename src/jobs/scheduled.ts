@@ -8,6 +8,7 @@ import { runAutoTopUps } from '../payments/auto-top-up.js';
 import { expireTopUps } from '../payments/expire.js';
 import { actOnStripeEvents } from '../payments/stripe/webhook.js';
 import { rateUsageBatches } from '../usage/rate-batch.js';
+import { expireReservations } from '../usage/reservations.js';
 
 export interface ScheduledJob {
   name: string;
@@ -23,6 +24,7 @@ export const scheduledJobs: ScheduledJob[] = [
   { name: 'stripe events', run: (kassa) => actOnStripeEvents(kassa) },
   // Usage is rated just after each batch is kept; this takes up what a crash left.
   { name: 'usage rating', run: (kassa) => rateUsageBatches(kassa) },
+  { name: 'expired usage reservations', run: async (kassa, at) => { const ids = await expireReservations(kassa.db, at); for (const id of ids) kassa.entitlements.invalidate(id); return ids.length; } },
 ];
 
 /** Runs every scheduled job for `at`, in order; answers what each did. */

@@ -64,6 +64,13 @@ const checks: { name: string; advisory?: boolean; violating: SQL }[] = [
       where t.reverses_id is not null and (r.id is null or r.account_id <> t.account_id)`,
   },
   {
+    name: 'reserved funds equal the holds of open usage reservations',
+    violating: sql`
+      select a.id as account_id, a.reserved, coalesce(r.held, 0) as held
+      from accounts a left join (select account_id, sum(held) as held from usage_reservations where status = 'open' group by account_id) r on r.account_id = a.id
+      where a.reserved <> coalesce(r.held, 0)`,
+  },
+  {
     name: 'credit limits are not negative',
     violating: sql`select id as account_id, credit_limit from accounts where credit_limit < 0`,
   },

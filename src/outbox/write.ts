@@ -19,6 +19,8 @@ export type OutboxTopic =
   | 'object_count.over_limit'
   | 'usage.charged'
   | 'usage.funds_exhausted'
+  | 'usage.reserved'
+  | 'usage.reservation_released'
   | 'top_up.requested'
   | 'top_up.received'
   | 'top_up.succeeded'

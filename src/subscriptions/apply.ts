@@ -4,6 +4,7 @@
 import { evaluateLowBalance } from '../accounts/low-balance.js';
 import { recordPurchase } from '../accounts/purchases.js';
 import type { Db } from '../db/client.js';
+import { PLAN_CHANNEL, addToDaily } from '../ledger/daily.js';
 import { chargePostings, postLedgerTransaction, refundPostings } from '../ledger/post.js';
 import { writeOutbox } from '../outbox/write.js';
 import type { Movement } from './decisions.js';
@@ -31,6 +32,8 @@ export async function applyMovements(tx: Db, owner: MovementOwner, movements: re
     });
     await recordPurchase(tx, accountId, m.amount, at);
     if (m.amount === 0n) continue; // marks a free period paid; no money moved
+    const kind = !charge ? 'refund' : owner.reason === 'configuration_change' ? 'seats' : 'plan';
+    await addToDaily(tx, [{ accountId, channel: PLAN_CHANNEL, kind, quantity: '1', amount: m.amount }], at);
     await writeOutbox(tx, accountId, charge ? 'subscription.charged' : 'subscription.refunded', {
       subscription_id: subscriptionId,
       reason: owner.reason,

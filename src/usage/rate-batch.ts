@@ -3,7 +3,8 @@
 // adds up their events per account, meter and UTC day (a gauge: the unit-hours its new hourly
 // peaks add), prices them against each account's month so far (./rate.ts), and writes in the
 // same transaction: one ledger transaction per account, the balances, the month totals, the
-// billing history's daily rollup, the outbox events and the batches' rated mark. So a crash
+// billing history's daily rollup, the reservations the usage settles (./reservations.ts), the
+// outbox events and the batches' rated mark. So a crash
 // anywhere loses nothing and rates nothing twice: the batches stay unrated until it commits.
 // Usage already happened, so it is charged even into debt; the meter's entitlement then turns
 // off (src/entitlements) and the account is told, once, that its funds ran out.
@@ -14,10 +15,12 @@ import { movementPayload } from '../accounts/credit-account.js';
 import { evaluateLowBalance, lowBalanceDecision, lowBalanceWarning } from '../accounts/low-balance.js';
 import type { MeterPrice } from '../catalog/plan-definition.js';
 import { type Db, query, toDate } from '../db/client.js';
+import { addToDaily } from '../ledger/daily.js';
 import { accounts } from '../db/schema.js';
 import { Exact, type Minor } from '../money/money.js';
 import { type OutboxEvent, writeOutboxEvents } from '../outbox/write.js';
 import { meterPricesOf } from './meter-prices.js';
+import { settleReservations } from './reservations.js';
 import { type MonthState, type Rated, type UsageDay, monthKey, rateUsage } from './rate.js';
 
 /** Batches one step takes at most: up to this many HTTP batches become one transaction. */
@@ -104,10 +107,12 @@ export async function rateStep(kassa: Kassa): Promise<RatingStep | null> {
     }));
 
     await saveUsageState(tx, rated, peaks.rows);
+    const released = await settleReservations(tx, batchIds);
     const charged = rated.filter((r) => r.rated.total !== 0n);
     const transactionOf = await writeUsageCharges(tx, charged, at);
-    await writeHistory(tx, rated);
-    await tellAccounts(tx, charged, transactionOf, at);
+    // The history counts usage on the day it is charged, as the ledger does.
+    await addToDaily(tx, rated.flatMap(({ account, rated }) => rated.lines.map((l) => ({ accountId: account.id, channel: l.meter, kind: 'usage' as const, quantity: l.quantity.toString(), amount: l.amount }))), at);
+    await tellAccounts(tx, charged, transactionOf, released, at);
     await query(tx, sql`update usage_batches set rated_at = ${at} where id = any(${batchIds}::bigint[])`);
     return {
       batches: claimed.length,
@@ -266,31 +271,19 @@ async function writeUsageCharges(tx: Db, charged: readonly AccountRated[], at: D
   return new Map(written.map((row) => [Number(row.account_id), Number(row.id)]));
 }
 
-/** The billing history's daily rollup: what each day's usage of each meter came to. */
-async function writeHistory(tx: Db, rated: readonly AccountRated[]): Promise<void> {
-  const rows = rated.flatMap(({ account, rated }) => rated.lines.map((l) => ({ a: account.id, d: l.day, c: l.meter, q: l.quantity.toString(), m: l.amount.toString() })));
-  if (rows.length === 0) return;
-  await query(
-    tx,
-    sql`insert into billing_daily (account_id, day, channel, kind, quantity, amount)
-        select a, d, c, 'usage', q, m from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(a bigint, d date, c text, q numeric, m bigint)
-        on conflict (account_id, day, channel, kind) do update
-          set quantity = billing_daily.quantity + excluded.quantity, amount = billing_daily.amount + excluded.amount`,
-  );
-}
-
 /**
  * The events of each charge: `usage.charged` with its lines; `balance.low` when the charge took
  * the account under its threshold; `usage.funds_exhausted` when it took the available funds
  * below zero, the moment its meters stop being allowed.
  */
-async function tellAccounts(tx: Db, charged: readonly AccountRated[], transactionOf: ReadonlyMap<number, number>, at: Date): Promise<void> {
+async function tellAccounts(tx: Db, charged: readonly AccountRated[], transactionOf: ReadonlyMap<number, number>, released: ReadonlyMap<number, Minor>, at: Date): Promise<void> {
   const events: OutboxEvent[] = [];
   const warned: number[] = [];
   const rearmed: number[] = [];
   const byDays: number[] = [];
   for (const { account, rated } of charged) {
-    const after = { ...account, balance: account.balance - rated.total };
+    // A reservation the usage settled released its share of the hold: the funds it held are spent now.
+    const after = { ...account, balance: account.balance - rated.total, reserved: account.reserved - (released.get(account.id) ?? 0n) };
     const lines = rated.lines.filter((l) => l.priced).map((l) => ({ meter: l.meter, day: l.day, quantity: l.quantity.toString(), free: l.free.toString(), amount: l.amount }));
     events.push({ accountId: account.id, topic: 'usage.charged', payload: movementPayload(account, { transactionId: transactionOf.get(account.id)!, balance: after.balance }, -rated.total, { charged: rated.total, lines }) });
     if (availableFunds(account) >= 0n && availableFunds(after) < 0n) {

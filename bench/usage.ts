@@ -105,7 +105,7 @@ export async function benchUsage(options: { backend: 'pglite' | 'postgres'; even
 
 /** One plan pricing the five meters, every bench account on it, funded by an opening ledger transaction. */
 async function seedPricedAccounts(db: Db): Promise<void> {
-  const meters = METERS.map((meter, i) => ({ meter, tier_mode: 'graduated', tiers: [{ up_to: 1000, unit_price: `0.00${i + 1}` }, { up_to: null, unit_price: `0.000${i + 5}` }], included: 100, free_once: 0 }));
+  const meters = METERS.map((meter, i) => ({ meter, tier_mode: 'graduated', tiers: [{ up_to: 1000, unit_price: `0.00${i + 1}` }, { up_to: null, unit_price: `0.000${i + 5}` }], included: 0, free_once: 0 }));
   const definition = JSON.stringify({ base_price: '0', items: [], quotas: {}, features: [], meters });
   for (const statement of [
     sql`insert into plans (code, name, kind, cadence, timing, created_at) values ('usage_bench', 'Usage bench', 'preset', 'monthly', 'in_advance', now())`,

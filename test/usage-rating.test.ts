@@ -165,6 +165,35 @@ describe('rating', () => {
     ]);
   });
 
+  it('takes a volume discount off automatically once the month crosses its level, shown as its own line', async () => {
+    const resources = (
+      await s.expectStatus<{ id: number }>(201, 'POST', '/v1/plans', {
+        code: 'resources',
+        name: 'Resources',
+        kind: 'preset',
+        cadence: 'monthly',
+        timing: 'in_advance',
+        prices: [{ currency: 'EUR', definition: { meters: [{ meter: 'cloudlets', unit_price: '0.02', discounts: [{ from: 10, percent: '10' }, { from: 20, percent: '25' }] }] } }],
+      })
+    ).id;
+    const paas = s.track((await s.createAccount({ name: 'PaaS' })).id);
+    await s.topUp(paas, '1000');
+    await s.subscribe(paas, resources);
+    await report(paas, 'cloudlets', [8, '2026-12-01T03:00:00Z']); // 8 cloudlet-hours x 0.02 = 0.16, under the first level
+    await report(paas, 'cloudlets', [8, '2026-12-01T04:00:00Z']); // 8 more: 0.16, of which the 6 above 10 are 10% off: 0.012 -> 0.01
+    await report(paas, 'cloudlets', [10, '2026-12-01T05:00:00Z']); // 10 more: 0.20; 4 up to 20 at 10% (0.008), 6 above at 25% (0.03)
+    const [, second, third] = await s.eventsOf(paas, 'usage.charged');
+    // the month before the discount: 0.32 then 0.52; after it: 0.32 - 0.012 = 0.308 -> 0.31, then 0.52 - 0.05 = 0.47
+    expect(second!.payload).toMatchObject({ amount: '15', lines: [{ meter: 'cloudlets', gross: '16', discount: '1', amount: '15' }] });
+    expect(third!.payload).toMatchObject({ amount: '16', lines: [{ meter: 'cloudlets', gross: '20', discount: '4', amount: '16' }] });
+    const history = await s.expectStatus<{ data: unknown[] }>(200, 'GET', `/v1/accounts/${paas}/billing-history?from=2026-12-01&to=2026-12-01`);
+    expect(history.data).toEqual([
+      { period: '2026-12-01', currency: 'EUR', channel: 'cloudlets', kind: 'discount', quantity: '0', amount: '-5' },
+      { period: '2026-12-01', currency: 'EUR', channel: 'cloudlets', kind: 'usage', quantity: '26', amount: '52' },
+    ]);
+    expect(await s.balanceOf(paas)).toBe('953'); // 1000 - 16 - 15 - 16
+  });
+
   it('counts a meter no plan of the account prices, in its history, and charges nothing', async () => {
     const umbrella = s.track((await s.createAccount({ name: 'Umbrella' })).id);
     await s.subscribe(umbrella, plan);

@@ -47,6 +47,18 @@ export const MeterPriceSchema = Type.Object(
     tiers: Type.Optional(Type.Array(TierSchema, { minItems: 1, maxItems: 50 })),
     included: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0, description: 'units free every calendar month, used first' }),
     free_once: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0, description: 'units free once per account, used after the month\'s included units' }),
+    discounts: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            from: Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: "the month's chargeable units above which this level applies" }),
+            percent: Type.String({ pattern: '^(100|[1-9]?[0-9])(\\.[0-9]{1,4})?$', description: 'off the price of the units above `from`, e.g. "5" or "12.5"' }),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 20, description: 'automatic volume discounts (seed 003): each level takes its percent off the price of the units above it, up to the next level' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -65,6 +77,7 @@ export const PlanDefinitionSchema = Type.Object(
 export type Tier = Static<typeof TierSchema>;
 export type PlanItem = Static<typeof PlanItemSchema>;
 export type MeterPrice = Static<typeof MeterPriceSchema>;
+export type DiscountLevel = NonNullable<MeterPrice['discounts']>[number];
 /** Definitions stored before meters existed have none: read `meters` through metersOf(). */
 export type PlanDefinition = Static<typeof PlanDefinitionSchema>;
 
@@ -87,6 +100,11 @@ export function definitionProblems(definition: PlanDefinition): { field: string;
     if (seen.has(price.meter)) problems.push({ field: `${at}/meter`, detail: `service ${price.meter} appears twice` });
     seen.add(price.meter);
     problems.push(...priceShapeProblems(price, at));
+    (price.discounts ?? []).forEach((level, d) => {
+      const previous = price.discounts![d - 1];
+      if (previous && level.from <= previous.from) problems.push({ field: `${at}/discounts/${d}/from`, detail: 'discount levels must ascend' });
+      if (Number(level.percent) <= 0) problems.push({ field: `${at}/discounts/${d}/percent`, detail: 'a discount takes more than 0 percent off' });
+    });
   });
   return problems;
 }

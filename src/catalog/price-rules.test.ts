@@ -24,6 +24,9 @@ describe('priceProblem', () => {
     ['a meter priced twice', 'EUR', metered(meter({}), meter({})), 'validation_failed', '/p/definition/meters/1/meter'],
     ['a meter that is an item as well', 'EUR', metered(meter({ meter: 'devices' })), 'validation_failed', '/p/definition/meters/0/meter'],
     ['a service that is not metered, as a meter', 'EUR', metered(meter({ meter: 'public_ip' })), 'validation_failed', '/p/definition/meters/0/meter'],
+    ['volume discounts', 'EUR', metered(meter({ discounts: [{ from: 1000, percent: '5' }, { from: 10_000, percent: '12.5' }] })), undefined, undefined],
+    ['volume discounts out of order', 'EUR', metered(meter({ discounts: [{ from: 1000, percent: '5' }, { from: 1000, percent: '12' }] })), 'validation_failed', '/p/definition/meters/0/discounts/1/from'],
+    ['a discount of nothing', 'EUR', metered(meter({ discounts: [{ from: 1000, percent: '0' }] })), 'validation_failed', '/p/definition/meters/0/discounts/0/percent'],
     ['an unknown meter', 'EUR', metered(meter({ meter: 'sms' })), 'validation_failed', '/p/definition/meters/0/meter'],
   ])('%s', (_what, currency, def, code, field) => {
     const problem = priceProblem({ currency, definition: def }, known, '/p');

@@ -3,7 +3,7 @@
 import type { Period } from '../time/periods.js';
 import { prorate } from '../time/periods.js';
 import { Exact, type Minor, roundToMinor } from '../money/money.js';
-import type { PlanDefinition, PlanItem, Tier } from './plan-definition.js';
+import type { MeterPrice, PlanDefinition, PlanItem, Tier } from './plan-definition.js';
 
 export type Quantities = Record<string, number>;
 
@@ -61,6 +61,43 @@ export function priceOfUnits(item: Pick<PlanItem, 'tier_mode' | 'tiers' | 'unit_
  */
 export function usageCharge(item: Pick<PlanItem, 'tier_mode' | 'tiers' | 'unit_price' | 'included'>, before: Exact, added: Exact, currency: string): Minor {
   return roundToMinor(priceOfUnits(item, before.plus(added)), currency) - roundToMinor(priceOfUnits(item, before), currency);
+}
+
+/**
+ * A meter's month price after its automatic volume discounts (seed 003), exact: each level
+ * takes its percent off the price of the units above its `from`, up to the next level's, so
+ * more usage is cheaper at the margin and crossing a level never makes the month cost less.
+ */
+export function discountedPrice(price: Pick<MeterPrice, 'tier_mode' | 'tiers' | 'unit_price' | 'discounts'>, quantity: Exact): Exact {
+  const item = { ...price, included: 0 };
+  const levels = price.discounts ?? [];
+  let discount = ZERO;
+  levels.forEach((level, i) => {
+    if (quantity.lte(level.from)) return;
+    const next = levels[i + 1];
+    const upTo = next === undefined ? quantity : Exact.min(quantity, next.from);
+    discount = discount.plus(priceOfUnits(item, upTo).minus(priceOfUnits(item, new Exact(level.from))).times(level.percent).div(100));
+  });
+  return priceOfUnits(item, quantity).minus(discount);
+}
+
+export interface MeterCharge {
+  /** The price before the discount, the discount, and the price paid (gross - discount), minor units. */
+  gross: Minor;
+  discount: Minor;
+  net: Minor;
+}
+
+/**
+ * What `added` chargeable units of a meter cost after `before` in a month, with and without its
+ * volume discounts; each figure is the month's rounded price after less its rounded price
+ * before, so the charges of a month add up to its prices rounded once (see usageCharge).
+ */
+export function meterCharge(price: Pick<MeterPrice, 'tier_mode' | 'tiers' | 'unit_price' | 'discounts'>, before: Exact, added: Exact, currency: string): MeterCharge {
+  const gross = usageCharge({ ...price, included: 0 }, before, added, currency);
+  const after = before.plus(added);
+  const net = roundToMinor(discountedPrice(price, after), currency) - roundToMinor(discountedPrice(price, before), currency);
+  return { gross, discount: gross - net, net };
 }
 
 export function itemPrice(item: PlanItem, quantity: number): PricedLine {

@@ -205,8 +205,8 @@ export const usageReservations = pgTable(
 // Billing history (SPEC 9): money charged and quantities per account, UTC day charged, channel
 // (a meter, or `plan` for subscription charges) and kind, written in the same transaction as
 // each charge (src/ledger/daily.ts), so a year of an account's history is one indexed read.
-/** plan: a period's charge (billing run, creating, enabling, a plan change); seats: units added mid-period; refund: a decrease refunded; usage: metered usage. */
-export type HistoryKind = 'plan' | 'seats' | 'refund' | 'usage';
+/** plan: a period's charge (billing run, creating, enabling, a plan change); seats: units added mid-period; refund: a decrease refunded; usage: metered usage before its volume discount; discount: that discount (negative). */
+export type HistoryKind = 'plan' | 'seats' | 'refund' | 'usage' | 'discount';
 
 export const billingDaily = pgTable(
   'billing_daily',

@@ -4,7 +4,7 @@
 // are above zero (usage already charged into debt turns it off). With a quantity: allowed when
 // the free units and the available funds cover that much more, priced as rating would.
 import type { MeterPrice } from '../catalog/plan-definition.js';
-import { usageCharge } from '../catalog/pricing.js';
+import { meterCharge } from '../catalog/pricing.js';
 import { Exact, type Minor } from '../money/money.js';
 
 /** A meter an active plan prices, with the account's usage of it as last rated. */
@@ -59,6 +59,6 @@ export function meterAnswer(standing: MeterStanding, check: MeterCheck): MeterAn
   const usedUnits = quantity.floor().toNumber();
   if (check.quantity === undefined) return { allowed: freeLeft.gt(0) || check.available > 0n, usedUnits, details };
   const free = Exact.min(check.quantity, freeLeft);
-  const cost = usageCharge({ ...price, included: 0 }, quantity.minus(includedUsed).minus(onceInMonth), check.quantity.minus(free), check.currency);
+  const cost = meterCharge(price, quantity.minus(includedUsed).minus(onceInMonth), check.quantity.minus(free), check.currency).net;
   return { allowed: cost <= 0n || cost <= check.available, usedUnits, details: { ...details, quantity: check.quantity.toString(), cost: cost.toString() } };
 }

@@ -15,7 +15,7 @@ import { movementPayload } from '../accounts/credit-account.js';
 import { evaluateLowBalance, lowBalanceDecision, lowBalanceWarning } from '../accounts/low-balance.js';
 import type { MeterPrice } from '../catalog/plan-definition.js';
 import { type Db, query, toDate } from '../db/client.js';
-import { addToDaily } from '../ledger/daily.js';
+import { type DailyAmount, addToDaily } from '../ledger/daily.js';
 import { accounts } from '../db/schema.js';
 import { Exact, type Minor } from '../money/money.js';
 import { type OutboxEvent, writeOutboxEvents } from '../outbox/write.js';
@@ -24,7 +24,13 @@ import { settleReservations } from './reservations.js';
 import { type MonthState, type Rated, type UsageDay, monthKey, rateUsage } from './rate.js';
 
 /** Batches one step takes at most: up to this many HTTP batches become one transaction. */
-const BATCHES_PER_STEP = 20;
+export const BATCHES_PER_STEP = 100;
+/**
+ * Under load, how long a rater lets kept batches gather before its next step. Each step writes
+ * one ledger transaction per account it charges, so rating a second's batches at once instead
+ * of each batch as it comes writes a fraction of the rows; a lone batch is rated at once.
+ */
+const GATHER_MS = 1000;
 
 export interface RatingStep {
   batches: number;
@@ -58,6 +64,11 @@ export async function rateUsageBatches(kassa: Kassa): Promise<number> {
       for (let step = await rateStep(kassa); step; step = await rateStep(kassa)) {
         events += step.events;
         await kassa.entitlements.refresh(kassa.db, step.accountIds);
+        if (step.batches < BATCHES_PER_STEP && state.again) {
+          // Batches are arriving while this one rated: let them gather.
+          state.again = false;
+          await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
+        }
       }
     }
     return events;
@@ -66,14 +77,14 @@ export async function rateUsageBatches(kassa: Kassa): Promise<number> {
   }
 }
 
-/** One step: the next unrated batches no other rater holds; null when there are none. */
-export async function rateStep(kassa: Kassa): Promise<RatingStep | null> {
+/** One step: the next unrated batches no other rater holds (at most `batches`); null when there are none. */
+export async function rateStep(kassa: Kassa, batches = BATCHES_PER_STEP): Promise<RatingStep | null> {
   const at = kassa.clock.now();
   return kassa.db.transaction(async (txAny) => {
     const tx = txAny as unknown as Db;
     const claimed = await query<{ id: number | string; events: number }>(
       tx,
-      sql`select id, events from usage_batches where rated_at is null order by id limit ${BATCHES_PER_STEP} for update skip locked`,
+      sql`select id, events from usage_batches where rated_at is null order by id limit ${batches} for update skip locked`,
     );
     if (claimed.length === 0) return null;
     const batchIds = `{${claimed.map((b) => b.id).join(',')}}`;
@@ -111,7 +122,7 @@ export async function rateStep(kassa: Kassa): Promise<RatingStep | null> {
     const charged = rated.filter((r) => r.rated.total !== 0n);
     const transactionOf = await writeUsageCharges(tx, charged, at);
     // The history counts usage on the day it is charged, as the ledger does.
-    await addToDaily(tx, rated.flatMap(({ account, rated }) => rated.lines.map((l) => ({ accountId: account.id, channel: l.meter, kind: 'usage' as const, quantity: l.quantity.toString(), amount: l.amount }))), at);
+    await addToDaily(tx, rated.flatMap(({ account, rated }) => rated.lines.flatMap((l) => historyOf(account.id, l))), at);
     await tellAccounts(tx, charged, transactionOf, released, at);
     await query(tx, sql`update usage_batches set rated_at = ${at} where id = any(${batchIds}::bigint[])`);
     return {
@@ -164,15 +175,14 @@ interface SoFar {
 async function usageSoFar(tx: Db, accountIds: readonly number[], usage: UsageDay[]): Promise<SoFar> {
   const ids = `{${accountIds.join(',')}}`;
   const months = `{${[...new Set(usage.map((u) => u.day.slice(0, 7)))].join(',')}}`;
-  const [prices, totals, freeOnce] = await Promise.all([
-    meterPricesOf(tx, accountIds),
-    query<{ account_id: number | string; meter: string; month: string; quantity: string; included_used: string; free_once_used: string; charged: string }>(
-      tx,
-      sql`select account_id, meter, month, quantity::text, included_used::text, free_once_used::text, charged::text from usage_month_totals
-          where account_id = any(${ids}::bigint[]) and month = any(${months}::text[])`,
-    ),
-    query<{ account_id: number | string; meter: string; used: string }>(tx, sql`select account_id, meter, used::text from usage_free_once where account_id = any(${ids}::bigint[])`),
-  ]);
+  // One after another: the statements share the transaction's one connection.
+  const prices = await meterPricesOf(tx, accountIds);
+  const totals = await query<{ account_id: number | string; meter: string; month: string; quantity: string; included_used: string; free_once_used: string; charged: string }>(
+    tx,
+    sql`select account_id, meter, month, quantity::text, included_used::text, free_once_used::text, charged::text from usage_month_totals
+        where account_id = any(${ids}::bigint[]) and month = any(${months}::text[])`,
+  );
+  const freeOnce = await query<{ account_id: number | string; meter: string; used: string }>(tx, sql`select account_id, meter, used::text from usage_free_once where account_id = any(${ids}::bigint[])`);
   const byAccount = new Map<number, Map<string, MonthState>>();
   for (const t of totals) {
     const of = byAccount.get(Number(t.account_id)) ?? new Map<string, MonthState>();
@@ -234,6 +244,12 @@ async function saveUsageState(tx: Db, rated: readonly AccountRated[], peaks: rea
   }
 }
 
+/** A line's place in the billing history: its usage at the price before the discount, and the discount as its own row. */
+function historyOf(accountId: number, line: Rated['lines'][number]): DailyAmount[] {
+  const usage: DailyAmount = { accountId, channel: line.meter, kind: 'usage', quantity: line.quantity.toString(), amount: line.gross };
+  return line.discount === 0n ? [usage] : [usage, { accountId, channel: line.meter, kind: 'discount', quantity: '0', amount: -line.discount }];
+}
+
 /** A line of a charge as its description and event tell it: "emails 1200 on 2026-12-02". */
 const lineText = (line: Rated['lines'][number]) => `${line.meter} ${line.quantity.toString()} on ${line.day}`;
 
@@ -284,7 +300,7 @@ async function tellAccounts(tx: Db, charged: readonly AccountRated[], transactio
   for (const { account, rated } of charged) {
     // A reservation the usage settled released its share of the hold: the funds it held are spent now.
     const after = { ...account, balance: account.balance - rated.total, reserved: account.reserved - (released.get(account.id) ?? 0n) };
-    const lines = rated.lines.filter((l) => l.priced).map((l) => ({ meter: l.meter, day: l.day, quantity: l.quantity.toString(), free: l.free.toString(), amount: l.amount }));
+    const lines = rated.lines.filter((l) => l.priced).map((l) => ({ meter: l.meter, day: l.day, quantity: l.quantity.toString(), free: l.free.toString(), gross: l.gross, discount: l.discount, amount: l.amount }));
     events.push({ accountId: account.id, topic: 'usage.charged', payload: movementPayload(account, { transactionId: transactionOf.get(account.id)!, balance: after.balance }, -rated.total, { charged: rated.total, lines }) });
     if (availableFunds(account) >= 0n && availableFunds(after) < 0n) {
       events.push({ accountId: account.id, topic: 'usage.funds_exhausted', payload: { ...lowBalanceWarning(after, account.lowBalanceThreshold) } });

@@ -8,7 +8,7 @@ const price = (over: Partial<MeterPrice>): MeterPrice => ({ meter: 'emails', tie
 // E-mails at 0.001 EUR each: 1,000 free every month, and 2,500 free once (a new account's).
 const emails = price({ included: 1000, free_once: 2500 });
 // SMS graduated: the first 100 of a month at 0.08, then 0.05.
-const sms = price({ meter: 'sms', tier_mode: 'graduated', unit_price: undefined, tiers: [{ up_to: 100, unit_price: '0.08' }, { up_to: null, unit_price: '0.05' }] });
+const sms = price({ meter: 'sms', tier_mode: 'graduated', unit_price: undefined, tiers: [{ up_to: 100, unit_price: '0.08' }, { up_to: null, unit_price: '0.05' }], discounts: [{ from: 5000, percent: '7.5' }] });
 
 const fresh = (...prices: MeterPrice[]): UsageSoFar => ({ currency: 'EUR', prices: new Map(prices.map((p) => [p.meter, p])), months: new Map(), freeOnceUsed: new Map() });
 const used = (meter: string, day: string, quantity: string | number): UsageDay => ({ meter, day, quantity: new Exact(quantity) });
@@ -24,7 +24,7 @@ describe('rating usage', () => {
   it('uses the month’s included units first, then the once-free units, then charges', () => {
     const first = rateUsage(fresh(emails), [used('emails', '2026-12-01', 3000)]);
     // 3,000 = 1,000 included + 2,000 of the 2,500 once-free: nothing to pay
-    expect(first.lines).toEqual([{ meter: 'emails', day: '2026-12-01', quantity: new Exact(3000), free: new Exact(3000), amount: 0n, priced: true }]);
+    expect(first.lines).toEqual([{ meter: 'emails', day: '2026-12-01', quantity: new Exact(3000), free: new Exact(3000), gross: 0n, discount: 0n, amount: 0n, priced: true }]);
     expect(first.total).toBe(0n);
     const second = rateUsage(after(fresh(emails), first), [used('emails', '2026-12-02', 1200)]);
     // 1,200 = the last 500 once-free + 700 at 0.001 = 0.70 EUR
@@ -57,8 +57,21 @@ describe('rating usage', () => {
 
   it('counts a meter no plan prices, and charges nothing for it', () => {
     const rated = rateUsage(fresh(emails), [used('push', '2026-12-01', 40)]);
-    expect(rated.lines).toEqual([{ meter: 'push', day: '2026-12-01', quantity: new Exact(40), free: new Exact(0), amount: 0n, priced: false }]);
+    expect(rated.lines).toEqual([{ meter: 'push', day: '2026-12-01', quantity: new Exact(40), free: new Exact(0), gross: 0n, discount: 0n, amount: 0n, priced: false }]);
     expect(plain(rated.months.get('push/2026-12'))).toMatchObject({ quantity: '40', charged: 0n });
+  });
+
+  it('takes volume discounts off the units above each level, and shows the price before, the discount and the price paid', () => {
+    // cloudlet-hours at 0.02: from 1,000 a month 5% off, from 10,000 12% off
+    const cloudlets = price({ meter: 'cloudlets', unit_price: '0.02', discounts: [{ from: 1000, percent: '5' }, { from: 10_000, percent: '12' }] });
+    const first = rateUsage(fresh(cloudlets), [used('cloudlets', '2026-12-10', 800)]);
+    expect(first.lines[0]).toMatchObject({ gross: 1600n, discount: 0n, amount: 1600n }); // 800 x 0.02 = 16.00, under the first level
+    const crossing = rateUsage(after(fresh(cloudlets), first), [used('cloudlets', '2026-12-11', 400)]);
+    // 400 x 0.02 = 8.00, of which the 200 above 1,000 are 5% off: 200 x 0.02 x 5% = 0.20
+    expect(crossing.lines[0]).toMatchObject({ gross: 800n, discount: 20n, amount: 780n });
+    const far = rateUsage(after(after(fresh(cloudlets), first), crossing), [used('cloudlets', '2026-12-20', 9800)]);
+    // 9,800 x 0.02 = 196.00; off: 8,800 x 0.02 x 5% = 8.80 up to 10,000, and 1,000 x 0.02 x 12% = 2.40 above
+    expect(far.lines[0]).toMatchObject({ gross: 19_600n, discount: 1120n, amount: 18_480n });
   });
 
   it('charges a month exactly its price rounded once, however its usage was split into steps', () => {

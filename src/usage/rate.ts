@@ -1,13 +1,14 @@
 // Rating (SPEC 7), pure: what an account's new usage costs, given what it used so far. Usage is
 // counted per UTC month and meter: the month's `included` units are free first, then what is
 // left of the plan's `free_once` units (granted once per account), and the rest is priced by
-// the meter's tiers over the month's cumulative chargeable quantity. Each step is charged the
-// month's rounded price after it less the rounded price before it (src/catalog/pricing.ts), so a
+// the meter's tiers over the month's cumulative chargeable quantity, less its automatic volume
+// discounts (src/catalog/pricing.ts, discountedPrice). Each step is charged the
+// month's rounded price after it less the rounded price before it (meterCharge), so a
 // month's charges add up to its price rounded once however its usage was split into steps.
 // Usage of a meter no plan of the account prices is counted, and charged nothing.
 import type { MeterPrice } from '../catalog/plan-definition.js';
 import { Exact, type Minor } from '../money/money.js';
-import { usageCharge } from '../catalog/pricing.js';
+import { meterCharge } from '../catalog/pricing.js';
 
 /** New usage of one meter on one UTC day (for a gauge: the unit-hours its new peaks add). */
 export interface UsageDay {
@@ -41,6 +42,9 @@ export interface RatedLine {
   quantity: Exact;
   /** Of `quantity`, what the month's included units and the once-free units covered. */
   free: Exact;
+  /** The price before the volume discount, the discount, and the price paid (`amount`). */
+  gross: Minor;
+  discount: Minor;
   amount: Minor;
   /** False when no plan of the account prices the meter: counted, not charged. */
   priced: boolean;
@@ -71,7 +75,7 @@ export function rateUsage(soFar: UsageSoFar, usage: readonly UsageDay[]): Rated 
     const price = soFar.prices.get(meter);
     if (!price) {
       months.set(key, { ...month, quantity: month.quantity.plus(quantity) });
-      lines.push({ meter, day, quantity, free: ZERO, amount: 0n, priced: false });
+      lines.push({ meter, day, quantity, free: ZERO, gross: 0n, discount: 0n, amount: 0n, priced: false });
       continue;
     }
     const includedFree = Exact.min(quantity, Exact.max(ZERO, new Exact(price.included).minus(month.includedUsed)));
@@ -79,7 +83,7 @@ export function rateUsage(soFar: UsageSoFar, usage: readonly UsageDay[]): Rated 
     const onceFree = Exact.min(quantity.minus(includedFree), Exact.max(ZERO, new Exact(price.free_once).minus(onceUsed)));
     const free = includedFree.plus(onceFree);
     const chargeableBefore = month.quantity.minus(month.includedUsed).minus(month.freeOnceUsed);
-    const amount = usageCharge({ ...price, included: 0 }, chargeableBefore, quantity.minus(free), soFar.currency);
+    const { gross, discount, net: amount } = meterCharge(price, chargeableBefore, quantity.minus(free), soFar.currency);
     months.set(key, {
       quantity: month.quantity.plus(quantity),
       includedUsed: month.includedUsed.plus(includedFree),
@@ -87,7 +91,7 @@ export function rateUsage(soFar: UsageSoFar, usage: readonly UsageDay[]): Rated 
       charged: month.charged + amount,
     });
     if (!onceFree.isZero()) freeOnceUsed.set(meter, onceUsed.plus(onceFree));
-    lines.push({ meter, day, quantity, free, amount, priced: true });
+    lines.push({ meter, day, quantity, free, gross, discount, amount, priced: true });
     total += amount;
   }
   return { lines, months, freeOnceUsed, total };

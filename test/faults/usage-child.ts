@@ -50,7 +50,7 @@ const USAGE_CRASH_NOW = new Date(now!);
       await ingestUsage(kassa, events);
     }
   } else {
-    for (let rated = await rateStep(kassa); rated; rated = await rateStep(kassa)) console.log(`step committed: ${rated.batches} batches`);
+    for (let rated = await rateStep(kassa, 20); rated; rated = await rateStep(kassa, 20)) console.log(`step committed: ${rated.batches} batches`);
     console.log('rating completed');
   }
   await database.close();

@@ -37,7 +37,7 @@ describe('object counts', () => {
     const { accountId } = await accountWithPlan({});
     expect((await put(accountId, { sites: 3, users: 12 })).status).toBe(200);
     const r = await put(accountId, { sites: 4 });
-    expect(r.body).toEqual({ account_id: accountId, counts: { sites: 4, users: 12 }, over_limit: [] });
+    expect(r.body).toEqual({ account_id: accountId, counts: { sites: 4, users: 12 }, over_limit: [], seats: [] });
     expect((await h.call('GET', `/v1/accounts/${accountId}/object-counts`)).body).toEqual({ account_id: accountId, counts: { sites: 4, users: 12 } });
   });
 

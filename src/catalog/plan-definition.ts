@@ -31,6 +31,13 @@ export const PlanItemSchema = Type.Object(
     max: QuantityOrNull({ description: 'most units a configuration may have; null for no limit', default: null }),
     default: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 }),
     decrease: Type.Union([Type.Literal('refund'), Type.Literal('none')], { default: 'refund', description: 'proration policy when the quantity goes down mid-period' }),
+    follows_count: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'seats (SPEC 6): the quantity is the object count the product reports under the service code (users, phone numbers), at least min; each report sets it, a unit above the paid mark is charged at once, even into debt; the limit is max. Needs decrease "none"',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -93,6 +100,7 @@ export function definitionProblems(definition: PlanDefinition): { field: string;
     seen.add(item.service);
     problems.push(...priceShapeProblems(item, at));
     if (item.max !== null && item.min > item.max) problems.push({ field: `${at}/min`, detail: 'min exceeds max' });
+    if (item.follows_count && item.decrease !== 'none') problems.push({ field: `${at}/decrease`, detail: 'an item that follows the object count is a seat: its decrease must be "none"' });
     if (item.default < item.min || (item.max !== null && item.default > item.max)) problems.push({ field: `${at}/default`, detail: 'default is outside min..max' });
   });
   metersOf(definition).forEach((price, i) => {

@@ -193,7 +193,8 @@ function planLimits(subscriptions: ActiveSubscription[]): Map<string, number | n
     for (const [metric, limit] of Object.entries(quotas)) add(metric, limit);
     for (const item of definition.items ?? []) {
       if (Object.hasOwn(quotas, item.service)) continue;
-      add(item.service, quantities[item.service] ?? item.default ?? 0);
+      // A seat that follows the object count may be created up to its max (charged as it is).
+      add(item.service, item.follows_count ? (item.max ?? null) : (quantities[item.service] ?? item.default ?? 0));
     }
     for (const flag of definition.features ?? []) add(flag, null);
   }

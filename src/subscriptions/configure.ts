@@ -18,6 +18,8 @@ import { accountMayBuy, currentPeriod, lockSubscription, paidMarkOf, periodPaid 
 
 export interface ConfigureInput extends SubscriptionInput {
   quantities: Quantities;
+  /** Seats the product reports created already exist: they are charged even into debt. */
+  chargeIntoDebt?: boolean;
 }
 
 export async function configureSubscription(tx: Db, _kassa: Kassa, input: ConfigureInput, at: Date): Promise<Result<Outcome>> {
@@ -47,7 +49,7 @@ export async function configureSubscription(tx: Db, _kassa: Kassa, input: Config
     description: `${version.plan.name}: configuration change, ${spanText(at, period)}`,
   });
   const blockers = await subscriptionQuotaBlockers(tx, account, { definition, quantities }, { except: subscription.id, creating: false });
-  const failure = quotaExceeded(blockers) ?? insufficientFunds(decision, account);
+  const failure = quotaExceeded(blockers) ?? (input.chargeIntoDebt ? undefined : insufficientFunds(decision, account));
   if (failure && !input.preview) return { ok: false, failure };
   const outcome: Outcome = { action: 'configure', currency: account.currency, period, decision, wouldFail: failure ?? null };
   if (input.preview) return ok(outcome);

@@ -25,7 +25,13 @@ export interface LimitSource {
 export function limitsOf({ definition, quantities }: LimitSource): Limits {
   const limits: Limits = new Map(Object.entries(definition.quotas ?? {}));
   for (const item of definition.items ?? []) {
-    if (!limits.has(item.service)) limits.set(item.service, quantities[item.service] ?? item.default ?? 0);
+    if (limits.has(item.service)) continue;
+    // Seats that follow the object count are limited by their max alone (absent: no limit).
+    if (item.follows_count) {
+      if (item.max !== null && item.max !== undefined) limits.set(item.service, item.max);
+      continue;
+    }
+    limits.set(item.service, quantities[item.service] ?? item.default ?? 0);
   }
   return limits;
 }

@@ -71,7 +71,7 @@ describe('creating plans', () => {
     expect(created.body.versions).toHaveLength(2);
     expect(created.body.versions[0]).toMatchObject({ version: 1, currency: 'EUR', effective_from: '2026-11-02T13:00:00.000Z' });
     expect(created.body.versions[0].definition.items[0]).toEqual({
-      service: 'cpe_devices', unit_price: '0.02', tier_mode: 'flat', included: 100, min: 0, max: null, default: 100, decrease: 'refund',
+      service: 'cpe_devices', unit_price: '0.02', tier_mode: 'flat', included: 100, min: 0, max: null, default: 100, decrease: 'refund', follows_count: false,
     });
     expect((await h.call('GET', `/v1/plans/${created.body.id}`)).body).toEqual(created.body);
   });

@@ -95,6 +95,7 @@ export interface MeterCharge {
  */
 export function meterCharge(price: Pick<MeterPrice, 'tier_mode' | 'tiers' | 'unit_price' | 'discounts'>, before: Exact, added: Exact, currency: string): MeterCharge {
   const gross = usageCharge({ ...price, included: 0 }, before, added, currency);
+  if (!price.discounts?.length) return { gross, discount: 0n, net: gross };
   const after = before.plus(added);
   const net = roundToMinor(discountedPrice(price, after), currency) - roundToMinor(discountedPrice(price, before), currency);
   return { gross, discount: gross - net, net };

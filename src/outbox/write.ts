@@ -1,6 +1,7 @@
 // Notifications and state changes are written to the outbox in the same transaction as the
 // change itself; delivery (mail, webhooks) reads from here later, so nothing is lost.
-import type { Db } from '../db/client.js';
+import { sql } from 'drizzle-orm';
+import { type Db, query } from '../db/client.js';
 import { outbox } from '../db/schema.js';
 
 export type OutboxTopic =
@@ -45,14 +46,24 @@ export interface OutboxEvent {
   payload: Record<string, unknown>;
 }
 
-const jsonPayload = (payload: Record<string, unknown>) => JSON.parse(JSON.stringify(payload, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+/** Amounts are bigint minor units in the code and decimal strings in the payload. */
+const bigintsAsStrings = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
 
 export async function writeOutbox(tx: Db, accountId: number | null, topic: OutboxTopic, payload: Record<string, unknown>, at: Date) {
   await writeOutboxEvents(tx, [{ accountId, topic, payload }], at);
 }
 
-/** Several events in one statement, in the order given. */
+/**
+ * Several events in one statement, in the order given: one JSON parameter, not three per event,
+ * so a rating step's ten thousand events cost one round trip and one parse.
+ */
 export async function writeOutboxEvents(tx: Db, events: OutboxEvent[], at: Date) {
   if (events.length === 0) return;
-  await tx.insert(outbox).values(events.map((e) => ({ accountId: e.accountId, topic: e.topic, payload: jsonPayload(e.payload), createdAt: at })));
+  const rows = JSON.stringify(events.map((e) => ({ a: e.accountId, t: e.topic, p: e.payload })), bigintsAsStrings);
+  await query(
+    tx,
+    sql`insert into ${outbox} (account_id, topic, payload, created_at)
+        select (e.v->>'a')::bigint, e.v->>'t', e.v->'p', ${at}::timestamptz
+        from jsonb_array_elements(${rows}::jsonb) with ordinality as e(v, n) order by e.n`,
+  );
 }

@@ -8,7 +8,7 @@
 // anywhere loses nothing and rates nothing twice: the batches stay unrated until it commits.
 // Usage already happened, so it is charged even into debt; the meter's entitlement then turns
 // off (src/entitlements) and the account is told, once, that its funds ran out.
-import { asc, inArray, sql } from 'drizzle-orm';
+import { asc, sql } from 'drizzle-orm';
 import type { Kassa } from '../context.js';
 import { type AccountRow, availableFunds } from '../accounts/lock.js';
 import { movementPayload } from '../accounts/credit-account.js';
@@ -105,7 +105,7 @@ export async function rateStep(kassa: Kassa, batches = BATCHES_PER_STEP): Promis
     );
     const accountIds = [...new Set([...summed, ...hourly].map((r) => Number(r.account_id)))].sort((a, b) => a - b);
     // As every money decision: the accounts first, in id order, so two raters never deadlock.
-    const locked = accountIds.length === 0 ? [] : await tx.select().from(accounts).where(inArray(accounts.id, accountIds)).orderBy(asc(accounts.id)).for('update');
+    const locked = accountIds.length === 0 ? [] : await tx.select().from(accounts).where(sql`${accounts.id} = any(${`{${accountIds.join(',')}}`}::bigint[])`).orderBy(asc(accounts.id)).for('update');
     const peaks = await newPeaks(tx, hourly);
     const usage = usageByAccount([...summed, ...peaks.added]);
     const soFar = await usageSoFar(tx, accountIds, [...usage.values()].flat());

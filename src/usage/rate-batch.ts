@@ -4,8 +4,8 @@
 // peaks add), prices them against each account's month so far (./rate.ts), and writes in the
 // same transaction: one ledger transaction per account, the balances, the month totals, the
 // billing history's daily rollup, the reservations the usage settles (./reservations.ts), the
-// outbox events and the batches' rated mark. So a crash
-// anywhere loses nothing and rates nothing twice: the batches stay unrated until it commits.
+// outbox events and the batches' rated mark. So a crash anywhere loses nothing and rates
+// nothing twice: the batches stay unrated until it commits (ADR 0010).
 // Usage already happened, so it is charged even into debt; the meter's entitlement then turns
 // off (src/entitlements) and the account is told, once, that its funds ran out.
 import { asc, sql } from 'drizzle-orm';

@@ -194,6 +194,31 @@ describe('rating', () => {
     expect(await s.balanceOf(paas)).toBe('953'); // 1000 - 16 - 15 - 16
   });
 
+  it('tells the account once when a meter passes its monthly quota, and refuses more of it', async () => {
+    const capped = (
+      await s.expectStatus<{ id: number }>(201, 'POST', '/v1/plans', {
+        code: 'capped',
+        name: 'Capped',
+        kind: 'preset',
+        cadence: 'monthly',
+        timing: 'in_advance',
+        prices: [{ currency: 'EUR', definition: { meters: [{ meter: 'sms', unit_price: '0.05', quota: 100 }] } }],
+      })
+    ).id;
+    const ltd = s.track((await s.createAccount({ name: 'Ltd', billing_emails: ['billing@ltd.test'] })).id);
+    await s.topUp(ltd, '10000');
+    await s.subscribe(ltd, capped);
+    await report(ltd, 'sms', [80, '2026-12-01T05:00:00Z']);
+    expect(await s.entitlement(ltd, 'sms')).toMatchObject({ allowed: true });
+    expect(await s.expectStatus(200, 'GET', `/v1/accounts/${ltd}/entitlements/sms?quantity=21`)).toMatchObject({ allowed: false, reason: 'quota_reached' });
+    await report(ltd, 'sms', [30, '2026-12-01T05:10:00Z']); // usage happened: charged, and told
+    await report(ltd, 'sms', [5, '2026-12-01T05:20:00Z']); // past it already: not told again
+    const told = await s.eventsOf(ltd, 'usage.over_limit');
+    expect(told.map((e) => e.payload)).toEqual([expect.objectContaining({ metric: 'sms', limit: 100, count: '110', month: '2026-12' })]);
+    expect(await s.entitlement(ltd, 'sms')).toMatchObject({ allowed: false, reason: 'quota_reached' });
+    expect(await s.balanceOf(ltd)).toBe('9425'); // 10000 - 115 x 0.05
+  });
+
   it('counts a meter no plan of the account prices, in its history, and charges nothing', async () => {
     const umbrella = s.track((await s.createAccount({ name: 'Umbrella' })).id);
     await s.subscribe(umbrella, plan);

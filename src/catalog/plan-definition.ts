@@ -54,6 +54,9 @@ export const MeterPriceSchema = Type.Object(
     tiers: Type.Optional(Type.Array(TierSchema, { minItems: 1, maxItems: 50 })),
     included: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0, description: 'units free every calendar month, used first' }),
     free_once: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0, description: 'units free once per account, used after the month\'s included units' }),
+    quota: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, description: "most units a calendar month may use: at it the meter's entitlement answers quota_reached, and passing it is told once a month (usage.over_limit)" }),
+    ),
     discounts: Type.Optional(
       Type.Array(
         Type.Object(

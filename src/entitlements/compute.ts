@@ -16,9 +16,10 @@
 //      unlimited (limit null), so a flag in any active plan lifts a quota of the same name.
 //      Allowed while used < limit; otherwise `trial_limit` when the trial cap made the limit,
 //      `quota_reached` when the plans did.
-//   6. Meters (./meters.ts), a metered service an active plan prices: allowed while free units
-//      are left or available funds are above zero, or, asked about a quantity, when they cover
-//      its price; otherwise `insufficient_funds`.
+//   6. Meters (./meters.ts), a metered service an active plan prices: `quota_reached` when the
+//      month's usage reached the meter's quota (or the quantity asked about would pass it);
+//      otherwise allowed while free units are left or available funds are above zero, or,
+//      asked about a quantity, when they cover its price; otherwise `insufficient_funds`.
 import { type MeterPrice, type PlanDefinition, metersOf } from '../catalog/plan-definition.js';
 import type { AccountStatus, AccountType } from '../db/schema.js';
 import { Exact } from '../money/money.js';
@@ -154,7 +155,7 @@ export function allAnswers(entitlements: AccountEntitlements, month: string): Fe
 
 function meterFeature(entitlements: AccountEntitlements, feature: string, standing: MeterStanding, question: MeterQuestion): FeatureAnswer {
   const checked = meterAnswer(standing, { ...question, ...entitlements.funds });
-  const reason = entitlements.statusReason ?? (entitlements.trial?.denied_features.includes(feature) ? 'trial_account' : undefined) ?? (checked.allowed ? undefined : 'insufficient_funds');
+  const reason = entitlements.statusReason ?? (entitlements.trial?.denied_features.includes(feature) ? 'trial_account' : undefined) ?? checked.reason;
   return { ...answer(feature, null, checked.usedUnits, reason), meter: checked.details };
 }
 

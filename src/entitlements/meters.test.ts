@@ -27,6 +27,14 @@ describe('meterAnswer', () => {
     expect(answer.details.free_remaining).toBe(freeLeft);
   });
 
+  it('refuses a meter whose month used up its quota, or a quantity that would pass it, before looking at funds', () => {
+    const capped: MeterStanding = { ...standing({ quantity: 900 }), price: { ...price, quota: 1000 } };
+    expect(meterAnswer(capped, check(10_000n, 100))).toMatchObject({ allowed: true });
+    expect(meterAnswer(capped, check(10_000n, 101))).toMatchObject({ allowed: false, reason: 'quota_reached' });
+    expect(meterAnswer({ ...capped, quantity: new Exact(1000) }, check(10_000n))).toMatchObject({ allowed: false, reason: 'quota_reached' });
+    expect(meterAnswer({ ...capped, quantity: new Exact(1000) }, check(10_000n, 0, '2027-01'))).toMatchObject({ allowed: true }); // a new month
+  });
+
   it.each([
     // [quantity asked, available, allowed, cost]: 3,500 free left this month at first
     [3500, 0n, true, '0'], // all free, even with nothing available

@@ -2,7 +2,8 @@
 // the meter's price in the account's active plan, the month's usage so far, the free units
 // left and the available funds. Without a quantity: allowed while anything is free or funds
 // are above zero (usage already charged into debt turns it off). With a quantity: allowed when
-// the free units and the available funds cover that much more, priced as rating would.
+// the free units and the available funds cover that much more, priced as rating would. A
+// meter's monthly quota comes first: used up, or passed by the quantity, is `quota_reached`.
 import type { MeterPrice } from '../catalog/plan-definition.js';
 import { meterCharge } from '../catalog/pricing.js';
 import { Exact, type Minor } from '../money/money.js';
@@ -30,6 +31,8 @@ export interface MeterCheck {
 
 export interface MeterAnswer {
   allowed: boolean;
+  /** Why not, when not: the month's quota is used up, or the funds do not cover it. */
+  reason?: 'quota_reached' | 'insufficient_funds';
   /** Whole units used this month (the exact figure is `used`). */
   usedUnits: number;
   details: {
@@ -57,8 +60,11 @@ export function meterAnswer(standing: MeterStanding, check: MeterCheck): MeterAn
   const freeLeft = Exact.max(ZERO, new Exact(price.included).minus(includedUsed)).plus(Exact.max(ZERO, new Exact(price.free_once).minus(standing.freeOnceUsed)));
   const details: MeterAnswer['details'] = { month: check.month, used: quantity.toString(), free_remaining: freeLeft.toString(), available: check.available.toString() };
   const usedUnits = quantity.floor().toNumber();
-  if (check.quantity === undefined) return { allowed: freeLeft.gt(0) || check.available > 0n, usedUnits, details };
+  const verdict = (overQuota: boolean, funded: boolean) =>
+    overQuota ? { allowed: false, reason: 'quota_reached' as const } : funded ? { allowed: true } : { allowed: false, reason: 'insufficient_funds' as const };
+  if (check.quantity === undefined) return { ...verdict(price.quota !== undefined && quantity.gte(price.quota), freeLeft.gt(0) || check.available > 0n), usedUnits, details };
   const free = Exact.min(check.quantity, freeLeft);
   const cost = meterCharge(price, quantity.minus(includedUsed).minus(onceInMonth), check.quantity.minus(free), check.currency).net;
-  return { allowed: cost <= 0n || cost <= check.available, usedUnits, details: { ...details, quantity: check.quantity.toString(), cost: cost.toString() } };
+  const overQuota = price.quota !== undefined && quantity.plus(check.quantity).gt(price.quota);
+  return { ...verdict(overQuota, cost <= 0n || cost <= check.available), usedUnits, details: { ...details, quantity: check.quantity.toString(), cost: cost.toString() } };
 }

@@ -28,6 +28,7 @@ export const noticeTemplates: Record<string, MailTemplate> = {
   'auto_top_up.capped': 'auto_top_up_capped',
   'object_count.over_limit': 'over_limit',
   'usage.funds_exhausted': 'funds_exhausted',
+  'usage.over_limit': 'over_limit',
 };
 
 /** Topics whose mail goes to the provider's operators rather than to the account. */
@@ -134,7 +135,7 @@ function templateData(topic: string, payload: Record<string, unknown>, account: 
     const transfer = payload.bank_transfer as Record<string, string>;
     return { account_name: account.name, currency: account.currency, amount: amount(transfer.amount), pay_by: String(transfer.pay_by ?? '').slice(0, 10), beneficiary: transfer.beneficiary, iban: transfer.iban, bic: transfer.bic, reference: transfer.reference };
   }
-  if (topic === 'object_count.over_limit') {
+  if (topic === 'object_count.over_limit' || topic === 'usage.over_limit') {
     return { account_name: account.name, metric: String(payload.metric ?? ''), count: String(payload.count ?? ''), limit: String(payload.limit ?? '') };
   }
   if (topic.startsWith('auto_top_up.')) {

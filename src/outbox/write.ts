@@ -20,6 +20,7 @@ export type OutboxTopic =
   | 'object_count.over_limit'
   | 'usage.charged'
   | 'usage.funds_exhausted'
+  | 'usage.over_limit'
   | 'usage.reserved'
   | 'usage.reservation_released'
   | 'top_up.requested'

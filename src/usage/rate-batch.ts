@@ -288,9 +288,10 @@ async function writeUsageCharges(tx: Db, charged: readonly AccountRated[], at: D
 }
 
 /**
- * The events of each charge: `usage.charged` with its lines; `balance.low` when the charge took
- * the account under its threshold; `usage.funds_exhausted` when it took the available funds
- * below zero, the moment its meters stop being allowed.
+ * The events of each charge: `usage.charged` with its lines; `usage.over_limit` when it took a
+ * meter's month past its quota; `balance.low` when it took the account under its threshold;
+ * `usage.funds_exhausted` when it took the available funds below zero, the moment its meters
+ * stop being allowed.
  */
 async function tellAccounts(tx: Db, charged: readonly AccountRated[], transactionOf: ReadonlyMap<number, number>, released: ReadonlyMap<number, Minor>, at: Date): Promise<void> {
   const events: OutboxEvent[] = [];
@@ -302,6 +303,11 @@ async function tellAccounts(tx: Db, charged: readonly AccountRated[], transactio
     const after = { ...account, balance: account.balance - rated.total, reserved: account.reserved - (released.get(account.id) ?? 0n) };
     const lines = rated.lines.filter((l) => l.priced).map((l) => ({ meter: l.meter, day: l.day, quantity: l.quantity.toString(), free: l.free.toString(), gross: l.gross, discount: l.discount, amount: l.amount }));
     events.push({ accountId: account.id, topic: 'usage.charged', payload: movementPayload(account, { transactionId: transactionOf.get(account.id)!, balance: after.balance }, -rated.total, { charged: rated.total, lines }) });
+    for (const line of rated.lines) {
+      if (!line.overQuota) continue;
+      const payload = { account_id: account.id, metric: line.meter, limit: line.overQuota.quota, count: line.overQuota.used.toString(), month: line.day.slice(0, 7), billing_emails: account.billingEmails };
+      events.push({ accountId: account.id, topic: 'usage.over_limit', payload });
+    }
     if (availableFunds(account) >= 0n && availableFunds(after) < 0n) {
       events.push({ accountId: account.id, topic: 'usage.funds_exhausted', payload: { ...lowBalanceWarning(after, account.lowBalanceThreshold) } });
     }

@@ -48,6 +48,8 @@ export interface RatedLine {
   amount: Minor;
   /** False when no plan of the account prices the meter: counted, not charged. */
   priced: boolean;
+  /** Set when this usage took the month past the meter's quota: the month's usage after it. */
+  overQuota?: { quota: number; used: Exact };
 }
 
 export interface Rated {
@@ -91,7 +93,9 @@ export function rateUsage(soFar: UsageSoFar, usage: readonly UsageDay[]): Rated 
       charged: month.charged + amount,
     });
     if (!onceFree.isZero()) freeOnceUsed.set(meter, onceUsed.plus(onceFree));
-    lines.push({ meter, day, quantity, free, gross, discount, amount, priced: true });
+    const used = month.quantity.plus(quantity);
+    const passed = price.quota !== undefined && month.quantity.lte(price.quota) && used.gt(price.quota);
+    lines.push({ meter, day, quantity, free, gross, discount, amount, priced: true, ...(passed ? { overQuota: { quota: price.quota!, used } } : {}) });
     total += amount;
   }
   return { lines, months, freeOnceUsed, total };

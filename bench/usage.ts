@@ -180,6 +180,8 @@ function post(text) {
       response.on('data', (chunk) => chunks.push(chunk));
       response.on('end', () => resolve({ status: response.statusCode, body: Buffer.concat(chunks).toString() }));
     });
+    // A request never answered counts as an error rather than holding the benchmark.
+    request.setTimeout(30000, () => request.destroy(new Error('no answer in 30 s')));
     request.on('error', () => resolve({ status: 0, body: '' }));
     request.end(text);
   });
@@ -203,7 +205,6 @@ async function loop() {
 Promise.all(Array.from({ length: connections }, loop)).then(() => {
   parentPort.postMessage({ latencies, errors, sent, copies, accepted, duplicates, refused, batches });
   agent.destroy();
-  process.exit(0);
 });
 `;
 
@@ -212,8 +213,11 @@ async function drive(url: string, key: string, load: { total: number; firstAccou
   const result = await new Promise<{ latencies: number[]; errors: number; sent: number; copies: number; accepted: number; duplicates: number; refused: number; batches: number }>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the load generator ended (${code}) before it reported`)));
   });
-  await new Promise((resolve) => worker.once('exit', resolve));
+  // Ended from here, not by the worker itself: an 'exit' it emitted before a listener was
+  // attached would leave this waiting for ever.
+  await worker.terminate();
   const sorted = result.latencies.sort((a, b) => a - b);
   const at = (q: number) => +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2);
   return { ...result, p50: at(0.5), p99: at(0.99), max: +sorted[sorted.length - 1]!.toFixed(2) };

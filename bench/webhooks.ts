@@ -141,6 +141,8 @@ function post({ payload, signature }) {
         resolve();
       });
     });
+    // A request never answered counts as an error rather than holding the benchmark.
+    request.setTimeout(30000, () => request.destroy(new Error('no answer in 30 s')));
     request.on('error', () => { errors++; resolve(); });
     request.end(payload);
   });
@@ -157,7 +159,6 @@ const started = performance.now();
 Promise.all(Array.from({ length: connections }, loop)).then(() => {
   parentPort.postMessage({ seconds: (performance.now() - started) / 1000, latencies, errors, duplicates });
   agent.destroy();
-  process.exit(0);
 });
 `;
 
@@ -166,8 +167,11 @@ async function drive(url: string, deliveries: { payload: string; signature: stri
   const result = await new Promise<{ seconds: number; latencies: number[]; errors: number; duplicates: number }>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the load generator ended (${code}) before it reported`)));
   });
-  await new Promise((resolve) => worker.once('exit', resolve));
+  // Ended from here, not by the worker itself: an 'exit' it emitted before a listener was
+  // attached would leave this waiting for ever.
+  await worker.terminate();
   const sorted = result.latencies.sort((a, b) => a - b);
   const at = (q: number) => +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2);
   return { seconds: result.seconds, p50: at(0.5), p99: at(0.99), max: +sorted[sorted.length - 1]!.toFixed(2), errors: result.errors, duplicates: result.duplicates };

@@ -11,7 +11,6 @@
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { sql } from 'drizzle-orm';
 import { buildApp } from '../src/app.js';
 import { createApiKey } from '../src/auth/api-keys.js';
@@ -19,6 +18,7 @@ import { defaultBillingSettings } from '../src/config.js';
 import { type Db, query } from '../src/db/client.js';
 import { openKassa } from '../src/kassa.js';
 import { rateUsageBatches } from '../src/usage/rate-batch.js';
+import { runLoadWorker } from './load-worker.js';
 import { scratchTarget } from './scratch.js';
 
 export interface UsageBenchResult {
@@ -208,19 +208,8 @@ Promise.all(Array.from({ length: connections }, loop)).then(() => {
 });
 `;
 
-async function drive(url: string, key: string, load: { total: number; firstAccount: number; accounts: number; connections: number }) {
-  const worker = new Worker(DRIVER, { eval: true, workerData: { url, ...load, meters: METERS, batch: BATCH, key } });
-  const result = await new Promise<{ latencies: number[]; errors: number; sent: number; copies: number; accepted: number; duplicates: number; refused: number; batches: number }>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the load generator ended (${code}) before it reported`)));
-  });
-  // Ended from here, not by the worker itself: an 'exit' it emitted before a listener was
-  // attached would leave this waiting for ever.
-  await worker.terminate();
-  const sorted = result.latencies.sort((a, b) => a - b);
-  const at = (q: number) => +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2);
-  return { ...result, p50: at(0.5), p99: at(0.99), max: +sorted[sorted.length - 1]!.toFixed(2) };
+function drive(url: string, key: string, load: { total: number; firstAccount: number; accounts: number; connections: number }) {
+  return runLoadWorker<{ latencies: number[]; errors: number; sent: number; copies: number; accepted: number; duplicates: number; refused: number; batches: number }>(DRIVER, { url, ...load, meters: METERS, batch: BATCH, key });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

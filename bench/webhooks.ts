@@ -9,7 +9,6 @@
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { buildApp } from '../src/app.js';
@@ -17,6 +16,7 @@ import { defaultBillingSettings } from '../src/config.js';
 import { query } from '../src/db/client.js';
 import { openKassa } from '../src/kassa.js';
 import { verifyLedger } from '../src/ledger/verify.js';
+import { runLoadWorker } from './load-worker.js';
 import { scratchTarget } from './scratch.js';
 
 export interface WebhookBenchResult {
@@ -163,18 +163,8 @@ Promise.all(Array.from({ length: connections }, loop)).then(() => {
 `;
 
 async function drive(url: string, deliveries: { payload: string; signature: string }[], connections: number) {
-  const worker = new Worker(DRIVER, { eval: true, workerData: { url, deliveries, connections } });
-  const result = await new Promise<{ seconds: number; latencies: number[]; errors: number; duplicates: number }>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the load generator ended (${code}) before it reported`)));
-  });
-  // Ended from here, not by the worker itself: an 'exit' it emitted before a listener was
-  // attached would leave this waiting for ever.
-  await worker.terminate();
-  const sorted = result.latencies.sort((a, b) => a - b);
-  const at = (q: number) => +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2);
-  return { seconds: result.seconds, p50: at(0.5), p99: at(0.99), max: +sorted[sorted.length - 1]!.toFixed(2), errors: result.errors, duplicates: result.duplicates };
+  const { seconds, p50, p99, max, errors, duplicates } = await runLoadWorker<{ seconds: number; latencies: number[]; errors: number; duplicates: number }>(DRIVER, { url, deliveries, connections });
+  return { seconds, p50, p99, max, errors, duplicates };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

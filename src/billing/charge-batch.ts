@@ -18,7 +18,7 @@
 // purchases, suspensions and their events, counts) is written once.
 import { type SQL, sql } from 'drizzle-orm';
 import { type Db, query } from '../db/client.js';
-import { PLAN_CHANNEL, chargeDay } from '../ledger/daily.js';
+import { ADD_TO_DAY, PLAN_CHANNEL, chargeDay } from '../ledger/daily.js';
 
 export interface BatchInput {
   runId: number;
@@ -210,8 +210,7 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
       insert into billing_daily (account_id, day, channel, kind, quantity, amount)
       select t.account_id, ${chargeDay(b.at)}::date, ${PLAN_CHANNEL}, 'plan', t.paid_count, t.total
       from totals t join debited d on d.id = t.account_id where t.paid_count > 0 and t.total > 0
-      on conflict (account_id, day, channel, kind) do update
-        set quantity = billing_daily.quantity + excluded.quantity, amount = billing_daily.amount + excluded.amount
+      ${ADD_TO_DAY}
     ),
     purchases as (
       insert into account_monthly_purchases (account_id, month, amount)

@@ -2,6 +2,7 @@
 // volume tiers, included units and a refund policy for decreases), quotas on object counts
 // and feature flags. One shape for preset bundles and custom configurations alike.
 import { Type, type Static } from 'typebox';
+import { Exact } from '../money/money.js';
 
 const DecimalString = Type.String({ pattern: '^(0|[1-9][0-9]{0,11})(\\.[0-9]{1,12})?$', description: 'exact non-negative decimal, e.g. "0.0012"' });
 const Quantity = Type.Integer({ minimum: 0, maximum: 1_000_000_000 });
@@ -114,7 +115,7 @@ export function definitionProblems(definition: PlanDefinition): { field: string;
     (price.discounts ?? []).forEach((level, d) => {
       const previous = price.discounts![d - 1];
       if (previous && level.from <= previous.from) problems.push({ field: `${at}/discounts/${d}/from`, detail: 'discount levels must ascend' });
-      if (Number(level.percent) <= 0) problems.push({ field: `${at}/discounts/${d}/percent`, detail: 'a discount takes more than 0 percent off' });
+      if (new Exact(level.percent).lte(0)) problems.push({ field: `${at}/discounts/${d}/percent`, detail: 'a discount takes more than 0 percent off' });
     });
   });
   return problems;

@@ -23,7 +23,7 @@
 import { type MeterPrice, type PlanDefinition, metersOf } from '../catalog/plan-definition.js';
 import type { AccountStatus, AccountType } from '../db/schema.js';
 import { Exact } from '../money/money.js';
-import { type MeterStanding, meterAnswer } from './meters.js';
+import { type MeterAnswer, type MeterStanding, meterAnswer } from './meters.js';
 
 export const API_FEATURE = 'api';
 
@@ -50,14 +50,7 @@ export interface FeatureAnswer {
   remaining: number | null;
   reason?: DenialReason;
   /** For a meter: this month's usage, the free units left, the funds, and a quantity's cost. */
-  meter?: {
-    month: string;
-    used: string;
-    free_remaining: string;
-    available: string;
-    quantity?: string;
-    cost?: string;
-  };
+  meter?: MeterAnswer['details'];
 }
 
 /** Stricter limits for trial accounts (SPEC 1, 11): caps on quotas, features withheld. */

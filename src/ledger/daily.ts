@@ -19,6 +19,10 @@ export interface DailyAmount {
   amount: Minor;
 }
 
+/** An insert into billing_daily adds to the day's row, as every writer of it does (the billing run's own statement too). */
+export const ADD_TO_DAY = sql`on conflict (account_id, day, channel, kind) do update
+  set quantity = billing_daily.quantity + excluded.quantity, amount = billing_daily.amount + excluded.amount`;
+
 /** The UTC day a charge made at `at` counts on. */
 export const chargeDay = (at: Date) => at.toISOString().slice(0, 10);
 
@@ -38,7 +42,6 @@ export async function addToDaily(tx: Db, amounts: readonly DailyAmount[], at: Da
     sql`insert into billing_daily (account_id, day, channel, kind, quantity, amount)
         select r.a, ${chargeDay(at)}::date, r.c, r.k, r.q, r.m
         from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as r(a bigint, c text, k text, q numeric, m bigint)
-        on conflict (account_id, day, channel, kind) do update
-          set quantity = billing_daily.quantity + excluded.quantity, amount = billing_daily.amount + excluded.amount`,
+        ${ADD_TO_DAY}`,
   );
 }

@@ -309,7 +309,7 @@ async function tellAccounts(tx: Db, charged: readonly AccountRated[], transactio
       events.push({ accountId: account.id, topic: 'usage.over_limit', payload });
     }
     if (availableFunds(account) >= 0n && availableFunds(after) < 0n) {
-      events.push({ accountId: account.id, topic: 'usage.funds_exhausted', payload: { ...lowBalanceWarning(after, account.lowBalanceThreshold) } });
+      events.push({ accountId: account.id, topic: 'usage.funds_exhausted', payload: lowBalanceWarning(after, account.lowBalanceThreshold) });
     }
     if (account.lowBalanceThresholdDays !== null) {
       byDays.push(account.id);

@@ -1,48 +1,21 @@
 // "A run that was interrupted resumes where it stopped" and "no period is billed twice,
 // whatever crashes happen" (SPEC 5, 15): a real process running the billing run is killed
 // with SIGKILL half way; a rerun completes it with every due subscription charged once.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runBillingAt } from '../../src/billing/run.js';
 import { defaultBillingSettings } from '../../src/config.js';
 import { query } from '../../src/db/client.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { openKassa } from '../../src/kassa.js';
 import { BENCH_BOUNDARY } from '../../bench/seed-billing.js';
-import { createTestDatabase } from '../support/harness.js';
+import { crashTargets, killAfter } from './crash-support.js';
 
 const ACCOUNTS = 3000; // x 5 subscriptions, 30 batches of 100 accounts
 const child = join(import.meta.dirname, 'billing-child.ts');
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups) await cleanup();
-});
-
-async function target(): Promise<string> {
-  const database = await createTestDatabase();
-  if (database.url) {
-    cleanups.push(database.drop);
-    return database.url;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'kassa-crash-'));
-  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function killAfterBatches(proc: ChildProcess, batches: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let seen = 0;
-    proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      seen += chunk.split('\n').filter((l) => l.startsWith('batch committed')).length;
-      if (seen >= batches && proc.exitCode === null) proc.kill('SIGKILL');
-    });
-    proc.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve(seen) : reject(new Error(`child ended by itself after ${seen} batches`))));
-  });
-}
+const target = crashTargets('kassa-crash-');
 
 describe('a billing run killed half way', () => {
   it('is completed by the rerun, every due subscription charged exactly once', async () => {
@@ -50,7 +23,7 @@ describe('a billing run killed half way', () => {
     execFileSync(process.execPath, ['--import', 'tsx', child, 'seed', where, String(ACCOUNTS)], { stdio: 'inherit' });
 
     const proc = spawn(process.execPath, ['--import', 'tsx', child, 'run', where], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const batchesBeforeKill = await killAfterBatches(proc, 5);
+    const batchesBeforeKill = await killAfter(proc, 'batch committed', 5);
     expect(batchesBeforeKill).toBeGreaterThanOrEqual(5);
 
     const { kassa, database } = await openKassa({

@@ -2,11 +2,9 @@
 // SIGKILL half way; rating again in another process charges every event once, none twice,
 // and the charges come to exactly what rating all the usage at once does.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MeterPrice, PlanDefinition } from '../../src/catalog/plan-definition.js';
 import { defaultBillingSettings } from '../../src/config.js';
 import { query } from '../../src/db/client.js';
@@ -15,27 +13,13 @@ import { openKassa } from '../../src/kassa.js';
 import { Exact } from '../../src/money/money.js';
 import { rateUsage } from '../../src/usage/rate.js';
 import { rateUsageBatches } from '../../src/usage/rate-batch.js';
-import { createTestDatabase } from '../support/harness.js';
+import { crashTargets, killAfter } from './crash-support.js';
 
 const USAGE_CRASH_NOW = new Date('2026-12-10T12:00:00Z');
 const ACCOUNTS = 300;
 const BATCHES = 100; // of 200 events: 5 steps of 20 batches in the child
 const child = join(import.meta.dirname, 'usage-child.ts');
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups) await cleanup();
-});
-
-async function target(): Promise<string> {
-  const database = await createTestDatabase();
-  if (database.url) {
-    cleanups.push(database.drop);
-    return database.url;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'kassa-usage-crash-'));
-  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const target = crashTargets('kassa-usage-crash-');
 
 describe('usage rating killed half way', () => {
   it('is finished by the next rater, every event charged exactly once', async () => {
@@ -43,14 +27,7 @@ describe('usage rating killed half way', () => {
     execFileSync(process.execPath, ['--import', 'tsx', child, 'seed', where, USAGE_CRASH_NOW.toISOString(), String(ACCOUNTS), String(BATCHES)], { stdio: 'inherit' });
 
     const proc = spawn(process.execPath, ['--import', 'tsx', child, 'rate', where, USAGE_CRASH_NOW.toISOString()], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const stepsBeforeKill = await new Promise<number>((resolve, reject) => {
-      let seen = 0;
-      proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-        seen += chunk.split('\n').filter((l) => l.startsWith('step committed')).length;
-        if (seen >= 2 && proc.exitCode === null) proc.kill('SIGKILL');
-      });
-      proc.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve(seen) : reject(new Error(`child ended by itself after ${seen} steps`))));
-    });
+    const stepsBeforeKill = await killAfter(proc, 'step committed', 2);
     expect(stepsBeforeKill).toBeGreaterThanOrEqual(2);
 
     const { kassa, database } = await openKassa({

@@ -73,7 +73,7 @@ export async function benchUsage(options: { backend: 'pglite' | 'postgres'; even
     await rateUsageBatches(kassa);
     const ratedSeconds = (performance.now() - started) / 1000;
     const [kept] = await query<{ n: number | string }>(kassa.db, sql`select count(*) as n from usage_events`);
-    const [unrated] = await query<{ n: number | string }>(kassa.db, sql`select count(*) as n from usage_batches where rated_at is null`);
+    const [unrated] = await query<{ n: number | string }>(kassa.db, sql`select (select count(*) from usage_batches where rated_at is null) + (select count(*) from usage_unrated) as n`);
     const [charges] = await query<{ n: number | string }>(kassa.db, sql`select count(*) as n from ledger_transactions where kind = 'usage_charge'`);
     const history = await timeYearOfHistory(kassa.db, app, secret, Number(first!.id));
     return {

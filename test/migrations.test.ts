@@ -38,6 +38,7 @@ const RELEASED: Record<string, string> = {
   '0008_seat_paid_mark.sql': 'aa7b180dc137a9208527944b7425c613cf243660fad4af85150e4450b5eb5423',
   '0009_usage_rating.sql': '6f4d1262be001b2963c6f84b49d118370ad66904ba2f14a9670bd65994fe24a8',
   '0010_usage_reservations.sql': '3216748042b302e526c2982ea8b7cd3ab37696877c464f016d87b29204371330',
+  '0011_usage_unrated.sql': 'd41be4fcee208b8d93ce3eccaad4c4f61e2e5ccb838d1629ed5a4c547c165996',
 };
 
 interface Journal {

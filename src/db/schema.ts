@@ -16,6 +16,7 @@ import {
   smallint,
   text,
   timestamp,
+  unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
@@ -132,6 +133,28 @@ export const usageEvents = pgTable(
 // Rating (src/usage/rate-batch.ts): what each account used of a meter in a UTC month and how
 // much of it was free, so each rating step prices its usage against the month so far.
 const usage = (name: string) => numeric(name, { precision: 30, scale: 6 });
+
+// Usage taken from kept batches and not yet charged (src/usage/rate-batch.ts, ADR 0011): a
+// batch's events are added up per account, meter, UTC day (a gauge: per hour, its highest
+// sample) and reservation in the transaction that marks the batch taken, into the row of that
+// key, and each row is deleted in the transaction that charges it. So usage is charged
+// exactly once, and rating can go account by account in small transactions.
+export const usageUnrated = pgTable(
+  'usage_unrated',
+  {
+    accountId: ref('account_id').notNull(),
+    meter: text('meter').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    // A gauge's hour; null for a meter that adds up its quantities.
+    hour: at('hour'),
+    reservationId: ref('reservation_id'),
+    // The sum of the quantities (a gauge: the hour's highest sample).
+    quantity: numeric('quantity').notNull(),
+    // The sum of the quantities, what the events settle of their reservation.
+    settles: numeric('settles').notNull(),
+  },
+  (t) => [unique('usage_unrated_key').on(t.accountId, t.meter, t.day, t.hour, t.reservationId).nullsNotDistinct()],
+);
 
 export const usageMonthTotals = pgTable(
   'usage_month_totals',

@@ -1,11 +1,14 @@
-// The rating step (SPEC 7): turns kept usage batches into charges, continuously. A step claims
-// unrated batches (`for update skip locked`, so raters in several processes share the work),
-// adds up their events per account, meter and UTC day (a gauge: the unit-hours its new hourly
-// peaks add), prices them against each account's month so far (./rate.ts), and writes in the
-// same transaction: one ledger transaction per account, the balances, the month totals, the
-// billing history's daily rollup, the reservations the usage settles (./reservations.ts), the
-// outbox events and the batches' rated mark. So a crash anywhere loses nothing and rates
-// nothing twice: the batches stay unrated until it commits (ADR 0010).
+// Rating (SPEC 7): turns kept usage batches into charges, continuously, in two kinds of
+// transaction (ADR 0011). Taking: a few unrated batches at a time are marked taken and their
+// events added up per account, meter, UTC day (a gauge: per hour, its highest sample) and
+// reservation into `usage_unrated`, in one statement (`for update skip locked`, so raters in
+// several processes share the batches). Charging: a group of accounts at a time, locked in id
+// order, has its unrated rows deleted and priced against its month so far (./rate.ts) in the
+// transaction that writes one ledger transaction per account, the balances, the month totals,
+// the billing history's daily rollup, the reservations the usage settles (./reservations.ts)
+// and the outbox events. A row is charged in the transaction that deletes it, so a crash
+// anywhere loses nothing and charges nothing twice; and no transaction holds the database for
+// long, so the batches still arriving are kept meanwhile.
 // Usage already happened, so it is charged even into debt; the meter's entitlement then turns
 // off (src/entitlements) and the account is told, once, that its funds ran out.
 import { asc, sql } from 'drizzle-orm';
@@ -20,28 +23,28 @@ import { accounts } from '../db/schema.js';
 import { Exact, type Minor } from '../money/money.js';
 import { type OutboxEvent, writeOutboxEvents } from '../outbox/write.js';
 import { meterPricesOf } from './meter-prices.js';
-import { settleReservations } from './reservations.js';
+import { type ReservationUse, settleReservations } from './reservations.js';
 import { type MonthState, type Rated, type UsageDay, monthKey, rateUsage } from './rate.js';
 
-/** Batches one step takes at most: up to this many HTTP batches become one transaction. */
+/** Batches a step takes at most: up to this many HTTP batches are charged as one, per account. */
 export const BATCHES_PER_STEP = 100;
+/** Batches one taking transaction adds up: about 10,000 events, tens of milliseconds. */
+export const BATCHES_PER_TAKE = 10;
+/** Accounts one charging transaction charges: tens of milliseconds, even on PGlite. */
+export const ACCOUNTS_PER_CHARGE = 200;
 /**
  * Under load, how long a rater lets kept batches gather before its next step. Each step writes
- * one ledger transaction per account it charges, so rating a second's batches at once instead
- * of each batch as it comes writes a fraction of the rows; a lone batch is rated at once.
+ * one ledger transaction per account it charges, so rating a few seconds' batches at once
+ * instead of each batch as it comes writes a fraction of the rows; a lone batch is rated at once.
  */
-const GATHER_MS = 1000;
+const GATHER_MS = 2000;
 
 export interface RatingStep {
   batches: number;
   events: number;
   accounts: number;
   charged: Minor;
-  /** The accounts whose balance or usage changed, for the entitlement cache. */
-  accountIds: number[];
 }
-
-type Row = { account_id: number | string; meter: string; day: string; quantity: string };
 
 const rating = new WeakMap<Kassa, { again: boolean }>();
 
@@ -63,7 +66,6 @@ export async function rateUsageBatches(kassa: Kassa): Promise<number> {
       state.again = false;
       for (let step = await rateStep(kassa); step; step = await rateStep(kassa)) {
         events += step.events;
-        await kassa.entitlements.refresh(kassa.db, step.accountIds);
         if (step.batches < BATCHES_PER_STEP && state.again) {
           // Batches are arriving while this one rated: let them gather.
           state.again = false;
@@ -77,38 +79,90 @@ export async function rateUsageBatches(kassa: Kassa): Promise<number> {
   }
 }
 
-/** One step: the next unrated batches no other rater holds (at most `batches`); null when there are none. */
+/**
+ * One step: takes the unrated batches no other rater holds (at most `batches`), then charges
+ * every account with unrated usage, group by group, refreshing their entitlements after each.
+ * Null when there was nothing to take or charge.
+ */
 export async function rateStep(kassa: Kassa, batches = BATCHES_PER_STEP): Promise<RatingStep | null> {
+  const step: RatingStep = { batches: 0, events: 0, accounts: 0, charged: 0n };
+  while (step.batches < batches) {
+    const taken = await takeBatches(kassa.db, kassa.clock.now(), Math.min(BATCHES_PER_TAKE, batches - step.batches));
+    if (taken.batches === 0) break;
+    step.batches += taken.batches;
+    step.events += taken.events;
+  }
+  const unrated = await unratedAccounts(kassa.db);
+  for (let from = 0; from < unrated.length; from += ACCOUNTS_PER_CHARGE) {
+    const group = await chargeAccounts(kassa, unrated.slice(from, from + ACCOUNTS_PER_CHARGE));
+    step.accounts += group.accountIds.length;
+    step.charged += group.charged;
+  }
+  return step.batches === 0 && step.accounts === 0 ? null : step;
+}
+
+/** Marks the next unrated batches (at most `batches`) taken and adds their events up into `usage_unrated`, in one statement. */
+export async function takeBatches(db: Db, at: Date, batches: number): Promise<{ batches: number; events: number }> {
+  const [taken] = await query<{ batches: number | string; events: number | string }>(
+    db,
+    sql`with taken as (
+          update usage_batches set rated_at = ${at}
+          where id in (select id from usage_batches where rated_at is null order by id limit ${batches} for update skip locked)
+          returning id, events
+        ),
+        added as (
+          insert into usage_unrated (account_id, meter, day, hour, reservation_id, quantity, settles)
+          select e.account_id, e.meter, (e.occurred_at at time zone 'UTC')::date,
+                 case when s.meter_aggregation = 'hourly_max' then date_trunc('hour', e.occurred_at at time zone 'UTC') at time zone 'UTC' end,
+                 e.reservation_id,
+                 case when s.meter_aggregation = 'hourly_max' then max(e.quantity) else sum(e.quantity) end,
+                 sum(e.quantity)
+          from usage_events e join services s on s.code = e.meter
+          where e.batch_id in (select id from taken)
+          group by 1, 2, 3, 4, 5, s.meter_aggregation
+          on conflict (account_id, meter, day, hour, reservation_id) do update
+            set quantity = case when excluded.hour is null then usage_unrated.quantity + excluded.quantity else greatest(usage_unrated.quantity, excluded.quantity) end,
+                settles = usage_unrated.settles + excluded.settles
+        )
+        select count(*) as batches, coalesce(sum(events), 0) as events from taken`,
+  );
+  return { batches: Number(taken!.batches), events: Number(taken!.events) };
+}
+
+/** The accounts with usage taken and not yet charged, in id order. */
+export async function unratedAccounts(db: Db): Promise<number[]> {
+  const rows = await query<{ account_id: number | string }>(db, sql`select distinct account_id from usage_unrated order by 1`);
+  return rows.map((r) => Number(r.account_id));
+}
+
+export interface ChargedGroup {
+  /** The accounts whose balance or usage changed, for the entitlement cache. */
+  accountIds: number[];
+  charged: Minor;
+}
+
+type Unrated = { account_id: number | string; meter: string; day: string; hour: Date | string | null; reservation_id: number | string | null; quantity: string; settles: string };
+type Row = { account_id: number | string; meter: string; day: string; quantity: string };
+
+/** Charges the unrated usage of these accounts in one transaction, and refreshes their entitlements. */
+export async function chargeAccounts(kassa: Kassa, accountIds: readonly number[]): Promise<ChargedGroup> {
   const at = kassa.clock.now();
-  return kassa.db.transaction(async (txAny) => {
+  const ids = `{${accountIds.join(',')}}`;
+  const group = await kassa.db.transaction(async (txAny): Promise<ChargedGroup> => {
     const tx = txAny as unknown as Db;
-    const claimed = await query<{ id: number | string; events: number }>(
-      tx,
-      sql`select id, events from usage_batches where rated_at is null order by id limit ${batches} for update skip locked`,
-    );
-    if (claimed.length === 0) return null;
-    const batchIds = `{${claimed.map((b) => b.id).join(',')}}`;
-    const summed = await query<Row>(
-      tx,
-      sql`select e.account_id, e.meter, to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD') as day, sum(e.quantity)::text as quantity
-          from usage_events e join services s on s.code = e.meter
-          where e.batch_id = any(${batchIds}::bigint[]) and s.meter_aggregation = 'sum'
-          group by 1, 2, 3`,
-    );
-    const hourly = await query<Row & { hour: Date | string }>(
-      tx,
-      sql`select e.account_id, e.meter, date_trunc('hour', e.occurred_at at time zone 'UTC') at time zone 'UTC' as hour,
-                 to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD') as day, max(e.quantity)::text as quantity
-          from usage_events e join services s on s.code = e.meter
-          where e.batch_id = any(${batchIds}::bigint[]) and s.meter_aggregation = 'hourly_max'
-          group by 1, 2, 3, 4`,
-    );
-    const accountIds = [...new Set([...summed, ...hourly].map((r) => Number(r.account_id)))].sort((a, b) => a - b);
     // As every money decision: the accounts first, in id order, so two raters never deadlock.
-    const locked = accountIds.length === 0 ? [] : await tx.select().from(accounts).where(sql`${accounts.id} = any(${`{${accountIds.join(',')}}`}::bigint[])`).orderBy(asc(accounts.id)).for('update');
+    const locked = await tx.select().from(accounts).where(sql`${accounts.id} = any(${ids}::bigint[])`).orderBy(asc(accounts.id)).for('update');
+    // Deleted once the accounts are locked: what another rater charged meanwhile is gone.
+    const unrated = await query<Unrated>(
+      tx,
+      sql`delete from usage_unrated where account_id = any(${ids}::bigint[])
+          returning account_id, meter, day::text as day, hour, reservation_id, quantity::text as quantity, settles::text as settles`,
+    );
+    if (unrated.length === 0) return { accountIds: [], charged: 0n };
+    const { summed, hourly } = addUp(unrated);
     const peaks = await newPeaks(tx, hourly);
     const usage = usageByAccount([...summed, ...peaks.added]);
-    const soFar = await usageSoFar(tx, accountIds, [...usage.values()].flat());
+    const soFar = await usageSoFar(tx, locked.map((a) => a.id), [...usage.values()].flat());
     const rated: AccountRated[] = locked.map((account) => ({
       account,
       rated: rateUsage(
@@ -118,21 +172,47 @@ export async function rateStep(kassa: Kassa, batches = BATCHES_PER_STEP): Promis
     }));
 
     await saveUsageState(tx, rated, peaks.rows);
-    const released = await settleReservations(tx, batchIds);
+    const released = await settleReservations(tx, reservationUses(unrated));
     const charged = rated.filter((r) => r.rated.total !== 0n);
     const transactionOf = await writeUsageCharges(tx, charged, at);
     // The history counts usage on the day it is charged, as the ledger does.
     await addToDaily(tx, rated.flatMap(({ account, rated }) => rated.lines.flatMap((l) => historyOf(account.id, l))), at);
     await tellAccounts(tx, charged, transactionOf, released, at);
-    await query(tx, sql`update usage_batches set rated_at = ${at} where id = any(${batchIds}::bigint[])`);
-    return {
-      batches: claimed.length,
-      events: claimed.reduce((sum, b) => sum + Number(b.events), 0),
-      accounts: accountIds.length,
-      charged: charged.reduce((sum, r) => sum + r.rated.total, 0n),
-      accountIds,
-    };
+    return { accountIds: locked.map((a) => a.id), charged: charged.reduce((sum, r) => sum + r.rated.total, 0n) };
   });
+  if (group.accountIds.length > 0) await kassa.entitlements.refresh(kassa.db, group.accountIds);
+  return group;
+}
+
+/** Unrated rows of one key from several batches, as one: a meter's quantities added up per day, a gauge's highest sample per hour. */
+function addUp(unrated: readonly Unrated[]): { summed: Row[]; hourly: (Row & { hour: Date | string })[] } {
+  const summed = new Map<string, Row>();
+  const hourly = new Map<string, Row & { hour: Date | string }>();
+  for (const row of unrated) {
+    if (row.hour === null) {
+      const key = `${row.account_id}/${row.meter}/${row.day}`;
+      const was = summed.get(key);
+      summed.set(key, { account_id: row.account_id, meter: row.meter, day: row.day, quantity: was ? new Exact(was.quantity).plus(row.quantity).toString() : row.quantity });
+    } else {
+      const hour = toDate(row.hour).toISOString();
+      const key = `${row.account_id}/${row.meter}/${hour}`;
+      const was = hourly.get(key);
+      if (!was || new Exact(row.quantity).gt(was.quantity)) hourly.set(key, { account_id: row.account_id, meter: row.meter, day: row.day, hour, quantity: row.quantity });
+    }
+  }
+  return { summed: [...summed.values()], hourly: [...hourly.values()] };
+}
+
+/** What the rows settle of the reservations they name, per reservation, account and meter. */
+function reservationUses(unrated: readonly Unrated[]): ReservationUse[] {
+  const uses = new Map<string, ReservationUse>();
+  for (const row of unrated) {
+    if (row.reservation_id === null) continue;
+    const key = `${row.reservation_id}/${row.account_id}/${row.meter}`;
+    const was = uses.get(key);
+    uses.set(key, { reservationId: Number(row.reservation_id), accountId: Number(row.account_id), meter: row.meter, quantity: (was?.quantity ?? new Exact(0)).plus(row.settles) });
+  }
+  return [...uses.values()].sort((a, b) => a.reservationId - b.reservationId);
 }
 
 interface AccountRated {

@@ -129,27 +129,37 @@ export function reservationPayload(reservation: Reservation, account: Pick<Accou
   };
 }
 
+/** What rated usage settles of the reservation it names: the quantities of its events. */
+export interface ReservationUse {
+  reservationId: number;
+  accountId: number;
+  meter: string;
+  quantity: Exact;
+}
+
 /**
- * In a rating step, the accounts locked: usage naming open reservations of its account and
+ * When usage is charged, the accounts locked: usage naming open reservations of its account and
  * meter settles them, each hold shrinking to the unused share. Answers what each account had
  * released. Usage naming a reservation that is not open (or another account's, or another
  * meter's) is charged as any usage and settles nothing.
  */
-export async function settleReservations(tx: Db, batchIds: string): Promise<Map<number, Minor>> {
-  const used = await query<{ reservation_id: number | string; account_id: number | string; meter: string; quantity: string }>(
-    tx,
-    sql`select reservation_id, account_id, meter, sum(quantity)::text as quantity from usage_events
-        where batch_id = any(${batchIds}::bigint[]) and reservation_id is not null group by 1, 2, 3 order by 1`,
-  );
+export async function settleReservations(tx: Db, used: readonly ReservationUse[]): Promise<Map<number, Minor>> {
   const released = new Map<number, Minor>();
   if (used.length === 0) return released;
-  const ids = `{${[...new Set(used.map((u) => u.reservation_id))].join(',')}}`;
-  const open = await tx.select().from(usageReservations).where(and(sql`${usageReservations.id} = any(${ids}::bigint[])`, eq(usageReservations.status, 'open'))).orderBy(usageReservations.id).for('update');
+  const ids = `{${[...new Set(used.map((u) => u.reservationId))].join(',')}}`;
+  // Only the locked accounts' own reservations: another account's is never locked from here.
+  const owners = `{${[...new Set(used.map((u) => u.accountId))].join(',')}}`;
+  const open = await tx
+    .select()
+    .from(usageReservations)
+    .where(and(sql`${usageReservations.id} = any(${ids}::bigint[])`, sql`${usageReservations.accountId} = any(${owners}::bigint[])`, eq(usageReservations.status, 'open')))
+    .orderBy(usageReservations.id)
+    .for('update');
   const byId = new Map(open.map((r) => [r.id, r]));
   const settled: { id: number; settled: string; held: string }[] = [];
   for (const use of used) {
-    const reservation = byId.get(Number(use.reservation_id));
-    if (!reservation || reservation.accountId !== Number(use.account_id) || reservation.meter !== use.meter) continue;
+    const reservation = byId.get(use.reservationId);
+    if (!reservation || reservation.accountId !== use.accountId || reservation.meter !== use.meter) continue;
     const quantity = new Exact(reservation.quantity);
     const now = Exact.min(quantity, new Exact(reservation.settled).plus(use.quantity));
     const held = heldAfter(reservation.amount, quantity, now);

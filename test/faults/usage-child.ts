@@ -1,11 +1,12 @@
 // Usage rating in its own process, for the crash test: seeds (when asked) metered services, a
-// plan pricing them, accounts on it and kept usage batches; then rates, printing a line after
-// each committed step so the parent knows when to kill it.
+// plan pricing them, accounts on it and kept usage batches; then rates in steps of 20 batches
+// (taken 10 at a time) and groups of 50 accounts, printing a line after each committed
+// transaction so the parent knows when to kill it.
 import { sql } from 'drizzle-orm';
 import { defaultBillingSettings } from '../../src/config.js';
 import { openKassa } from '../../src/kassa.js';
 import { ingestUsage } from '../../src/usage/ingest.js';
-import { rateStep } from '../../src/usage/rate-batch.js';
+import { chargeAccounts, takeBatches, unratedAccounts } from '../../src/usage/rate-batch.js';
 
 const METERS = ['emails', 'sms', 'storage'];
 
@@ -50,7 +51,19 @@ const USAGE_CRASH_NOW = new Date(now!);
       await ingestUsage(kassa, events);
     }
   } else {
-    for (let rated = await rateStep(kassa, 20); rated; rated = await rateStep(kassa, 20)) console.log(`step committed: ${rated.batches} batches`);
+    for (;;) {
+      let took = 0;
+      for (let taken = await takeBatches(kassa.db, kassa.clock.now(), 10); taken.batches > 0; taken = took < 20 ? await takeBatches(kassa.db, kassa.clock.now(), 10) : { batches: 0, events: 0 }) {
+        took += taken.batches;
+        console.log(`committed: took ${taken.batches} batches`);
+      }
+      if (took === 0) break;
+      const unrated = await unratedAccounts(kassa.db);
+      for (let from = 0; from < unrated.length; from += 50) {
+        const group = await chargeAccounts(kassa, unrated.slice(from, from + 50));
+        console.log(`committed: charged ${group.accountIds.length} accounts`);
+      }
+    }
     console.log('rating completed');
   }
   await database.close();

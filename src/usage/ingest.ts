@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import type { Kassa } from '../context.js';
 import { type Db, query, toDate } from '../db/client.js';
 import { type Meter, type Refusal, type UsageEvent, readQuantity, readUsageEvent } from './usage-event.js';
-import { CLOCK_SKEW_MS, readUsageSettings } from './settings.js';
+import { CLOCK_SKEW_MS, USAGE_SETTING, type UsageSettings, defaultUsageSettings } from './settings.js';
 
 export const MAX_EVENTS_PER_BATCH = 10_000;
 
@@ -24,49 +24,62 @@ interface Resolved extends UsageEvent {
   accountId: number;
 }
 
-export async function readMeters(db: Db): Promise<Map<string, Meter>> {
-  const rows = await query<{ code: string; meter_aggregation: Meter['aggregation']; meter_decimals: number }>(db, sql`select code, meter_aggregation, meter_decimals from services where meter_aggregation is not null`);
-  return new Map(rows.map((r) => [r.code, { code: r.code, aggregation: r.meter_aggregation, decimals: Number(r.meter_decimals) }]));
+/** The metered services and the usage settings, in one round trip: on PGlite each one waits its turn. */
+async function readIngestRules(db: Db): Promise<{ meters: Map<string, Meter>; settings: UsageSettings }> {
+  const [row] = await query<{ meters: { code: string; meter_aggregation: Meter['aggregation']; meter_decimals: number }[] | null; settings: Partial<UsageSettings> | null }>(
+    db,
+    sql`select (select json_agg(json_build_object('code', code, 'meter_aggregation', meter_aggregation, 'meter_decimals', meter_decimals)) from services where meter_aggregation is not null) as meters,
+               (select value from provider_settings where key = ${USAGE_SETTING}) as settings`,
+  );
+  const meters = new Map((row!.meters ?? []).map((r) => [r.code, { code: r.code, aggregation: r.meter_aggregation, decimals: Number(r.meter_decimals) }]));
+  return { meters, settings: { ...defaultUsageSettings, ...(row!.settings ?? {}) } };
 }
 
+/**
+ * Reads, resolves and keeps a batch in one transaction: on PGlite, whose one session serves
+ * every request in turn, the batch waits for it once rather than once per statement.
+ */
 export async function ingestUsage(kassa: Kassa, raws: readonly unknown[]): Promise<Ingested> {
   const now = kassa.clock.now();
-  const [meters, settings] = await Promise.all([readMeters(kassa.db), readUsageSettings(kassa.db)]);
-  const window = { now, graceMs: settings.grace_days * 86_400_000, skewMs: CLOCK_SKEW_MS };
-  const refused: Refusal[] = [];
-  const read: (UsageEvent & { index: number })[] = [];
-  raws.forEach((raw, index) => {
-    const one = readUsageEvent(raw, index, meters, window);
-    if (one.ok) read.push({ ...one.event, index });
-    else refused.push(one.refusal);
+  return kassa.db.transaction(async (txAny) => {
+    const tx = txAny as unknown as Db;
+    const { meters, settings } = await readIngestRules(tx);
+    const window = { now, graceMs: settings.grace_days * 86_400_000, skewMs: CLOCK_SKEW_MS };
+    const refused: Refusal[] = [];
+    const read: (UsageEvent & { index: number })[] = [];
+    raws.forEach((raw, index) => {
+      const one = readUsageEvent(raw, index, meters, window);
+      if (one.ok) read.push({ ...one.event, index });
+      else refused.push(one.refusal);
+    });
+
+    const resolved = await resolveAccounts(tx, read, refused);
+    // The same id twice in one batch: the first is taken, a same copy is a duplicate.
+    const first = new Map<string, Resolved>();
+    const fresh: Resolved[] = [];
+    let duplicates = 0;
+    for (const event of resolved) {
+      const key = `${event.accountId}/${event.eventId}`;
+      const seen = first.get(key);
+      if (!seen) {
+        first.set(key, event);
+        fresh.push(event);
+      } else if (sameEvent(seen, event)) duplicates += 1;
+      else refused.push(conflict(event));
+    }
+
+    let batchId: number | null = null;
+    let accepted = 0;
+    if (fresh.length > 0) {
+      const kept = await keepBatch(tx, fresh, now);
+      batchId = kept.batchId;
+      accepted = kept.inserted;
+      duplicates += kept.duplicates;
+      refused.push(...kept.conflicts.map(conflict));
+    }
+    refused.sort((a, b) => a.index - b.index);
+    return { batchId, accepted, duplicates, refused };
   });
-
-  const resolved = await resolveAccounts(kassa.db, read, refused);
-  // The same id twice in one batch: the first is taken, a same copy is a duplicate.
-  const first = new Map<string, Resolved>();
-  const fresh: Resolved[] = [];
-  let duplicates = 0;
-  for (const event of resolved) {
-    const key = `${event.accountId}/${event.eventId}`;
-    const seen = first.get(key);
-    if (!seen) {
-      first.set(key, event);
-      fresh.push(event);
-    } else if (sameEvent(seen, event)) duplicates += 1;
-    else refused.push(conflict(event));
-  }
-
-  let batchId: number | null = null;
-  let accepted = 0;
-  if (fresh.length > 0) {
-    const kept = await kassa.db.transaction(async (txAny) => keepBatch(txAny as unknown as Db, fresh, now));
-    batchId = kept.inserted > 0 ? kept.batchId : null;
-    accepted = kept.inserted;
-    duplicates += kept.duplicates;
-    refused.push(...kept.conflicts.map(conflict));
-  }
-  refused.sort((a, b) => a.index - b.index);
-  return { batchId, accepted, duplicates, refused };
 }
 
 async function resolveAccounts(db: Db, events: (UsageEvent & { index: number })[], refused: Refusal[]): Promise<Resolved[]> {
@@ -96,26 +109,31 @@ async function resolveAccounts(db: Db, events: (UsageEvent & { index: number })[
 }
 
 /** One batch row and its new events; what was kept before is told apart as duplicate or conflict. */
-async function keepBatch(tx: Db, events: Resolved[], at: Date): Promise<{ batchId: number; inserted: number; duplicates: number; conflicts: Resolved[] }> {
+async function keepBatch(tx: Db, events: Resolved[], at: Date): Promise<{ batchId: number | null; inserted: number; duplicates: number; conflicts: Resolved[] }> {
   const rows = JSON.stringify(events.map((e) => ({ a: e.accountId, e: e.eventId, m: e.meter, q: e.quantity, t: e.occurredAt.toISOString(), r: e.reservationId })));
-  // The batch row and its events in one statement; what was kept before is left as it was.
-  const inserted = await query<{ batch_id: number | string; account_id: number | string | null; event_id: string | null }>(
+  // The events, then their batch row counting those kept (none kept: no batch), in one statement.
+  const inserted = await query<{ batch_id: number | string | null; account_id: number | string | null; event_id: string | null }>(
     tx,
-    sql`with batch as (
-          insert into usage_batches (received_at, events) values (${at}, ${events.length}) returning id
+    sql`with next as (
+          select nextval(pg_get_serial_sequence('usage_batches', 'id')) as id
         ),
         kept as (
           insert into usage_events (account_id, event_id, meter, quantity, occurred_at, batch_id, reservation_id)
-          select e.a, e.e, e.m, e.q, e.t, (select id from batch), e.r
+          select e.a, e.e, e.m, e.q, e.t, (select id from next), e.r
           from jsonb_to_recordset(${rows}::jsonb) as e(a bigint, e text, m text, q numeric, t timestamptz, r bigint)
           -- One order for every batch: two batches holding the same events never deadlock.
           order by e.a, e.e
           on conflict (account_id, event_id) do nothing
           returning account_id, event_id
+        ),
+        batch as (
+          insert into usage_batches (id, received_at, events) overriding system value
+          select id, ${at}, (select count(*) from kept) from next where exists (select 1 from kept)
+          returning id
         )
-        select batch.id as batch_id, kept.account_id, kept.event_id from batch left join kept on true`,
+        select (select id from batch) as batch_id, kept.account_id, kept.event_id from (select 1) one left join kept on true`,
   );
-  const batchId = Number(inserted[0]!.batch_id);
+  const batchId = inserted[0]!.batch_id === null ? null : Number(inserted[0]!.batch_id);
   const keptRows = inserted.filter((r) => r.event_id !== null);
   const taken = new Set(keptRows.map((r) => `${Number(r.account_id)}/${r.event_id}`));
   const others = events.filter((e) => !taken.has(`${e.accountId}/${e.eventId}`));
@@ -137,9 +155,6 @@ async function keepBatch(tx: Db, events: Resolved[], at: Date): Promise<{ batchI
       else conflicts.push(event);
     }
   }
-  // Some were kept before: the batch counts what it holds, and a batch holding none goes.
-  if (keptRows.length === 0) await query(tx, sql`delete from usage_batches where id = ${batchId}`);
-  else if (keptRows.length < events.length) await query(tx, sql`update usage_batches set events = ${keptRows.length} where id = ${batchId}`);
   return { batchId, inserted: keptRows.length, duplicates, conflicts };
 }
 

@@ -27,17 +27,22 @@ import { type ReservationUse, settleReservations } from './reservations.js';
 import { type MonthState, type Rated, type UsageDay, monthKey, rateUsage } from './rate.js';
 
 /** Batches a step takes at most: up to this many HTTP batches are charged as one, per account. */
-export const BATCHES_PER_STEP = 100;
-/** Batches one taking transaction adds up: about 10,000 events, tens of milliseconds. */
-export const BATCHES_PER_TAKE = 10;
+export const BATCHES_PER_STEP = 500;
+/**
+ * Batches one taking transaction adds up: about 50,000 events. Added up in one statement, an
+ * account's events of many batches become one row, rather than one row rewritten per batch.
+ */
+export const BATCHES_PER_TAKE = 50;
 /** Accounts one charging transaction charges: tens of milliseconds, even on PGlite. */
 export const ACCOUNTS_PER_CHARGE = 200;
 /**
  * Under load, how long a rater lets kept batches gather before its next step. Each step writes
  * one ledger transaction per account it charges, so rating a few seconds' batches at once
- * instead of each batch as it comes writes a fraction of the rows; a lone batch is rated at once.
+ * instead of each batch as it comes writes a fraction of the rows. The gathering ends early
+ * once no batch came for a tick: a lone batch, or the last of a burst, is rated at once.
  */
-const GATHER_MS = 2000;
+const GATHER_MS = 5000;
+const GATHER_TICK_MS = 200;
 
 export interface RatingStep {
   batches: number;
@@ -66,17 +71,23 @@ export async function rateUsageBatches(kassa: Kassa): Promise<number> {
       state.again = false;
       for (let step = await rateStep(kassa); step; step = await rateStep(kassa)) {
         events += step.events;
-        if (step.batches < BATCHES_PER_STEP && state.again) {
-          // Batches are arriving while this one rated: let them gather.
-          state.again = false;
-          await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
-        }
+        // Batches arrived while this one rated: let them gather.
+        if (step.batches < BATCHES_PER_STEP && state.again) await gather(state);
       }
     }
     return events;
   } finally {
     rating.delete(kassa);
   }
+}
+
+/** Waits while batches keep coming, up to GATHER_MS; each one kept meanwhile sets `again`. */
+async function gather(state: { again: boolean }): Promise<void> {
+  for (let waited = 0; waited < GATHER_MS && state.again; waited += GATHER_TICK_MS) {
+    state.again = false;
+    await new Promise((resolve) => setTimeout(resolve, GATHER_TICK_MS));
+  }
+  state.again = false;
 }
 
 /**
@@ -86,8 +97,11 @@ export async function rateUsageBatches(kassa: Kassa): Promise<number> {
  */
 export async function rateStep(kassa: Kassa, batches = BATCHES_PER_STEP): Promise<RatingStep | null> {
   const step: RatingStep = { batches: 0, events: 0, accounts: 0, charged: 0n };
+  // Only what was kept when the step began: batches kept meanwhile wait for the next one.
+  const [newest] = await query<{ id: number | string | null }>(kassa.db, sql`select max(id) as id from usage_batches`);
+  const upTo = Number(newest?.id ?? 0);
   while (step.batches < batches) {
-    const taken = await takeBatches(kassa.db, kassa.clock.now(), Math.min(BATCHES_PER_TAKE, batches - step.batches));
+    const taken = await takeBatches(kassa.db, kassa.clock.now(), Math.min(BATCHES_PER_TAKE, batches - step.batches), upTo);
     if (taken.batches === 0) break;
     step.batches += taken.batches;
     step.events += taken.events;
@@ -101,13 +115,13 @@ export async function rateStep(kassa: Kassa, batches = BATCHES_PER_STEP): Promis
   return step.batches === 0 && step.accounts === 0 ? null : step;
 }
 
-/** Marks the next unrated batches (at most `batches`) taken and adds their events up into `usage_unrated`, in one statement. */
-export async function takeBatches(db: Db, at: Date, batches: number): Promise<{ batches: number; events: number }> {
+/** Marks the next unrated batches up to id `upTo` (at most `batches`) taken and adds their events up into `usage_unrated`, in one statement. */
+export async function takeBatches(db: Db, at: Date, batches: number, upTo = Number.MAX_SAFE_INTEGER): Promise<{ batches: number; events: number }> {
   const [taken] = await query<{ batches: number | string; events: number | string }>(
     db,
     sql`with taken as (
           update usage_batches set rated_at = ${at}
-          where id in (select id from usage_batches where rated_at is null order by id limit ${batches} for update skip locked)
+          where id in (select id from usage_batches where rated_at is null and id <= ${upTo} order by id limit ${batches} for update skip locked)
           returning id, events
         ),
         added as (

@@ -36,20 +36,35 @@ interface DailyRow {
   amount: string | number | bigint;
 }
 
+// A decimal as the database writes it ("12.500000"), under 1e21: its canonical text is the
+// same digits less the trailing fractional zeros, as Exact would print it, without parsing it.
+const PLAIN = /^(-?(?:0|[1-9][0-9]{0,20}))(?:\.([0-9]*?)0*)?$/;
+const canonical = (quantity: string | Exact): string => {
+  const plain = typeof quantity === 'string' ? PLAIN.exec(quantity) : null;
+  return plain ? (plain[2] ? `${plain[1]}.${plain[2]}` : plain[1]!) : new Exact(quantity).toString();
+};
+
 /** Pure: daily rows summed into periods and groups, in period, currency, channel and kind order. */
 export function groupHistory(rows: readonly DailyRow[], granularity: Granularity, groupBy: GroupBy): HistoryRow[] {
-  const groups = new Map<string, { row: Omit<HistoryRow, 'quantity' | 'amount'>; quantity: Exact; amount: bigint }>();
+  // A year of one account's days is thousands of rows, each mostly its own group: each key is
+  // made once, and a group is added up exactly only when a second row joins it.
+  const groups = new Map<string, { row: Omit<HistoryRow, 'quantity' | 'amount'>; quantity: string | Exact; amount: bigint }>();
   for (const r of rows) {
     const period = granularity === 'day' ? r.day : r.day.slice(0, 7);
-    const row = groupBy === 'channel' ? { period, currency: r.currency, channel: r.channel, kind: r.kind } : { period, currency: r.currency, kind: r.kind };
-    const key = JSON.stringify(row);
-    const group = groups.get(key) ?? { row, quantity: new Exact(0), amount: 0n };
-    groups.set(key, { row, quantity: group.quantity.plus(r.quantity), amount: group.amount + BigInt(r.amount) });
+    const channel = groupBy === 'channel' ? r.channel : '';
+    const key = `${period}\u0000${r.currency}\u0000${channel}\u0000${r.kind}`;
+    const group = groups.get(key);
+    if (group) {
+      group.quantity = new Exact(group.quantity).plus(r.quantity);
+      group.amount += BigInt(r.amount);
+    } else {
+      const row = groupBy === 'channel' ? { period, currency: r.currency, channel: r.channel, kind: r.kind } : { period, currency: r.currency, kind: r.kind };
+      groups.set(key, { row, quantity: r.quantity, amount: BigInt(r.amount) });
+    }
   }
-  const sortKey = (r: Omit<HistoryRow, 'quantity' | 'amount'>) => [r.period, r.currency, r.channel ?? '', r.kind].join('\u0000');
-  return [...groups.values()]
-    .sort((a, b) => (sortKey(a.row) < sortKey(b.row) ? -1 : 1))
-    .map(({ row, quantity, amount }) => ({ ...row, quantity: quantity.toString(), amount: amount.toString() }));
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, { row, quantity, amount }]) => ({ ...row, quantity: canonical(quantity), amount: amount.toString() }));
 }
 
 /** One account's history, or every account's (`accountId` null) summed per currency. */

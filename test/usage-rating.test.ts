@@ -19,6 +19,9 @@ const report = async (accountId: number, meter: string, ...usage: [quantity: str
   await s.kassa().background.settled(); // rated just after the answer
   return answer;
 };
+/** A preset monthly plan in EUR pricing only meters. */
+const meteredPlan = async (code: string, name: string, meters: unknown[]) =>
+  (await s.expectStatus<{ id: number }>(201, 'POST', '/v1/plans', { code, name, kind: 'preset', cadence: 'monthly', timing: 'in_advance', prices: [{ currency: 'EUR', definition: { meters } }] })).id;
 const usageCharges = async (accountId: number) => (await s.ledgerOf(accountId)).filter((t) => t.kind === 'usage_charge').map((t) => [t.description, t.customer_amount]);
 
 let plan: number;
@@ -166,16 +169,7 @@ describe('rating', () => {
   });
 
   it('takes a volume discount off automatically once the month crosses its level, shown as its own line', async () => {
-    const resources = (
-      await s.expectStatus<{ id: number }>(201, 'POST', '/v1/plans', {
-        code: 'resources',
-        name: 'Resources',
-        kind: 'preset',
-        cadence: 'monthly',
-        timing: 'in_advance',
-        prices: [{ currency: 'EUR', definition: { meters: [{ meter: 'cloudlets', unit_price: '0.02', discounts: [{ from: 10, percent: '10' }, { from: 20, percent: '25' }] }] } }],
-      })
-    ).id;
+    const resources = await meteredPlan('resources', 'Resources', [{ meter: 'cloudlets', unit_price: '0.02', discounts: [{ from: 10, percent: '10' }, { from: 20, percent: '25' }] }]);
     const paas = s.track((await s.createAccount({ name: 'PaaS' })).id);
     await s.topUp(paas, '1000');
     await s.subscribe(paas, resources);
@@ -195,16 +189,7 @@ describe('rating', () => {
   });
 
   it('tells the account once when a meter passes its monthly quota, and refuses more of it', async () => {
-    const capped = (
-      await s.expectStatus<{ id: number }>(201, 'POST', '/v1/plans', {
-        code: 'capped',
-        name: 'Capped',
-        kind: 'preset',
-        cadence: 'monthly',
-        timing: 'in_advance',
-        prices: [{ currency: 'EUR', definition: { meters: [{ meter: 'sms', unit_price: '0.05', quota: 100 }] } }],
-      })
-    ).id;
+    const capped = await meteredPlan('capped', 'Capped', [{ meter: 'sms', unit_price: '0.05', quota: 100 }]);
     const ltd = s.track((await s.createAccount({ name: 'Ltd', billing_emails: ['billing@ltd.test'] })).id);
     await s.topUp(ltd, '10000');
     await s.subscribe(ltd, capped);

@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import type { Kassa } from '../context.js';
 import { type Db, query, toDate } from '../db/client.js';
 import { type Meter, type Refusal, type UsageEvent, readQuantity, readUsageEvent } from './usage-event.js';
-import { CLOCK_SKEW_MS, USAGE_SETTING, type UsageSettings, defaultUsageSettings } from './settings.js';
+import { CLOCK_SKEW_MS, USAGE_SETTING, type UsageSettings, usageSettingsOf } from './settings.js';
 
 export const MAX_EVENTS_PER_BATCH = 10_000;
 
@@ -32,7 +32,7 @@ async function readIngestRules(db: Db): Promise<{ meters: Map<string, Meter>; se
                (select value from provider_settings where key = ${USAGE_SETTING}) as settings`,
   );
   const meters = new Map((row!.meters ?? []).map((r) => [r.code, { code: r.code, aggregation: r.meter_aggregation, decimals: Number(r.meter_decimals) }]));
-  return { meters, settings: { ...defaultUsageSettings, ...(row!.settings ?? {}) } };
+  return { meters, settings: usageSettingsOf(row!.settings) };
 }
 
 /**

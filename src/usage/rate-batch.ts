@@ -198,23 +198,20 @@ export async function chargeAccounts(kassa: Kassa, accountIds: readonly number[]
   return group;
 }
 
-/** Unrated rows of one key from several batches, as one: a meter's quantities added up per day, a gauge's highest sample per hour. */
+/**
+ * Unrated rows as rating reads them: a meter's quantities as they are (usageByAccount adds up
+ * each day), a gauge's hours at their highest sample (rows of one hour differ by reservation).
+ */
 function addUp(unrated: readonly Unrated[]): { summed: Row[]; hourly: (Row & { hour: Date | string })[] } {
-  const summed = new Map<string, Row>();
   const hourly = new Map<string, Row & { hour: Date | string }>();
   for (const row of unrated) {
-    if (row.hour === null) {
-      const key = `${row.account_id}/${row.meter}/${row.day}`;
-      const was = summed.get(key);
-      summed.set(key, { account_id: row.account_id, meter: row.meter, day: row.day, quantity: was ? new Exact(was.quantity).plus(row.quantity).toString() : row.quantity });
-    } else {
-      const hour = toDate(row.hour).toISOString();
-      const key = `${row.account_id}/${row.meter}/${hour}`;
-      const was = hourly.get(key);
-      if (!was || new Exact(row.quantity).gt(was.quantity)) hourly.set(key, { account_id: row.account_id, meter: row.meter, day: row.day, hour, quantity: row.quantity });
-    }
+    if (row.hour === null) continue;
+    const hour = toDate(row.hour).toISOString();
+    const key = `${row.account_id}/${row.meter}/${hour}`;
+    const was = hourly.get(key);
+    if (!was || new Exact(row.quantity).gt(was.quantity)) hourly.set(key, { account_id: row.account_id, meter: row.meter, day: row.day, hour, quantity: row.quantity });
   }
-  return { summed: [...summed.values()], hourly: [...hourly.values()] };
+  return { summed: unrated.filter((row) => row.hour === null), hourly: [...hourly.values()] };
 }
 
 /** What the rows settle of the reservations they name, per reservation, account and meter. */

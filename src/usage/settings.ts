@@ -15,7 +15,10 @@ export const defaultUsageSettings: UsageSettings = { grace_days: 3 };
 /** How far the product's clock may run ahead of Kassa's. */
 export const CLOCK_SKEW_MS = 5 * 60_000;
 
+/** The settings as stored (nothing stored: the defaults). */
+export const usageSettingsOf = (stored: Partial<UsageSettings> | null | undefined): UsageSettings => ({ ...defaultUsageSettings, ...(stored ?? {}) });
+
 export async function readUsageSettings(db: Db): Promise<UsageSettings> {
   const [row] = await db.select().from(providerSettings).where(eq(providerSettings.key, USAGE_SETTING));
-  return { ...defaultUsageSettings, ...((row?.value as Partial<UsageSettings> | undefined) ?? {}) };
+  return usageSettingsOf(row?.value as Partial<UsageSettings> | undefined);
 }

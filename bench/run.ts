@@ -179,7 +179,8 @@ for (const backend of backends) {
   else
     console.log(
       `${backend}: ${u.events} usage events from ${u.accounts} accounts in ${u.batches} batches (5% duplicates): ${u.events_per_second}/s kept, ` +
-        `${u.rated_events_per_second}/s rated (${u.usage_charges} charges), batch p50 ${u.batch_p50_ms} ms, p99 ${u.batch_p99_ms} ms, ${u.errors} errors; ` +
+        `${u.rated_events_per_second}/s rated (${u.usage_charges} charges), batch p50 ${u.batch_p50_ms} ms, p99 ${u.batch_p99_ms} ms; ` +
+        `sent at ${u.paced_events_per_second}/s: batch p50 ${u.paced_batch_p50_ms} ms, p99 ${u.paced_batch_p99_ms} ms; ${u.errors} errors; ` +
         `each kept once and rated: ${u.kept_once ? 'yes' : 'NO'}; a year of history p50 ${u.history_year_p50_ms} ms, p99 ${u.history_year_p99_ms} ms; peak RSS ${u.peak_rss_mib} MiB`,
     );
 }

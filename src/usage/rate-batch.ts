@@ -28,13 +28,34 @@ import { type MonthState, type Rated, type UsageDay, monthKey, rateUsage } from 
 
 /** Batches a step takes at most: up to this many HTTP batches are charged as one, per account. */
 export const BATCHES_PER_STEP = 500;
+
 /**
- * Batches one taking transaction adds up: about 50,000 events. Added up in one statement, an
- * account's events of many batches become one row, rather than one row rewritten per batch.
+ * How a rater paces itself on each backend (ADR 0011). It shares the machine, and on PGlite
+ * the one database session, with the ingest: while batches keep arriving it works only
+ * `duty` of the time, resting after each transaction as long as its share says, and keeps
+ * each transaction short. A batch kept meanwhile then waits for at most one of them.
  */
-export const BATCHES_PER_TAKE = 50;
-/** Accounts one charging transaction charges: tens of milliseconds, even on PGlite. */
-export const ACCOUNTS_PER_CHARGE = 200;
+export interface RatingPace {
+  /**
+   * Batches one taking transaction adds up. Added up in one statement, an account's events
+   * of many batches become one row rather than one row rewritten per batch.
+   */
+  batchesPerTake: number;
+  /** Accounts one charging transaction charges. */
+  accountsPerCharge: number;
+  /** The share of time a rater works while batches keep arriving (1: it never rests). */
+  duty: number;
+}
+
+export const RATING_PACE: Record<Kassa['backend'], RatingPace> = {
+  // Each transaction on its own connection: a take of 50 batches (about 150 ms) runs beside
+  // the ingest's, and resting half the time keeps two cores free enough for it.
+  postgres: { batchesPerTake: 50, accountsPerCharge: 200, duty: 0.5 },
+  // One session serves every request in turn: a batch waits for whatever rating statement
+  // holds it, so each is kept to a few tens of milliseconds (10 batches, 100 accounts).
+  pglite: { batchesPerTake: 10, accountsPerCharge: 100, duty: 1 / 3 },
+};
+
 /**
  * Under load, how long a rater lets kept batches gather before its next step. Each step writes
  * one ledger transaction per account it charges, so rating a few seconds' batches at once
@@ -69,7 +90,9 @@ export async function rateUsageBatches(kassa: Kassa): Promise<number> {
   try {
     while (state.again) {
       state.again = false;
-      for (let step = await rateStep(kassa); step; step = await rateStep(kassa)) {
+      // A rater rests while batches keep arriving, unless its last step was full: then it is
+      // behind, and catches up at full speed.
+      for (let step = await rateStep(kassa, BATCHES_PER_STEP, state); step; step = await rateStep(kassa, BATCHES_PER_STEP, step.batches < BATCHES_PER_STEP ? state : undefined)) {
         events += step.events;
         // Batches arrived while this one rated: let them gather.
         if (step.batches < BATCHES_PER_STEP && state.again) await gather(state);
@@ -95,20 +118,28 @@ async function gather(state: { again: boolean }): Promise<void> {
  * every account with unrated usage, group by group, refreshing their entitlements after each.
  * Null when there was nothing to take or charge.
  */
-export async function rateStep(kassa: Kassa, batches = BATCHES_PER_STEP): Promise<RatingStep | null> {
+export async function rateStep(kassa: Kassa, batches = BATCHES_PER_STEP, load?: { again: boolean }): Promise<RatingStep | null> {
+  const pace = RATING_PACE[kassa.backend];
+  // Each transaction, then a rest in proportion while batches keep arriving.
+  const paced = async <T>(work: () => Promise<T>): Promise<T> => {
+    const began = performance.now();
+    const result = await work();
+    if (load?.again && pace.duty < 1) await new Promise((resolve) => setTimeout(resolve, ((performance.now() - began) * (1 - pace.duty)) / pace.duty));
+    return result;
+  };
   const step: RatingStep = { batches: 0, events: 0, accounts: 0, charged: 0n };
   // Only what was kept when the step began: batches kept meanwhile wait for the next one.
   const [newest] = await query<{ id: number | string | null }>(kassa.db, sql`select max(id) as id from usage_batches`);
   const upTo = Number(newest?.id ?? 0);
   while (step.batches < batches) {
-    const taken = await takeBatches(kassa.db, kassa.clock.now(), Math.min(BATCHES_PER_TAKE, batches - step.batches), upTo);
+    const taken = await paced(() => takeBatches(kassa.db, kassa.clock.now(), Math.min(pace.batchesPerTake, batches - step.batches), upTo));
     if (taken.batches === 0) break;
     step.batches += taken.batches;
     step.events += taken.events;
   }
   const unrated = await unratedAccounts(kassa.db);
-  for (let from = 0; from < unrated.length; from += ACCOUNTS_PER_CHARGE) {
-    const group = await chargeAccounts(kassa, unrated.slice(from, from + ACCOUNTS_PER_CHARGE));
+  for (let from = 0; from < unrated.length; from += pace.accountsPerCharge) {
+    const group = await paced(() => chargeAccounts(kassa, unrated.slice(from, from + pace.accountsPerCharge)));
     step.accounts += group.accountIds.length;
     step.charged += group.charged;
   }

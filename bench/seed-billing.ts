@@ -1,7 +1,10 @@
 // Deterministic benchmark data in Kassa's own schema, shaped like the reference's:
 // prices 1.00..50.99, every 10th account short of funds (15.00), every 20th on system credit
 // (20.00 limit from 200.00 bought last month at the default 10% share), balances backed by
-// an opening ledger transaction so `kassa verify` holds before and after the run.
+// an opening ledger transaction so `kassa verify` holds before and after the run. One account in
+// five (a % 5 = 1, all funded, so the outcome stays the reference's) holds a credit grant of
+// 200.00, and every other one of those a second, of 50.00 scoped to the plan and drawn first:
+// the run draws them before the paid balance (issue 17).
 import { sql } from 'drizzle-orm';
 import type { Db } from '../src/db/client.js';
 
@@ -25,6 +28,19 @@ export async function seedBillingBench(db: Db, accounts: number, perAccount: num
       select id, 1, account_id, 'customer', customer_amount from ledger_transactions
       union all
       select id, 2, account_id, 'adjustments', -customer_amount from ledger_transactions;
+    insert into credit_grants (account_id, kind, amount, cost_basis, priority, scope, effective_at, expires_at, reason, status, created_at)
+      select a, 'promotional', 20000, 0, 100, null, '${created}', '2027-01-31T00:00:00Z', 'bench grant', 'active', '${created}'
+      from generate_series(1, ${accounts}) a where a % 5 = 1
+      union all
+      select a, 'promotional', 5000, 0, 10, '{bench}', '${created}', null, 'bench scoped grant', 'active', '${created}'
+      from generate_series(1, ${accounts}) a where a % 10 = 1;
+    insert into ledger_transactions (account_id, kind, description, customer_amount, created_at)
+      select account_id, 'grant', 'Credit grant ' || id, 0, '${created}' from credit_grants;
+    insert into ledger_postings (transaction_id, line, account_id, ledger_account, amount, grant_id)
+      select t.id, 1, g.account_id, 'grant', g.amount, g.id from credit_grants g join ledger_transactions t on t.description = 'Credit grant ' || g.id
+      union all
+      select t.id, 2, g.account_id, 'promotions', -g.amount, null from credit_grants g join ledger_transactions t on t.description = 'Credit grant ' || g.id;
+    update accounts a set granted = g.total from (select account_id, sum(amount) as total from credit_grants group by account_id) g where a.id = g.account_id;
     insert into account_monthly_purchases (account_id, month, amount)
       select id, '2026-10', 20000 from accounts where credit_enabled;
     insert into subscriptions (account_id, plan_id, plan_version_id, status, cadence, timing, anchor_day, quantities, period_amount, created_at, status_changed_at)

@@ -22,6 +22,8 @@ import { subscriptionRoutes } from './subscriptions/routes.js';
 import { objectCountRoutes } from './usage/routes.js';
 import { usageRoutes } from './usage/usage-routes.js';
 import { accountUsageRoutes } from './usage/account-usage-routes.js';
+import { balanceRoutes } from './grants/balance.js';
+import { grantRoutes } from './grants/routes.js';
 import { billingHistoryRoutes } from './ledger/billing-history-routes.js';
 import { identityRoutes } from './identity/routes.js';
 import { linkPages } from './pages/routes.js';
@@ -126,7 +128,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
       v1.addHook('onRequest', authenticate);
       v1.addHook('preHandler', authorizeRoute);
       for (const routes of [
-        accountRoutes, ledgerRoutes, billingHistoryRoutes, catalogRoutes, objectCountRoutes, usageRoutes, accountUsageRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes,
+        accountRoutes, ledgerRoutes, billingHistoryRoutes, catalogRoutes, objectCountRoutes, usageRoutes, accountUsageRoutes, balanceRoutes, grantRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes,
         identityRoutes, memberRoutes, tokenRoutes, twoFactorRoutes, mailRoutes, auditRoutes, paymentRoutes, providerRoutes, closureRoutes,
       ]) {
         await routes(v1 as KassaApp);

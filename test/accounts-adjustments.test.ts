@@ -57,8 +57,8 @@ describe('crediting and debiting', () => {
         reverses_id: null,
         created_at: '2026-11-02T10:00:00.000Z',
         postings: [
-          { ledger_account: 'customer', amount: '12500', subscription_id: null, billed_period_start: null },
-          { ledger_account: 'adjustments', amount: '-12500', subscription_id: null, billed_period_start: null },
+          { ledger_account: 'customer', amount: '12500', subscription_id: null, billed_period_start: null, grant_id: null },
+          { ledger_account: 'adjustments', amount: '-12500', subscription_id: null, billed_period_start: null, grant_id: null },
         ],
       },
     ]);
@@ -76,7 +76,7 @@ describe('crediting and debiting', () => {
     expect(refused.status).toBe(422);
     expect(refused.body).toMatchObject({ code: 'insufficient_funds', field: '/amount', available: '7450', currency: 'EUR' });
     expect((await adjust(id, 'debit', '7450')).body.balance).toBe('0'); // 74.50 - 74.50
-    expect(await balance(id)).toEqual({ currency: 'EUR', balance: '0', credit_limit: '0', reserved: '0', available: '0', pending_top_ups: '0' });
+    expect(await balance(id)).toEqual({ currency: 'EUR', balance: '0', grants: [], granted: '0', credit_limit: '0', credit_enabled: false, reserved: '0', available: '0', pending_top_ups: '0' });
     const ledger = (await h.call('GET', `/v1/accounts/${id}/ledger`)).body.data;
     expect(ledger.map((t: { customer_amount: string }) => t.customer_amount)).toEqual(['10000', '-2550', '-7450']);
   });

@@ -99,7 +99,7 @@ describe('financial settings', () => {
     expect(r.status).toBe(200);
     // (1200.00 + 800.00) x 10% = 200.00 EUR, under the 1000.00 cap
     expect(r.body).toMatchObject({ credit_enabled: true, credit_limit: '20000', balance: '0', available: '20000' });
-    expect((await h.call('GET', `/v1/accounts/${id}/balance`)).body).toEqual({ currency: 'EUR', balance: '0', credit_limit: '20000', reserved: '0', available: '20000', pending_top_ups: '0' });
+    expect((await h.call('GET', `/v1/accounts/${id}/balance`)).body).toEqual({ currency: 'EUR', balance: '0', grants: [], granted: '0', credit_limit: '20000', credit_enabled: true, reserved: '0', available: '20000', pending_top_ups: '0' });
   });
 
   it('refuses to turn credit off while the balance is negative, and allows it once repaid', async () => {

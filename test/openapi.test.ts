@@ -106,7 +106,7 @@ describe('the OpenAPI document, for client generators', () => {
   it('marks Idempotency-Key required on every call that moves money, describes every tag and names its server', () => {
     const moving = operations().filter(({ op }) => op.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key'));
     expect(moving.map(({ op }) => op.operationId).sort()).toEqual(
-      ['adjustAccountBalance', 'assignStatementLine', 'changeSubscriptionPlan', 'configureSubscription', 'confirmTopUp', 'createReservation', 'createSubscription', 'disableSubscription', 'enableSubscription', 'recordPayout', 'refundTopUp', 'requestTopUp'],
+      ['adjustAccountBalance', 'assignStatementLine', 'changeSubscriptionPlan', 'configureSubscription', 'confirmTopUp', 'createGrant', 'createReservation', 'createSubscription', 'disableSubscription', 'enableSubscription', 'markGrantPaid', 'recordPayout', 'refundTopUp', 'requestTopUp', 'voidGrant'],
     );
     for (const { op } of moving) expect(op.parameters!.find((p) => p.name === 'idempotency-key')!.required).toBe(true);
     const used = new Set(operations().flatMap(({ op }) => op.tags ?? []));

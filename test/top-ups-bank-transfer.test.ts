@@ -66,7 +66,7 @@ describe('a bank transfer', () => {
     expect(transfer.reference.replace(/ /g, '')).toMatch(new RegExp(`^RF\\d\\d0*${topUpId}$`));
     // Two days on the way: nothing counts yet, but the pending money is shown.
     await s.advanceTo('2026-11-04T13:00:00Z');
-    expect(await balance(acme)).toEqual({ currency: 'EUR', balance: '0', credit_limit: '0', reserved: '0', available: '0', pending_top_ups: '10000' });
+    expect(await balance(acme)).toEqual({ currency: 'EUR', balance: '0', grants: [], granted: '0', credit_limit: '0', credit_enabled: false, reserved: '0', available: '0', pending_top_ups: '10000' });
     expect((await s.eventsOf(acme, 'top_up.requested')).map((e) => e.payload)).toEqual([expect.objectContaining({ top_up_id: topUpId, amount: '10000' })]);
   });
 

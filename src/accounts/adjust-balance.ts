@@ -34,7 +34,8 @@ export interface AdjustmentResult {
 export function adjustmentRefusal(account: Pick<AccountRow, 'status' | 'balance' | 'creditEnabled' | 'creditLimit' | 'reserved' | 'currency'>, adjustment: Adjustment): Failure | undefined {
   if (adjustment.direction === 'credit') return creditRefusal(account, adjustment.amount);
   if (account.status === 'closed') return { code: 'invalid_state', detail: 'the account is closed' };
-  const available = availableFunds(account);
+  // A debit corrects paid money: the credit grants are not its to take (a grant is voided instead).
+  const available = availableFunds({ ...account, granted: 0n });
   if (adjustment.amount > available) {
     return {
       code: 'insufficient_funds',

@@ -1,7 +1,9 @@
 // Amounts arrive as strings of integer minor units ("1250"), never as JSON numbers, so they
 // never pass through a float. The schema only checks the shape; the range is decided here so
 // that 0, negatives and overflow get the stable `amount_out_of_range` code with their field.
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { sendProblem } from '../shared/problem.js';
 import type { Minor } from '../money/money.js';
 import { type Result, fail, ok } from '../shared/result.js';
 
@@ -35,4 +37,14 @@ function parseWithinDigits(text: string): Minor | undefined {
   const match = /^(-?)0*([0-9]+)$/.exec(text);
   if (!match || match[2]!.length > MAX_AMOUNT_DIGITS) return undefined;
   return BigInt(`${match[1]}${match[2]}`);
+}
+
+/** JSON numbers lose digits before any schema sees them: amounts must arrive as strings. */
+export function amountsAreStrings(...fields: string[]) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = request.body as Record<string, unknown> | null | undefined;
+    if (!body || typeof body !== 'object') return;
+    const field = fields.find((f) => typeof body[f] === 'number');
+    if (field) return sendProblem(reply, { code: 'validation_failed', detail: `${field} is an amount: send it as a string of integer minor units, e.g. "1250"`, field: `/${field}` });
+  };
 }

@@ -10,7 +10,12 @@ export async function lockAccount(tx: Db, accountId: number): Promise<AccountRow
   return row;
 }
 
-/** Balance plus credit limit (when credit is enabled), less what usage reservations hold: what a charge may consume. */
-export function availableFunds(account: Pick<AccountRow, 'balance' | 'creditEnabled' | 'creditLimit' | 'reserved'>): bigint {
-  return account.balance + (account.creditEnabled ? account.creditLimit : 0n) - account.reserved;
+/**
+ * Balance plus what the credit grants hold, plus the credit limit (when credit is enabled),
+ * less what usage reservations hold: what charges may consume. A grant scoped to some
+ * services pays only those (src/grants/drawdown.ts): a charge for another one may use
+ * `availableFunds` less that grant.
+ */
+export function availableFunds(account: Pick<AccountRow, 'balance' | 'granted' | 'creditEnabled' | 'creditLimit' | 'reserved'>): bigint {
+  return account.balance + account.granted + (account.creditEnabled ? account.creditLimit : 0n) - account.reserved;
 }

@@ -67,6 +67,6 @@ export async function evaluateLowBalance(tx: Db, accountId: number, at: Date): P
 }
 
 /** The 'balance.low' event's payload for an account as it now stands. */
-export function lowBalanceWarning(account: Pick<AccountRow, 'id' | 'currency' | 'balance' | 'creditEnabled' | 'creditLimit' | 'reserved' | 'billingEmails'>, threshold: Minor | null): Record<string, unknown> {
+export function lowBalanceWarning(account: Pick<AccountRow, 'id' | 'currency' | 'balance' | 'granted' | 'creditEnabled' | 'creditLimit' | 'reserved' | 'billingEmails'>, threshold: Minor | null): Record<string, unknown> {
   return { account_id: account.id, currency: account.currency, balance: account.balance, available: availableFunds(account), threshold, billing_emails: account.billingEmails };
 }

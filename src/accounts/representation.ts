@@ -54,15 +54,6 @@ export const AccountSchema = Type.Object(
   },
 );
 
-export const BalanceSchema = Type.Object({
-  currency: Type.String(),
-  balance: Minor('the account balance'),
-  credit_limit: Minor('system credit limit'),
-  reserved: Minor('held out of available by open usage reservations'),
-  available: Minor('balance plus the credit limit when credit is enabled, less what usage reservations hold'),
-  pending_top_ups: Minor('what pending top-ups (bank transfers on their way, card and PayPal payments not yet confirmed) still expect; counted in neither balance nor available until it arrives'),
-}, { title: 'Balance', examples: [{ currency: 'EUR', balance: '4164', credit_limit: '0', reserved: '0', available: '4164', pending_top_ups: '0' }] });
-
 /**
  * The accounts among `accountIds` whose every running subscription is suspended for lack of
  * funds (at least one suspended, none active): SPEC 1's "suspended (no funds)". It follows the
@@ -103,17 +94,6 @@ export function accountJson(row: AccountRow, fundsSuspended = false) {
     low_balance_warned: row.lowBalanceWarned,
     billing_emails: row.billingEmails,
     created_at: row.createdAt.toISOString(),
-  };
-}
-
-export function balanceJson(row: AccountRow, pendingTopUps: MinorUnits) {
-  return {
-    currency: row.currency,
-    balance: row.balance.toString(),
-    credit_limit: row.creditLimit.toString(),
-    reserved: row.reserved.toString(),
-    available: availableFunds(row).toString(),
-    pending_top_ups: pendingTopUps.toString(),
   };
 }
 

@@ -1,7 +1,6 @@
 // The accounts API: open accounts, read them and their balance, change financial settings,
 // and the operator's balance adjustments (customers' own top-ups are in src/payments).
 import { eq } from 'drizzle-orm';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { KassaApp } from '../http/kassa-app.js';
 import { accounts } from '../db/schema.js';
@@ -11,10 +10,10 @@ import { IdempotencyKeyHeaders } from '../shared/idempotency.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { ok } from '../shared/result.js';
 import { adjustBalance } from './adjust-balance.js';
-import { parsePositiveAmount } from './amount.js';
+import { amountsAreStrings, parsePositiveAmount } from './amount.js';
 import { createAccount } from './create-account.js';
 import { listAccounts } from './list-accounts.js';
-import { AccountSchema, BalanceSchema, accountJson, accountView, balanceJson, pendingTopUps, suspendedForFunds } from './representation.js';
+import { AccountSchema, accountJson, accountView, suspendedForFunds } from './representation.js';
 import { AccountParams, AdjustmentBody, CreateAccountBody, UpdateSettingsBody } from './schemas.js';
 import { updateAccountSettings } from './update-settings.js';
 
@@ -47,16 +46,6 @@ const AdjustmentSchema = Type.Object({
     },
   ],
 });
-
-/** JSON numbers lose digits before any schema sees them: amounts must arrive as strings. */
-function amountsAreStrings(...fields: string[]) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    const body = request.body as Record<string, unknown> | null | undefined;
-    if (!body || typeof body !== 'object') return;
-    const field = fields.find((f) => typeof body[f] === 'number');
-    if (field) return sendProblem(reply, { code: 'validation_failed', detail: `${field} is an amount: send it as a string of integer minor units, e.g. "1250"`, field: `/${field}` });
-  };
-}
 
 export async function accountRoutes(app: KassaApp) {
   app.post(
@@ -116,16 +105,6 @@ export async function accountRoutes(app: KassaApp) {
       if (!updated.ok) return sendProblem(reply, updated.failure);
       app.kassa.entitlements.invalidate(request.params.id);
       return accountView(app.kassa.db, updated.value);
-    },
-  );
-
-  app.get(
-    '/accounts/:id/balance',
-    { config: { access: 'billing:read' }, schema: { tags, summary: "Read an account's balance and available funds", params: AccountParams, response: { 200: BalanceSchema, ...problemResponses(404) } } },
-    async (request, reply) => {
-      const [account] = await app.kassa.db.select().from(accounts).where(eq(accounts.id, request.params.id));
-      if (!account) return sendProblem(reply, { code: 'not_found', detail: `no account ${request.params.id}` });
-      return balanceJson(account, await pendingTopUps(app.kassa.db, account.id));
     },
   );
 

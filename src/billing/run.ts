@@ -227,7 +227,7 @@ async function flagLowBalances(tx: Db, batch: BatchInput): Promise<void> {
     sql`
     with acct as (
       select a.id, a.currency, a.balance, a.billing_emails, a.low_balance_warned,
-             a.balance + case when a.credit_enabled then a.credit_limit else 0 end - a.reserved as available,
+             a.balance + a.granted + case when a.credit_enabled then a.credit_limit else 0 end - a.reserved as available,
              a.low_balance_threshold as by_amount,
              case when a.low_balance_threshold_days is null then null else
                (2 * a.low_balance_threshold_days::numeric * (

@@ -63,6 +63,9 @@ export const accounts = pgTable(
     // Funds held out of `available` by open usage reservations (src/usage/reservations.ts):
     // the cached sum of their holds; `kassa verify` proves it.
     reserved: money('reserved').notNull().default(sql`0`),
+    // Cached sum of this account's credit-grant postings (ledger account `grant`): what its
+    // live grants hold together (src/grants); `kassa verify` proves it.
+    granted: money('granted').notNull().default(sql`0`),
     billingEmails: jsonb('billing_emails').$type<string[]>().notNull().default([]),
     // SPEC 1: the owner can require two-factor authentication of every member.
     requireTwoFactor: boolean('require_two_factor').notNull().default(false),
@@ -71,6 +74,7 @@ export const accounts = pgTable(
   (t) => [
     check('accounts_credit_limit_nonnegative', sql`${t.creditLimit} >= 0`),
     check('accounts_reserved_nonnegative', sql`${t.reserved} >= 0`),
+    check('accounts_granted_nonnegative', sql`${t.granted} >= 0`),
     check('accounts_currency_format', sql`${t.currency} ~ '^[A-Z]{3}$'`),
   ],
 );
@@ -246,9 +250,38 @@ export const billingDaily = pgTable(
 
 // ---------- ledger ----------
 
-export type LedgerKind = 'adjustment' | 'usage_charge' | 'subscription_charge' | 'subscription_refund' | 'billing_run' | 'reversal' | 'top_up' | 'top_up_refund' | 'chargeback' | 'payout';
-/** Where money comes from and goes: the customer, revenue, operator adjustments, and a clearing account per way of paying. */
-export type LedgerAccount = 'customer' | 'revenue' | 'adjustments' | 'clearing_bank_transfer' | 'clearing_card' | 'clearing_paypal' | 'payouts_due';
+export type LedgerKind =
+  | 'adjustment'
+  | 'usage_charge'
+  | 'subscription_charge'
+  | 'subscription_refund'
+  | 'billing_run'
+  | 'reversal'
+  | 'top_up'
+  | 'top_up_refund'
+  | 'chargeback'
+  | 'payout'
+  | 'grant'
+  | 'grant_void'
+  | 'grant_expiry';
+/**
+ * Where money comes from and goes (docs/ledger-accounts.md): the customer's paid balance, a
+ * credit grant's own sub-account (`grant`, with grant_id), revenue, operator adjustments, a
+ * clearing account per way of paying, promotional credit given (`promotions`), paid credit
+ * sold outside the balance (`grant_sales`) and expired paid credit (`breakage`).
+ */
+export type LedgerAccount =
+  | 'customer'
+  | 'grant'
+  | 'revenue'
+  | 'adjustments'
+  | 'clearing_bank_transfer'
+  | 'clearing_card'
+  | 'clearing_paypal'
+  | 'payouts_due'
+  | 'promotions'
+  | 'grant_sales'
+  | 'breakage';
 
 export const ledgerTransactions = pgTable(
   'ledger_transactions',
@@ -280,9 +313,14 @@ export const ledgerPostings = pgTable(
     // Set on the posting that pays a subscription's period: the database's guarantee that a
     // period is billed at most once, whatever crashes, retries or concurrent runs happen.
     billedPeriodStart: at('billed_period_start'),
+    // The credit grant whose sub-account this posting moves (ledger account `grant` only).
+    grantId: ref('grant_id'),
   },
   (t) => [
     primaryKey({ columns: [t.transactionId, t.line] }),
+    // A grant's remaining amount is the sum of its postings: read by grant, a few rows each.
+    index('ledger_postings_grant_idx').on(t.grantId).where(sql`${t.grantId} is not null`),
+    check('ledger_postings_grant_account', sql`(${t.ledgerAccount} = 'grant') = (${t.grantId} is not null)`),
     // Period first: the billing run asks "which of these accounts' subscriptions are paid for
     // this boundary?", which then reads one day's postings, not the whole history.
     uniqueIndex('ledger_postings_billed_period_uq').on(t.billedPeriodStart, t.accountId, t.subscriptionId).where(sql`${t.billedPeriodStart} is not null`),
@@ -290,6 +328,51 @@ export const ledgerPostings = pgTable(
       'ledger_postings_period_needs_subscription',
       sql`${t.billedPeriodStart} is null or ${t.subscriptionId} is not null`,
     ),
+  ],
+);
+
+// Credit grants (SPEC 4, src/grants): credit the provider gives or sells that is not money
+// the customer paid onto the balance. Each is its own ledger sub-account (postings to
+// `grant` carrying its id), so what is left of it is the sum of its postings. A paid grant
+// bought outside the balance may await its payment; it counts down from when it is paid.
+// Its ledger transaction is written when it takes effect (paid, and its effective time come):
+// until then it holds nothing and pays nothing.
+export type GrantKind = 'promotional' | 'paid';
+export type GrantStatus = 'awaiting_payment' | 'scheduled' | 'active' | 'voided' | 'expired';
+
+export const creditGrants = pgTable(
+  'credit_grants',
+  {
+    id: id(),
+    accountId: ref('account_id').notNull(),
+    kind: text('kind').$type<GrantKind>().notNull(),
+    // Face value, and what the customer paid for it (zero for promotional credit).
+    amount: money('amount').notNull(),
+    costBasis: money('cost_basis').notNull(),
+    // Drawn lower first; then soonest expiry, promotional before paid, oldest first.
+    priority: integer('priority').notNull(),
+    // Service and plan codes it may pay; null: any charge.
+    scope: text('scope').array(),
+    effectiveAt: at('effective_at').notNull(),
+    expiresAt: at('expires_at'),
+    reason: text('reason').notNull(),
+    status: text('status').$type<GrantStatus>().notNull(),
+    paidAt: at('paid_at'),
+    // When the notice of its coming expiry was queued: once per grant.
+    expiryNoticeAt: at('expiry_notice_at'),
+    closedAt: at('closed_at'),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [
+    index('credit_grants_account_idx').on(t.accountId, t.id),
+    // The scheduled jobs' work: grants to take effect, and live grants by their expiry.
+    index('credit_grants_due_idx').on(t.effectiveAt).where(sql`${t.status} = 'scheduled'`),
+    index('credit_grants_expiring_idx').on(t.expiresAt).where(sql`${t.status} = 'active' and ${t.expiresAt} is not null`),
+    check('credit_grants_amount_positive', sql`${t.amount} > 0`),
+    check('credit_grants_cost_basis', sql`${t.costBasis} >= 0 and ${t.costBasis} <= ${t.amount} and (${t.kind} = 'paid' or ${t.costBasis} = 0)`),
+    check('credit_grants_kind', sql`${t.kind} in ('promotional', 'paid')`),
+    check('credit_grants_status', sql`${t.status} in ('awaiting_payment', 'scheduled', 'active', 'voided', 'expired')`),
+    check('credit_grants_expiry_after_start', sql`${t.expiresAt} is null or ${t.expiresAt} > ${t.effectiveAt}`),
   ],
 );
 

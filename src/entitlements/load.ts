@@ -33,7 +33,7 @@ export async function loadManyEntitlementInputs(db: Db, accountIds: readonly num
   const rows = await query<Row>(
     db,
     sql`select a.id, a.status, a.type, a.currency,
-          (a.balance + case when a.credit_enabled then a.credit_limit else 0 end - a.reserved)::text as available,
+          (a.balance + a.granted + case when a.credit_enabled then a.credit_limit else 0 end - a.reserved)::text as available,
           coalesce((select json_agg(m) from (select distinct on (t.meter) t.meter, t.month, t.quantity::text, t.included_used::text, t.free_once_used::text
                                                from usage_month_totals t where t.account_id = a.id order by t.meter, t.month desc) m), '[]'::json) as months,
           coalesce((select json_object_agg(f.meter, f.used::text) from usage_free_once f where f.account_id = a.id), '{}'::json) as free_once,

@@ -7,6 +7,8 @@ import { sendPasswordExpiryNotices } from '../identity/passwords/expiry-notices.
 import { runAutoTopUps } from '../payments/auto-top-up.js';
 import { expireTopUps } from '../payments/expire.js';
 import { actOnStripeEvents } from '../payments/stripe/webhook.js';
+import { expireGrants, sendExpiryNotices, startDueGrants } from '../grants/grants.js';
+import { readGrantSettings } from '../grants/settings.js';
 import { rateUsageBatches } from '../usage/rate-batch.js';
 import { expireReservations } from '../usage/reservations.js';
 
@@ -24,6 +26,11 @@ export const scheduledJobs: ScheduledJob[] = [
   { name: 'stripe events', run: (kassa) => actOnStripeEvents(kassa) },
   // Usage is rated just after each batch is kept; this takes up what a crash left.
   { name: 'usage rating', run: (kassa) => rateUsageBatches(kassa) },
+  // Credit grants: those whose time has come put in effect, the notice before an expiry, then
+  // what is left of expired ones written off (after its notice, which the same pass queues first).
+  { name: 'credit grants taking effect', run: startDueGrants },
+  { name: 'credit grant expiry notices', run: async (kassa, at) => sendExpiryNotices(kassa, at, (await readGrantSettings(kassa.db)).expiry_notice_days) },
+  { name: 'expired credit grants', run: expireGrants },
   { name: 'expired usage reservations', run: async (kassa, at) => { const ids = await expireReservations(kassa.db, at); for (const id of ids) kassa.entitlements.invalidate(id); return ids.length; } },
 ];
 

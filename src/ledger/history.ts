@@ -41,6 +41,7 @@ export async function listLedger(db: Db, accountId: number, window: { limit: num
         amount: p.amount.toString(),
         subscription_id: p.subscriptionId,
         billed_period_start: p.billedPeriodStart?.toISOString() ?? null,
+        grant_id: p.grantId,
       })),
     })),
     next_cursor: listed.next_cursor,

@@ -12,6 +12,8 @@ export interface PostingInput {
   subscriptionId?: number;
   /** Marks the posting that pays this subscription period (at most once, by constraint). */
   billedPeriodStart?: Date;
+  /** The credit grant whose sub-account a `grant` posting moves. */
+  grantId?: number;
 }
 
 export interface LedgerTransactionInput {
@@ -27,12 +29,19 @@ export interface Posted {
   transactionId: number;
   /** The customer's balance after this transaction. */
   balance: Minor;
+  /** What the account's credit grants hold together after it. */
+  granted: Minor;
   customerAmount: Minor;
 }
 
 /** Sum of the customer-side postings: what the transaction does to the account's balance. */
 export function customerEffect(postings: readonly PostingInput[]): Minor {
   return postings.reduce((sum, p) => (p.ledgerAccount === 'customer' ? sum + p.amount : sum), 0n);
+}
+
+/** Sum of the credit-grant postings: what the transaction does to the account's grants together. */
+export function grantEffect(postings: readonly PostingInput[]): Minor {
+  return postings.reduce((sum, p) => (p.ledgerAccount === 'grant' ? sum + p.amount : sum), 0n);
 }
 
 /** Money onto the customer's balance (negative: off it) against one other ledger account. */
@@ -52,6 +61,7 @@ export function assertBalanced(postings: readonly PostingInput[]): void {
 export async function postLedgerTransaction(tx: Db, input: LedgerTransactionInput): Promise<Posted> {
   assertBalanced(input.postings);
   const customerAmount = customerEffect(input.postings);
+  const grantAmount = grantEffect(input.postings);
   const [transaction] = await tx
     .insert(ledgerTransactions)
     .values({
@@ -73,14 +83,15 @@ export async function postLedgerTransaction(tx: Db, input: LedgerTransactionInpu
       amount: p.amount,
       subscriptionId: p.subscriptionId ?? null,
       billedPeriodStart: p.billedPeriodStart ?? null,
+      grantId: p.grantId ?? null,
     })),
   );
   const [account] = await tx
     .update(accounts)
-    .set({ balance: sql`${accounts.balance} + ${customerAmount}` })
+    .set({ balance: sql`${accounts.balance} + ${customerAmount}`, granted: sql`${accounts.granted} + ${grantAmount}` })
     .where(eq(accounts.id, input.accountId))
-    .returning({ balance: accounts.balance });
-  return { transactionId, balance: account!.balance, customerAmount };
+    .returning({ balance: accounts.balance, granted: accounts.granted });
+  return { transactionId, balance: account!.balance, granted: account!.granted, customerAmount };
 }
 
 /** A charge to the customer: customer -amount, revenue +amount. */
@@ -88,13 +99,5 @@ export function chargePostings(amount: Minor, extra: Omit<PostingInput, 'ledgerA
   return [
     { ledgerAccount: 'customer', amount: -amount, ...extra },
     { ledgerAccount: 'revenue', amount, subscriptionId: extra.subscriptionId },
-  ];
-}
-
-/** A refund to the customer: revenue -amount, customer +amount. */
-export function refundPostings(amount: Minor, subscriptionId?: number): PostingInput[] {
-  return [
-    { ledgerAccount: 'customer', amount, subscriptionId },
-    { ledgerAccount: 'revenue', amount: -amount, subscriptionId },
   ];
 }

@@ -49,6 +49,32 @@ const checks: { name: string; advisory?: boolean; violating: SQL }[] = [
       where a.balance <> coalesce(c.total, 0)`,
   },
   {
+    name: "every account's granted equals its credit-grant postings",
+    violating: sql`
+      select a.id as account_id, a.granted, coalesce(g.total, 0) as grant_postings
+      from accounts a
+      left join (select account_id, sum(amount) as total from ledger_postings where ledger_account = 'grant' group by account_id) g
+        on g.account_id = a.id
+      where a.granted <> coalesce(g.total, 0)`,
+  },
+  {
+    name: 'every credit grant holds between nothing and its amount, and nothing unless it is active',
+    violating: sql`
+      select g.id as grant_id, g.account_id, g.status, g.amount, coalesce(p.held, 0) as held, p.accounts
+      from credit_grants g
+      left join (select grant_id, sum(amount) as held, array_agg(distinct account_id) as accounts from ledger_postings where grant_id is not null group by grant_id) p
+        on p.grant_id = g.id
+      where coalesce(p.held, 0) < 0 or coalesce(p.held, 0) > g.amount or (g.status <> 'active' and coalesce(p.held, 0) <> 0)
+         or p.accounts <> array[g.account_id]`,
+  },
+  {
+    name: 'every credit-grant posting names a grant',
+    violating: sql`
+      select p.transaction_id, p.line, p.grant_id
+      from ledger_postings p left join credit_grants g on g.id = p.grant_id
+      where p.grant_id is not null and g.id is null`,
+  },
+  {
     name: 'no subscription period is billed twice',
     violating: sql`
       select account_id, subscription_id, billed_period_start, count(*) as times

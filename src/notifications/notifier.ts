@@ -29,6 +29,7 @@ export const noticeTemplates: Record<string, MailTemplate> = {
   'object_count.over_limit': 'over_limit',
   'usage.funds_exhausted': 'funds_exhausted',
   'usage.over_limit': 'over_limit',
+  'grant.expiring': 'grant_expiring',
 };
 
 /** Topics whose mail goes to the provider's operators rather than to the account. */
@@ -137,6 +138,10 @@ function templateData(topic: string, payload: Record<string, unknown>, account: 
   }
   if (topic === 'object_count.over_limit' || topic === 'usage.over_limit') {
     return { account_name: account.name, metric: String(payload.metric ?? ''), count: String(payload.count ?? ''), limit: String(payload.limit ?? '') };
+  }
+  if (topic === 'grant.expiring') {
+    const expires = String(payload.expires_at ?? '');
+    return { account_name: account.name, currency: account.currency, remaining: amount(payload.remaining), reason: String(payload.reason ?? ''), expires_on: expires.slice(0, 10), expires_time: expires.slice(11, 16) };
   }
   if (topic.startsWith('auto_top_up.')) {
     return { account_name: account.name, currency: account.currency, amount: amount(payload.amount), balance: amount(payload.balance), reason: String(payload.reason ?? ''), monthly_cap: amount(payload.monthly_cap), month: String(payload.month ?? '') };

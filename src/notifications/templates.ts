@@ -19,7 +19,8 @@ export type MailTemplate =
   | 'auto_top_up_paused'
   | 'auto_top_up_capped'
   | 'over_limit'
-  | 'funds_exhausted';
+  | 'funds_exhausted'
+  | 'grant_expiring';
 
 export interface RenderedMail {
   subject: string;
@@ -53,6 +54,10 @@ const templates: Record<MailTemplate, (data: Data) => RenderedMail> = {
   auto_top_up_capped: (d) => ({ subject: `Automatic top-up of ${d.account_name}: monthly cap reached`, text: `The available funds of ${d.account_name} fell under your threshold, but this month's automatic top-ups reached your cap of ${d.monthly_cap} ${d.currency}. Top up by hand, or raise the cap.\n` }),
   over_limit: (d) => ({ subject: `${d.account_name} is over its ${d.metric} limit`, text: `${d.account_name} has ${d.count} ${d.metric}, over the ${d.limit} its plan allows. Remove some, or choose a plan that allows more.\n` }),
   funds_exhausted: (d) => ({ subject: `Funds used up on ${d.account_name}`, text: `The usage of ${d.account_name} used up its available funds (now ${d.available} ${d.currency}), so sending more is refused until you top up.\n` }),
+  grant_expiring: (d) => ({
+    subject: `Credit of ${d.remaining} ${d.currency} on ${d.account_name} expires ${d.expires_on}`,
+    text: `${d.remaining} ${d.currency} of credit on ${d.account_name} (${d.reason}) is still unused and expires on ${d.expires_on} at ${d.expires_time} UTC. Charges use it before your paid balance; what is left then is written off.\n`,
+  }),
   account_exists: (d) => ({ subject: 'You already have a Kassa account', text: `Someone tried to sign up to Kassa with this address, which already has an account. If it was you, sign in, or reset your password here:\n${d.link}\n\nIf it was not you, ignore this mail.\n` }),
 };
 

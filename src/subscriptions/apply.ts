@@ -1,11 +1,15 @@
 // Writes a decision's money movements: one ledger transaction each with its event
 // (`subscription.charged` or `subscription.refunded`), the purchase total the credit limit
-// follows, and the low-balance check, inside the caller's transaction.
+// follows, and the low-balance check, inside the caller's transaction. A charge draws the
+// account's credit grants that may pay the plan first (src/grants/drawdown.ts), then the paid
+// balance; a refund gives back first what those grants paid.
 import { evaluateLowBalance } from '../accounts/low-balance.js';
 import { recordPurchase } from '../accounts/purchases.js';
 import type { Db } from '../db/client.js';
 import { PLAN_CHANNEL, addToDaily } from '../ledger/daily.js';
-import { chargePostings, postLedgerTransaction, refundPostings } from '../ledger/post.js';
+import { postLedgerTransaction } from '../ledger/post.js';
+import { chargeFromGrants, refundToGrants } from '../grants/drawdown.js';
+import { drawnBySubscription, liveGrants } from '../grants/grants.js';
 import { writeOutbox } from '../outbox/write.js';
 import type { Movement } from './decisions.js';
 
@@ -15,19 +19,26 @@ export interface MovementOwner {
   subscriptionId: number;
   currency: string;
   reason: 'created' | 'configuration_change' | 'plan_change' | 'disabled' | 'enabled' | 'resumed';
+  /** The plan's code: credit grants scoped to it pay its charges. */
+  service: string;
 }
 
 export async function applyMovements(tx: Db, owner: MovementOwner, movements: readonly Movement[], at: Date): Promise<void> {
   const { accountId, subscriptionId } = owner;
+  let grants = movements.length === 0 ? [] : ((await liveGrants(tx, [accountId], at, { includeEmpty: true })).get(accountId) ?? []);
   for (const m of movements) {
     // A zero-priced period is still posted: its posting is what marks the period paid.
     if (m.amount === 0n && m.periodStart === undefined) continue;
     const charge = m.amount >= 0n;
+    const moved = charge
+      ? chargeFromGrants(grants, owner.service, m.amount, { subscriptionId, billedPeriodStart: m.periodStart })
+      : refundToGrants(grants, await drawnBySubscription(tx, grants.map((g) => g.id), subscriptionId), -m.amount, subscriptionId);
+    grants = moved.after;
     const posted = await postLedgerTransaction(tx, {
       accountId,
       kind: charge ? 'subscription_charge' : 'subscription_refund',
       description: m.description,
-      postings: charge ? chargePostings(m.amount, { subscriptionId, billedPeriodStart: m.periodStart }) : refundPostings(-m.amount, subscriptionId),
+      postings: moved.postings,
       at,
     });
     await recordPurchase(tx, accountId, m.amount, at);
@@ -43,6 +54,9 @@ export async function applyMovements(tx: Db, owner: MovementOwner, movements: re
       period_start: m.periodStart?.toISOString() ?? null,
       description: m.description,
       balance: posted.balance,
+      // Which credit grants paid (or took back) how much of it; the paid balance the rest.
+      grants: moved.postings.filter((p) => p.ledgerAccount === 'grant').map((p) => ({ grant_id: p.grantId, amount: p.amount < 0n ? -p.amount : p.amount })),
+      granted: posted.granted,
     }, at);
   }
   if (movements.length > 0) await evaluateLowBalance(tx, accountId, at);

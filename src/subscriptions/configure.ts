@@ -13,7 +13,7 @@ import { subscriptionQuotaBlockers } from './quota-check.js';
 import { priceConfiguration } from './configuration.js';
 import { reconfiguration } from './decisions.js';
 import { spanText } from './describe.js';
-import { type Outcome, type SubscriptionInput, insufficientFunds, quotaExceeded } from './outcome.js';
+import { type Outcome, type SubscriptionInput, fundsForPlan, insufficientFunds, quotaExceeded } from './outcome.js';
 import { accountMayBuy, currentPeriod, lockSubscription, paidMarkOf, periodPaid } from './state.js';
 
 export interface ConfigureInput extends SubscriptionInput {
@@ -49,13 +49,13 @@ export async function configureSubscription(tx: Db, _kassa: Kassa, input: Config
     description: `${version.plan.name}: configuration change, ${spanText(at, period)}`,
   });
   const blockers = await subscriptionQuotaBlockers(tx, account, { definition, quantities }, { except: subscription.id, creating: false });
-  const failure = quotaExceeded(blockers) ?? (input.chargeIntoDebt ? undefined : insufficientFunds(decision, account));
+  const failure = quotaExceeded(blockers) ?? (input.chargeIntoDebt ? undefined : insufficientFunds(decision, account, await fundsForPlan(tx, account, version.plan.code, at)));
   if (failure && !input.preview) return { ok: false, failure };
   const outcome: Outcome = { action: 'configure', currency: account.currency, period, decision, wouldFail: failure ?? null };
   if (input.preview) return ok(outcome);
 
   const mark = paid ? { paidMark: charged.mark, paidMarkFrom: period.start } : { paidMark: null, paidMarkFrom: null };
   const [updated] = await tx.update(subscriptions).set({ quantities, periodAmount, ...mark }).where(eq(subscriptions.id, subscription.id)).returning();
-  await applyMovements(tx, { accountId: account.id, subscriptionId: subscription.id, currency: account.currency, reason: 'configuration_change' }, decision.movements, at);
+  await applyMovements(tx, { accountId: account.id, subscriptionId: subscription.id, currency: account.currency, reason: 'configuration_change', service: version.plan.code }, decision.movements, at);
   return ok({ ...outcome, subscription: updated! });
 }

@@ -41,7 +41,7 @@ export async function disableSubscription(tx: Db, _kassa: Kassa, input: Subscrip
   if (input.preview) return ok(outcome);
 
   const [updated] = await tx.update(subscriptions).set({ status: 'disabled', statusChangedAt: at }).where(eq(subscriptions.id, subscription.id)).returning();
-  await applyMovements(tx, { accountId: account.id, subscriptionId: subscription.id, currency: account.currency, reason: 'disabled' }, decision.movements, at);
+  await applyMovements(tx, { accountId: account.id, subscriptionId: subscription.id, currency: account.currency, reason: 'disabled', service: version.plan.code }, decision.movements, at);
   await writeOutbox(tx, account.id, 'subscription.disabled', { subscription_id: subscription.id, amount: netAmount(decision), currency: account.currency }, at);
   return ok({ ...outcome, subscription: updated! });
 }

@@ -14,7 +14,7 @@ import { type Result, fail, ok } from '../shared/result.js';
 import { applyMovements } from './apply.js';
 import { activation, netAmount } from './decisions.js';
 import { spanText } from './describe.js';
-import { type Outcome, type SubscriptionInput, insufficientFunds } from './outcome.js';
+import { type Outcome, type SubscriptionInput, fundsForPlan, insufficientFunds } from './outcome.js';
 import { type SubscriptionRow, accountMayBuy, currentPeriod, lockSubscription, periodPaid } from './state.js';
 
 export async function enableSubscription(tx: Db, _kassa: Kassa, input: SubscriptionInput, at: Date): Promise<Result<Outcome>> {
@@ -27,7 +27,7 @@ export async function enableSubscription(tx: Db, _kassa: Kassa, input: Subscript
   const outcome = await restartOutcome(tx, account, subscription, version, at, 'enable');
   if (outcome.wouldFail && !input.preview) return { ok: false, failure: outcome.wouldFail };
   if (input.preview) return ok(outcome);
-  return ok(await restart(tx, outcome, subscription, 'subscription.enabled', at));
+  return ok(await restart(tx, outcome, subscription, version.plan.code, 'subscription.enabled', at));
 }
 
 /** What restarting costs now, with the refusal the real call would meet (funds). */
@@ -37,13 +37,13 @@ export async function restartOutcome(tx: Db, account: AccountRow, subscription: 
   const price = periodPrice(version.definition, subscription.quantities);
   const description = `${version.plan.name}: ${spanText(at, period)}`;
   const decision = activation({ ...subscription, period, price, currency: account.currency, paid, from: at, description });
-  return { action, currency: account.currency, period, decision, wouldFail: insufficientFunds(decision, account) ?? null };
+  return { action, currency: account.currency, period, decision, wouldFail: insufficientFunds(decision, account, await fundsForPlan(tx, account, version.plan.code, at)) ?? null };
 }
 
 /** Writes a restart decided by `restartOutcome`. */
-export async function restart(tx: Db, outcome: Outcome, subscription: SubscriptionRow, topic: 'subscription.enabled' | 'subscription.resumed', at: Date): Promise<Outcome> {
+export async function restart(tx: Db, outcome: Outcome, subscription: SubscriptionRow, planCode: string, topic: 'subscription.enabled' | 'subscription.resumed', at: Date): Promise<Outcome> {
   const [updated] = await tx.update(subscriptions).set({ status: 'active', statusChangedAt: at, paidMark: null, paidMarkFrom: null }).where(eq(subscriptions.id, subscription.id)).returning();
-  await applyMovements(tx, { accountId: subscription.accountId, subscriptionId: subscription.id, currency: outcome.currency, reason: topic === 'subscription.resumed' ? 'resumed' : 'enabled' }, outcome.decision.movements, at);
+  await applyMovements(tx, { accountId: subscription.accountId, subscriptionId: subscription.id, currency: outcome.currency, reason: topic === 'subscription.resumed' ? 'resumed' : 'enabled', service: planCode }, outcome.decision.movements, at);
   await writeOutbox(tx, subscription.accountId, topic, { subscription_id: subscription.id, from: subscription.status, amount: netAmount(outcome.decision), currency: outcome.currency }, at);
   return { ...outcome, subscription: updated! };
 }

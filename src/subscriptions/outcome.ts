@@ -2,6 +2,9 @@
 // preview reports instead of answering with (funds and quotas).
 import type { AccountRow } from '../accounts/lock.js';
 import { availableFunds } from '../accounts/lock.js';
+import type { Db } from '../db/client.js';
+import { fundsFor, liveGrantsOf } from '../grants/grants.js';
+import type { Minor } from '../money/money.js';
 import type { Period } from '../time/periods.js';
 import type { Failure } from '../shared/result.js';
 import type { QuotaBlocker } from './quotas.js';
@@ -31,14 +34,19 @@ export interface SubscriptionInput extends OperationInput {
   subscriptionId: number;
 }
 
-export function insufficientFunds(decision: Decision, account: AccountRow): Failure | undefined {
-  const available = availableFunds(account);
+/** `available`: what the change's charges may use, with the credit grants that may pay its plan (`fundsFor`). */
+export function insufficientFunds(decision: Decision, account: AccountRow, available: Minor = availableFunds(account)): Failure | undefined {
   if (fundsCover(decision, available)) return undefined;
   return {
     code: 'insufficient_funds',
     detail: `this needs ${decision.fundsRequired} (minor units of ${account.currency}) and the account has ${available} available`,
     extra: { required: decision.fundsRequired.toString(), available: available.toString(), currency: account.currency },
   };
+}
+
+/** What charges of a plan may use on this locked account now: its funds, with the grants that may pay that plan. */
+export async function fundsForPlan(tx: Db, account: AccountRow, planCode: string, at: Date): Promise<Minor> {
+  return fundsFor(account, await liveGrantsOf(tx, account, at), planCode);
 }
 
 export function quotaExceeded(blockers: QuotaBlocker[]): Failure | undefined {

@@ -30,7 +30,7 @@ export async function resumeSuspended(tx: Db, kassa: Kassa, accountId: number, a
     if (accountMayBuy(account)) break;
     const outcome = await restartOutcome(tx, account, subscription, { ...version, definition: normalisedDefinition(version.definition) }, at, 'resume');
     if (outcome.wouldFail) continue;
-    await restart(tx, outcome, subscription, 'subscription.resumed', at);
+    await restart(tx, outcome, subscription, version.plan.code, 'subscription.resumed', at);
     resumed.push(subscription.id);
   }
   return resumed;

@@ -22,6 +22,8 @@ import { type DailyAmount, addToDaily } from '../ledger/daily.js';
 import { accounts } from '../db/schema.js';
 import { Exact, type Minor } from '../money/money.js';
 import { type OutboxEvent, writeOutboxEvents } from '../outbox/write.js';
+import { type Draw, drawCharges } from '../grants/drawdown.js';
+import { liveGrants } from '../grants/grants.js';
 import { meterPricesOf } from './meter-prices.js';
 import { type ReservationUse, settleReservations } from './reservations.js';
 import { type MonthState, type Rated, type UsageDay, monthKey, rateUsage } from './rate.js';
@@ -219,10 +221,11 @@ export async function chargeAccounts(kassa: Kassa, accountIds: readonly number[]
     await saveUsageState(tx, rated, peaks.rows);
     const released = await settleReservations(tx, reservationUses(unrated));
     const charged = rated.filter((r) => r.rated.total !== 0n);
-    const transactionOf = await writeUsageCharges(tx, charged, at);
+    const paid = await payUsageCharges(tx, charged, at);
+    const transactionOf = await writeUsageCharges(tx, charged, paid, at);
     // The history counts usage on the day it is charged, as the ledger does.
     await addToDaily(tx, rated.flatMap(({ account, rated }) => rated.lines.flatMap((l) => historyOf(account.id, l))), at);
-    await tellAccounts(tx, charged, transactionOf, released, at);
+    await tellAccounts(tx, charged, paid, transactionOf, released, at);
     return { accountIds: locked.map((a) => a.id), charged: charged.reduce((sum, r) => sum + r.rated.total, 0n) };
   });
   if (group.accountIds.length > 0) await kassa.entitlements.refresh(kassa.db, group.accountIds);
@@ -381,28 +384,61 @@ export function usageDescription(rated: Rated): string {
   return `Usage: ${shown}${charged.length > 3 ? ` and ${charged.length - 3} more` : ''}`;
 }
 
-/** One ledger transaction per charged account (customer debited, revenue credited) and the balances, in one statement. */
-async function writeUsageCharges(tx: Db, charged: readonly AccountRated[], at: Date): Promise<Map<number, number>> {
+/** What pays an account's usage charge: its credit grants that may pay each meter first, line by line, then the paid balance. */
+interface ChargePaid {
+  fromBalance: Minor;
+  fromGrants: Minor;
+  draws: Draw[];
+}
+
+async function payUsageCharges(tx: Db, charged: readonly AccountRated[], at: Date): Promise<Map<number, ChargePaid>> {
+  const grantsOf = await liveGrants(tx, charged.filter((c) => c.account.granted > 0n).map((c) => c.account.id), at);
+  return new Map(
+    charged.map(({ account, rated }) => {
+      const { drawn } = drawCharges(grantsOf.get(account.id) ?? [], rated.lines.filter((l) => l.amount !== 0n).map((l) => ({ service: l.meter, amount: l.amount })));
+      const perGrant = new Map<number, Minor>();
+      for (const d of drawn.flatMap((x) => x.draws)) perGrant.set(d.grantId, (perGrant.get(d.grantId) ?? 0n) + d.amount);
+      const fromGrants = [...perGrant.values()].reduce((sum, a) => sum + a, 0n);
+      return [account.id, { fromBalance: rated.total - fromGrants, fromGrants, draws: [...perGrant].map(([grantId, amount]) => ({ grantId, amount })) }];
+    }),
+  );
+}
+
+/**
+ * One ledger transaction per charged account (the paid balance and each credit grant debited,
+ * revenue credited) and the balances, in one statement.
+ */
+async function writeUsageCharges(tx: Db, charged: readonly AccountRated[], paid: ReadonlyMap<number, ChargePaid>, at: Date): Promise<Map<number, number>> {
   if (charged.length === 0) return new Map();
-  const rows = charged.map(({ account, rated }) => ({ account_id: account.id, amount: rated.total.toString(), description: usageDescription(rated) }));
+  const rows = charged.map(({ account, rated }) => {
+    const p = paid.get(account.id)!;
+    return { account_id: account.id, total: rated.total.toString(), customer: p.fromBalance.toString(), granted: p.fromGrants.toString(), description: usageDescription(rated) };
+  });
+  // A grant's draw is posted from line 3 on: the paid balance is line 1, revenue line 2.
+  const draws = charged.flatMap(({ account }) => paid.get(account.id)!.draws.map((d, i) => ({ account_id: account.id, line: 3 + i, grant_id: d.grantId, amount: d.amount.toString() })));
   const written = await query<{ id: number | string; account_id: number | string }>(
     tx,
     sql`with input as (
-          select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as i(account_id bigint, amount bigint, description text)
+          select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as i(account_id bigint, total bigint, customer bigint, granted bigint, description text)
+        ),
+        draws as (
+          select * from jsonb_to_recordset(${JSON.stringify(draws)}::jsonb) as d(account_id bigint, line smallint, grant_id bigint, amount bigint)
         ),
         txs as (
           insert into ledger_transactions (account_id, kind, description, customer_amount, created_at)
-          select account_id, 'usage_charge', description, -amount, ${at} from input
+          select account_id, 'usage_charge', description, -customer, ${at} from input
           returning id, account_id
         ),
         postings as (
-          insert into ledger_postings (transaction_id, line, account_id, ledger_account, amount)
-          select x.id, 1, x.account_id, 'customer', -i.amount from txs x join input i on i.account_id = x.account_id
+          insert into ledger_postings (transaction_id, line, account_id, ledger_account, amount, grant_id)
+          select x.id, 1, x.account_id, 'customer', -i.customer, null::bigint from txs x join input i on i.account_id = x.account_id
           union all
-          select x.id, 2, x.account_id, 'revenue', i.amount from txs x join input i on i.account_id = x.account_id
+          select x.id, 2, x.account_id, 'revenue', i.total, null::bigint from txs x join input i on i.account_id = x.account_id
+          union all
+          select x.id, d.line, x.account_id, 'grant', -d.amount, d.grant_id from txs x join draws d on d.account_id = x.account_id
         ),
         balances as (
-          update accounts a set balance = a.balance - i.amount from input i where a.id = i.account_id
+          update accounts a set balance = a.balance - i.customer, granted = a.granted - i.granted from input i where a.id = i.account_id
         )
         select id, account_id from txs`,
   );
@@ -415,16 +451,17 @@ async function writeUsageCharges(tx: Db, charged: readonly AccountRated[], at: D
  * `usage.funds_exhausted` when it took the available funds below zero, the moment its meters
  * stop being allowed.
  */
-async function tellAccounts(tx: Db, charged: readonly AccountRated[], transactionOf: ReadonlyMap<number, number>, released: ReadonlyMap<number, Minor>, at: Date): Promise<void> {
+async function tellAccounts(tx: Db, charged: readonly AccountRated[], paid: ReadonlyMap<number, ChargePaid>, transactionOf: ReadonlyMap<number, number>, released: ReadonlyMap<number, Minor>, at: Date): Promise<void> {
   const events: OutboxEvent[] = [];
   const warned: number[] = [];
   const rearmed: number[] = [];
   const byDays: number[] = [];
   for (const { account, rated } of charged) {
     // A reservation the usage settled released its share of the hold: the funds it held are spent now.
-    const after = { ...account, balance: account.balance - rated.total, reserved: account.reserved - (released.get(account.id) ?? 0n) };
+    const { fromBalance, fromGrants, draws } = paid.get(account.id)!;
+    const after = { ...account, balance: account.balance - fromBalance, granted: account.granted - fromGrants, reserved: account.reserved - (released.get(account.id) ?? 0n) };
     const lines = rated.lines.filter((l) => l.priced).map((l) => ({ meter: l.meter, day: l.day, quantity: l.quantity.toString(), free: l.free.toString(), gross: l.gross, discount: l.discount, amount: l.amount }));
-    events.push({ accountId: account.id, topic: 'usage.charged', payload: movementPayload(account, { transactionId: transactionOf.get(account.id)!, balance: after.balance }, -rated.total, { charged: rated.total, lines }) });
+    events.push({ accountId: account.id, topic: 'usage.charged', payload: movementPayload(account, { transactionId: transactionOf.get(account.id)!, balance: after.balance }, -rated.total, { charged: rated.total, lines, grants: draws.map((d) => ({ grant_id: d.grantId, amount: d.amount })), granted: after.granted }) });
     for (const line of rated.lines) {
       if (!line.overQuota) continue;
       const payload = { account_id: account.id, metric: line.meter, limit: line.overQuota.quota, count: line.overQuota.used.toString(), month: line.day.slice(0, 7), billing_emails: account.billingEmails };

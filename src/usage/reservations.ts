@@ -6,7 +6,8 @@
 // proportion to the quantity settled. Closing it, or its expiry, releases what is left. So "top
 // up and start the campaign at once" (seed 004) is safe: a campaign never starts unfunded.
 import { and, eq, sql } from 'drizzle-orm';
-import { type AccountRow, availableFunds, lockAccount } from '../accounts/lock.js';
+import { type AccountRow, lockAccount } from '../accounts/lock.js';
+import { fundsFor, liveGrantsOf } from '../grants/grants.js';
 import { type Db, query } from '../db/client.js';
 import { type ReservationStatus, accounts, usageReservations } from '../db/schema.js';
 import { type MeterStanding, meterAnswer } from '../entitlements/meters.js';
@@ -63,7 +64,8 @@ export async function reserve(tx: Db, accountId: number, request: ReservationReq
   };
   const amount = reservationCost(standing, new Exact(usage?.pending ?? 0), request.quantity, { month, currency: account.currency });
   const held = amount > 0n ? amount : 0n;
-  const available = availableFunds(account);
+  // Only the credit grants that may pay this meter count.
+  const available = fundsFor(account, await liveGrantsOf(tx, account, at), request.meter);
   if (held > available) {
     return fail('insufficient_funds', `holding ${held} for ${request.quantity.toString()} ${request.meter} needs ${held - available} more than the ${available} available`, {
       extra: { amount: held.toString(), available: available.toString(), missing: (held - available).toString(), currency: account.currency },

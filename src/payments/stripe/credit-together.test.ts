@@ -4,7 +4,7 @@ import type { TopUp } from '../top-ups.js';
 import { type PlanInput, planCredits } from './credit-together.js';
 
 const account = (id: number, more: Partial<AccountRow> = {}): AccountRow =>
-  ({ id, currency: 'EUR', type: 'billing', status: 'active', balance: 0n, creditEnabled: false, creditLimit: 0n, reserved: 0n, lowBalanceThreshold: null, lowBalanceThresholdDays: null, lowBalanceWarned: false, billingEmails: [], ...more }) as AccountRow;
+  ({ id, currency: 'EUR', type: 'billing', status: 'active', balance: 0n, granted: 0n, creditEnabled: false, creditLimit: 0n, reserved: 0n, lowBalanceThreshold: null, lowBalanceThresholdDays: null, lowBalanceWarned: false, billingEmails: [], ...more }) as AccountRow;
 const topUp = (id: number, accountId: number, more: Partial<TopUp> = {}): TopUp =>
   ({ id, accountId, method: 'card', currency: 'EUR', amountRequested: 1000n, amountReceived: 0n, saveCard: false, reference: null, createdBy: 'user:1', ...more }) as TopUp;
 const paid = (eventId: string, topUpId: number, paymentRef = `pi_${topUpId}`, currency = 'eur') => ({ eventId, topUpId, paymentRef, amount: 1000n, currency });

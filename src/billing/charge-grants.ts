@@ -1,0 +1,125 @@
+// The billing run's accounts that hold credit grants (SPEC 4 and 5, ADR 0012). Which money
+// pays a subscription depends on its plan (a grant may be scoped to some plans), so these
+// accounts are decided here, set-based in reading and writing and in JavaScript in between:
+// one query reads the batch's due subscriptions of such accounts, one their live grants; each
+// account is walked oldest subscription first by the same greedy rule as the set-based
+// statement (a subscription the funds that may pay it cover is paid, drawing its grants first,
+// the next one is still tried), and the shared tail of ./charge-batch.ts writes the result in
+// one statement, with the grants' draws as postings of the same ledger transaction.
+import { type SQL, sql } from 'drizzle-orm';
+import { type Db, query } from '../db/client.js';
+import { type DrawableGrant, chargeFromGrants, grantFundsFor } from '../grants/drawdown.js';
+import { liveGrants } from '../grants/grants.js';
+import type { Minor } from '../money/money.js';
+import type { BatchInput } from './charge-batch.js';
+
+interface Due {
+  id: number;
+  accountId: number;
+  price: Minor;
+  planCode: string;
+}
+
+interface Funds {
+  balance: Minor;
+  credit: Minor;
+  reserved: Minor;
+}
+
+export interface DecidedRow {
+  id: number;
+  account_id: number;
+  price: string;
+  paid: boolean;
+  suspend: boolean;
+  line: number | null;
+  from_balance: string;
+}
+
+export interface DrawRow {
+  account_id: number;
+  subscription_id: number;
+  grant_id: number;
+  amount: string;
+  line: number;
+}
+
+/**
+ * One account's due subscriptions, oldest first. In advance, each is paid when the funds that
+ * may pay its plan cover it (its grants first, then the paid balance and credit), else
+ * suspended; in arrears each is paid, into debt if need be, and all are suspended when the
+ * paid balance ends below the usable credit. Pure: the tests compare it with `allocate`.
+ */
+export function decideWithGrants(timing: 'in_advance' | 'in_arrears', dues: readonly Due[], funds: Funds, grants: readonly DrawableGrant[]): { decided: DecidedRow[]; draws: DrawRow[] } {
+  const decided: DecidedRow[] = [];
+  const draws: Omit<DrawRow, 'line'>[] = [];
+  let held = [...grants];
+  let balance = funds.balance;
+  let line = 1;
+  for (const due of dues) {
+    const available = balance + funds.credit - funds.reserved + grantFundsFor(held, due.planCode);
+    if (timing === 'in_advance' && due.price > available) {
+      decided.push({ id: due.id, account_id: due.accountId, price: due.price.toString(), paid: false, suspend: true, line: null, from_balance: due.price.toString() });
+      continue;
+    }
+    const charge = chargeFromGrants(held, due.planCode, due.price);
+    held = charge.after;
+    balance -= charge.drawn.fromBalance;
+    decided.push({ id: due.id, account_id: due.accountId, price: due.price.toString(), paid: true, suspend: false, line: ++line, from_balance: charge.drawn.fromBalance.toString() });
+    for (const d of charge.drawn.draws) draws.push({ account_id: due.accountId, subscription_id: due.id, grant_id: d.grantId, amount: d.amount.toString() });
+  }
+  if (timing === 'in_arrears' && balance + funds.credit - funds.reserved < 0n) for (const row of decided) row.suspend = true;
+  // The grants' postings come after the account's subscription postings.
+  return { decided, draws: draws.map((d, i) => ({ ...d, line: line + 1 + i })) };
+}
+
+/**
+ * The due subscriptions of these accounts of the batch (those the set-based statement saw
+ * holding grants, whatever they hold now), decided: the `decided` CTE, the
+ * draws and the balances the decisions were made on (the tail writes only where they still
+ * stand, as it does for the set-based decisions), or null when nothing of them is due.
+ */
+export async function decideGrantAccounts(tx: Db, b: BatchInput, accountIds: readonly number[], timing: 'in_advance' | 'in_arrears', periodStart: Date, dueWhere: SQL): Promise<{ decided: SQL; draws: string; seen: string } | null> {
+  const rows = await query<{ id: number | string; account_id: number | string; price: string; plan_code: string; balance: string; granted: string; credit: string; reserved: string }>(
+    tx,
+    sql`select s.id, s.account_id, s.period_amount::text as price, p.code as plan_code,
+               a.balance::text as balance, a.granted::text as granted, (case when a.credit_enabled then a.credit_limit else 0 end)::text as credit, a.reserved::text as reserved
+        from accounts a
+        join subscriptions s on s.account_id = a.id
+        join plans p on p.id = s.plan_id
+        where a.id = any(${`{${accountIds.join(',')}}`}::bigint[]) and a.status in ('active', 'suspended')
+          and s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
+          and s.status = 'active' and s.timing = ${timing} and ${dueWhere}
+          and not exists (
+            select 1 from ledger_postings x
+            where x.billed_period_start = ${periodStart} and x.account_id = s.account_id and x.subscription_id = s.id
+          )
+        order by s.account_id, s.id`,
+  );
+  if (rows.length === 0) return null;
+  const byAccount = new Map<number, typeof rows>();
+  for (const row of rows) {
+    const accountId = Number(row.account_id);
+    byAccount.set(accountId, [...(byAccount.get(accountId) ?? []), row]);
+  }
+  const grants = await liveGrants(tx, [...byAccount.keys()], b.at);
+  const decided: DecidedRow[] = [];
+  const draws: DrawRow[] = [];
+  const seen: { id: number; balance: string; granted: string }[] = [];
+  for (const [accountId, mine] of byAccount) {
+    const first = mine[0]!;
+    const dues = mine.map((r) => ({ id: Number(r.id), accountId, price: BigInt(r.price), planCode: r.plan_code }));
+    const one = decideWithGrants(timing, dues, { balance: BigInt(first.balance), credit: BigInt(first.credit), reserved: BigInt(first.reserved) }, grants.get(accountId) ?? []);
+    decided.push(...one.decided);
+    draws.push(...one.draws);
+    seen.push({ id: accountId, balance: first.balance, granted: first.granted });
+  }
+  return {
+    decided: sql`decided as (
+      select * from jsonb_to_recordset(${JSON.stringify(decided)}::jsonb)
+        as c(id bigint, account_id bigint, price bigint, paid boolean, suspend boolean, line smallint, from_balance bigint)
+    )`,
+    draws: JSON.stringify(draws),
+    seen: JSON.stringify(seen),
+  };
+}

@@ -1,0 +1,19 @@
+// When an account hears that a credit grant is about to expire (SPEC 4), an operator's
+// setting: nothing expires silently.
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { providerSettings } from '../db/schema.js';
+
+export const GRANTS_SETTING = 'grants';
+
+export interface GrantSettings {
+  /** Days before a grant's expiry that the account is told what it still holds. */
+  expiry_notice_days: number;
+}
+
+export const defaultGrantSettings: GrantSettings = { expiry_notice_days: 7 };
+
+export async function readGrantSettings(db: Db): Promise<GrantSettings> {
+  const [row] = await db.select().from(providerSettings).where(eq(providerSettings.key, GRANTS_SETTING));
+  return { ...defaultGrantSettings, ...((row?.value as Partial<GrantSettings> | undefined) ?? {}) };
+}

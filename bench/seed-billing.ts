@@ -29,10 +29,10 @@ export async function seedBillingBench(db: Db, accounts: number, perAccount: num
       union all
       select id, 2, account_id, 'adjustments', -customer_amount from ledger_transactions;
     insert into credit_grants (account_id, kind, amount, cost_basis, priority, scope, effective_at, expires_at, reason, status, created_at)
-      select a, 'promotional', 20000, 0, 100, null, '${created}', '2027-01-31T00:00:00Z', 'bench grant', 'active', '${created}'
+      select a, 'promotional', 20000, 0, 100, null::text[], '${created}'::timestamptz, '2027-01-31T00:00:00Z'::timestamptz, 'bench grant', 'active', '${created}'::timestamptz
       from generate_series(1, ${accounts}) a where a % 5 = 1
       union all
-      select a, 'promotional', 5000, 0, 10, '{bench}', '${created}', null, 'bench scoped grant', 'active', '${created}'
+      select a, 'promotional', 5000, 0, 10, '{bench}'::text[], '${created}'::timestamptz, null, 'bench scoped grant', 'active', '${created}'::timestamptz
       from generate_series(1, ${accounts}) a where a % 10 = 1;
     insert into ledger_transactions (account_id, kind, description, customer_amount, created_at)
       select account_id, 'grant', 'Credit grant ' || id, 0, '${created}' from credit_grants;

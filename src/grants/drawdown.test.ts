@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type DrawableGrant, drawCharge, drawCharges, drawOrder, grantFundsFor } from './drawdown.js';
+import { type DrawableGrant, drawCharge, drawCharges, drawOrder, grantFundsFor, refundToGrants } from './drawdown.js';
 
 const day = (d: number) => new Date(Date.UTC(2026, 11, d));
 const grant = (id: number, remaining: bigint, over: Partial<DrawableGrant> = {}): DrawableGrant => ({ id, kind: 'promotional', priority: 10, scope: null, expiresAt: null, remaining, ...over });
@@ -81,5 +81,23 @@ describe('drawing a charge', () => {
         });
       }),
     );
+  });
+});
+
+describe('refunding a charge', () => {
+  it('gives back to the grants that paid it, the last drawn first, each up to what it drew, then to the paid balance', () => {
+    // Drawn before: 300 of grant 1 (priority 1, drawn first) and 100 of grant 2; a refund of 350:
+    // 100 back to grant 2 (drawn last), 250 to grant 1, nothing to the balance.
+    const grants = [grant(1, 0n, { priority: 1 }), grant(2, 50n, { priority: 2 }), grant(3, 500n, { priority: 3 })];
+    const back = refundToGrants(grants, new Map([[1, 300n], [2, 100n]]), 350n, 9);
+    expect(back.postings.map((p) => [p.ledgerAccount, p.amount, p.grantId ?? null])).toEqual([
+      ['customer', 0n, null],
+      ['grant', 100n, 2],
+      ['grant', 250n, 1],
+      ['revenue', -350n, null],
+    ]);
+    expect(back.after.map((g) => g.remaining)).toEqual([250n, 150n, 500n]);
+    // More than the grants drew: the rest, 500 - 300 - 100 = 100, to the paid balance.
+    expect(refundToGrants(grants, new Map([[1, 300n], [2, 100n]]), 500n).postings[0]).toMatchObject({ ledgerAccount: 'customer', amount: 100n });
   });
 });

@@ -5,7 +5,8 @@ import { type Db, query } from '../db/client.js';
 import type { Minor as MinorUnits } from '../money/money.js';
 import { availableFunds, type AccountRow } from './lock.js';
 
-const Minor = (description: string) => Type.String({ pattern: '^-?[0-9]+$', description: `${description}, integer minor units as a string` });
+/** An amount on the wire: integer minor units as a string, never a JSON number. */
+export const MinorString = (description: string) => Type.String({ pattern: '^-?[0-9]+$', description: `${description}, integer minor units as a string` });
 
 export const AccountSchema = Type.Object(
   {
@@ -18,12 +19,12 @@ export const AccountSchema = Type.Object(
       description: 'suspended: every subscription it runs is suspended for lack of funds (a top-up that covers one resumes it, and the account with it)',
     }),
     status_reason: Type.Union([Type.Literal('insufficient_funds'), Type.Null()], { description: 'why the account is suspended' }),
-    balance: Minor('sum of the account ledger postings'),
+    balance: MinorString('sum of the account ledger postings'),
     credit_enabled: Type.Boolean(),
-    credit_limit: Minor('system credit limit computed from the trailing 12 months of purchases (usable only when credit_enabled)'),
-    reserved: Minor('held out of available by open usage reservations'),
-    available: Minor('balance plus the credit limit when credit is enabled, less what usage reservations hold'),
-    low_balance_threshold: Type.Union([Minor('warn when available falls under this amount'), Type.Null()]),
+    credit_limit: MinorString('system credit limit computed from the trailing 12 months of purchases (usable only when credit_enabled)'),
+    reserved: MinorString('held out of available by open usage reservations'),
+    available: MinorString('balance plus the credit limit when credit is enabled, less what usage reservations hold'),
+    low_balance_threshold: Type.Union([MinorString('warn when available falls under this amount'), Type.Null()]),
     low_balance_threshold_days: Type.Union([Type.Integer(), Type.Null()], { description: 'warn when available covers fewer days of current spend' }),
     low_balance_warned: Type.Boolean({ description: 'warned since available last fell under the threshold' }),
     billing_emails: Type.Array(Type.String()),

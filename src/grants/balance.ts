@@ -4,15 +4,13 @@ import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
 import { type AccountRow, availableFunds } from '../accounts/lock.js';
 import { AccountParams } from '../accounts/schemas.js';
-import { pendingTopUps } from '../accounts/representation.js';
+import { MinorString, pendingTopUps } from '../accounts/representation.js';
 import { accounts } from '../db/schema.js';
 import type { KassaApp } from '../http/kassa-app.js';
 import type { Minor } from '../money/money.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
-import { type DrawableGrant, byDrawRank, drawOrder } from './drawdown.js';
+import { type DrawableGrant, byDrawOrder } from './drawdown.js';
 import { liveGrantsOf } from './grants.js';
-
-const MinorString = (description: string) => Type.String({ pattern: '^-?[0-9]+$', description: `${description}, integer minor units as a string` });
 
 export const BalanceSchema = Type.Object({
   currency: Type.String(),
@@ -26,7 +24,7 @@ export const BalanceSchema = Type.Object({
       priority: Type.Integer(),
       scope: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'the service and plan codes it pays; null: any charge' }),
     }, { additionalProperties: false }),
-    { description: 'the credit grants that may pay charges now, in the order an unscoped charge draws them (GET .../grants lists every grant)' },
+    { description: 'the credit grants that may pay charges now, scoped ones first, each group in the order charges draw them (GET .../grants lists every grant)' },
   ),
   granted: MinorString('what those grants hold together'),
   credit_limit: MinorString('system credit limit'),
@@ -53,8 +51,8 @@ export const BalanceSchema = Type.Object({
 
 /** The balance answer: its parts add up to `available` exactly, from the live grants at this instant. */
 export function balanceJson(row: AccountRow, live: readonly DrawableGrant[], pendingTopUps: Minor) {
-  // Every grant once: those paying any charge in the order they are drawn, then the scoped ones.
-  const grants = [...drawOrder(live, ''), ...live.filter((g) => g.scope !== null && g.remaining > 0n).sort(byDrawRank)];
+  // Every grant holding something, scoped ones first, each group in the order it is drawn.
+  const grants = live.filter((g) => g.remaining > 0n).sort(byDrawOrder);
   const granted = grants.reduce((sum, g) => sum + g.remaining, 0n);
   return {
     currency: row.currency,

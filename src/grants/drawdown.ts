@@ -38,17 +38,17 @@ export interface Drawn {
 /** Whether a grant may pay a charge of this service (or plan). */
 export const mayPay = (grant: Pick<DrawableGrant, 'scope'>, service: string): boolean => grant.scope === null || grant.scope.includes(service);
 
-/** Steps 2 to 5 of the order: priority, expiry, kind, age. */
-export function byDrawRank(a: DrawableGrant, b: DrawableGrant): number {
+/** The order above, among grants that may all pay the charge: scoped before unscoped, then priority, expiry, kind, age. */
+export function byDrawOrder(a: DrawableGrant, b: DrawableGrant): number {
+  const scoped = (g: DrawableGrant) => (g.scope === null ? 1 : 0);
   const expiry = (g: DrawableGrant) => (g.expiresAt === null ? Number.POSITIVE_INFINITY : g.expiresAt.getTime());
   const kind = (g: DrawableGrant) => (g.kind === 'promotional' ? 0 : 1);
-  return a.priority - b.priority || expiry(a) - expiry(b) || kind(a) - kind(b) || a.id - b.id;
+  return scoped(a) - scoped(b) || a.priority - b.priority || expiry(a) - expiry(b) || kind(a) - kind(b) || a.id - b.id;
 }
 
 /** The grants that may pay a charge of `service`, in the order they are drawn. */
 export function drawOrder<G extends DrawableGrant>(grants: readonly G[], service: string): G[] {
-  const scoped = (g: G) => (g.scope === null ? 1 : 0);
-  return grants.filter((g) => g.remaining > 0n && mayPay(g, service)).sort((a, b) => scoped(a) - scoped(b) || byDrawRank(a, b));
+  return grants.filter((g) => g.remaining > 0n && mayPay(g, service)).sort(byDrawOrder);
 }
 
 /** What the grants that may pay `service` hold together. */
@@ -116,8 +116,7 @@ export function refundToGrants(grants: readonly DrawableGrant[], drawnBefore: Re
   const back = new Map<number, Minor>();
   let left = amount;
   // The grants that paid it, emptied ones too, in the reverse of the order they are drawn in.
-  const scoped = (g: DrawableGrant) => (g.scope === null ? 1 : 0);
-  const order = grants.filter((g) => (drawnBefore.get(g.id) ?? 0n) > 0n).sort((a, b) => scoped(a) - scoped(b) || byDrawRank(a, b)).reverse();
+  const order = grants.filter((g) => (drawnBefore.get(g.id) ?? 0n) > 0n).sort((a, b) => byDrawOrder(b, a));
   for (const grant of order) {
     if (left <= 0n) break;
     const drew = drawnBefore.get(grant.id) ?? 0n;

@@ -13,15 +13,15 @@
 //   basis' share of an expired paid grant, to `breakage`. Nothing is deleted.
 // A paid grant counts down from when it is paid: its effective time and expiry move by as
 // long as its payment came late.
-import { and, eq, sql } from 'drizzle-orm';
+import { type SQL, and, eq, sql } from 'drizzle-orm';
 import type { Kassa } from '../context.js';
 import { type AccountRow, availableFunds, lockAccount } from '../accounts/lock.js';
 import { evaluateLowBalance } from '../accounts/low-balance.js';
 import { type Db, query, toDate } from '../db/client.js';
-import { type GrantKind, type LedgerKind, creditGrants } from '../db/schema.js';
+import { type GrantKind, type GrantStatus, type LedgerKind, creditGrants } from '../db/schema.js';
 import { type PostingInput, postLedgerTransaction } from '../ledger/post.js';
 import { Exact, type Minor } from '../money/money.js';
-import { writeOutbox } from '../outbox/write.js';
+import { writeOutbox, writeOutboxEvents } from '../outbox/write.js';
 import { type Result, fail, ok } from '../shared/result.js';
 import { type DrawableGrant, grantFundsFor } from './drawdown.js';
 
@@ -196,25 +196,32 @@ export async function markGrantPaid(tx: Db, kassa: Kassa, grantId: number, at: D
   return ok({ ...paid!, held: 0n });
 }
 
-/** Grants whose effective time has come put in effect, each in its own transaction; answers how many. */
-export async function startDueGrants(kassa: Kassa, at: Date): Promise<number> {
-  const due = await kassa.db.select({ id: creditGrants.id }).from(creditGrants).where(and(eq(creditGrants.status, 'scheduled'), sql`${creditGrants.effectiveAt} <= ${at}`));
-  let started = 0;
-  for (const { id } of due) {
+/**
+ * For each grant in `status` that `due` selects, in its own transaction with the account
+ * locked: `act`, unless another worker or a void changed its status meanwhile (so each is
+ * acted on once). The account's entitlements are refreshed after. Answers how many.
+ */
+async function eachDueGrant(kassa: Kassa, status: GrantStatus, due: SQL, act: (tx: Db, account: AccountRow, grant: GrantRow) => Promise<HeldGrant>): Promise<number> {
+  const rows = await kassa.db.select({ id: creditGrants.id }).from(creditGrants).where(and(eq(creditGrants.status, status), due));
+  let done = 0;
+  for (const { id } of rows) {
     const grant = await kassa.db.transaction(async (txAny) => {
       const tx = txAny as unknown as Db;
       const locked = await lockGrant(tx, id);
-      // Another worker put it in effect meanwhile, or it was voided: nothing to do.
-      if (!locked.ok || locked.value.grant.status !== 'scheduled') return null;
-      return takeEffect(tx, kassa, locked.value.account, locked.value.grant, at);
+      if (!locked.ok || locked.value.grant.status !== status) return null;
+      return act(tx, locked.value.account, locked.value.grant);
     });
     if (grant) {
       kassa.entitlements.invalidate(grant.accountId);
-      started += 1;
+      done += 1;
     }
   }
-  return started;
+  return done;
 }
+
+/** Grants whose effective time has come put in effect; answers how many. */
+export const startDueGrants = (kassa: Kassa, at: Date): Promise<number> =>
+  eachDueGrant(kassa, 'scheduled', sql`${creditGrants.effectiveAt} <= ${at}`, (tx, account, grant) => takeEffect(tx, kassa, account, grant, at));
 
 /** Voids a grant that is not over yet: what it holds is written off to where it came from. */
 export async function voidGrant(tx: Db, grantId: number, reason: string, at: Date): Promise<Result<HeldGrant>> {
@@ -252,25 +259,9 @@ async function endGrant(tx: Db, grant: GrantRow, ending: 'voided' | 'expired', r
   return { ...ended!, held: 0n };
 }
 
-/** Grants past their expiry written off, each in its own transaction, exactly once; answers how many. */
-export async function expireGrants(kassa: Kassa, at: Date): Promise<number> {
-  const due = await kassa.db.select({ id: creditGrants.id }).from(creditGrants).where(and(eq(creditGrants.status, 'active'), sql`${creditGrants.expiresAt} <= ${at}`));
-  let expired = 0;
-  for (const { id } of due) {
-    const ended = await kassa.db.transaction(async (txAny) => {
-      const tx = txAny as unknown as Db;
-      const locked = await lockGrant(tx, id);
-      // Ended meanwhile (another worker, a void): written off once.
-      if (!locked.ok || locked.value.grant.status !== 'active') return null;
-      return endGrant(tx, locked.value.grant, 'expired', 'expired', at);
-    });
-    if (ended) {
-      kassa.entitlements.invalidate(ended.accountId);
-      expired += 1;
-    }
-  }
-  return expired;
-}
+/** Grants past their expiry written off, exactly once; answers how many. */
+export const expireGrants = (kassa: Kassa, at: Date): Promise<number> =>
+  eachDueGrant(kassa, 'active', sql`${creditGrants.expiresAt} <= ${at}`, (tx, _account, grant) => endGrant(tx, grant, 'expired', 'expired', at));
 
 /**
  * The notice before a grant expires: `grant.expiring` (mailed to the account) once per grant,
@@ -282,18 +273,17 @@ export async function sendExpiryNotices(kassa: Kassa, at: Date, noticeDays: numb
   const until = new Date(at.getTime() + noticeDays * 86_400_000);
   return kassa.db.transaction(async (txAny) => {
     const tx = txAny as unknown as Db;
-    const due = await query<{ id: number | string }>(
+    const due = await query<{ id: number | string; held: string }>(
       tx,
-      sql`select g.id from credit_grants g
-          where g.status = 'active' and g.expires_at <= ${until} and g.expiry_notice_at is null
-            and (select sum(amount) from ledger_postings p where p.grant_id = g.id) > 0
-          for update skip locked`,
+      sql`select g.id, h.held::text as held from credit_grants g
+          cross join lateral (select sum(amount) as held from ledger_postings p where p.grant_id = g.id) h
+          where g.status = 'active' and g.expires_at <= ${until} and g.expiry_notice_at is null and h.held > 0
+          for update of g skip locked`,
     );
     if (due.length === 0) return 0;
-    const ids = due.map((r) => Number(r.id));
-    const told = await tx.update(creditGrants).set({ expiryNoticeAt: at }).where(sql`${creditGrants.id} = any(${`{${ids.join(',')}}`}::bigint[])`).returning();
-    const held = await heldBy(tx, ids);
-    for (const grant of told) await writeOutbox(tx, grant.accountId, 'grant.expiring', grantPayload(grant, held.get(grant.id) ?? 0n), at);
+    const held = new Map(due.map((r) => [Number(r.id), BigInt(r.held)]));
+    const told = await tx.update(creditGrants).set({ expiryNoticeAt: at }).where(sql`${creditGrants.id} = any(${`{${[...held.keys()].join(',')}}`}::bigint[])`).returning();
+    await writeOutboxEvents(tx, told.map((grant) => ({ accountId: grant.accountId, topic: 'grant.expiring' as const, payload: grantPayload(grant, held.get(grant.id)!) })), at);
     return told.length;
   });
 }

@@ -205,6 +205,45 @@ describe('kassa clock against a running server', () => {
     expect((await kassa(['bank', 'import', `${file}.missing`], env))).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot read') });
   });
 
+  it('gives, lists and voids a credit grant through the server, once per idempotency key', async () => {
+    const before = (await h.call('GET', '/v1/accounts/1/balance')).body;
+    const created = await kassa(['grants', 'create', '--account', '1', '--amount', '1000', '--expires-in-days', '30', '--reason', 'sign-up bonus', '--idempotency-key', 'cli-grant-1'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const [, id] = created.stdout.match(/^grant (\d+) on account 1: active\n/) ?? [];
+    expect(id).toBeDefined();
+    // The clock reads 2026-11-05T06:00Z: 30 days on, 2026-12-05T06:00Z.
+    expect(created.stdout).toContain(`${id}\tpromotional\tactive\t1000/1000 EUR\tpriority 100\tany charge\texpires 2026-12-05T06:00:00.000Z\tsign-up bonus\n`);
+    const again = await kassa(['grants', 'create', '--account', '1', '--amount', '1000', '--expires-in-days', '30', '--reason', 'sign-up bonus', '--idempotency-key', 'cli-grant-1'], env);
+    expect(again.stdout).toBe(created.stdout);
+    const scoped = await kassa(['grants', 'create', '--account', '1', '--amount', '500', '--priority', '0', '--scope', 'starter', '--reason', 'goodwill'], env);
+    expect(scoped.stdout).toMatch(/\tpromotional\tactive\t500\/500 EUR\tpriority 0\tscope starter\tnever expires\tgoodwill\n$/);
+    // Available rose by both grants, 10.00 + 5.00, and the paid balance did not move.
+    const after = (await h.call('GET', '/v1/accounts/1/balance')).body;
+    expect([BigInt(after.available) - BigInt(before.available), after.balance]).toEqual([1500n, before.balance]);
+
+    const listed = await kassa(['grants', 'list', '--account', '1'], env);
+    expect(listed.stdout.trim().split('\n').map((line) => line.split('\t')[3])).toEqual(['500/500 EUR', '1000/1000 EUR']);
+
+    const voided = await kassa(['grants', 'void', '--account', '1', '--grant', id!, '--reason', 'given by mistake', '--idempotency-key', 'cli-void-1'], env);
+    expect(voided.stdout).toMatch(new RegExp(`^grant ${id} on account 1: voided\n${id}\tpromotional\tvoided\t0/1000 EUR\t`));
+    expect((await kassa(['grants', 'void', '--account', '1', '--grant', id!, '--reason', 'given by mistake', '--idempotency-key', 'cli-void-1'], env)).stdout).toBe(voided.stdout);
+    expect((await kassa(['grants', 'list', '--account', '1', '--status', 'voided'], env)).stdout.trim().split('\n')).toHaveLength(1);
+    expect(BigInt((await h.call('GET', '/v1/accounts/1/balance')).body.available)).toBe(BigInt(before.available) + 500n);
+
+    const refused: [string[], RegExp][] = [
+      [['grants', 'create', '--account', '1', '--amount', '10.00', '--reason', 'x'], /^error: option '--amount <minor>' argument '10.00' is invalid\. --amount is in integer minor units/],
+      [['grants', 'create', '--account', '1', '--amount', '100', '--reason', 'x', '--expires-at', '2027-01-01T00:00:00Z', '--expires-in-days', '3'], /^kassa: give --expires-at or --expires-in-days, not both\n$/],
+      [['grants', 'create', '--account', '999999', '--amount', '100', '--reason', 'x'], /^kassa: not_found: no account 999999\n$/],
+      [['grants', 'void', '--account', '1', '--grant', id!, '--reason', 'again'], /^kassa: invalid_state: /],
+    ];
+    for (const [args, message] of refused) {
+      const run = await kassa(args, env);
+      expect(run.code, args.join(' ')).toBe(1);
+      expect(run.stderr).toMatch(message);
+    }
+    expect((await h.call('GET', '/v1/accounts/1/grants')).body.data).toHaveLength(2);
+  });
+
   it('refuses a bad key, and a missing one, with a message and exit 1', async () => {
     const badKey = await kassa(['clock', 'show'], { ...env, KASSA_API_KEY: 'kassa_sk_nope' });
     expect(badKey.code).toBe(1);

@@ -1,5 +1,5 @@
-// The `kassa` command line: keys, ledger verification, migrations, the simulated clock, mail
-// and operators. `runCli` runs one command line in this process and answers its exit code, so
+// The `kassa` command line: keys, ledger verification, migrations, the simulated clock, bank
+// statements, credit grants, mail and operators. `runCli` runs one command line in this process and answers its exit code, so
 // the binary (src/cli/index.ts) and the tests share every line of it.
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
@@ -12,6 +12,8 @@ import { addOperatorCommands } from './operators.js';
 import { verifyLedger } from '../ledger/verify.js';
 import type { CliContext } from './context.js';
 import { addMailCommands } from './mail.js';
+import { addGrantCommands } from './grants.js';
+import { CliError, instant, nonNegative, serverCaller } from './server.js';
 
 /** Where a command line reads its settings and writes its output. */
 export interface CliIo {
@@ -27,9 +29,6 @@ export const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
 };
-
-/** An expected failure: printed as one line, exit 1, no stack trace. */
-class CliError extends Error {}
 
 /** Runs `kassa ...args`; answers the exit code. Unexpected errors are thrown, not printed. */
 export async function runCli(args: string[], io: CliIo = processIo): Promise<number> {
@@ -109,6 +108,7 @@ function buildProgram(cli: CliContext, io: CliIo): Command {
   addDatabaseCommands(program, cli);
   addClockCommands(program, cli, io.env);
   addBankCommands(program, cli, io.env);
+  addGrantCommands(program, cli, io.env);
   addMailCommands(program, cli);
   addOperatorCommands(program, cli);
   return program;
@@ -185,17 +185,6 @@ function addDatabaseCommands(program: Command, { open, print, fail }: CliContext
     });
 }
 
-const nonNegative = (what: string) => (value: string) => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${what} is a number, 0 or more`);
-  return n;
-};
-const instant = (value: string) => {
-  const time = new Date(value);
-  if (Number.isNaN(time.getTime())) throw new InvalidArgumentError('give an ISO 8601 time, e.g. 2026-11-04T00:00:00Z');
-  return time;
-};
-
 function addClockCommands(program: Command, { print }: CliContext, env: NodeJS.ProcessEnv): void {
   const server = serverCaller(env);
   const clock = program.command('clock').description('the simulated clock of a running server (KASSA_URL, KASSA_API_KEY)');
@@ -246,36 +235,4 @@ function addBankCommands(program: Command, { print }: CliContext, env: NodeJS.Pr
       print(`statement ${answer.statement_id}: ${answer.lines} credit line(s), ${answer.matched} matched, ${answer.unmatched} unmatched`);
       for (const credit of answer.credited) print(`  top-up ${credit.top_up_id} of account ${credit.account_id}: credited ${credit.amount}`);
     });
-}
-
-/** Calls a running server (KASSA_URL, else this host's PORT) with KASSA_API_KEY; a body is JSON unless given `raw` with its type. */
-function serverCaller(env: NodeJS.ProcessEnv) {
-  // Answers of the running server, read field by field; their shapes are the API's schemas.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return async (method: string, path: string, body?: unknown): Promise<any> => {
-    const raw = body && typeof body === 'object' && 'raw' in body ? (body as { raw: string; type: string }) : undefined;
-    const base = env.KASSA_URL || `http://localhost:${configFromEnv(env).port}`;
-    const key = env.KASSA_API_KEY;
-    if (!key) throw new CliError('set KASSA_API_KEY to a provider key');
-    let response: Response;
-    try {
-      response = await fetch(base + path, {
-        method,
-        headers: { authorization: `Bearer ${key}`, ...(raw ? { 'content-type': raw.type } : body ? { 'content-type': 'application/json' } : {}) },
-        body: raw ? raw.raw : body ? JSON.stringify(body) : undefined,
-      });
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(`cannot reach Kassa at ${base} (${cause?.code ?? cause?.message ?? (error as Error).message}); set KASSA_URL`);
-    }
-    const text = await response.text();
-    let answer;
-    try {
-      answer = JSON.parse(text);
-    } catch {
-      throw new CliError(`${base}${path} answered ${response.status} without JSON: is KASSA_URL a Kassa server?`);
-    }
-    if (!response.ok) throw new CliError(answer?.code ? `${answer.code}: ${answer.detail}` : `${base}${path} answered ${response.status}`);
-    return answer;
-  };
 }

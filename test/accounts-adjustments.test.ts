@@ -57,8 +57,8 @@ describe('crediting and debiting', () => {
         reverses_id: null,
         created_at: '2026-11-02T10:00:00.000Z',
         postings: [
-          { ledger_account: 'customer', amount: '12500', subscription_id: null, billed_period_start: null, grant_id: null },
-          { ledger_account: 'adjustments', amount: '-12500', subscription_id: null, billed_period_start: null, grant_id: null },
+          { ledger_account: 'customer', amount: '12500', subscription_id: null, billed_period_start: null, grant_id: null, service: null },
+          { ledger_account: 'adjustments', amount: '-12500', subscription_id: null, billed_period_start: null, grant_id: null, service: null },
         ],
       },
     ]);

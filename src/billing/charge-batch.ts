@@ -52,7 +52,7 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
   const anchors = `{${b.monthlyAnchors.join(',')}}`;
   const decided = sql`
     due as (
-      select s.id, s.account_id, s.period_amount as price,
+      select s.id, s.account_id, s.plan_id, s.period_amount as price,
              (sum(s.period_amount) over w)::bigint as running,
              row_number() over w as n,
              a.available
@@ -69,31 +69,31 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
       window w as (partition by s.account_id order by s.id)
     ),
     tail as (
-      select d.id, d.account_id, d.price, d.running, d.n, d.available,
+      select d.id, d.account_id, d.plan_id, d.price, d.running, d.n, d.available,
              row_number() over (partition by d.account_id order by d.id) as k
       from due d
       where d.running > d.available
     ),
-    walk (account_id, k, n, id, price, paid, remaining) as (
-      select t.account_id, t.k, t.n, t.id, t.price,
+    walk (account_id, k, n, id, plan_id, price, paid, remaining) as (
+      select t.account_id, t.k, t.n, t.id, t.plan_id, t.price,
              t.price <= t.available - (t.running - t.price),
              t.available - (t.running - t.price) - case when t.price <= t.available - (t.running - t.price) then t.price else 0 end
       from tail t where t.k = 1
       union all
-      select t.account_id, t.k, t.n, t.id, t.price, t.price <= w.remaining,
+      select t.account_id, t.k, t.n, t.id, t.plan_id, t.price, t.price <= w.remaining,
              w.remaining - case when t.price <= w.remaining then t.price else 0 end
       from walk w join tail t on t.account_id = w.account_id and t.k = w.k + 1
     ),
     -- Posting lines count the paid ones from 2 (line 1 is revenue): the covered prefix by its
     -- position, the walked ones after the n - k prefix rows before them.
     decided as (
-      select d.id, d.account_id, d.price, true as paid, false as suspend, 1 + d.n as line, d.price as from_balance
+      select d.id, d.account_id, d.plan_id, d.price, true as paid, false as suspend, 1 + d.n as line, d.price as from_balance
       from due d where d.running <= d.available
       union all
-      select id, account_id, price, true, false, 1 + (n - k) + row_number() over (partition by account_id order by k), price
+      select id, account_id, plan_id, price, true, false, 1 + (n - k) + row_number() over (partition by account_id order by k), price
       from walk where paid
       union all
-      select id, account_id, price, false, true, null, price from walk where not paid
+      select id, account_id, plan_id, price, false, true, null, price from walk where not paid
     )`;
   const due = sql`(s.cadence = 'daily' or s.anchor_day = any(${anchors}::int[]))`;
   return chargeBatch(tx, b, { periodStart: b.boundary, description: `Billing run ${b.boundary.toISOString().slice(0, 10)}`, decided }, { timing: 'in_advance', due });
@@ -109,7 +109,7 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
 export function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date): Promise<BatchOutcome> {
   const decided = sql`
     due as (
-      select s.id, s.account_id, s.period_amount as price, a.available
+      select s.id, s.account_id, s.plan_id, s.period_amount as price, a.available
       from subscriptions s join acct a on a.id = s.account_id
       where s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
         and s.status = 'active' and s.timing = 'in_arrears' and s.status_changed_at < ${b.boundary}
@@ -120,7 +120,7 @@ export function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date): Prom
         )
     ),
     decided as (
-      select d.id, d.account_id, d.price, true as paid,
+      select d.id, d.account_id, d.plan_id, d.price, true as paid,
              d.available - (sum(d.price) over (partition by d.account_id))::bigint < 0 as suspend,
              1 + row_number() over (partition by d.account_id order by d.id) as line,
              d.price as from_balance
@@ -135,14 +135,14 @@ export interface Charge {
   periodStart: Date;
   description: string;
   /**
-   * CTEs over `acct` ending in decided(id, account_id, price, paid, suspend, line,
+   * CTEs over `acct` ending in decided(id, account_id, plan_id, price, paid, suspend, line,
    * from_balance): `line` numbers the paid ones of an account 2, 3, ... (its revenue posting
    * is line 1); `from_balance` is what of the price the paid balance pays.
    */
   decided: SQL;
   /**
    * Accounts holding credit grants are decided in ./charge-grants.ts, which hands the tail its
-   * `decided` rows and the grants' draws(account_id, subscription_id, grant_id, amount, line);
+   * `decided` rows and the grants' draws(account_id, subscription_id, grant_id, amount, line, service);
    * the set-based decisions above take every other account.
    */
   withGrants?: { draws: string; seen: string };
@@ -198,7 +198,7 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
     ),
     ${decided},
     draws as (
-      ${withGrants ? sql`select * from jsonb_to_recordset(${withGrants.draws}::jsonb) as d(account_id bigint, subscription_id bigint, grant_id bigint, amount bigint, line smallint)` : sql`select null::bigint as account_id, null::bigint as subscription_id, null::bigint as grant_id, null::bigint as amount, null::smallint as line where false`}
+      ${withGrants ? sql`select * from jsonb_to_recordset(${withGrants.draws}::jsonb) as d(account_id bigint, subscription_id bigint, grant_id bigint, amount bigint, line smallint, service text)` : sql`select null::bigint as account_id, null::bigint as subscription_id, null::bigint as grant_id, null::bigint as amount, null::smallint as line, null::text as service where false`}
     ),
     totals as (
       select t.*, a.balance, a.granted, a.currency
@@ -226,14 +226,16 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
       returning id, account_id
     ),
     postings as (
-      insert into ledger_postings (transaction_id, line, account_id, ledger_account, amount, subscription_id, billed_period_start, grant_id)
-      select x.id, c.line, c.account_id, 'customer', -c.from_balance, c.id, ${periodStart}::timestamptz, null::bigint
-      from decided c join txs x on x.account_id = c.account_id where c.paid
+      insert into ledger_postings (transaction_id, line, account_id, ledger_account, amount, subscription_id, billed_period_start, grant_id, service)
+      select x.id, c.line, c.account_id, 'customer', -c.from_balance, c.id, ${periodStart}::timestamptz, null::bigint, pl.code
+      from decided c join txs x on x.account_id = c.account_id join plans pl on pl.id = c.plan_id where c.paid
       union all
-      select x.id, 1, x.account_id, 'revenue', t.total, null, null, null
+      -- One revenue posting for the account's total: its customer and grant postings, one per
+      -- subscription, name each one's plan (the revenue report splits it by them).
+      select x.id, 1, x.account_id, 'revenue', t.total, null, null, null, null
       from txs x join totals t on t.account_id = x.account_id
       union all
-      select x.id, d.line, x.account_id, 'grant', -d.amount, d.subscription_id, null, d.grant_id
+      select x.id, d.line, x.account_id, 'grant', -d.amount, d.subscription_id, null, d.grant_id, d.service
       from draws d join txs x on x.account_id = d.account_id
     ),
     -- The payload is written as JSON text and parsed once: jsonb_build_object and jsonb_agg

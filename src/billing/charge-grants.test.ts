@@ -4,7 +4,7 @@ import type { DrawableGrant } from '../grants/drawdown.js';
 import { allocate } from './allocate.js';
 import { decideWithGrants } from './charge-grants.js';
 
-const dues = (...prices: bigint[]) => prices.map((price, i) => ({ id: i + 1, accountId: 7, price, planCode: i % 2 === 0 ? 'basic' : 'hosting' }));
+const dues = (...prices: bigint[]) => prices.map((price, i) => ({ id: i + 1, accountId: 7, price, planId: 1 + (i % 2), planCode: i % 2 === 0 ? 'basic' : 'hosting' }));
 const grant = (id: number, remaining: bigint, scope: string[] | null = null): DrawableGrant => ({ id, kind: 'promotional', priority: 100, scope, expiresAt: null, remaining });
 
 describe('deciding a billing-run account that holds grants', () => {

@@ -89,12 +89,13 @@ describe('refunding a charge', () => {
     // Drawn before: 300 of grant 1 (priority 1, drawn first) and 100 of grant 2; a refund of 350:
     // 100 back to grant 2 (drawn last), 250 to grant 1, nothing to the balance.
     const grants = [grant(1, 0n, { priority: 1 }), grant(2, 50n, { priority: 2 }), grant(3, 500n, { priority: 3 })];
-    const back = refundToGrants(grants, new Map([[1, 300n], [2, 100n]]), 350n, 9);
-    expect(back.postings.map((p) => [p.ledgerAccount, p.amount, p.grantId ?? null])).toEqual([
-      ['customer', 0n, null],
-      ['grant', 100n, 2],
-      ['grant', 250n, 1],
-      ['revenue', -350n, null],
+    const back = refundToGrants(grants, new Map([[1, 300n], [2, 100n]]), 350n, { subscriptionId: 9, service: 'hosting' });
+    // Every posting names the subscription and the plan it refunds, for the revenue report.
+    expect(back.postings.map((p) => [p.ledgerAccount, p.amount, p.grantId ?? null, p.subscriptionId, p.service])).toEqual([
+      ['customer', 0n, null, 9, 'hosting'],
+      ['grant', 100n, 2, 9, 'hosting'],
+      ['grant', 250n, 1, 9, 'hosting'],
+      ['revenue', -350n, null, 9, 'hosting'],
     ]);
     expect(back.after.map((g) => g.remaining)).toEqual([250n, 150n, 500n]);
     // More than the grants drew: the rest, 500 - 300 - 100 = 100, to the paid balance.

@@ -96,11 +96,12 @@ export interface ChargeDrawn {
 export function chargeFromGrants(grants: readonly DrawableGrant[], service: string, amount: Minor, extra: Pick<PostingInput, 'subscriptionId' | 'billedPeriodStart'> = {}): ChargeDrawn {
   const { drawn, after } = drawCharges(grants, [{ service, amount }]);
   const one = drawn[0]!;
+  const { subscriptionId } = extra;
   return {
     postings: [
-      { ledgerAccount: 'customer', amount: -one.fromBalance, ...extra },
-      ...one.draws.map((d): PostingInput => ({ ledgerAccount: 'grant', amount: -d.amount, grantId: d.grantId, subscriptionId: extra.subscriptionId })),
-      { ledgerAccount: 'revenue', amount, subscriptionId: extra.subscriptionId },
+      { ledgerAccount: 'customer', amount: -one.fromBalance, ...extra, service },
+      ...one.draws.map((d): PostingInput => ({ ledgerAccount: 'grant', amount: -d.amount, grantId: d.grantId, subscriptionId, service })),
+      { ledgerAccount: 'revenue', amount, subscriptionId, service },
     ],
     drawn: one,
     after,
@@ -112,7 +113,7 @@ export function chargeFromGrants(grants: readonly DrawableGrant[], service: stri
  * subscription (`drawnBefore`: what each drew for it, net), the last drawn first, each up to that;
  * the rest to the paid balance. So a refund never turns credit that was given into paid money.
  */
-export function refundToGrants(grants: readonly DrawableGrant[], drawnBefore: ReadonlyMap<number, Minor>, amount: Minor, subscriptionId?: number): { postings: PostingInput[]; after: DrawableGrant[] } {
+export function refundToGrants(grants: readonly DrawableGrant[], drawnBefore: ReadonlyMap<number, Minor>, amount: Minor, of: Pick<PostingInput, 'subscriptionId' | 'service'> = {}): { postings: PostingInput[]; after: DrawableGrant[] } {
   const back = new Map<number, Minor>();
   let left = amount;
   // The grants that paid it, emptied ones too, in the reverse of the order they are drawn in.
@@ -127,9 +128,9 @@ export function refundToGrants(grants: readonly DrawableGrant[], drawnBefore: Re
   }
   return {
     postings: [
-      { ledgerAccount: 'customer', amount: left, subscriptionId },
-      ...[...back].map(([grantId, give]): PostingInput => ({ ledgerAccount: 'grant', amount: give, grantId, subscriptionId })),
-      { ledgerAccount: 'revenue', amount: -amount, subscriptionId },
+      { ledgerAccount: 'customer', amount: left, ...of },
+      ...[...back].map(([grantId, give]): PostingInput => ({ ledgerAccount: 'grant', amount: give, grantId, ...of })),
+      { ledgerAccount: 'revenue', amount: -amount, ...of },
     ],
     after: grants.map((g) => ({ ...g, remaining: g.remaining + (back.get(g.id) ?? 0n) })),
   };

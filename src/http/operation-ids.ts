@@ -20,6 +20,7 @@ export const OPERATION_IDS: Record<string, string> = {
   'GET /v1/accounts/{id}/ledger': 'listLedgerTransactions',
   'GET /v1/accounts/{id}/billing-history': 'getBillingHistory',
   'GET /v1/billing-history': 'getProviderBillingHistory',
+  'GET /v1/reports/revenue': 'getRevenueReport',
 
   'POST /v1/services': 'createService',
   'GET /v1/services': 'listServices',
@@ -147,6 +148,7 @@ export const TAG_DESCRIPTIONS: Record<string, string> = {
   subscriptions: 'Plans an account runs: create, enable, disable, configure, change plan; every write has a preview that changes nothing.',
   billing: 'The daily and monthly billing runs that charge what is due.',
   entitlements: 'What an account may do right now: the answer asked on every request of the provider\'s product.',
+  reports: "Reports for the provider's accountant: revenue per day and service, promotional credit used, breakage and customer money held, each adding up to the ledger.",
   events: 'The outbox: every money movement and billing run as an event, in order.',
   clock: 'The simulated clock of a test or demo Kassa: read it, advance it (billing what the days passed owe).',
   'sign-up and sessions': 'Sign-up with e-mail verification, login sessions (cookie plus CSRF token), password reset, change and expiry.',

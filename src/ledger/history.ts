@@ -42,6 +42,7 @@ export async function listLedger(db: Db, accountId: number, window: { limit: num
         subscription_id: p.subscriptionId,
         billed_period_start: p.billedPeriodStart?.toISOString() ?? null,
         grant_id: p.grantId,
+        service: p.service,
       })),
     })),
     next_cursor: listed.next_cursor,

@@ -14,6 +14,8 @@ export interface PostingInput {
   billedPeriodStart?: Date;
   /** The credit grant whose sub-account a `grant` posting moves. */
   grantId?: number;
+  /** The plan or meter code the posting of a charge or refund belongs to (revenue per service). */
+  service?: string;
 }
 
 export interface LedgerTransactionInput {
@@ -84,6 +86,7 @@ export async function postLedgerTransaction(tx: Db, input: LedgerTransactionInpu
       subscriptionId: p.subscriptionId ?? null,
       billedPeriodStart: p.billedPeriodStart ?? null,
       grantId: p.grantId ?? null,
+      service: p.service ?? null,
     })),
   );
   const [account] = await tx

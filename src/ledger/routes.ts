@@ -27,6 +27,7 @@ const PostingSchema = Type.Object({
   subscription_id: Nullable(Type.Integer()),
   billed_period_start: Nullable(Type.String({ format: 'date-time', description: 'the subscription period this posting pays' })),
   grant_id: Nullable(Type.Integer({ description: 'the credit grant a `grant` posting draws from or adds to' })),
+  service: Nullable(Type.String({ description: "the plan or meter code a charge's or refund's posting belongs to (GET /v1/reports/revenue reports revenue by it); the billing run's one revenue posting per account has none, its customer and grant postings name each subscription's plan" })),
 });
 
 const LedgerTransactionSchema = Type.Object({
@@ -61,9 +62,9 @@ const LedgerTransactionSchema = Type.Object({
       reverses_id: null,
       created_at: '2026-11-02T13:00:00.000Z',
       postings: [
-        { ledger_account: 'customer', amount: '-56', subscription_id: 1, billed_period_start: '2026-11-02T00:00:00.000Z', grant_id: null },
-        { ledger_account: 'grant', amount: '-100', subscription_id: 1, billed_period_start: null, grant_id: 4 },
-        { ledger_account: 'revenue', amount: '156', subscription_id: 1, billed_period_start: null, grant_id: null },
+        { ledger_account: 'customer', amount: '-56', subscription_id: 1, billed_period_start: '2026-11-02T00:00:00.000Z', grant_id: null, service: 'starter' },
+        { ledger_account: 'grant', amount: '-100', subscription_id: 1, billed_period_start: null, grant_id: 4, service: 'starter' },
+        { ledger_account: 'revenue', amount: '156', subscription_id: 1, billed_period_start: null, grant_id: null, service: 'starter' },
       ],
     },
   ],

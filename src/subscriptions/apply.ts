@@ -19,8 +19,10 @@ export interface MovementOwner {
   subscriptionId: number;
   currency: string;
   reason: 'created' | 'configuration_change' | 'plan_change' | 'disabled' | 'enabled' | 'resumed';
-  /** The plan's code: credit grants scoped to it pay its charges. */
+  /** The plan's code: credit grants scoped to it pay its charges, and its revenue is reported under it. */
   service: string;
+  /** A plan change: the code of the plan it leaves, whose movements (`oldPlan`) are that plan's. */
+  leaving?: string;
 }
 
 export async function applyMovements(tx: Db, owner: MovementOwner, movements: readonly Movement[], at: Date): Promise<void> {
@@ -30,9 +32,10 @@ export async function applyMovements(tx: Db, owner: MovementOwner, movements: re
     // A zero-priced period is still posted: its posting is what marks the period paid.
     if (m.amount === 0n && m.periodStart === undefined) continue;
     const charge = m.amount >= 0n;
+    const service = m.oldPlan && owner.leaving ? owner.leaving : owner.service;
     const moved = charge
-      ? chargeFromGrants(grants, owner.service, m.amount, { subscriptionId, billedPeriodStart: m.periodStart })
-      : refundToGrants(grants, await drawnBySubscription(tx, grants.map((g) => g.id), subscriptionId), -m.amount, subscriptionId);
+      ? chargeFromGrants(grants, service, m.amount, { subscriptionId, billedPeriodStart: m.periodStart })
+      : refundToGrants(grants, await drawnBySubscription(tx, grants.map((g) => g.id), subscriptionId), -m.amount, { subscriptionId, service });
     grants = moved.after;
     const posted = await postLedgerTransaction(tx, {
       accountId,

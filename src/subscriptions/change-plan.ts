@@ -69,7 +69,7 @@ export async function changePlan(tx: Db, _kassa: Kassa, input: ChangePlanInput, 
     .set({ planId: target.plan.id, planVersionId: target.versionId, cadence, timing, anchorDay, quantities, periodAmount, paidMark: null, paidMarkFrom: null })
     .where(eq(subscriptions.id, subscription.id))
     .returning();
-  await applyMovements(tx, { accountId: account.id, subscriptionId: subscription.id, currency: account.currency, reason: 'plan_change', service: target.plan.code }, decision.movements, at);
+  await applyMovements(tx, { accountId: account.id, subscriptionId: subscription.id, currency: account.currency, reason: 'plan_change', service: target.plan.code, leaving: old.plan.code }, decision.movements, at);
   await writeOutbox(
     tx,
     account.id,

@@ -16,6 +16,8 @@ export interface Movement {
   /** Set when this movement is the one posting that pays the period starting here. */
   periodStart?: Date;
   description: string;
+  /** A plan change's movement of the plan it leaves: its revenue, and the grants it draws, are that plan's. */
+  oldPlan?: true;
 }
 
 export interface Decision {
@@ -135,9 +137,9 @@ export function planSwitch(s: {
   const { old, next } = s;
   if (old.timing === 'in_advance' && old.paid) {
     const refund = quoteChange(old.price, EMPTY_PRICE, old.refundable, old.period, s.at, old.currency).amount;
-    if (refund !== 0n) movements.push({ amount: refund, description: 'Refund of the rest of the old plan period' });
+    if (refund !== 0n) movements.push({ amount: refund, description: 'Refund of the rest of the old plan period', oldPlan: true });
   }
-  movements.push(...deactivation({ ...old, status: s.status, description: 'Old plan: the date it was used' }).movements);
+  movements.push(...deactivation({ ...old, status: s.status, description: 'Old plan: the date it was used' }).movements.map((m): Movement => ({ ...m, oldPlan: true })));
   if (s.status !== 'active') return { movements, fundsRequired: 0n };
   const taken = next.startTaken || movements.some((m) => m.periodStart?.getTime() === next.period.start.getTime());
   let reserve = 0n;

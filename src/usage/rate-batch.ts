@@ -388,25 +388,34 @@ export function usageDescription(rated: Rated): string {
 interface ChargePaid {
   fromBalance: Minor;
   fromGrants: Minor;
-  draws: Draw[];
+  /** What each grant paid of each meter's charge (one posting each). */
+  draws: (Draw & { service: string })[];
 }
 
 async function payUsageCharges(tx: Db, charged: readonly AccountRated[], at: Date): Promise<Map<number, ChargePaid>> {
   const grantsOf = await liveGrants(tx, charged.filter((c) => c.account.granted > 0n).map((c) => c.account.id), at);
   return new Map(
     charged.map(({ account, rated }) => {
-      const { drawn } = drawCharges(grantsOf.get(account.id) ?? [], rated.lines.filter((l) => l.amount !== 0n).map((l) => ({ service: l.meter, amount: l.amount })));
-      const perGrant = new Map<number, Minor>();
-      for (const d of drawn.flatMap((x) => x.draws)) perGrant.set(d.grantId, (perGrant.get(d.grantId) ?? 0n) + d.amount);
-      const fromGrants = [...perGrant.values()].reduce((sum, a) => sum + a, 0n);
-      return [account.id, { fromBalance: rated.total - fromGrants, fromGrants, draws: [...perGrant].map(([grantId, amount]) => ({ grantId, amount })) }];
+      const charges = rated.lines.filter((l) => l.amount !== 0n).map((l) => ({ service: l.meter, amount: l.amount }));
+      const { drawn } = drawCharges(grantsOf.get(account.id) ?? [], charges);
+      const perGrant = new Map<string, Draw & { service: string }>();
+      for (const [i, charge] of drawn.entries()) {
+        for (const d of charge.draws) {
+          const key = `${d.grantId}/${charges[i]!.service}`;
+          perGrant.set(key, { grantId: d.grantId, service: charges[i]!.service, amount: (perGrant.get(key)?.amount ?? 0n) + d.amount });
+        }
+      }
+      const draws = [...perGrant.values()];
+      const fromGrants = draws.reduce((sum, d) => sum + d.amount, 0n);
+      return [account.id, { fromBalance: rated.total - fromGrants, fromGrants, draws }];
     }),
   );
 }
 
 /**
  * One ledger transaction per charged account (the paid balance and each credit grant debited,
- * revenue credited) and the balances, in one statement.
+ * revenue credited per meter, each grant's draw per meter, so revenue and the credit that paid
+ * it are reported per service) and the balances, in one statement.
  */
 async function writeUsageCharges(tx: Db, charged: readonly AccountRated[], paid: ReadonlyMap<number, ChargePaid>, at: Date): Promise<Map<number, number>> {
   if (charged.length === 0) return new Map();
@@ -414,15 +423,26 @@ async function writeUsageCharges(tx: Db, charged: readonly AccountRated[], paid:
     const p = paid.get(account.id)!;
     return { account_id: account.id, total: rated.total.toString(), customer: p.fromBalance.toString(), granted: p.fromGrants.toString(), description: usageDescription(rated) };
   });
-  // A grant's draw is posted from line 3 on: the paid balance is line 1, revenue line 2.
-  const draws = charged.flatMap(({ account }) => paid.get(account.id)!.draws.map((d, i) => ({ account_id: account.id, line: 3 + i, grant_id: d.grantId, amount: d.amount.toString() })));
+  // Line 1 is the paid balance, then each meter's revenue, then each grant's draw per meter.
+  const revenue: { account_id: number; line: number; service: string; amount: string }[] = [];
+  const draws: { account_id: number; line: number; grant_id: number; service: string; amount: string }[] = [];
+  for (const { account, rated } of charged) {
+    const perMeter = new Map<string, Minor>();
+    for (const l of rated.lines) if (l.amount !== 0n) perMeter.set(l.meter, (perMeter.get(l.meter) ?? 0n) + l.amount);
+    let line = 1;
+    for (const [service, amount] of perMeter) revenue.push({ account_id: account.id, line: ++line, service, amount: amount.toString() });
+    for (const d of paid.get(account.id)!.draws) draws.push({ account_id: account.id, line: ++line, grant_id: d.grantId, service: d.service, amount: d.amount.toString() });
+  }
   const written = await query<{ id: number | string; account_id: number | string }>(
     tx,
     sql`with input as (
           select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as i(account_id bigint, total bigint, customer bigint, granted bigint, description text)
         ),
+        revenue as (
+          select * from jsonb_to_recordset(${JSON.stringify(revenue)}::jsonb) as r(account_id bigint, line smallint, service text, amount bigint)
+        ),
         draws as (
-          select * from jsonb_to_recordset(${JSON.stringify(draws)}::jsonb) as d(account_id bigint, line smallint, grant_id bigint, amount bigint)
+          select * from jsonb_to_recordset(${JSON.stringify(draws)}::jsonb) as d(account_id bigint, line smallint, grant_id bigint, service text, amount bigint)
         ),
         txs as (
           insert into ledger_transactions (account_id, kind, description, customer_amount, created_at)
@@ -430,12 +450,12 @@ async function writeUsageCharges(tx: Db, charged: readonly AccountRated[], paid:
           returning id, account_id
         ),
         postings as (
-          insert into ledger_postings (transaction_id, line, account_id, ledger_account, amount, grant_id)
-          select x.id, 1, x.account_id, 'customer', -i.customer, null::bigint from txs x join input i on i.account_id = x.account_id
+          insert into ledger_postings (transaction_id, line, account_id, ledger_account, amount, grant_id, service)
+          select x.id, 1, x.account_id, 'customer', -i.customer, null::bigint, null::text from txs x join input i on i.account_id = x.account_id
           union all
-          select x.id, 2, x.account_id, 'revenue', i.total, null::bigint from txs x join input i on i.account_id = x.account_id
+          select x.id, r.line, x.account_id, 'revenue', r.amount, null::bigint, r.service from txs x join revenue r on r.account_id = x.account_id
           union all
-          select x.id, d.line, x.account_id, 'grant', -d.amount, d.grant_id from txs x join draws d on d.account_id = x.account_id
+          select x.id, d.line, x.account_id, 'grant', -d.amount, d.grant_id, d.service from txs x join draws d on d.account_id = x.account_id
         ),
         balances as (
           update accounts a set balance = a.balance - i.customer, granted = a.granted - i.granted from input i where a.id = i.account_id
@@ -443,6 +463,13 @@ async function writeUsageCharges(tx: Db, charged: readonly AccountRated[], paid:
         select id, account_id from txs`,
   );
   return new Map(written.map((row) => [Number(row.account_id), Number(row.id)]));
+}
+
+/** What each grant paid of a charge, its meters together, in the order drawn. */
+function drawnPerGrant(draws: readonly Draw[]): { grant_id: number; amount: Minor }[] {
+  const perGrant = new Map<number, Minor>();
+  for (const d of draws) perGrant.set(d.grantId, (perGrant.get(d.grantId) ?? 0n) + d.amount);
+  return [...perGrant].map(([grant_id, amount]) => ({ grant_id, amount }));
 }
 
 /**
@@ -461,7 +488,7 @@ async function tellAccounts(tx: Db, charged: readonly AccountRated[], paid: Read
     const { fromBalance, fromGrants, draws } = paid.get(account.id)!;
     const after = { ...account, balance: account.balance - fromBalance, granted: account.granted - fromGrants, reserved: account.reserved - (released.get(account.id) ?? 0n) };
     const lines = rated.lines.filter((l) => l.priced).map((l) => ({ meter: l.meter, day: l.day, quantity: l.quantity.toString(), free: l.free.toString(), gross: l.gross, discount: l.discount, amount: l.amount }));
-    events.push({ accountId: account.id, topic: 'usage.charged', payload: movementPayload(account, { transactionId: transactionOf.get(account.id)!, balance: after.balance }, -rated.total, { charged: rated.total, lines, grants: draws.map((d) => ({ grant_id: d.grantId, amount: d.amount })), granted: after.granted }) });
+    events.push({ accountId: account.id, topic: 'usage.charged', payload: movementPayload(account, { transactionId: transactionOf.get(account.id)!, balance: after.balance }, -rated.total, { charged: rated.total, lines, grants: drawnPerGrant(draws), granted: after.granted }) });
     for (const line of rated.lines) {
       if (!line.overQuota) continue;
       const payload = { account_id: account.id, metric: line.meter, limit: line.overQuota.quota, count: line.overQuota.used.toString(), month: line.day.slice(0, 7), billing_emails: account.billingEmails };

@@ -26,6 +26,7 @@ import { balanceRoutes } from './grants/balance.js';
 import { grantRoutes } from './grants/routes.js';
 import { billingHistoryRoutes } from './ledger/billing-history-routes.js';
 import { revenueRoutes } from './ledger/revenue-routes.js';
+import { budgetRoutes } from './budgets/routes.js';
 import { identityRoutes } from './identity/routes.js';
 import { linkPages } from './pages/routes.js';
 import { paymentRoutes } from './payments/routes.js';
@@ -129,7 +130,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
       v1.addHook('onRequest', authenticate);
       v1.addHook('preHandler', authorizeRoute);
       for (const routes of [
-        accountRoutes, ledgerRoutes, billingHistoryRoutes, revenueRoutes, catalogRoutes, objectCountRoutes, usageRoutes, accountUsageRoutes, balanceRoutes, grantRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes,
+        accountRoutes, ledgerRoutes, billingHistoryRoutes, revenueRoutes, catalogRoutes, objectCountRoutes, usageRoutes, accountUsageRoutes, balanceRoutes, grantRoutes, budgetRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes,
         identityRoutes, memberRoutes, tokenRoutes, twoFactorRoutes, mailRoutes, auditRoutes, paymentRoutes, providerRoutes, closureRoutes,
       ]) {
         await routes(v1 as KassaApp);

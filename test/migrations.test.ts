@@ -41,6 +41,7 @@ const RELEASED: Record<string, string> = {
   '0011_usage_unrated.sql': 'd41be4fcee208b8d93ce3eccaad4c4f61e2e5ccb838d1629ed5a4c547c165996',
   '0012_credit_grants.sql': '7c85cb3150abc9a18e198c965c382f945bd3b32b02a81876594d9ce1011a5169',
   '0013_ledger_posting_service.sql': '3f44238266af735882d1f11e72aed0d5a2b06400432dcc41bb46ad5f05fe4b74',
+  '0014_budgets.sql': '5ab655ae795fbcba47c6985e26440ab62b1ad75cd99fcd51e583214ac0ee2745',
 };
 
 interface Journal {

@@ -104,7 +104,7 @@ describe('the revenue report', () => {
         const day = t.created_at.slice(0, 10);
         if (day > '2027-03-31') continue;
         const d = perDay.get(day) ?? { revenue: 0n, promotional: 0n, breakage: 0n, held: 0n };
-        for (const p of t.postings as { ledger_account: string; amount: string; grant_id: number | null }[]) {
+        for (const p of t.postings as unknown as { ledger_account: string; amount: string; grant_id: number | null }[]) {
           const amount = BigInt(p.amount);
           if (p.ledger_account === 'revenue') d.revenue += amount;
           if (p.ledger_account === 'breakage') d.breakage += amount;

@@ -11,7 +11,7 @@ import { type Db, query } from '../db/client.js';
 import { type DrawableGrant, chargeFromGrants, grantFundsFor } from '../grants/drawdown.js';
 import { liveGrants } from '../grants/grants.js';
 import type { Minor } from '../money/money.js';
-import type { BatchInput } from './charge-batch.js';
+import { type BatchInput, budgetStopped } from './charge-batch.js';
 
 interface Due {
   id: number;
@@ -25,6 +25,8 @@ interface Funds {
   balance: Minor;
   credit: Minor;
   reserved: Minor;
+  /** Its account-wide stop budget is reached: in advance nothing is paid, in arrears everything is suspended. */
+  stopped?: boolean;
 }
 
 export interface DecidedRow {
@@ -62,7 +64,7 @@ export function decideWithGrants(timing: 'in_advance' | 'in_arrears', dues: read
   let line = 1;
   for (const due of dues) {
     const available = balance + funds.credit - funds.reserved + grantFundsFor(held, due.planCode);
-    if (timing === 'in_advance' && due.price > available) {
+    if (timing === 'in_advance' && (funds.stopped || due.price > available)) {
       decided.push({ id: due.id, account_id: due.accountId, plan_id: due.planId, price: due.price.toString(), paid: false, suspend: true, line: null, from_balance: due.price.toString() });
       continue;
     }
@@ -72,7 +74,7 @@ export function decideWithGrants(timing: 'in_advance' | 'in_arrears', dues: read
     decided.push({ id: due.id, account_id: due.accountId, plan_id: due.planId, price: due.price.toString(), paid: true, suspend: false, line: ++line, from_balance: charge.drawn.fromBalance.toString() });
     for (const d of charge.drawn.draws) draws.push({ account_id: due.accountId, subscription_id: due.id, grant_id: d.grantId, amount: d.amount.toString(), service: due.planCode });
   }
-  if (timing === 'in_arrears' && balance + funds.credit - funds.reserved < 0n) for (const row of decided) row.suspend = true;
+  if (timing === 'in_arrears' && (funds.stopped || balance + funds.credit - funds.reserved < 0n)) for (const row of decided) row.suspend = true;
   // The grants' postings come after the account's subscription postings.
   return { decided, draws: draws.map((d, i) => ({ ...d, line: line + 1 + i })) };
 }
@@ -84,10 +86,11 @@ export function decideWithGrants(timing: 'in_advance' | 'in_arrears', dues: read
  * stand, as it does for the set-based decisions), or null when nothing of them is due.
  */
 export async function decideGrantAccounts(tx: Db, b: BatchInput, accountIds: readonly number[], timing: 'in_advance' | 'in_arrears', periodStart: Date, dueWhere: SQL): Promise<{ decided: SQL; draws: string; seen: string } | null> {
-  const rows = await query<{ id: number | string; account_id: number | string; price: string; plan_id: number | string; plan_code: string; balance: string; granted: string; credit: string; reserved: string }>(
+  const rows = await query<{ id: number | string; account_id: number | string; price: string; plan_id: number | string; plan_code: string; balance: string; granted: string; credit: string; reserved: string; stopped: boolean }>(
     tx,
     sql`select s.id, s.account_id, s.period_amount::text as price, s.plan_id, p.code as plan_code,
-               a.balance::text as balance, a.granted::text as granted, (case when a.credit_enabled then a.credit_limit else 0 end)::text as credit, a.reserved::text as reserved
+               a.balance::text as balance, a.granted::text as granted, (case when a.credit_enabled then a.credit_limit else 0 end)::text as credit, a.reserved::text as reserved,
+               ${budgetStopped(sql`a.id`, periodStart)} as stopped
         from accounts a
         join subscriptions s on s.account_id = a.id
         join plans p on p.id = s.plan_id
@@ -113,7 +116,7 @@ export async function decideGrantAccounts(tx: Db, b: BatchInput, accountIds: rea
   for (const [accountId, mine] of byAccount) {
     const first = mine[0]!;
     const dues = mine.map((r) => ({ id: Number(r.id), accountId, price: BigInt(r.price), planId: Number(r.plan_id), planCode: r.plan_code }));
-    const one = decideWithGrants(timing, dues, { balance: BigInt(first.balance), credit: BigInt(first.credit), reserved: BigInt(first.reserved) }, grants.get(accountId) ?? []);
+    const one = decideWithGrants(timing, dues, { balance: BigInt(first.balance), credit: BigInt(first.credit), reserved: BigInt(first.reserved), stopped: first.stopped }, grants.get(accountId) ?? []);
     decided.push(...one.decided);
     draws.push(...one.draws);
     seen.push({ id: accountId, balance: first.balance, granted: first.granted });

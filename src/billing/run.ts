@@ -12,6 +12,7 @@ import { type Db, query } from '../db/client.js';
 import { type Timing, billingRuns } from '../db/schema.js';
 import { writeOutbox } from '../outbox/write.js';
 import { type BatchInput, type BatchOutcome, chargeInAdvanceBatch, chargeInArrearsBatch } from './charge-batch.js';
+import { accountsWithBudgets, evaluateBudgets } from '../budgets/budgets.js';
 import { addDays, boundariesBetween, monthlyAnchorsStartingOn, startOfUtcDay } from '../time/periods.js';
 
 export type BillingRun = typeof billingRuns.$inferSelect;
@@ -136,6 +137,8 @@ async function runNextBatch(kassa: Kassa, run: BillingRun): Promise<BillingRun |
     const arrears = await untilSettled(batch, () => chargeInArrearsBatch(tx, batch, addDays(run.boundary, -1)));
     const skipped = await countSkipped(tx, batch);
     await flagLowBalances(tx, batch);
+    // Budgets of the batch's accounts, against what the run charged them.
+    const budgetsChanged = await evaluateBudgets(tx, await accountsWithBudgets(tx, batch.afterAccountId, batch.throughAccountId), at);
     const [updated] = await tx
       .update(billingRuns)
       .set({
@@ -147,7 +150,7 @@ async function runNextBatch(kassa: Kassa, run: BillingRun): Promise<BillingRun |
       })
       .where(eq(billingRuns.id, run.id))
       .returning();
-    return { run: updated!, suspendedAccountIds: [...advance.suspendedAccountIds, ...arrears.suspendedAccountIds] };
+    return { run: updated!, suspendedAccountIds: [...advance.suspendedAccountIds, ...arrears.suspendedAccountIds, ...budgetsChanged] };
   });
   if (!changed) return undefined;
   // Suspensions change what those accounts may do: their answers are read again now, before

@@ -385,6 +385,46 @@ export const creditGrants = pgTable(
   ],
 );
 
+// ---------- budgets ----------
+
+export type BudgetPeriod = 'day' | 'month';
+export type BudgetAction = 'notify' | 'stop';
+
+/**
+ * A spend limit the customer sets (SPEC 4): per UTC day or calendar month, for every charge
+ * of the account or one metered service. It notifies at its shares of the limit, once per
+ * crossing, and a `stop` budget turns the service off once reached. The state belongs to
+ * `period_key`, the day or month it was last evaluated in; a new period starts it afresh.
+ */
+export const budgets = pgTable(
+  'budgets',
+  {
+    id: id(),
+    accountId: ref('account_id').notNull(),
+    // A metered service's code; null: every charge of the account.
+    service: text('service'),
+    period: text('period').$type<BudgetPeriod>().notNull(),
+    amount: money('amount').notNull(),
+    action: text('action').$type<BudgetAction>().notNull(),
+    // Percent shares of the limit told once each per crossing, e.g. {80,100}.
+    notifyAt: smallint('notify_at').array().notNull(),
+    periodKey: text('period_key'),
+    // The shares told in period_key; one falls out again when the spend goes back under it.
+    notified: smallint('notified').array().notNull(),
+    // A stop budget reached in period_key: its service is off until the period ends.
+    reachedAt: at('reached_at'),
+    createdAt: at('created_at').notNull(),
+    updatedAt: at('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('budgets_account_scope_uq').on(t.accountId, t.period, sql`coalesce(${t.service}, '')`),
+    index('budgets_reached_idx').on(t.periodKey).where(sql`${t.reachedAt} is not null`),
+    check('budgets_amount_positive', sql`${t.amount} > 0`),
+    check('budgets_period', sql`${t.period} in ('day', 'month')`),
+    check('budgets_action', sql`${t.action} in ('notify', 'stop')`),
+  ],
+);
+
 // ---------- idempotency ----------
 
 export const idempotencyKeys = pgTable(

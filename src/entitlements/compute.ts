@@ -16,6 +16,8 @@
 //      unlimited (limit null), so a flag in any active plan lifts a quota of the same name.
 //      Allowed while used < limit; otherwise `trial_limit` when the trial cap made the limit,
 //      `quota_reached` when the plans did.
+//   Budgets: an account-wide stop budget reached this period denies everything, like a status,
+//   as `budget_reached`; one on a meter denies that meter (after the trial, before its quota).
 //   6. Meters (./meters.ts), a metered service an active plan prices: `quota_reached` when the
 //      month's usage reached the meter's quota (or the quantity asked about would pass it);
 //      otherwise allowed while free units are left or available funds are above zero, or,
@@ -37,7 +39,8 @@ export type DenialReason =
   | 'trial_account'
   | 'trial_limit'
   | 'quota_reached'
-  | 'insufficient_funds';
+  | 'insufficient_funds'
+  | 'budget_reached';
 
 export interface FeatureAnswer {
   feature: string;
@@ -78,6 +81,8 @@ export interface EntitlementInputs {
   /** Available funds (balance plus credit line), integer minor units, and the currency. */
   funds?: { available: bigint; currency: string };
   usage?: MeterUsage;
+  /** The customer's stop budgets reached this period: a meter's code, or '' for the whole account. */
+  budgetStops?: string[];
 }
 
 /** What a meter's answer is checked at: the month (UTC 'YYYY-MM') and how much more, if asked. */
@@ -99,11 +104,15 @@ export interface AccountEntitlements {
   meters: Map<string, MeterStanding>;
   funds: { available: bigint; currency: string };
   trial: TrialLimits | undefined;
+  /** Meters a stop budget reached this period turned off. */
+  stoppedMeters: Set<string>;
 }
 
 export function computeEntitlements(input: EntitlementInputs): AccountEntitlements {
   const { account, subscriptions, counts } = input;
-  const statusReason = statusDenial(account.status);
+  const stops = new Set(input.budgetStops ?? []);
+  // An account-wide stop budget reached denies everything, as a status does.
+  const statusReason = statusDenial(account.status) ?? (stops.has('') ? 'budget_reached' : undefined);
   const trial = account.type === 'trial' ? input.trial : undefined;
   const limits = planLimits(subscriptions);
 
@@ -125,6 +134,7 @@ export function computeEntitlements(input: EntitlementInputs): AccountEntitlemen
     meters: meterStandings(subscriptions, input.usage),
     funds: input.funds ?? { available: 0n, currency: 'EUR' },
     trial,
+    stoppedMeters: stops,
   };
 }
 
@@ -148,7 +158,11 @@ export function allAnswers(entitlements: AccountEntitlements, month: string): Fe
 
 function meterFeature(entitlements: AccountEntitlements, feature: string, standing: MeterStanding, question: MeterQuestion): FeatureAnswer {
   const checked = meterAnswer(standing, { ...question, ...entitlements.funds });
-  const reason = entitlements.statusReason ?? (entitlements.trial?.denied_features.includes(feature) ? 'trial_account' : undefined) ?? checked.reason;
+  const reason =
+    entitlements.statusReason ??
+    (entitlements.trial?.denied_features.includes(feature) ? 'trial_account' : undefined) ??
+    (entitlements.stoppedMeters.has(feature) ? 'budget_reached' : undefined) ??
+    checked.reason;
   return { ...answer(feature, null, checked.usedUnits, reason), meter: checked.details };
 }
 

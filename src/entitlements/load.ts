@@ -22,6 +22,7 @@ interface Row {
   available: string;
   months: MeterUsage['months'];
   free_once: Record<string, string>;
+  budget_stops: string[];
 }
 
 export async function loadEntitlementInputs(db: Db, accountId: number): Promise<EntitlementInputs | undefined> {
@@ -41,7 +42,8 @@ export async function loadManyEntitlementInputs(db: Db, accountIds: readonly num
                       from subscriptions s join plan_versions v on v.id = s.plan_version_id
                      where s.account_id = a.id and s.status = 'active'), '[]'::json) as subscriptions,
           coalesce((select json_object_agg(c.metric, c.count) from object_counts c where c.account_id = a.id), '{}'::json) as counts,
-          (select p.value from provider_settings p where p.key = ${TRIAL_LIMITS_SETTING}) as trial
+          (select p.value from provider_settings p where p.key = ${TRIAL_LIMITS_SETTING}) as trial,
+          coalesce((select json_agg(coalesce(b.service, '')) from budgets b where b.account_id = a.id and b.action = 'stop' and b.reached_at is not null), '[]'::json) as budget_stops
         from accounts a where a.id = any(${`{${accountIds.join(',')}}`}::bigint[])`,
   );
   const inputs = new Map<number, EntitlementInputs>();
@@ -55,6 +57,7 @@ export async function loadManyEntitlementInputs(db: Db, accountIds: readonly num
       trial: row.trial ? { quotas: row.trial.quotas ?? {}, denied_features: row.trial.denied_features ?? [] } : undefined,
       funds: { available: BigInt(row.available), currency: row.currency },
       usage: { months: row.months, freeOnce: row.free_once },
+      budgetStops: row.budget_stops,
     });
   }
   return inputs;

@@ -18,6 +18,7 @@ const denialReasons: DenialReason[] = [
   'trial_limit',
   'quota_reached',
   'insufficient_funds',
+  'budget_reached',
 ];
 
 // Plain `type: [..., 'null']` rather than anyOf: the serializer then needs no branch tests.

@@ -130,6 +130,10 @@ export const OPERATION_IDS: Record<string, string> = {
   'GET /v1/accounts/{id}/payment-methods': 'listPaymentMethods',
   'GET /v1/accounts/{id}/auto-top-up': 'getAutoTopUp',
   'PUT /v1/accounts/{id}/auto-top-up': 'setAutoTopUp',
+  'POST /v1/accounts/{id}/budgets': 'createBudget',
+  'GET /v1/accounts/{id}/budgets': 'listBudgets',
+  'PATCH /v1/accounts/{id}/budgets/{budget_id}': 'changeBudget',
+  'DELETE /v1/accounts/{id}/budgets/{budget_id}': 'removeBudget',
   'POST /v1/accounts/{id}/payment-methods/{method_id}/default': 'setDefaultPaymentMethod',
   'DELETE /v1/accounts/{id}/payment-methods/{method_id}': 'removePaymentMethod',
 
@@ -148,6 +152,7 @@ export const TAG_DESCRIPTIONS: Record<string, string> = {
   subscriptions: 'Plans an account runs: create, enable, disable, configure, change plan; every write has a preview that changes nothing.',
   billing: 'The daily and monthly billing runs that charge what is due.',
   entitlements: 'What an account may do right now: the answer asked on every request of the provider\'s product.',
+  budgets: "Spend limits the customer sets per day or month, for the account or one metered service: told at chosen shares, once per crossing, or stopping the service once reached.",
   reports: "Reports for the provider's accountant: revenue per day and service, promotional credit used, breakage and customer money held, each adding up to the ledger.",
   events: 'The outbox: every money movement and billing run as an event, in order.',
   clock: 'The simulated clock of a test or demo Kassa: read it, advance it (billing what the days passed owe).',

@@ -10,6 +10,7 @@ import { actOnStripeEvents } from '../payments/stripe/webhook.js';
 import { expireGrants, sendExpiryNotices, startDueGrants } from '../grants/grants.js';
 import { readGrantSettings } from '../grants/settings.js';
 import { rateUsageBatches } from '../usage/rate-batch.js';
+import { releaseEndedBudgets } from '../budgets/budgets.js';
 import { expireReservations } from '../usage/reservations.js';
 
 export interface ScheduledJob {
@@ -31,6 +32,8 @@ export const scheduledJobs: ScheduledJob[] = [
   { name: 'credit grants taking effect', run: startDueGrants },
   { name: 'credit grant expiry notices', run: async (kassa, at) => sendExpiryNotices(kassa, at, (await readGrantSettings(kassa.db)).expiry_notice_days) },
   { name: 'expired credit grants', run: expireGrants },
+  // Stop budgets reached in a day or month that has ended: their services come back on.
+  { name: 'budget periods', run: releaseEndedBudgets },
   { name: 'expired usage reservations', run: async (kassa, at) => { const ids = await expireReservations(kassa.db, at); for (const id of ids) kassa.entitlements.invalidate(id); return ids.length; } },
 ];
 

@@ -30,6 +30,8 @@ export const noticeTemplates: Record<string, MailTemplate> = {
   'usage.funds_exhausted': 'funds_exhausted',
   'usage.over_limit': 'over_limit',
   'grant.expiring': 'grant_expiring',
+  'budget.threshold_crossed': 'budget_threshold',
+  'budget.reached': 'budget_reached',
 };
 
 /** Topics whose mail goes to the provider's operators rather than to the account. */
@@ -142,6 +144,20 @@ function templateData(topic: string, payload: Record<string, unknown>, account: 
   if (topic === 'grant.expiring') {
     const expires = String(payload.expires_at ?? '');
     return { account_name: account.name, currency: account.currency, remaining: amount(payload.remaining), reason: String(payload.reason ?? ''), expires_on: expires.slice(0, 10), expires_time: expires.slice(11, 16) };
+  }
+  if (topic.startsWith('budget.')) {
+    const period = String(payload.period ?? '');
+    const start = String(payload.period_start ?? '');
+    return {
+      account_name: account.name,
+      currency: account.currency,
+      share: String(payload.share ?? ''),
+      limit: amount(payload.limit),
+      spent: amount(payload.spent),
+      scope: payload.service ? `${String(payload.service)} on ${account.name}` : account.name,
+      period: period === 'day' ? `on ${start}` : `in ${start.slice(0, 7)}`,
+      stops: payload.action === 'stop' ? 'yes' : '',
+    };
   }
   if (topic.startsWith('auto_top_up.')) {
     return { account_name: account.name, currency: account.currency, amount: amount(payload.amount), balance: amount(payload.balance), reason: String(payload.reason ?? ''), monthly_cap: amount(payload.monthly_cap), month: String(payload.month ?? '') };

@@ -20,7 +20,9 @@ export type MailTemplate =
   | 'auto_top_up_capped'
   | 'over_limit'
   | 'funds_exhausted'
-  | 'grant_expiring';
+  | 'grant_expiring'
+  | 'budget_threshold'
+  | 'budget_reached';
 
 export interface RenderedMail {
   subject: string;
@@ -57,6 +59,14 @@ const templates: Record<MailTemplate, (data: Data) => RenderedMail> = {
   grant_expiring: (d) => ({
     subject: `Credit of ${d.remaining} ${d.currency} on ${d.account_name} expires ${d.expires_on}`,
     text: `${d.remaining} ${d.currency} of credit on ${d.account_name} (${d.reason}) is still unused and expires on ${d.expires_on} at ${d.expires_time} UTC. Charges use it before your paid balance; what is left then is written off.\n`,
+  }),
+  budget_threshold: (d) => ({
+    subject: `${d.share}% of your budget for ${d.scope} spent`,
+    text: `${d.spent} ${d.currency} of your ${d.limit} ${d.currency} budget for ${d.scope} is spent ${d.period} (${d.share}%).${d.stops ? ' When it is all spent, the service stops until the period ends.' : ''}\n`,
+  }),
+  budget_reached: (d) => ({
+    subject: `Budget reached: ${d.scope} stopped`,
+    text: `Your ${d.limit} ${d.currency} budget for ${d.scope} is spent ${d.period} (${d.spent} ${d.currency}), so the service is stopped until the period ends. Raise or remove the budget to start it again at once.\n`,
   }),
   account_exists: (d) => ({ subject: 'You already have a Kassa account', text: `Someone tried to sign up to Kassa with this address, which already has an account. If it was you, sign in, or reset your password here:\n${d.link}\n\nIf it was not you, ignore this mail.\n` }),
 };

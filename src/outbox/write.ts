@@ -25,6 +25,8 @@ export type OutboxTopic =
   | 'grant.expiring'
   | 'grant.expired'
   | 'grant.voided'
+  | 'budget.threshold_crossed'
+  | 'budget.reached'
   | 'usage.over_limit'
   | 'usage.reserved'
   | 'usage.reservation_released'

@@ -23,6 +23,7 @@ export const failureStatus = {
   already_exists: 409,
   invalid_state: 409,
   insufficient_funds: 422,
+  budget_reached: 422,
   quota_exceeded: 422,
   invalid_code: 422,
   credit_in_use: 422,

@@ -11,6 +11,7 @@ import { postLedgerTransaction } from '../ledger/post.js';
 import { chargeFromGrants, refundToGrants } from '../grants/drawdown.js';
 import { drawnBySubscription, liveGrants } from '../grants/grants.js';
 import { writeOutbox } from '../outbox/write.js';
+import { evaluateBudgets } from '../budgets/budgets.js';
 import type { Movement } from './decisions.js';
 
 /** Whose money moves, and why: said in each movement's event. */
@@ -62,5 +63,8 @@ export async function applyMovements(tx: Db, owner: MovementOwner, movements: re
       granted: posted.granted,
     }, at);
   }
-  if (movements.length > 0) await evaluateLowBalance(tx, accountId, at);
+  if (movements.length > 0) {
+    await evaluateLowBalance(tx, accountId, at);
+    await evaluateBudgets(tx, [accountId], at);
+  }
 }

@@ -18,7 +18,7 @@ import { subscriptionQuotaBlockers } from './quota-check.js';
 import { priceConfiguration } from './configuration.js';
 import { netAmount, planSwitch, reconfiguration, sameShape } from './decisions.js';
 import { spanText } from './describe.js';
-import { type Outcome, type SubscriptionInput, fundsForPlan, insufficientFunds, quotaExceeded } from './outcome.js';
+import { type Outcome, type SubscriptionInput, quotaExceeded, refusedCharge } from './outcome.js';
 import { accountMayBuy, currentPeriod, lockSubscription, normalisedDefinition, periodPaid } from './state.js';
 
 export interface ChangePlanInput extends SubscriptionInput {
@@ -59,7 +59,7 @@ export async function changePlan(tx: Db, _kassa: Kassa, input: ChangePlanInput, 
         at,
       });
   const blockers = await subscriptionQuotaBlockers(tx, account, { definition, quantities }, { except: subscription.id, creating: false });
-  const failure = quotaExceeded(blockers) ?? insufficientFunds(decision, account, await fundsForPlan(tx, account, target.plan.code, at));
+  const failure = quotaExceeded(blockers) ?? await refusedCharge(tx, decision, account, target.plan.code, at);
   if (failure && !input.preview) return { ok: false, failure };
   const outcome: Outcome = { action: 'change_plan', currency: account.currency, period, decision, wouldFail: failure ?? null };
   if (input.preview) return ok(outcome);

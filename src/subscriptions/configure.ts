@@ -13,7 +13,7 @@ import { subscriptionQuotaBlockers } from './quota-check.js';
 import { priceConfiguration } from './configuration.js';
 import { reconfiguration } from './decisions.js';
 import { spanText } from './describe.js';
-import { type Outcome, type SubscriptionInput, fundsForPlan, insufficientFunds, quotaExceeded } from './outcome.js';
+import { type Outcome, type SubscriptionInput, quotaExceeded, refusedCharge } from './outcome.js';
 import { accountMayBuy, currentPeriod, lockSubscription, paidMarkOf, periodPaid } from './state.js';
 
 export interface ConfigureInput extends SubscriptionInput {
@@ -49,7 +49,7 @@ export async function configureSubscription(tx: Db, _kassa: Kassa, input: Config
     description: `${version.plan.name}: configuration change, ${spanText(at, period)}`,
   });
   const blockers = await subscriptionQuotaBlockers(tx, account, { definition, quantities }, { except: subscription.id, creating: false });
-  const failure = quotaExceeded(blockers) ?? (input.chargeIntoDebt ? undefined : insufficientFunds(decision, account, await fundsForPlan(tx, account, version.plan.code, at)));
+  const failure = quotaExceeded(blockers) ?? (input.chargeIntoDebt ? undefined : await refusedCharge(tx, decision, account, version.plan.code, at));
   if (failure && !input.preview) return { ok: false, failure };
   const outcome: Outcome = { action: 'configure', currency: account.currency, period, decision, wouldFail: failure ?? null };
   if (input.preview) return ok(outcome);

@@ -15,7 +15,7 @@ import { subscriptionQuotaBlockers } from './quota-check.js';
 import { priceConfiguration } from './configuration.js';
 import { activation, netAmount } from './decisions.js';
 import { spanText } from './describe.js';
-import { type OperationInput, type Outcome, fundsForPlan, insufficientFunds, quotaExceeded } from './outcome.js';
+import { type OperationInput, type Outcome, quotaExceeded, refusedCharge } from './outcome.js';
 import { accountMayBuy, normalisedDefinition } from './state.js';
 
 export interface CreateInput extends OperationInput {
@@ -43,7 +43,7 @@ export async function createSubscription(tx: Db, _kassa: Kassa, input: CreateInp
   const from = cadence === 'monthly' ? period.start : at;
   const decision = activation({ timing, period, price, periodAmount, currency: account.currency, paid: false, from, description: `${version.plan.name}: ${spanText(from, period)}` });
   const blockers = await subscriptionQuotaBlockers(tx, account, { definition, quantities }, { creating: true });
-  const failure = quotaExceeded(blockers) ?? insufficientFunds(decision, account, await fundsForPlan(tx, account, version.plan.code, at));
+  const failure = quotaExceeded(blockers) ?? await refusedCharge(tx, decision, account, version.plan.code, at);
   if (failure && !input.preview) return { ok: false, failure };
   const outcome: Outcome = { action: 'create', currency: account.currency, period, decision, wouldFail: failure ?? null };
   if (input.preview) return ok(outcome);

@@ -14,7 +14,7 @@ import { type Result, fail, ok } from '../shared/result.js';
 import { applyMovements } from './apply.js';
 import { activation, netAmount } from './decisions.js';
 import { spanText } from './describe.js';
-import { type Outcome, type SubscriptionInput, fundsForPlan, insufficientFunds } from './outcome.js';
+import { type Outcome, type SubscriptionInput, refusedCharge } from './outcome.js';
 import { type SubscriptionRow, accountMayBuy, currentPeriod, lockSubscription, periodPaid } from './state.js';
 
 export async function enableSubscription(tx: Db, _kassa: Kassa, input: SubscriptionInput, at: Date): Promise<Result<Outcome>> {
@@ -37,7 +37,7 @@ export async function restartOutcome(tx: Db, account: AccountRow, subscription: 
   const price = periodPrice(version.definition, subscription.quantities);
   const description = `${version.plan.name}: ${spanText(at, period)}`;
   const decision = activation({ ...subscription, period, price, currency: account.currency, paid, from: at, description });
-  return { action, currency: account.currency, period, decision, wouldFail: insufficientFunds(decision, account, await fundsForPlan(tx, account, version.plan.code, at)) ?? null };
+  return { action, currency: account.currency, period, decision, wouldFail: await refusedCharge(tx, decision, account, version.plan.code, at) ?? null };
 }
 
 /** Writes a restart decided by `restartOutcome`. */

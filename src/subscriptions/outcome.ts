@@ -4,6 +4,7 @@ import type { AccountRow } from '../accounts/lock.js';
 import { availableFunds } from '../accounts/lock.js';
 import type { Db } from '../db/client.js';
 import { fundsFor, liveGrantsOf } from '../grants/grants.js';
+import { reachedAccountBudget } from '../budgets/budgets.js';
 import type { Minor } from '../money/money.js';
 import type { Period } from '../time/periods.js';
 import type { Failure } from '../shared/result.js';
@@ -42,6 +43,21 @@ export function insufficientFunds(decision: Decision, account: AccountRow, avail
     detail: `this needs ${decision.fundsRequired} (minor units of ${account.currency}) and the account has ${available} available`,
     extra: { required: decision.fundsRequired.toString(), available: available.toString(), currency: account.currency },
   };
+}
+
+/**
+ * Why a charge of this plan is refused on this locked account now, if it is: its account-wide
+ * stop budget is reached (the customer stopped spending until the period ends), or the funds
+ * that may pay the plan (its grants among them) do not cover it.
+ */
+export async function refusedCharge(tx: Db, decision: Decision, account: AccountRow, planCode: string, at: Date): Promise<Failure | undefined> {
+  if (decision.fundsRequired > 0n) {
+    const budget = await reachedAccountBudget(tx, account.id, at);
+    if (budget) {
+      return { code: 'budget_reached', detail: `the account's ${budget.period === 'day' ? 'daily' : 'monthly'} budget of ${budget.amount} is spent: no new charge until the period ends, or until the budget is raised`, extra: { budget_id: budget.id } };
+    }
+  }
+  return insufficientFunds(decision, account, await fundsForPlan(tx, account, planCode, at));
 }
 
 /** What charges of a plan may use on this locked account now: its funds, with the grants that may pay that plan. */

@@ -24,6 +24,7 @@ import { Exact, type Minor } from '../money/money.js';
 import { type OutboxEvent, writeOutboxEvents } from '../outbox/write.js';
 import { type Draw, drawCharges } from '../grants/drawdown.js';
 import { liveGrants } from '../grants/grants.js';
+import { evaluateBudgets } from '../budgets/budgets.js';
 import { meterPricesOf } from './meter-prices.js';
 import { type ReservationUse, settleReservations } from './reservations.js';
 import { type MonthState, type Rated, type UsageDay, monthKey, rateUsage } from './rate.js';
@@ -226,6 +227,7 @@ export async function chargeAccounts(kassa: Kassa, accountIds: readonly number[]
     // The history counts usage on the day it is charged, as the ledger does.
     await addToDaily(tx, rated.flatMap(({ account, rated }) => rated.lines.flatMap((l) => historyOf(account.id, l))), at);
     await tellAccounts(tx, charged, paid, transactionOf, released, at);
+    await evaluateBudgets(tx, charged.map((c) => c.account.id), at);
     return { accountIds: locked.map((a) => a.id), charged: charged.reduce((sum, r) => sum + r.rated.total, 0n) };
   });
   if (group.accountIds.length > 0) await kassa.entitlements.refresh(kassa.db, group.accountIds);

@@ -15,6 +15,7 @@ import { Exact, type Minor } from '../money/money.js';
 import { writeOutbox } from '../outbox/write.js';
 import { type Result, fail, ok } from '../shared/result.js';
 import { meterPricesOf } from './meter-prices.js';
+import { budgetStandings } from '../budgets/budgets.js';
 
 export const DEFAULT_RESERVATION_SECONDS = 24 * 3600;
 export type Reservation = typeof usageReservations.$inferSelect;
@@ -47,11 +48,12 @@ export async function reserve(tx: Db, accountId: number, request: ReservationReq
   if (!price) return fail('unknown_meter', `no plan of account ${accountId} prices the meter ${request.meter}`, { field: '/meter' });
 
   const month = at.toISOString().slice(0, 7);
-  const [usage] = await query<{ quantity: string | null; included_used: string | null; free_once_used: string | null; free_once: string | null; pending: string }>(
+  const [usage] = await query<{ quantity: string | null; included_used: string | null; free_once_used: string | null; free_once: string | null; pending: string; pending_held: string }>(
     tx,
     sql`select t.quantity::text, t.included_used::text, t.free_once_used::text,
                (select used::text from usage_free_once where account_id = ${accountId} and meter = ${request.meter}) as free_once,
-               (select coalesce(sum(quantity - settled), 0)::text from usage_reservations where account_id = ${accountId} and meter = ${request.meter} and status = 'open') as pending
+               (select coalesce(sum(quantity - settled), 0)::text from usage_reservations where account_id = ${accountId} and meter = ${request.meter} and status = 'open') as pending,
+               (select coalesce(sum(held), 0)::text from usage_reservations where account_id = ${accountId} and meter = ${request.meter} and status = 'open') as pending_held
         from (select 1) one left join usage_month_totals t on t.account_id = ${accountId} and t.meter = ${request.meter} and t.month = ${month}`,
   );
   const standing: MeterStanding = {
@@ -70,6 +72,17 @@ export async function reserve(tx: Db, accountId: number, request: ReservationReq
     return fail('insufficient_funds', `holding ${held} for ${request.quantity.toString()} ${request.meter} needs ${held - available} more than the ${available} available`, {
       extra: { amount: held.toString(), available: available.toString(), missing: (held - available).toString(), currency: account.currency },
     });
+  }
+  // A stop budget on the meter or the account: what it has left, less what open reservations hold, must cover it.
+  for (const budget of await budgetStandings(tx, [accountId], at)) {
+    if (budget.action !== 'stop' || (budget.service !== null && budget.service !== request.meter)) continue;
+    const left = budget.amount - budget.spent - (budget.service === null ? account.reserved : BigInt(usage?.pending_held ?? '0'));
+    if (budget.spent >= budget.amount || held > left) {
+      const scope = budget.service === null ? 'the account' : budget.service;
+      return fail('budget_reached', `the ${budget.period === 'day' ? 'daily' : 'monthly'} budget of ${budget.amount} for ${scope} has ${left > 0n ? left : 0n} left: holding ${held} would pass it`, {
+        extra: { budget_id: budget.id, amount: held.toString(), left: (left > 0n ? left : 0n).toString(), currency: account.currency },
+      });
+    }
   }
   const [made] = await tx
     .insert(usageReservations)

@@ -205,4 +205,22 @@ describe('credit grants', () => {
     expect(await s.call('POST', '/v1/accounts/999999/grants', { kind: 'promotional', amount: '100', reason: 'x' }, key())).toMatchObject({ status: 404 });
     expect((await s.expectStatus<{ data: unknown[] }>(200, 'GET', `/v1/accounts/${account}/grants`)).data).toEqual([]);
   });
+
+  it("answers a meter's entitlement from the grants that may pay it, not from one scoped elsewhere", async () => {
+    await s.expectStatus(201, 'POST', '/v1/services', { code: 'pings', name: 'Pings', unit: 'ping', meter: { aggregation: 'sum' } });
+    const metered = (await s.expectStatus<{ id: number }>(201, 'POST', '/v1/plans', { code: 'pinging', name: 'Pinging', kind: 'preset', cadence: 'monthly', timing: 'in_advance', prices: [{ currency: 'EUR', definition: { base_price: '0', meters: [{ meter: 'pings', unit_price: '0.01' }] } }] })).id;
+    const account = await emptyAccount();
+    await s.subscribe(account, metered);
+    const pings = (quantity?: number) => s.expectStatus<{ allowed: boolean; reason?: string }>(200, 'GET', `/v1/accounts/${account}/entitlements/pings${quantity ? `?quantity=${quantity}` : ''}`);
+    expect(await pings()).toMatchObject({ allowed: false, reason: 'insufficient_funds' });
+    // 500 for another plan only: available says 500, but none of it may pay pings.
+    await grant(account, { kind: 'promotional', amount: '500', scope: ['hosting_only'], reason: 'hosting credit' });
+    expect((await balance(account)).available).toBe('500');
+    expect(await pings()).toMatchObject({ allowed: false, reason: 'insufficient_funds' });
+    // 300 for pings: 300 pings at 0.01 are covered, 301 are not.
+    await grant(account, { kind: 'promotional', amount: '300', scope: ['pings'], reason: 'ping credit' });
+    expect(await pings()).toMatchObject({ allowed: true });
+    expect(await pings(300)).toMatchObject({ allowed: true });
+    expect(await pings(301)).toMatchObject({ allowed: false, reason: 'insufficient_funds' });
+  });
 });

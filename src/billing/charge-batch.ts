@@ -19,7 +19,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type Db, query } from '../db/client.js';
 import { ADD_TO_DAY, PLAN_CHANNEL, chargeDay } from '../ledger/daily.js';
-import { periodKeyOf } from '../budgets/crossings.js';
 import { decideGrantAccounts } from './charge-grants.js';
 
 export interface BatchInput {
@@ -32,6 +31,8 @@ export interface BatchInput {
   monthlyAnchors: number[];
   month: string;
   at: Date;
+  /** The batch's accounts whose account-wide stop budget is reached (src/budgets): they pay nothing. */
+  budgetStopped: number[];
 }
 
 export interface BatchOutcome {
@@ -131,11 +132,6 @@ export function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date): Prom
   return chargeBatch(tx, b, { periodStart: usedDay, description: `In-arrears charges ${usedDay.toISOString().slice(0, 10)}`, decided }, { timing: 'in_arrears', due });
 }
 
-/** Whether the account's account-wide stop budget is reached in the period of `boundary`. */
-export const budgetStopped = (accountId: SQL, boundary: Date) =>
-  sql`exists (select 1 from budgets bu where bu.account_id = ${accountId} and bu.service is null and bu.action = 'stop' and bu.reached_at is not null
-               and bu.period_key = case when bu.period = 'day' then ${periodKeyOf('day', boundary)} else ${periodKeyOf('month', boundary)} end)`;
-
 export interface Charge {
   /** The period every posting of this statement pays (billed_period_start). */
   periodStart: Date;
@@ -199,8 +195,8 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
       select a.id, a.balance, a.granted, a.currency,
              -- An account whose account-wide stop budget is reached has nothing to pay with: its
              -- in-advance subscriptions are suspended, its in-arrears days charged and suspended.
-             case when ${budgetStopped(sql`a.id`, b.boundary)} then -1
-                  else a.balance + case when a.credit_enabled then a.credit_limit else 0 end - a.reserved end as available
+             ${b.budgetStopped.length === 0 ? sql`` : sql`case when a.id = any(${`{${b.budgetStopped.join(',')}}`}::bigint[]) then -1 else`}
+             a.balance + case when a.credit_enabled then a.credit_limit else 0 end - a.reserved ${b.budgetStopped.length === 0 ? sql`` : sql`end`} as available
       from accounts a
       where a.id > ${b.afterAccountId} and a.id <= ${b.throughAccountId} and a.status in ('active', 'suspended') and a.granted = 0`
     }

@@ -11,7 +11,7 @@ import { type Db, query } from '../db/client.js';
 import { type DrawableGrant, chargeFromGrants, grantFundsFor } from '../grants/drawdown.js';
 import { liveGrants } from '../grants/grants.js';
 import type { Minor } from '../money/money.js';
-import { type BatchInput, budgetStopped } from './charge-batch.js';
+import type { BatchInput } from './charge-batch.js';
 
 interface Due {
   id: number;
@@ -86,11 +86,10 @@ export function decideWithGrants(timing: 'in_advance' | 'in_arrears', dues: read
  * stand, as it does for the set-based decisions), or null when nothing of them is due.
  */
 export async function decideGrantAccounts(tx: Db, b: BatchInput, accountIds: readonly number[], timing: 'in_advance' | 'in_arrears', periodStart: Date, dueWhere: SQL): Promise<{ decided: SQL; draws: string; seen: string } | null> {
-  const rows = await query<{ id: number | string; account_id: number | string; price: string; plan_id: number | string; plan_code: string; balance: string; granted: string; credit: string; reserved: string; stopped: boolean }>(
+  const rows = await query<{ id: number | string; account_id: number | string; price: string; plan_id: number | string; plan_code: string; balance: string; granted: string; credit: string; reserved: string }>(
     tx,
     sql`select s.id, s.account_id, s.period_amount::text as price, s.plan_id, p.code as plan_code,
-               a.balance::text as balance, a.granted::text as granted, (case when a.credit_enabled then a.credit_limit else 0 end)::text as credit, a.reserved::text as reserved,
-               ${budgetStopped(sql`a.id`, periodStart)} as stopped
+               a.balance::text as balance, a.granted::text as granted, (case when a.credit_enabled then a.credit_limit else 0 end)::text as credit, a.reserved::text as reserved
         from accounts a
         join subscriptions s on s.account_id = a.id
         join plans p on p.id = s.plan_id
@@ -116,7 +115,7 @@ export async function decideGrantAccounts(tx: Db, b: BatchInput, accountIds: rea
   for (const [accountId, mine] of byAccount) {
     const first = mine[0]!;
     const dues = mine.map((r) => ({ id: Number(r.id), accountId, price: BigInt(r.price), planId: Number(r.plan_id), planCode: r.plan_code }));
-    const one = decideWithGrants(timing, dues, { balance: BigInt(first.balance), credit: BigInt(first.credit), reserved: BigInt(first.reserved), stopped: first.stopped }, grants.get(accountId) ?? []);
+    const one = decideWithGrants(timing, dues, { balance: BigInt(first.balance), credit: BigInt(first.credit), reserved: BigInt(first.reserved), stopped: b.budgetStopped.includes(accountId) }, grants.get(accountId) ?? []);
     decided.push(...one.decided);
     draws.push(...one.draws);
     seen.push({ id: accountId, balance: first.balance, granted: first.granted });

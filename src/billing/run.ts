@@ -12,7 +12,7 @@ import { type Db, query } from '../db/client.js';
 import { type Timing, billingRuns } from '../db/schema.js';
 import { writeOutbox } from '../outbox/write.js';
 import { type BatchInput, type BatchOutcome, chargeInAdvanceBatch, chargeInArrearsBatch } from './charge-batch.js';
-import { accountsWithBudgets, evaluateBudgets } from '../budgets/budgets.js';
+import { accountsStoppedByBudget, accountsWithBudgets, evaluateBudgets } from '../budgets/budgets.js';
 import { addDays, boundariesBetween, monthlyAnchorsStartingOn, startOfUtcDay } from '../time/periods.js';
 
 export type BillingRun = typeof billingRuns.$inferSelect;
@@ -131,6 +131,7 @@ async function runNextBatch(kassa: Kassa, run: BillingRun): Promise<BillingRun |
       monthlyAnchors: monthlyAnchorsStartingOn(run.boundary),
       month: monthKey(run.boundary),
       at,
+      budgetStopped: await accountsStoppedByBudget(tx, after, Number(edge.through), run.boundary),
     };
     await refreshCreditLimits(tx, kassa, batch);
     const advance = await untilSettled(batch, () => chargeInAdvanceBatch(tx, batch));

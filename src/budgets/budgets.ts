@@ -133,15 +133,28 @@ export async function evaluateBudgets(tx: Db, accountIds: readonly number[], at:
   return [...changed];
 }
 
+/** A budget row that is an account-wide stop budget reached in the period of `at`. */
+const accountWideStopIn = (at: Date) =>
+  sql`service is null and action = 'stop' and reached_at is not null and period_key = case when period = 'day' then ${periodKeyOf('day', at)} else ${periodKeyOf('month', at)} end`;
+
 /** The account's account-wide stop budget reached in the period of `at`, if any: it takes no new charge. */
 export async function reachedAccountBudget(db: Db, accountId: number, at: Date): Promise<{ id: number; period: BudgetPeriod; amount: Minor } | undefined> {
   const [row] = await query<{ id: number | string; period: BudgetPeriod; amount: string }>(
     db,
     sql`select id, period, amount::text as amount from budgets
-        where account_id = ${accountId} and service is null and action = 'stop' and reached_at is not null
-          and period_key = case when period = 'day' then ${periodKeyOf('day', at)} else ${periodKeyOf('month', at)} end`,
+        where account_id = ${accountId} and ${accountWideStopIn(at)}`,
   );
   return row && { id: Number(row.id), period: row.period, amount: BigInt(row.amount) };
+}
+
+/** The accounts in id range whose account-wide stop budget is reached in the period of `at`: the billing run charges them nothing. */
+export async function accountsStoppedByBudget(db: Db, afterAccountId: number, throughAccountId: number, at: Date): Promise<number[]> {
+  const rows = await query<{ account_id: number | string }>(
+    db,
+    sql`select account_id from budgets
+        where account_id > ${afterAccountId} and account_id <= ${throughAccountId} and ${accountWideStopIn(at)}`,
+  );
+  return rows.map((r) => Number(r.account_id));
 }
 
 /** The accounts among these (in id range) that have any budget: the billing run evaluates only those. */

@@ -73,13 +73,23 @@ export interface MeterUsage {
   freeOnce: Record<string, string>;
 }
 
+export interface Funds {
+  available: bigint;
+  currency: string;
+  /** Per plan or meter code, what credit grants scoped to it hold (counted for it only). */
+  scoped?: Record<string, bigint>;
+}
+
 export interface EntitlementInputs {
   account: { status: AccountStatus; type: AccountType };
   subscriptions: ActiveSubscription[];
   counts: Record<string, number>;
   trial?: TrialLimits;
-  /** Available funds (balance plus credit line), integer minor units, and the currency. */
-  funds?: { available: bigint; currency: string };
+  /**
+   * Available funds (balance, credit line and the credit grants that pay any charge), integer
+   * minor units, the currency, and what grants scoped to some plans or meters add for each.
+   */
+  funds?: Funds;
   usage?: MeterUsage;
   /** The customer's stop budgets reached this period: a meter's code, or '' for the whole account. */
   budgetStops?: string[];
@@ -102,7 +112,7 @@ export interface AccountEntitlements {
   statusReason: DenialReason | undefined;
   /** The meters the active plans price: answered at the time asked (./meters.ts). */
   meters: Map<string, MeterStanding>;
-  funds: { available: bigint; currency: string };
+  funds: Funds;
   trial: TrialLimits | undefined;
   /** Meters a stop budget reached this period turned off. */
   stoppedMeters: Set<string>;
@@ -157,7 +167,8 @@ export function allAnswers(entitlements: AccountEntitlements, month: string): Fe
 }
 
 function meterFeature(entitlements: AccountEntitlements, feature: string, standing: MeterStanding, question: MeterQuestion): FeatureAnswer {
-  const checked = meterAnswer(standing, { ...question, ...entitlements.funds });
+  const { available, currency, scoped } = entitlements.funds;
+  const checked = meterAnswer(standing, { ...question, currency, available: available + (scoped?.[feature] ?? 0n) });
   const reason =
     entitlements.statusReason ??
     (entitlements.trial?.denied_features.includes(feature) ? 'trial_account' : undefined) ??

@@ -20,6 +20,7 @@ interface Row {
   trial: Partial<TrialLimits> | null;
   currency: string;
   available: string;
+  scoped_grants: Record<string, string>;
   months: MeterUsage['months'];
   free_once: Record<string, string>;
   budget_stops: string[];
@@ -34,7 +35,17 @@ export async function loadManyEntitlementInputs(db: Db, accountIds: readonly num
   const rows = await query<Row>(
     db,
     sql`select a.id, a.status, a.type, a.currency,
-          (a.balance + a.granted + case when a.credit_enabled then a.credit_limit else 0 end - a.reserved)::text as available,
+          -- Credit grants count where they may pay: those scoped to some plans and meters only
+          -- for those (scoped_grants), the rest for everything.
+          (a.balance + case when a.credit_enabled then a.credit_limit else 0 end - a.reserved
+            + case when a.granted = 0 then 0
+                   else coalesce((select sum(p.amount) from credit_grants g join ledger_postings p on p.grant_id = g.id
+                                   where g.account_id = a.id and g.status = 'active' and g.scope is null), 0) end)::text as available,
+          case when a.granted = 0 then '{}'::json
+               else coalesce((select json_object_agg(s.code, s.held)
+                                from (select c.code, sum(p.amount)::text as held
+                                        from credit_grants g join ledger_postings p on p.grant_id = g.id cross join unnest(g.scope) as c(code)
+                                       where g.account_id = a.id and g.status = 'active' group by c.code) s), '{}'::json) end as scoped_grants,
           coalesce((select json_agg(m) from (select distinct on (t.meter) t.meter, t.month, t.quantity::text, t.included_used::text, t.free_once_used::text
                                                from usage_month_totals t where t.account_id = a.id order by t.meter, t.month desc) m), '[]'::json) as months,
           coalesce((select json_object_agg(f.meter, f.used::text) from usage_free_once f where f.account_id = a.id), '{}'::json) as free_once,
@@ -55,7 +66,7 @@ export async function loadManyEntitlementInputs(db: Db, accountIds: readonly num
       subscriptions: row.subscriptions,
       counts,
       trial: row.trial ? { quotas: row.trial.quotas ?? {}, denied_features: row.trial.denied_features ?? [] } : undefined,
-      funds: { available: BigInt(row.available), currency: row.currency },
+      funds: { available: BigInt(row.available), currency: row.currency, scoped: Object.fromEntries(Object.entries(row.scoped_grants).map(([code, held]) => [code, BigInt(held)])) },
       usage: { months: row.months, freeOnce: row.free_once },
       budgetStops: row.budget_stops,
     });

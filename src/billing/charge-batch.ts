@@ -180,6 +180,16 @@ async function chargeOnce(tx: Db, b: BatchInput, charge: Charge): Promise<BatchO
   return outcome;
 }
 
+/**
+ * An account's available funds in the set-based statement. One whose account-wide stop budget
+ * is reached has nothing to pay with: its in-advance subscriptions are suspended, its in-arrears
+ * days charged and suspended.
+ */
+function availableIn(b: BatchInput): SQL {
+  const funds = sql`a.balance + case when a.credit_enabled then a.credit_limit else 0 end - a.reserved`;
+  return b.budgetStopped.length === 0 ? funds : sql`case when a.id = any(${`{${b.budgetStopped.join(',')}}`}::bigint[]) then -1 else ${funds} end`;
+}
+
 async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description, decided, withGrants }: Charge): Promise<BatchOutcome & { grantAccounts: number[] }> {
   const [row] = await query<{ billed: bigint; suspended: bigint; suspended_accounts: string[]; charged: bigint; retry: bigint; grant_accounts: string[] }>(
     tx,
@@ -192,11 +202,7 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
       from accounts a join jsonb_to_recordset(${withGrants.seen}::jsonb) as v(id bigint, balance bigint, granted bigint) on v.id = a.id
       where a.id > ${b.afterAccountId} and a.id <= ${b.throughAccountId}`
         : sql`
-      select a.id, a.balance, a.granted, a.currency,
-             -- An account whose account-wide stop budget is reached has nothing to pay with: its
-             -- in-advance subscriptions are suspended, its in-arrears days charged and suspended.
-             ${b.budgetStopped.length === 0 ? sql`` : sql`case when a.id = any(${`{${b.budgetStopped.join(',')}}`}::bigint[]) then -1 else`}
-             a.balance + case when a.credit_enabled then a.credit_limit else 0 end - a.reserved ${b.budgetStopped.length === 0 ? sql`` : sql`end`} as available
+      select a.id, a.balance, a.granted, a.currency, ${availableIn(b)} as available
       from accounts a
       where a.id > ${b.afterAccountId} and a.id <= ${b.throughAccountId} and a.status in ('active', 'suspended') and a.granted = 0`
     }

@@ -12,7 +12,7 @@ import { type Db, query } from '../db/client.js';
 import { type Timing, billingRuns } from '../db/schema.js';
 import { writeOutbox } from '../outbox/write.js';
 import { type BatchInput, type BatchOutcome, chargeInAdvanceBatch, chargeInArrearsBatch } from './charge-batch.js';
-import { accountsStoppedByBudget, accountsWithBudgets, evaluateBudgets } from '../budgets/budgets.js';
+import { budgetsOfBatch, evaluateBudgets } from '../budgets/budgets.js';
 import { addDays, boundariesBetween, monthlyAnchorsStartingOn, startOfUtcDay } from '../time/periods.js';
 
 export type BillingRun = typeof billingRuns.$inferSelect;
@@ -123,6 +123,7 @@ async function runNextBatch(kassa: Kassa, run: BillingRun): Promise<BillingRun |
     );
     if (edge?.through === null || edge?.through === undefined) return undefined;
     const at = kassa.clock.now();
+    const budgeted = await budgetsOfBatch(tx, after, Number(edge.through), run.boundary);
     const batch: BatchInput = {
       runId: run.id,
       boundary: run.boundary,
@@ -131,7 +132,7 @@ async function runNextBatch(kassa: Kassa, run: BillingRun): Promise<BillingRun |
       monthlyAnchors: monthlyAnchorsStartingOn(run.boundary),
       month: monthKey(run.boundary),
       at,
-      budgetStopped: await accountsStoppedByBudget(tx, after, Number(edge.through), run.boundary),
+      budgetStopped: budgeted.stopped,
     };
     await refreshCreditLimits(tx, kassa, batch);
     const advance = await untilSettled(batch, () => chargeInAdvanceBatch(tx, batch));
@@ -139,7 +140,7 @@ async function runNextBatch(kassa: Kassa, run: BillingRun): Promise<BillingRun |
     const skipped = await countSkipped(tx, batch);
     await flagLowBalances(tx, batch);
     // Budgets of the batch's accounts, against what the run charged them.
-    const budgetsChanged = await evaluateBudgets(tx, await accountsWithBudgets(tx, batch.afterAccountId, batch.throughAccountId), at);
+    const budgetsChanged = await evaluateBudgets(tx, budgeted.withBudgets, at);
     const [updated] = await tx
       .update(billingRuns)
       .set({

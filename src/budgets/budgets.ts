@@ -37,6 +37,8 @@ export interface Budget {
 export interface BudgetStanding extends Budget {
   periodStart: string;
   spent: Minor;
+  /** Its recorded state (`notified`, `reachedAt`) is of the current period; else nothing is told or reached yet. */
+  current: boolean;
 }
 
 type BudgetRow = {
@@ -96,6 +98,7 @@ export async function budgetStandings(db: Db, accountIds: readonly number[], at:
     currency: r.currency,
     periodStart: periodStartOf(r.period, at),
     spent: BigInt(r.spent),
+    current: r.period_key === periodKeyOf(r.period, at),
   }));
 }
 
@@ -147,20 +150,19 @@ export async function reachedAccountBudget(db: Db, accountId: number, at: Date):
   return row && { id: Number(row.id), period: row.period, amount: BigInt(row.amount) };
 }
 
-/** The accounts in id range whose account-wide stop budget is reached in the period of `at`: the billing run charges them nothing. */
-export async function accountsStoppedByBudget(db: Db, afterAccountId: number, throughAccountId: number, at: Date): Promise<number[]> {
-  const rows = await query<{ account_id: number | string }>(
+/**
+ * The billing run's one look at a batch's budgets (accounts with id in the range): the accounts
+ * that have any, evaluated after the batch is charged, and those whose account-wide stop budget
+ * is reached in the period of `at`, which it charges nothing.
+ */
+export async function budgetsOfBatch(db: Db, afterAccountId: number, throughAccountId: number, at: Date): Promise<{ withBudgets: number[]; stopped: number[] }> {
+  const rows = await query<{ account_id: number | string; stopped: boolean }>(
     db,
-    sql`select account_id from budgets
-        where account_id > ${afterAccountId} and account_id <= ${throughAccountId} and ${accountWideStopIn(at)}`,
+    sql`select account_id, bool_or(${accountWideStopIn(at)}) as stopped from budgets
+        where account_id > ${afterAccountId} and account_id <= ${throughAccountId}
+        group by account_id`,
   );
-  return rows.map((r) => Number(r.account_id));
-}
-
-/** The accounts among these (in id range) that have any budget: the billing run evaluates only those. */
-export async function accountsWithBudgets(db: Db, afterAccountId: number, throughAccountId: number): Promise<number[]> {
-  const rows = await query<{ account_id: number | string }>(db, sql`select distinct account_id from budgets where account_id > ${afterAccountId} and account_id <= ${throughAccountId}`);
-  return rows.map((r) => Number(r.account_id));
+  return { withBudgets: rows.map((r) => Number(r.account_id)), stopped: rows.filter((r) => r.stopped).map((r) => Number(r.account_id)) };
 }
 
 /**

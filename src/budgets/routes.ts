@@ -79,8 +79,8 @@ export function budgetView(b: BudgetStanding & { currency: string }) {
     period_start: b.periodStart,
     spent: b.spent.toString(),
     // The state recorded belongs to its period: a new one has told nothing yet.
-    notified: b.periodKey === null || !b.periodStart.startsWith(b.periodKey) ? [] : b.notified,
-    reached: b.reachedAt !== null && b.periodKey !== null && b.periodStart.startsWith(b.periodKey),
+    notified: b.current ? b.notified : [],
+    reached: b.current && b.reachedAt !== null,
     created_at: b.createdAt.toISOString(),
     updated_at: b.updatedAt.toISOString(),
   };

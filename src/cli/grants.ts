@@ -35,6 +35,11 @@ const grantLine = (g: GrantAnswer) =>
 
 export function addGrantCommands(program: Command, { print }: CliContext, env: NodeJS.ProcessEnv): void {
   const server = serverCaller(env);
+  /** A grant made or changed: its status, then its line. */
+  const printGrant = (grant: GrantAnswer, account: string) => {
+    print(`grant ${grant.id} on account ${account}: ${grant.status}`);
+    print(grantLine(grant));
+  };
   const grants = program.command('grants').description('credit grants: credit given or sold to an account, through a running server (KASSA_URL, KASSA_API_KEY)');
   grants
     .command('create')
@@ -66,8 +71,7 @@ export function addGrantCommands(program: Command, { print }: CliContext, env: N
         ...(o.expiresInDays !== undefined && { expires_in_days: Number(o.expiresInDays) }),
       };
       const grant: GrantAnswer = await server('POST', `/v1/accounts/${o.account}/grants`, body, { 'idempotency-key': o.idempotencyKey ?? randomUUID() });
-      print(`grant ${grant.id} on account ${o.account}: ${grant.status}`);
-      print(grantLine(grant));
+      printGrant(grant, o.account);
     });
   grants
     .command('list')
@@ -92,8 +96,7 @@ export function addGrantCommands(program: Command, { print }: CliContext, env: N
     .option('--idempotency-key <key>', 'the same key again answers the first void (default: a new one)')
     .action(async (o: { account: string; grant: string; reason: string; idempotencyKey?: string }) => {
       const grant: GrantAnswer = await server('POST', `/v1/accounts/${o.account}/grants/${o.grant}/void`, { reason: o.reason }, { 'idempotency-key': o.idempotencyKey ?? randomUUID() });
-      print(`grant ${grant.id} on account ${o.account}: ${grant.status}`);
-      print(grantLine(grant));
+      printGrant(grant, o.account);
     });
   grants
     .command('paid')
@@ -103,7 +106,6 @@ export function addGrantCommands(program: Command, { print }: CliContext, env: N
     .option('--idempotency-key <key>', 'the same key again answers the first call (default: a new one)')
     .action(async (o: { account: string; grant: string; idempotencyKey?: string }) => {
       const grant: GrantAnswer = await server('POST', `/v1/accounts/${o.account}/grants/${o.grant}/paid`, undefined, { 'idempotency-key': o.idempotencyKey ?? randomUUID() });
-      print(`grant ${grant.id} on account ${o.account}: ${grant.status}`);
-      print(grantLine(grant));
+      printGrant(grant, o.account);
     });
 }

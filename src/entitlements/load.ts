@@ -6,7 +6,7 @@ import { eq, sql } from 'drizzle-orm';
 import { type Db, query } from '../db/client.js';
 import { providerSettings } from '../db/schema.js';
 import type { AccountStatus, AccountType } from '../db/schema.js';
-import type { ActiveSubscription, EntitlementInputs, MeterUsage, TrialLimits } from './compute.js';
+import type { ActiveSubscription, EntitlementInputs, Funds, MeterUsage, TrialLimits } from './compute.js';
 
 /** provider_settings key holding the trial limits: { quotas: {metric: cap}, denied_features: [...] }. */
 export const TRIAL_LIMITS_SETTING = 'entitlements.trial_limits';
@@ -20,7 +20,7 @@ interface Row {
   trial: Partial<TrialLimits> | null;
   currency: string;
   available: string;
-  scoped_grants: Record<string, string>;
+  grants_by_scope: Record<string, string>;
   months: MeterUsage['months'];
   free_once: Record<string, string>;
   budget_stops: string[];
@@ -35,17 +35,14 @@ export async function loadManyEntitlementInputs(db: Db, accountIds: readonly num
   const rows = await query<Row>(
     db,
     sql`select a.id, a.status, a.type, a.currency,
-          -- Credit grants count where they may pay: those scoped to some plans and meters only
-          -- for those (scoped_grants), the rest for everything.
-          (a.balance + case when a.credit_enabled then a.credit_limit else 0 end - a.reserved
-            + case when a.granted = 0 then 0
-                   else coalesce((select sum(p.amount) from credit_grants g join ledger_postings p on p.grant_id = g.id
-                                   where g.account_id = a.id and g.status = 'active' and g.scope is null), 0) end)::text as available,
+          (a.balance + case when a.credit_enabled then a.credit_limit else 0 end - a.reserved)::text as available,
+          -- What the credit grants hold, per code they are scoped to ('' for those that pay any
+          -- charge): a scoped grant counts only for its plans and meters.
           case when a.granted = 0 then '{}'::json
                else coalesce((select json_object_agg(s.code, s.held)
                                 from (select c.code, sum(p.amount)::text as held
-                                        from credit_grants g join ledger_postings p on p.grant_id = g.id cross join unnest(g.scope) as c(code)
-                                       where g.account_id = a.id and g.status = 'active' group by c.code) s), '{}'::json) end as scoped_grants,
+                                        from credit_grants g join ledger_postings p on p.grant_id = g.id cross join unnest(coalesce(g.scope, array[''])) as c(code)
+                                       where g.account_id = a.id and g.status = 'active' group by c.code) s), '{}'::json) end as grants_by_scope,
           coalesce((select json_agg(m) from (select distinct on (t.meter) t.meter, t.month, t.quantity::text, t.included_used::text, t.free_once_used::text
                                                from usage_month_totals t where t.account_id = a.id order by t.meter, t.month desc) m), '[]'::json) as months,
           coalesce((select json_object_agg(f.meter, f.used::text) from usage_free_once f where f.account_id = a.id), '{}'::json) as free_once,
@@ -66,7 +63,7 @@ export async function loadManyEntitlementInputs(db: Db, accountIds: readonly num
       subscriptions: row.subscriptions,
       counts,
       trial: row.trial ? { quotas: row.trial.quotas ?? {}, denied_features: row.trial.denied_features ?? [] } : undefined,
-      funds: { available: BigInt(row.available), currency: row.currency, scoped: Object.fromEntries(Object.entries(row.scoped_grants).map(([code, held]) => [code, BigInt(held)])) },
+      funds: fundsOf(row),
       usage: { months: row.months, freeOnce: row.free_once },
       budgetStops: row.budget_stops,
     });
@@ -80,4 +77,14 @@ export async function loadTrialLimits(db: Db): Promise<TrialLimits | undefined> 
   if (!row) return undefined;
   const value = row.value as Partial<TrialLimits>;
   return { quotas: value.quotas ?? {}, denied_features: value.denied_features ?? [] };
+}
+
+/** Available funds with the grants that pay any charge; what scoped grants hold, per code, beside. */
+function fundsOf(row: Row): Funds {
+  const { '': unscoped = '0', ...scoped } = row.grants_by_scope;
+  return {
+    available: BigInt(row.available) + BigInt(unscoped),
+    currency: row.currency,
+    scoped: Object.fromEntries(Object.entries(scoped).map(([code, held]) => [code, BigInt(held)])),
+  };
 }

@@ -54,7 +54,7 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
   const anchors = `{${b.monthlyAnchors.join(',')}}`;
   const decided = sql`
     due as (
-      select s.id, s.account_id, s.plan_id, s.period_amount as price,
+      select s.id, s.account_id, s.plan_id, s.period_amount as price, s.period_discount as discount,
              (sum(s.period_amount) over w)::bigint as running,
              row_number() over w as n,
              a.available
@@ -71,31 +71,31 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
       window w as (partition by s.account_id order by s.id)
     ),
     tail as (
-      select d.id, d.account_id, d.plan_id, d.price, d.running, d.n, d.available,
+      select d.id, d.account_id, d.plan_id, d.price, d.discount, d.running, d.n, d.available,
              row_number() over (partition by d.account_id order by d.id) as k
       from due d
       where d.running > d.available
     ),
-    walk (account_id, k, n, id, plan_id, price, paid, remaining) as (
-      select t.account_id, t.k, t.n, t.id, t.plan_id, t.price,
+    walk (account_id, k, n, id, plan_id, price, discount, paid, remaining) as (
+      select t.account_id, t.k, t.n, t.id, t.plan_id, t.price, t.discount,
              t.price <= t.available - (t.running - t.price),
              t.available - (t.running - t.price) - case when t.price <= t.available - (t.running - t.price) then t.price else 0 end
       from tail t where t.k = 1
       union all
-      select t.account_id, t.k, t.n, t.id, t.plan_id, t.price, t.price <= w.remaining,
+      select t.account_id, t.k, t.n, t.id, t.plan_id, t.price, t.discount, t.price <= w.remaining,
              w.remaining - case when t.price <= w.remaining then t.price else 0 end
       from walk w join tail t on t.account_id = w.account_id and t.k = w.k + 1
     ),
     -- Posting lines count the paid ones from 2 (line 1 is revenue): the covered prefix by its
     -- position, the walked ones after the n - k prefix rows before them.
     decided as (
-      select d.id, d.account_id, d.plan_id, d.price, true as paid, false as suspend, 1 + d.n as line, d.price as from_balance
+      select d.id, d.account_id, d.plan_id, d.price, d.discount, true as paid, false as suspend, 1 + d.n as line, d.price as from_balance
       from due d where d.running <= d.available
       union all
-      select id, account_id, plan_id, price, true, false, 1 + (n - k) + row_number() over (partition by account_id order by k), price
+      select id, account_id, plan_id, price, discount, true, false, 1 + (n - k) + row_number() over (partition by account_id order by k), price
       from walk where paid
       union all
-      select id, account_id, plan_id, price, false, true, null, price from walk where not paid
+      select id, account_id, plan_id, price, discount, false, true, null, price from walk where not paid
     )`;
   const due = sql`(s.cadence = 'daily' or s.anchor_day = any(${anchors}::int[]))`;
   return chargeBatch(tx, b, { periodStart: b.boundary, description: `Billing run ${b.boundary.toISOString().slice(0, 10)}`, decided }, { timing: 'in_advance', due });
@@ -111,7 +111,7 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
 export function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date): Promise<BatchOutcome> {
   const decided = sql`
     due as (
-      select s.id, s.account_id, s.plan_id, s.period_amount as price, a.available
+      select s.id, s.account_id, s.plan_id, s.period_amount as price, s.period_discount as discount, a.available
       from subscriptions s join acct a on a.id = s.account_id
       where s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
         and s.status = 'active' and s.timing = 'in_arrears' and s.status_changed_at < ${b.boundary}
@@ -122,7 +122,7 @@ export function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date): Prom
         )
     ),
     decided as (
-      select d.id, d.account_id, d.plan_id, d.price, true as paid,
+      select d.id, d.account_id, d.plan_id, d.price, d.discount, true as paid,
              d.available - (sum(d.price) over (partition by d.account_id))::bigint < 0 as suspend,
              1 + row_number() over (partition by d.account_id order by d.id) as line,
              d.price as from_balance
@@ -137,9 +137,10 @@ export interface Charge {
   periodStart: Date;
   description: string;
   /**
-   * CTEs over `acct` ending in decided(id, account_id, plan_id, price, paid, suspend, line,
-   * from_balance): `line` numbers the paid ones of an account 2, 3, ... (its revenue posting
-   * is line 1); `from_balance` is what of the price the paid balance pays.
+   * CTEs over `acct` ending in decided(id, account_id, plan_id, price, discount, paid, suspend,
+   * line, from_balance): `discount` is what the plan items' volume discounts took off the
+   * price; `line` numbers the paid ones of an account 2, 3, ... (its revenue posting is line
+   * 1); `from_balance` is what of the price the paid balance pays.
    */
   decided: SQL;
   /**
@@ -216,9 +217,10 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
       from (
         select account_id,
                coalesce(sum(price) filter (where paid), 0)::bigint as total,
+               coalesce(sum(discount) filter (where paid), 0)::bigint as discount,
                coalesce(sum(from_balance) filter (where paid), 0)::bigint as from_balance,
                count(*) filter (where paid) as paid_count,
-               string_agg('{"subscription_id":' || id || ',"amount":"' || price || '"}', ',' order by id) filter (where paid) as charges
+               string_agg('{"subscription_id":' || id || ',"amount":"' || price || case when discount > 0 then '","discount":"' || discount else '' end || '"}', ',' order by id) filter (where paid) as charges
         from decided group by account_id
       ) t join acct a on a.id = t.account_id
     ),
@@ -265,8 +267,12 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
     ),
     history as (
       insert into billing_daily (account_id, day, channel, kind, quantity, amount)
-      select t.account_id, ${chargeDay(b.at)}::date, ${PLAN_CHANNEL}, 'plan', t.paid_count, t.total
+      -- At the price before the volume discounts, and the discount as its own row.
+      select t.account_id, ${chargeDay(b.at)}::date, ${PLAN_CHANNEL}, 'plan', t.paid_count, t.total + t.discount
       from totals t join debited d on d.id = t.account_id where t.paid_count > 0 and t.total > 0
+      union all
+      select t.account_id, ${chargeDay(b.at)}::date, ${PLAN_CHANNEL}, 'discount', 0, -t.discount
+      from totals t join debited d on d.id = t.account_id where t.paid_count > 0 and t.discount > 0
       ${ADD_TO_DAY}
     ),
     purchases as (

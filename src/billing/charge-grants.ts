@@ -17,6 +17,8 @@ interface Due {
   id: number;
   accountId: number;
   price: Minor;
+  /** What the plan items' volume discounts took off the price. */
+  discount?: Minor;
   planId: number;
   planCode: string;
 }
@@ -34,6 +36,7 @@ export interface DecidedRow {
   account_id: number;
   plan_id: number;
   price: string;
+  discount: string;
   paid: boolean;
   suspend: boolean;
   line: number | null;
@@ -65,13 +68,13 @@ export function decideWithGrants(timing: 'in_advance' | 'in_arrears', dues: read
   for (const due of dues) {
     const available = balance + funds.credit - funds.reserved + grantFundsFor(held, due.planCode);
     if (timing === 'in_advance' && (funds.stopped || due.price > available)) {
-      decided.push({ id: due.id, account_id: due.accountId, plan_id: due.planId, price: due.price.toString(), paid: false, suspend: true, line: null, from_balance: due.price.toString() });
+      decided.push({ id: due.id, account_id: due.accountId, plan_id: due.planId, price: due.price.toString(), discount: String(due.discount ?? 0n), paid: false, suspend: true, line: null, from_balance: due.price.toString() });
       continue;
     }
     const charge = chargeFromGrants(held, due.planCode, due.price);
     held = charge.after;
     balance -= charge.drawn.fromBalance;
-    decided.push({ id: due.id, account_id: due.accountId, plan_id: due.planId, price: due.price.toString(), paid: true, suspend: false, line: ++line, from_balance: charge.drawn.fromBalance.toString() });
+    decided.push({ id: due.id, account_id: due.accountId, plan_id: due.planId, price: due.price.toString(), discount: String(due.discount ?? 0n), paid: true, suspend: false, line: ++line, from_balance: charge.drawn.fromBalance.toString() });
     for (const d of charge.drawn.draws) draws.push({ account_id: due.accountId, subscription_id: due.id, grant_id: d.grantId, amount: d.amount.toString(), service: due.planCode });
   }
   if (timing === 'in_arrears' && (funds.stopped || balance + funds.credit - funds.reserved < 0n)) for (const row of decided) row.suspend = true;
@@ -86,9 +89,9 @@ export function decideWithGrants(timing: 'in_advance' | 'in_arrears', dues: read
  * stand, as it does for the set-based decisions), or null when nothing of them is due.
  */
 export async function decideGrantAccounts(tx: Db, b: BatchInput, accountIds: readonly number[], timing: 'in_advance' | 'in_arrears', periodStart: Date, dueWhere: SQL): Promise<{ decided: SQL; draws: string; seen: string } | null> {
-  const rows = await query<{ id: number | string; account_id: number | string; price: string; plan_id: number | string; plan_code: string; balance: string; granted: string; credit: string; reserved: string }>(
+  const rows = await query<{ id: number | string; account_id: number | string; price: string; discount: string; plan_id: number | string; plan_code: string; balance: string; granted: string; credit: string; reserved: string }>(
     tx,
-    sql`select s.id, s.account_id, s.period_amount::text as price, s.plan_id, p.code as plan_code,
+    sql`select s.id, s.account_id, s.period_amount::text as price, s.period_discount::text as discount, s.plan_id, p.code as plan_code,
                a.balance::text as balance, a.granted::text as granted, (case when a.credit_enabled then a.credit_limit else 0 end)::text as credit, a.reserved::text as reserved
         from accounts a
         join subscriptions s on s.account_id = a.id
@@ -114,7 +117,7 @@ export async function decideGrantAccounts(tx: Db, b: BatchInput, accountIds: rea
   const seen: { id: number; balance: string; granted: string }[] = [];
   for (const [accountId, mine] of byAccount) {
     const first = mine[0]!;
-    const dues = mine.map((r) => ({ id: Number(r.id), accountId, price: BigInt(r.price), planId: Number(r.plan_id), planCode: r.plan_code }));
+    const dues = mine.map((r) => ({ id: Number(r.id), accountId, price: BigInt(r.price), discount: BigInt(r.discount), planId: Number(r.plan_id), planCode: r.plan_code }));
     const one = decideWithGrants(timing, dues, { balance: BigInt(first.balance), credit: BigInt(first.credit), reserved: BigInt(first.reserved), stopped: b.budgetStopped.includes(accountId) }, grants.get(accountId) ?? []);
     decided.push(...one.decided);
     draws.push(...one.draws);
@@ -123,7 +126,7 @@ export async function decideGrantAccounts(tx: Db, b: BatchInput, accountIds: rea
   return {
     decided: sql`decided as (
       select * from jsonb_to_recordset(${JSON.stringify(decided)}::jsonb)
-        as c(id bigint, account_id bigint, plan_id bigint, price bigint, paid boolean, suspend boolean, line smallint, from_balance bigint)
+        as c(id bigint, account_id bigint, plan_id bigint, price bigint, discount bigint, paid boolean, suspend boolean, line smallint, from_balance bigint)
     )`,
     draws: JSON.stringify(draws),
     seen: JSON.stringify(seen),

@@ -21,6 +21,23 @@ export const TierSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Automatic volume discounts (seed 003: "higher volume usage is automatically cheaper"): each
+ * level takes its percent off the price of the units above its `from`, up to the next level's.
+ * `counted` says what the units are: a meter's month, or an item's billable units in a period.
+ */
+const discountsSchema = (counted: string) =>
+  Type.Array(
+    Type.Object(
+      {
+        from: Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: `${counted} above which this level applies` }),
+        percent: Type.String({ pattern: '^(100|[1-9]?[0-9])(\\.[0-9]{1,4})?$', description: 'off the price of the units above `from`, e.g. "5" or "12.5"' }),
+      },
+      { additionalProperties: false },
+    ),
+    { maxItems: 20, description: 'automatic volume discounts (seed 003): each level takes its percent off the price of the units above it, up to the next level, and every charge shows the price before it, the discount and the price paid' },
+  );
+
 export const PlanItemSchema = Type.Object(
   {
     service: Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$', description: 'service code' }),
@@ -32,6 +49,7 @@ export const PlanItemSchema = Type.Object(
     max: QuantityOrNull({ description: 'most units a configuration may have; null for no limit', default: null }),
     default: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 }),
     decrease: Type.Union([Type.Literal('refund'), Type.Literal('none')], { default: 'refund', description: 'proration policy when the quantity goes down mid-period' }),
+    discounts: Type.Optional(discountsSchema("the period's billable units (above the included ones)")),
     follows_count: Type.Optional(
       Type.Boolean({
         default: false,
@@ -58,18 +76,7 @@ export const MeterPriceSchema = Type.Object(
     quota: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, description: "most units a calendar month may use: at it the meter's entitlement answers quota_reached, and passing it is told once a month (usage.over_limit)" }),
     ),
-    discounts: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            from: Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: "the month's chargeable units above which this level applies" }),
-            percent: Type.String({ pattern: '^(100|[1-9]?[0-9])(\\.[0-9]{1,4})?$', description: 'off the price of the units above `from`, e.g. "5" or "12.5"' }),
-          },
-          { additionalProperties: false },
-        ),
-        { maxItems: 20, description: 'automatic volume discounts (seed 003): each level takes its percent off the price of the units above it, up to the next level' },
-      ),
-    ),
+    discounts: Type.Optional(discountsSchema("the month's chargeable units (after the free ones)")),
   },
   { additionalProperties: false },
 );
@@ -89,6 +96,8 @@ export type Tier = Static<typeof TierSchema>;
 export type PlanItem = Static<typeof PlanItemSchema>;
 export type MeterPrice = Static<typeof MeterPriceSchema>;
 export type DiscountLevel = NonNullable<MeterPrice['discounts']>[number];
+/** What volume discounts apply to: a meter's price or a plan item's. */
+export type Discounted = Pick<PlanItem, 'tier_mode' | 'tiers' | 'unit_price' | 'discounts'>;
 /** Definitions stored before meters existed have none: read `meters` through metersOf(). */
 export type PlanDefinition = Static<typeof PlanDefinitionSchema>;
 
@@ -112,18 +121,18 @@ export function definitionProblems(definition: PlanDefinition): { field: string;
     if (seen.has(price.meter)) problems.push({ field: `${at}/meter`, detail: `service ${price.meter} appears twice` });
     seen.add(price.meter);
     problems.push(...priceShapeProblems(price, at));
-    (price.discounts ?? []).forEach((level, d) => {
-      const previous = price.discounts![d - 1];
-      if (previous && level.from <= previous.from) problems.push({ field: `${at}/discounts/${d}/from`, detail: 'discount levels must ascend' });
-      if (new Exact(level.percent).lte(0)) problems.push({ field: `${at}/discounts/${d}/percent`, detail: 'a discount takes more than 0 percent off' });
-    });
   });
   return problems;
 }
 
-/** A flat price needs a unit price; tiers ascend and only the last is open. */
-function priceShapeProblems(price: Pick<PlanItem, 'tier_mode' | 'tiers' | 'unit_price'>, at: string): { field: string; detail: string }[] {
+/** A flat price needs a unit price; tiers ascend and only the last is open; discount levels ascend. */
+function priceShapeProblems(price: Discounted, at: string): { field: string; detail: string }[] {
   const problems: { field: string; detail: string }[] = [];
+  (price.discounts ?? []).forEach((level, d) => {
+    const previous = price.discounts![d - 1];
+    if (previous && level.from <= previous.from) problems.push({ field: `${at}/discounts/${d}/from`, detail: 'discount levels must ascend' });
+    if (new Exact(level.percent).lte(0)) problems.push({ field: `${at}/discounts/${d}/percent`, detail: 'a discount takes more than 0 percent off' });
+  });
   if (price.tier_mode === 'flat' && price.unit_price === undefined) problems.push({ field: `${at}/unit_price`, detail: 'a flat price needs unit_price' });
   if (price.tier_mode !== 'flat') {
     const tiers = price.tiers ?? [];

@@ -3,7 +3,7 @@
 import type { Period } from '../time/periods.js';
 import { prorate } from '../time/periods.js';
 import { Exact, type Minor, roundToMinor } from '../money/money.js';
-import type { MeterPrice, PlanDefinition, PlanItem, Tier } from './plan-definition.js';
+import type { Discounted, PlanDefinition, PlanItem, Tier } from './plan-definition.js';
 
 export type Quantities = Record<string, number>;
 
@@ -12,11 +12,15 @@ export interface PricedLine {
   line: string;
   quantity: number;
   billable: number;
+  /** The price before the item's volume discounts; `amount` is after them. */
+  gross: Exact;
   amount: Exact;
 }
 
 export interface PeriodPrice {
   lines: PricedLine[];
+  /** Before the volume discounts; `total` is after them (what is charged). */
+  gross: Exact;
   total: Exact;
 }
 
@@ -64,11 +68,12 @@ export function usageCharge(item: Pick<PlanItem, 'tier_mode' | 'tiers' | 'unit_p
 }
 
 /**
- * A meter's month price after its automatic volume discounts (seed 003), exact: each level
- * takes its percent off the price of the units above its `from`, up to the next level's, so
- * more usage is cheaper at the margin and crossing a level never makes the month cost less.
+ * The price of `quantity` chargeable units (a meter's month, an item's billable units in a
+ * period) after the automatic volume discounts (seed 003), exact: each level takes its percent
+ * off the price of the units above its `from`, up to the next level's, so more units are
+ * cheaper at the margin and crossing a level never makes the whole cost less.
  */
-export function discountedPrice(price: Pick<MeterPrice, 'tier_mode' | 'tiers' | 'unit_price' | 'discounts'>, quantity: Exact): Exact {
+export function discountedPrice(price: Discounted, quantity: Exact): Exact {
   const item = { ...price, included: 0 };
   const levels = price.discounts ?? [];
   let discount = ZERO;
@@ -93,7 +98,7 @@ export interface MeterCharge {
  * volume discounts; each figure is the month's rounded price after less its rounded price
  * before, so the charges of a month add up to its prices rounded once (see usageCharge).
  */
-export function meterCharge(price: Pick<MeterPrice, 'tier_mode' | 'tiers' | 'unit_price' | 'discounts'>, before: Exact, added: Exact, currency: string): MeterCharge {
+export function meterCharge(price: Discounted, before: Exact, added: Exact, currency: string): MeterCharge {
   const gross = usageCharge({ ...price, included: 0 }, before, added, currency);
   if (!price.discounts?.length) return { gross, discount: 0n, net: gross };
   const after = before.plus(added);
@@ -101,8 +106,12 @@ export function meterCharge(price: Pick<MeterPrice, 'tier_mode' | 'tiers' | 'uni
   return { gross, discount: gross - net, net };
 }
 
+/** An item's line for one period: its price before and after its volume discounts, which count the billable units. */
 export function itemPrice(item: PlanItem, quantity: number): PricedLine {
-  return { line: item.service, quantity, billable: Math.max(0, quantity - item.included), amount: priceOfUnits(item, new Exact(quantity)) };
+  const billable = Math.max(0, quantity - item.included);
+  const gross = priceOfUnits(item, new Exact(quantity));
+  const amount = item.discounts?.length ? discountedPrice(item, new Exact(billable)) : gross;
+  return { line: item.service, quantity, billable, gross, amount };
 }
 
 /** Quantities with the plan's defaults filled in for items the request left out. */
@@ -128,9 +137,19 @@ export function quantityProblems(definition: PlanDefinition, quantities: Quantit
 
 export function periodPrice(definition: PlanDefinition, quantities: Quantities): PeriodPrice {
   const full = withDefaults(definition, quantities);
-  const lines: PricedLine[] = [{ line: 'base', quantity: 1, billable: 1, amount: new Exact(definition.base_price ?? 0) }];
+  const base = new Exact(definition.base_price ?? 0);
+  const lines: PricedLine[] = [{ line: 'base', quantity: 1, billable: 1, gross: base, amount: base }];
   for (const item of definition.items) lines.push(itemPrice(item, full[item.service] ?? 0));
-  return { lines, total: lines.reduce((sum, l) => sum.plus(l.amount), new Exact(0)) };
+  return { lines, gross: lines.reduce((sum, l) => sum.plus(l.gross), ZERO), total: lines.reduce((sum, l) => sum.plus(l.amount), ZERO) };
+}
+
+/** The same period priced without its volume discounts: what a charge's discount is measured from. */
+export const beforeDiscounts = (price: PeriodPrice): PeriodPrice => ({ lines: price.lines.map((l) => ({ ...l, amount: l.gross })), gross: price.gross, total: price.gross });
+
+/** One full period rounded once: what the billing run charges (`amount`), and what the volume discounts took off it. */
+export function periodCharge(price: PeriodPrice, currency: string): { amount: Minor; discount: Minor } {
+  const amount = roundToMinor(price.total, currency);
+  return { amount, discount: roundToMinor(price.gross, currency) - amount };
 }
 
 /** One full period, rounded once: what the billing run charges. */

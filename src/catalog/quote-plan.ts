@@ -5,7 +5,7 @@ import type { Db } from '../db/client.js';
 import { plans } from '../db/schema.js';
 import { isCurrency } from '../money/money.js';
 import { type Result, fail, ok } from '../shared/result.js';
-import { type Quantities, periodAmount, periodPrice, quantityProblems, withDefaults } from './pricing.js';
+import { type Quantities, periodCharge, periodPrice, quantityProblems, withDefaults } from './pricing.js';
 import type { QuoteView } from './schemas.js';
 import { effectiveVersion } from './versions.js';
 
@@ -42,6 +42,7 @@ export async function quotePlan(db: Db, request: QuoteRequest): Promise<Result<Q
   const [problem] = quantityProblems(version.definition, request.quantities);
   if (problem) return fail('validation_failed', problem.detail, { field: `/querystring${problem.field}` });
   const price = periodPrice(version.definition, request.quantities);
+  const charge = periodCharge(price, currency);
   return ok({
     plan_id: planId,
     version_id: version.versionId,
@@ -49,8 +50,9 @@ export async function quotePlan(db: Db, request: QuoteRequest): Promise<Result<Q
     currency,
     effective_from: version.effectiveFrom.toISOString(),
     quantities: withDefaults(version.definition, request.quantities),
-    lines: price.lines.map((l) => ({ line: l.line, quantity: l.quantity, billable: l.billable, amount: l.amount.toFixed() })),
+    lines: price.lines.map((l) => ({ line: l.line, quantity: l.quantity, billable: l.billable, before_discount: l.gross.toFixed(), discount: l.gross.minus(l.amount).toFixed(), amount: l.amount.toFixed() })),
     total: price.total.toFixed(),
-    period_amount: periodAmount(version.definition, request.quantities, currency).toString(),
+    period_amount: charge.amount.toString(),
+    period_discount: charge.discount.toString(),
   });
 }

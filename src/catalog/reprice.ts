@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { type Db, query } from '../db/client.js';
 import type { Timing } from '../db/schema.js';
 import type { PlanDefinition } from './plan-definition.js';
-import { periodAmount } from './pricing.js';
+import { periodCharge, periodPrice } from './pricing.js';
 
 export const REPRICE_BATCH_SIZE = 5_000;
 
@@ -104,16 +104,15 @@ async function subscriptionsOn(db: Db, versionId: number, afterId: number, limit
  * is picked up by the next call.
  */
 async function writeNewPrices(db: Db, batch: OutdatedSubscription[], next: Supersession) {
-  const changes = batch.map((s) => ({
-    id: s.id,
-    amount: periodAmount(next.definition, s.quantities, next.currency).toString(),
-    quantities: s.quantities,
-  }));
+  const changes = batch.map((s) => {
+    const charge = periodCharge(periodPrice(next.definition, s.quantities), next.currency);
+    return { id: s.id, amount: charge.amount.toString(), discount: charge.discount.toString(), quantities: s.quantities };
+  });
   return query<{ id: bigint; account_id: bigint }>(
     db,
     sql`update subscriptions s
-        set plan_version_id = ${next.toId}, period_amount = u.amount
-        from jsonb_to_recordset(${JSON.stringify(changes)}::jsonb) as u(id int8, amount int8, quantities jsonb)
+        set plan_version_id = ${next.toId}, period_amount = u.amount, period_discount = u.discount
+        from jsonb_to_recordset(${JSON.stringify(changes)}::jsonb) as u(id int8, amount int8, discount int8, quantities jsonb)
         where s.id = u.id and s.plan_version_id = ${next.fromId} and s.quantities = u.quantities and s.status <> 'cancelled'
         returning s.id, s.account_id`,
   );

@@ -128,11 +128,14 @@ export const QuoteViewSchema = Type.Object({
       line: Type.String({ description: "'base' or the service code" }),
       quantity: Type.Integer(),
       billable: Type.Integer({ description: 'units beyond those included' }),
+      before_discount: Type.String({ description: "exact decimal, one full period before the item's volume discounts" }),
+      discount: Type.String({ description: 'exact decimal: what the volume discounts take off (before_discount - amount)' }),
       amount: Type.String({ description: 'exact decimal, one full period, not rounded' }),
     }),
   ),
   total: Type.String({ description: 'exact decimal, one full period, not rounded' }),
   period_amount: Type.String({ description: 'one full period in minor units, rounded once half to even' }),
+  period_discount: Type.String({ description: 'what the volume discounts take off one full period, minor units: the period before them, rounded once, less period_amount' }),
 }, { title: 'PriceQuote',
   examples: [
     {
@@ -143,12 +146,13 @@ export const QuoteViewSchema = Type.Object({
       effective_from: created,
       quantities: { cpe_devices: 150, public_ip: 0 },
       lines: [
-        { line: 'base', quantity: 1, billable: 1, amount: '2.4' },
-        { line: 'cpe_devices', quantity: 150, billable: 50, amount: '1' },
-        { line: 'public_ip', quantity: 0, billable: 0, amount: '0' },
+        { line: 'base', quantity: 1, billable: 1, before_discount: '2.4', discount: '0', amount: '2.4' },
+        { line: 'cpe_devices', quantity: 150, billable: 50, before_discount: '1', discount: '0', amount: '1' },
+        { line: 'public_ip', quantity: 0, billable: 0, before_discount: '0', discount: '0', amount: '0' },
       ],
       total: '3.4',
       period_amount: '340',
+      period_discount: '0',
     },
   ],
 });

@@ -232,7 +232,7 @@ export const usageReservations = pgTable(
 // Billing history (SPEC 9): money charged and quantities per account, UTC day charged, channel
 // (a meter, or `plan` for subscription charges) and kind, written in the same transaction as
 // each charge (src/ledger/daily.ts), so a year of an account's history is one indexed read.
-/** plan: a period's charge (billing run, creating, enabling, a plan change); seats: units added mid-period; refund: a decrease refunded; usage: metered usage before its volume discount; discount: that discount (negative). */
+/** plan: a period's charge (billing run, creating, enabling, a plan change); seats: units added mid-period; refund: a decrease refunded; usage: metered usage before its volume discount; discount: what volume discounts (of meters or plan items) took off a charge (negative). */
 export type HistoryKind = 'plan' | 'seats' | 'refund' | 'usage' | 'discount';
 
 export const billingDaily = pgTable(
@@ -516,6 +516,9 @@ export const subscriptions = pgTable(
     quantities: jsonb('quantities').$type<Record<string, number>>().notNull(),
     // Price of one full period for the current configuration, rounded once (minor units).
     periodAmount: money('period_amount').notNull(),
+    // What the plan items' volume discounts take off that period (minor units): the billing
+    // history shows a period's charge as its price before them and the discount.
+    periodDiscount: money('period_discount').notNull().default(sql`0`),
     // Seats (SPEC 6): the highest quantities paid for the period starting at paid_mark_from,
     // so a unit deleted and created again inside a paid period is not charged twice. Null, or
     // another period: what is configured is what is paid.
@@ -529,6 +532,7 @@ export const subscriptions = pgTable(
     // Lets repricing ask "is anyone still on a superseded version?" with one index probe.
     index('subscriptions_plan_version_idx').on(t.planVersionId, t.id).where(sql`${t.status} <> 'cancelled'`),
     check('subscriptions_period_amount_nonnegative', sql`${t.periodAmount} >= 0`),
+    check('subscriptions_period_discount_nonnegative', sql`${t.periodDiscount} >= 0`),
   ],
 );
 

@@ -27,7 +27,7 @@ const HistoryRowSchema = Type.Object(
     period: Type.String({ description: 'YYYY-MM-DD, or YYYY-MM by month' }),
     currency: Type.String(),
     channel: Type.Optional(Type.String({ description: 'a meter (emails, sms...), or `plan` for subscription charges' })),
-    kind: Type.String({ enum: ['plan', 'seats', 'refund', 'usage', 'discount'], description: "plan: a period's charge; seats: units added mid-period; refund: a decrease refunded (negative); usage: metered usage at its price before the volume discount; discount: that discount (negative)" }),
+    kind: Type.String({ enum: ['plan', 'seats', 'refund', 'usage', 'discount'], description: "plan: a period's charge; seats: units added mid-period; refund: a decrease refunded (negative); usage: metered usage at its price before the volume discount; discount: what volume discounts took off usage or plan charges (negative)" }),
     quantity: Type.String({ description: 'units used (usage) or charges made, exact decimal' }),
     amount: Type.String({ description: 'charged, integer minor units; negative for refunds' }),
   },

@@ -48,12 +48,16 @@ export async function applyMovements(tx: Db, owner: MovementOwner, movements: re
     await recordPurchase(tx, accountId, m.amount, at);
     if (m.amount === 0n) continue; // marks a free period paid; no money moved
     const kind = !charge ? 'refund' : owner.reason === 'configuration_change' ? 'seats' : 'plan';
-    await addToDaily(tx, [{ accountId, channel: PLAN_CHANNEL, kind, quantity: '1', amount: m.amount }], at);
+    // A discounted charge is told at its price before the volume discount, and the discount as its own row.
+    const discount = m.discount ?? 0n;
+    await addToDaily(tx, [{ accountId, channel: PLAN_CHANNEL, kind, quantity: '1', amount: m.amount + discount }, ...(discount > 0n ? [{ accountId, channel: PLAN_CHANNEL, kind: 'discount' as const, quantity: '0', amount: -discount }] : [])], at);
     await writeOutbox(tx, accountId, charge ? 'subscription.charged' : 'subscription.refunded', {
       subscription_id: subscriptionId,
       reason: owner.reason,
       transaction_id: posted.transactionId,
       amount: charge ? m.amount : -m.amount,
+      // What the plan items' volume discounts took off the charge (its price before them: amount + discount).
+      ...(m.discount ? { discount: m.discount } : {}),
       currency: owner.currency,
       period_start: m.periodStart?.toISOString() ?? null,
       description: m.description,

@@ -39,7 +39,7 @@ export async function changePlan(tx: Db, _kassa: Kassa, input: ChangePlanInput, 
   // Quantities the request leaves out carry over where the new plan has the same item.
   const configured = priceConfiguration(definition, { ...carriedOver(subscription.quantities, definition.items), ...input.quantities }, account.currency);
   if (!configured.ok) return configured;
-  const { quantities, price, periodAmount } = configured.value;
+  const { quantities, price, periodAmount, periodDiscount } = configured.value;
 
   const { cadence, timing } = target.plan;
   const same = sameShape(subscription, target.plan);
@@ -54,8 +54,8 @@ export async function changePlan(tx: Db, _kassa: Kassa, input: ChangePlanInput, 
     ? reconfiguration({ paid: oldPaid, before: oldPrice, after: price, refundable, period, at, currency: account.currency, description })
     : planSwitch({
         status: subscription.status,
-        old: { timing: subscription.timing, period: oldPeriod, price: oldPrice, periodAmount: subscription.periodAmount, currency: account.currency, paid: oldPaid, refundable },
-        next: { timing, period, price, periodAmount, currency: account.currency, startTaken: await periodPaid(tx, subscription, period.start) },
+        old: { timing: subscription.timing, period: oldPeriod, price: oldPrice, periodAmount: subscription.periodAmount, periodDiscount: subscription.periodDiscount, currency: account.currency, paid: oldPaid, refundable },
+        next: { timing, period, price, periodAmount, periodDiscount, currency: account.currency, startTaken: await periodPaid(tx, subscription, period.start) },
         at,
       });
   const blockers = await subscriptionQuotaBlockers(tx, account, { definition, quantities }, { except: subscription.id, creating: false });
@@ -66,7 +66,7 @@ export async function changePlan(tx: Db, _kassa: Kassa, input: ChangePlanInput, 
 
   const [updated] = await tx
     .update(subscriptions)
-    .set({ planId: target.plan.id, planVersionId: target.versionId, cadence, timing, anchorDay, quantities, periodAmount, paidMark: null, paidMarkFrom: null })
+    .set({ planId: target.plan.id, planVersionId: target.versionId, cadence, timing, anchorDay, quantities, periodAmount, periodDiscount, paidMark: null, paidMarkFrom: null })
     .where(eq(subscriptions.id, subscription.id))
     .returning();
   await applyMovements(tx, { accountId: account.id, subscriptionId: subscription.id, currency: account.currency, reason: 'plan_change', service: target.plan.code, leaving: old.plan.code }, decision.movements, at);

@@ -32,7 +32,7 @@ export async function configureSubscription(tx: Db, _kassa: Kassa, input: Config
   // Items the request leaves out keep their configured quantity.
   const configured = priceConfiguration(definition, { ...subscription.quantities, ...input.quantities }, account.currency);
   if (!configured.ok) return configured;
-  const { quantities, periodAmount } = configured.value;
+  const { quantities, periodAmount, periodDiscount } = configured.value;
 
   const period = currentPeriod(subscription, at);
   const paid = await periodPaid(tx, subscription, period.start);
@@ -55,7 +55,7 @@ export async function configureSubscription(tx: Db, _kassa: Kassa, input: Config
   if (input.preview) return ok(outcome);
 
   const mark = paid ? { paidMark: charged.mark, paidMarkFrom: period.start } : { paidMark: null, paidMarkFrom: null };
-  const [updated] = await tx.update(subscriptions).set({ quantities, periodAmount, ...mark }).where(eq(subscriptions.id, subscription.id)).returning();
+  const [updated] = await tx.update(subscriptions).set({ quantities, periodAmount, periodDiscount, ...mark }).where(eq(subscriptions.id, subscription.id)).returning();
   await applyMovements(tx, { accountId: account.id, subscriptionId: subscription.id, currency: account.currency, reason: 'configuration_change', service: version.plan.code }, decision.movements, at);
   return ok({ ...outcome, subscription: updated! });
 }

@@ -34,14 +34,14 @@ export async function createSubscription(tx: Db, _kassa: Kassa, input: CreateInp
   const definition = normalisedDefinition(version.definition);
   const configured = priceConfiguration(definition, input.quantities ?? {}, account.currency);
   if (!configured.ok) return configured;
-  const { quantities, price, periodAmount } = configured.value;
+  const { quantities, price, periodAmount, periodDiscount } = configured.value;
 
   const { cadence, timing } = version.plan;
   const anchorDay = at.getUTCDate();
   const period = periodContaining(cadence, anchorDay, at);
   // A monthly period begins on its activation day (SPEC words), so the first one is whole.
   const from = cadence === 'monthly' ? period.start : at;
-  const decision = activation({ timing, period, price, periodAmount, currency: account.currency, paid: false, from, description: `${version.plan.name}: ${spanText(from, period)}` });
+  const decision = activation({ timing, period, price, periodAmount, periodDiscount, currency: account.currency, paid: false, from, description: `${version.plan.name}: ${spanText(from, period)}` });
   const blockers = await subscriptionQuotaBlockers(tx, account, { definition, quantities }, { creating: true });
   const failure = quotaExceeded(blockers) ?? await refusedCharge(tx, decision, account, version.plan.code, at);
   if (failure && !input.preview) return { ok: false, failure };
@@ -50,7 +50,7 @@ export async function createSubscription(tx: Db, _kassa: Kassa, input: CreateInp
 
   const [subscription] = await tx
     .insert(subscriptions)
-    .values({ accountId: account.id, planId: version.plan.id, planVersionId: version.versionId, status: 'active', cadence, timing, anchorDay, quantities, periodAmount, createdAt: at, statusChangedAt: at })
+    .values({ accountId: account.id, planId: version.plan.id, planVersionId: version.versionId, status: 'active', cadence, timing, anchorDay, quantities, periodAmount, periodDiscount, createdAt: at, statusChangedAt: at })
     .returning();
   await applyMovements(tx, { accountId: account.id, subscriptionId: subscription!.id, currency: account.currency, reason: 'created', service: version.plan.code }, decision.movements, at);
   await writeOutbox(tx, account.id, 'subscription.created', { subscription_id: subscription!.id, plan_id: version.plan.id, amount: netAmount(decision), currency: account.currency, period_start: period.start, period_end: period.end }, at);

@@ -14,7 +14,7 @@ const daily: PlanDefinition = {
 const price = periodPrice(daily, { devices: 10 });
 const today = periodContaining('daily', 1, new Date('2026-11-06T08:00:00Z'));
 const at = (iso: string) => new Date(`2026-11-06T${iso}:00Z`);
-const base = { period: today, price, periodAmount: 3400n, currency: 'EUR', description: 'x' };
+const base = { period: today, price, periodAmount: 3400n, periodDiscount: 0n, currency: 'EUR', description: 'x' };
 
 describe('whether a period is paid', () => {
   const d = (iso: string) => new Date(iso);
@@ -73,7 +73,7 @@ describe('what a mid-period configuration change costs', () => {
 describe('what a plan switch of cadence or timing costs', () => {
   const monthly: PlanDefinition = { base_price: '300', items: [], quotas: {}, features: [] };
   const month = periodContaining('monthly', 6, at('12:00'));
-  const next = { timing: 'in_advance' as const, period: month, price: periodPrice(monthly, {}), periodAmount: 30000n, currency: 'EUR', description: 'x' };
+  const next = { timing: 'in_advance' as const, period: month, price: periodPrice(monthly, {}), periodAmount: 30000n, periodDiscount: 0n, currency: 'EUR', description: 'x' };
   it('daily paid in advance to monthly: the rest of today back, the month from now charged as an adjustment', () => {
     const d = planSwitch({ status: 'active', old: { ...base, timing: 'in_advance', paid: true, refundable: () => true }, next: { ...next, startTaken: true }, at: at('12:00') });
     // refund 3400 x 12/24 = 1700; Nov 6 12:00 to Dec 6 00:00 is 29.5 of 30 days: 30000 x 29.5/30 = 29500
@@ -93,6 +93,39 @@ describe('what a plan switch of cadence or timing costs', () => {
   it('a disabled subscription only closes the old period', () => {
     const d = planSwitch({ status: 'disabled', old: { ...base, timing: 'in_advance', paid: true, refundable: () => true }, next: { ...next, startTaken: false }, at: at('12:00') });
     expect(d.movements.map((m) => m.amount)).toEqual([-1700n]);
+  });
+});
+
+describe('what a volume discount on an item takes off each charge', () => {
+  // From 5 devices on, 10% off: 10 devices cost 24.00 + 10 x 1.00 = 34.00 before it,
+  // 34.00 - 5 x 1.00 x 10% = 33.50 after it.
+  const discounted: PlanDefinition = { ...daily, items: [{ ...daily.items[0]!, discounts: [{ from: 5, percent: '10' }] }] };
+  const ten = periodPrice(discounted, { devices: 10 });
+  const priced = { ...base, price: ten, periodAmount: 3350n, periodDiscount: 50n };
+  it('prices the period before and after the discount', () => {
+    expect([ten.gross.toFixed(), ten.total.toFixed()]).toEqual(['34', '33.5']);
+  });
+  it.each([
+    ['a whole day: 34.00 before, 0.50 off', '00:00', 3350n, 50n],
+    ['from 08:00: 3400 x 16/24 = 2266.67 -> 2267 before, 3350 x 16/24 = 2233.33 -> 2233 paid', '08:00', 2233n, 34n],
+  ] as const)('activation, %s', (_name, time, amount, discount) => {
+    const [m] = activation({ ...priced, timing: 'in_advance', paid: false, from: at(time) }).movements;
+    expect([m!.amount, m!.discount]).toEqual([amount, discount]);
+  });
+  it('an in-arrears date charged on deactivation carries the full day\'s discount', () => {
+    const [m] = deactivation({ ...priced, timing: 'in_arrears', status: 'active', paid: false, description: 'x' }).movements;
+    expect([m!.amount, m!.discount]).toEqual([3350n, 50n]);
+  });
+  it('more devices mid-period: the difference before the discount, less what the discount takes off it', () => {
+    // 16 devices: 40.00 before, 40.00 - 11 x 0.10 = 38.90 after. At 14:00, 10/24 of the day is left:
+    // before 6.00 x 10/24 = 2.50, after 5.40 x 10/24 = 2.25: charged 2.25, 0.25 off.
+    const d = reconfiguration({ paid: true, before: ten, after: periodPrice(discounted, { devices: 16 }), refundable: () => true, period: today, at: at('14:00'), currency: 'EUR', description: 'x' });
+    expect(d.movements.map((m) => [m.amount, m.discount])).toEqual([[225n, 25n]]);
+  });
+  it('a refund carries no discount: what comes back is what was paid for the rest of the period', () => {
+    const d = reconfiguration({ paid: true, before: ten, after: periodPrice(discounted, { devices: 4 }), refundable: () => true, period: today, at: at('14:00'), currency: 'EUR', description: 'x' });
+    // 10 -> 4 devices: 33.50 -> 28.00 after the discount; 5.50 x 10/24 = 2.29 back
+    expect(d.movements.map((m) => [m.amount, m.discount])).toEqual([[-229n, undefined]]);
   });
 });
 

@@ -8,11 +8,13 @@
 import type { Period } from '../time/periods.js';
 import type { Cadence, SubscriptionStatus, Timing } from '../db/schema.js';
 import { Exact, type Minor } from '../money/money.js';
-import { type ChangeQuote, type PeriodPrice, proratedAmount, quoteChange } from '../catalog/pricing.js';
+import { type ChangeQuote, type PeriodPrice, beforeDiscounts, proratedAmount, quoteChange } from '../catalog/pricing.js';
 
 export interface Movement {
   /** Positive: charged to the customer; negative: refunded. */
   amount: Minor;
+  /** A charge's part the plan items' volume discounts took off: its price before them is amount + discount. */
+  discount?: Minor;
   /** Set when this movement is the one posting that pays the period starting here. */
   periodStart?: Date;
   description: string;
@@ -45,10 +47,20 @@ export interface Priced {
   timing: Timing;
   period: Period;
   price: PeriodPrice;
-  /** One full period, rounded once (the subscription's period_amount). */
+  /** One full period, rounded once (the subscription's period_amount), and what its volume discounts take off it. */
   periodAmount: Minor;
+  periodDiscount: Minor;
   currency: string;
 }
+
+/** What the volume discounts took off a charge for the rest of a period from `at`: its price before them, prorated and rounded once, less the charge. */
+function proratedDiscount(price: PeriodPrice, amount: Minor, period: Period, at: Date, currency: string): Minor {
+  const discount = proratedAmount(price.gross, period, at, currency) - amount;
+  return discount > 0n ? discount : 0n;
+}
+
+/** A movement with its discount, when there is one. */
+const discounted = (movement: Movement, discount: Minor): Movement => (discount > 0n && movement.amount > 0n ? { ...movement, discount } : movement);
 
 /**
  * Starting (create) or restarting (enable, resume) at `from`. A paid period costs nothing more
@@ -61,8 +73,10 @@ export interface Priced {
 export function activation(s: Priced & { paid: boolean; from: Date; description: string }): Decision {
   if (s.paid) return NOTHING;
   if (s.timing === 'in_arrears') return { movements: [], fundsRequired: s.periodAmount };
-  const amount = s.from.getTime() <= s.period.start.getTime() ? s.periodAmount : proratedAmount(s.price.total, s.period, s.from, s.currency);
-  return { movements: [{ amount, periodStart: s.period.start, description: s.description }], fundsRequired: amount };
+  const whole = s.from.getTime() <= s.period.start.getTime();
+  const amount = whole ? s.periodAmount : proratedAmount(s.price.total, s.period, s.from, s.currency);
+  const discount = whole ? s.periodDiscount : proratedDiscount(s.price, amount, s.period, s.from, s.currency);
+  return { movements: [discounted({ amount, periodStart: s.period.start, description: s.description }, discount)], fundsRequired: amount };
 }
 
 /**
@@ -74,7 +88,7 @@ export function activation(s: Priced & { paid: boolean; from: Date; description:
  * than a service it cannot switch off.
  */
 export function deactivation(
-  s: Pick<Priced, 'timing' | 'period' | 'periodAmount'> & {
+  s: Pick<Priced, 'timing' | 'period' | 'periodAmount' | 'periodDiscount'> & {
     status: SubscriptionStatus;
     paid: boolean;
     description: string;
@@ -84,8 +98,8 @@ export function deactivation(
 ): Decision {
   if (s.timing !== 'in_arrears' || s.status !== 'active') return NOTHING;
   const movements: Movement[] = [];
-  if (s.previousDayOwed) movements.push({ amount: s.periodAmount, periodStart: s.previousDayOwed.start, description: s.previousDayOwed.description });
-  if (!s.paid) movements.push({ amount: s.periodAmount, periodStart: s.period.start, description: s.description });
+  if (s.previousDayOwed) movements.push(discounted({ amount: s.periodAmount, periodStart: s.previousDayOwed.start, description: s.previousDayOwed.description }, s.periodDiscount));
+  if (!s.paid) movements.push(discounted({ amount: s.periodAmount, periodStart: s.period.start, description: s.description }, s.periodDiscount));
   return movements.length === 0 ? NOTHING : { movements, fundsRequired: 0n };
 }
 
@@ -107,7 +121,9 @@ export function reconfiguration(s: {
 }): Decision {
   if (!s.paid) return NOTHING;
   const quote = quoteChange(s.before, s.after, s.refundable, s.period, s.at, s.currency);
-  const movements = quote.amount === 0n ? [] : [{ amount: quote.amount, description: s.description }];
+  // An increase's discount: the same change priced before the volume discounts, less the charge.
+  const discount = quoteChange(beforeDiscounts(s.before), beforeDiscounts(s.after), s.refundable, s.period, s.at, s.currency).amount - quote.amount;
+  const movements = quote.amount === 0n ? [] : [discounted({ amount: quote.amount, description: s.description }, discount)];
   return { movements, fundsRequired: quote.amount > 0n ? quote.amount : 0n, quote };
 }
 
@@ -118,7 +134,7 @@ export interface BillingShape {
 
 export const sameShape = (a: BillingShape, b: BillingShape) => a.cadence === b.cadence && a.timing === b.timing;
 
-const EMPTY_PRICE: PeriodPrice = { lines: [], total: new Exact(0) };
+const EMPTY_PRICE: PeriodPrice = { lines: [], gross: new Exact(0), total: new Exact(0) };
 
 /**
  * A plan change that changes cadence or timing: the old period is closed (in advance: the
@@ -145,9 +161,10 @@ export function planSwitch(s: {
   let reserve = 0n;
   if (next.timing === 'in_advance') {
     const amount = proratedAmount(next.price.total, next.period, s.at, next.currency);
-    movements.push({ amount, ...(taken ? {} : { periodStart: next.period.start }), description: 'New plan from now to the period end' });
+    const discount = proratedDiscount(next.price, amount, next.period, s.at, next.currency);
+    movements.push(discounted({ amount, ...(taken ? {} : { periodStart: next.period.start }), description: 'New plan from now to the period end' }, discount));
   } else if (taken) {
-    movements.push({ amount: next.periodAmount, description: 'New plan: the date it is used' });
+    movements.push(discounted({ amount: next.periodAmount, description: 'New plan: the date it is used' }, next.periodDiscount));
   } else {
     reserve = next.periodAmount;
   }

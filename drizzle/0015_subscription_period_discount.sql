@@ -1,0 +1,2 @@
+ALTER TABLE "subscriptions" ADD COLUMN "period_discount" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "subscriptions" ADD CONSTRAINT "subscriptions_period_discount_nonnegative" CHECK ("subscriptions"."period_discount" >= 0);

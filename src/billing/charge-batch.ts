@@ -9,11 +9,16 @@
 // - each account gets one ledger transaction for the boundary: a customer posting per
 //   subscription period (the unique billed-period index makes a second charge impossible)
 //   and one revenue posting for the total.
+// - an account's live credit grants count in its available funds, and its paid subscriptions
+//   draw them before the paid balance, as one stream in draw order (`paidFromGrants`, ADR
+//   0012). An account holding a grant scoped away from one of its plans, where which money
+//   pays depends on the plan, is decided in ./charge-grants.ts and written by the same tail.
 // - the balance update is optimistic: it only applies where the balance is still the one the
 //   decisions were made on. Accounts changed concurrently are left untouched and retried.
 //
 // Both timings share one statement: a per-timing step decides, per due subscription, whether
-// it is paid and whether it is suspended (`decided`); the tail (debit, ledger transactions and
+// it is paid and whether it is suspended (`chosen`), the grants' split follows (`decided`,
+// `draws`); the tail (debit, ledger transactions and
 // postings, one `subscription.charged` event per charged account listing its charges, monthly
 // purchases, suspensions and their events, counts) is written once.
 import { type SQL, sql } from 'drizzle-orm';
@@ -88,14 +93,14 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
     ),
     -- Posting lines count the paid ones from 2 (line 1 is revenue): the covered prefix by its
     -- position, the walked ones after the n - k prefix rows before them.
-    decided as (
-      select d.id, d.account_id, d.plan_id, d.price, d.discount, true as paid, false as suspend, 1 + d.n as line, d.price as from_balance
+    chosen as (
+      select d.id, d.account_id, d.plan_id, d.price, d.discount, true as paid, false as suspend, 1 + d.n as line
       from due d where d.running <= d.available
       union all
-      select id, account_id, plan_id, price, discount, true, false, 1 + (n - k) + row_number() over (partition by account_id order by k), price
+      select id, account_id, plan_id, price, discount, true, false, 1 + (n - k) + row_number() over (partition by account_id order by k)
       from walk where paid
       union all
-      select id, account_id, plan_id, price, discount, false, true, null, price from walk where not paid
+      select id, account_id, plan_id, price, discount, false, true, null from walk where not paid
     )`;
   const due = sql`(s.cadence = 'daily' or s.anchor_day = any(${anchors}::int[]))`;
   return chargeBatch(tx, b, { periodStart: b.boundary, description: `Billing run ${b.boundary.toISOString().slice(0, 10)}`, decided }, { timing: 'in_advance', due });
@@ -111,7 +116,7 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
 export function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date): Promise<BatchOutcome> {
   const decided = sql`
     due as (
-      select s.id, s.account_id, s.plan_id, s.period_amount as price, s.period_discount as discount, a.available
+      select s.id, s.account_id, s.plan_id, s.period_amount as price, s.period_discount as discount, a.available, a.live
       from subscriptions s join acct a on a.id = s.account_id
       where s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
         and s.status = 'active' and s.timing = 'in_arrears' and s.status_changed_at < ${b.boundary}
@@ -121,11 +126,12 @@ export function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date): Prom
             and p.account_id > ${b.afterAccountId} and p.account_id <= ${b.throughAccountId}
         )
     ),
-    decided as (
+    -- Suspended when the paid balance ends below the usable credit: the available funds
+    -- without the grants, less what of the days the grants do not pay.
+    chosen as (
       select d.id, d.account_id, d.plan_id, d.price, d.discount, true as paid,
-             d.available - (sum(d.price) over (partition by d.account_id))::bigint < 0 as suspend,
-             1 + row_number() over (partition by d.account_id order by d.id) as line,
-             d.price as from_balance
+             d.available - d.live - greatest(0, (sum(d.price) over (partition by d.account_id))::bigint - d.live) < 0 as suspend,
+             1 + row_number() over (partition by d.account_id order by d.id) as line
       from due d
     )`;
   const due = sql`s.status_changed_at < ${b.boundary}`;
@@ -137,30 +143,34 @@ export interface Charge {
   periodStart: Date;
   description: string;
   /**
-   * CTEs over `acct` ending in decided(id, account_id, plan_id, price, discount, paid, suspend,
-   * line, from_balance): `discount` is what the plan items' volume discounts took off the
-   * price; `line` numbers the paid ones of an account 2, 3, ... (its revenue posting is line
-   * 1); `from_balance` is what of the price the paid balance pays.
+   * CTEs over `acct(id, balance, granted, currency, live, available)` ending in
+   * chosen(id, account_id, plan_id, price, discount, paid, suspend, line): `live` is what the
+   * account's live credit grants hold, `available` its funds with them; `discount` is what
+   * the plan items' volume discounts took off the price; `line` numbers the paid ones of an
+   * account 2, 3, ... (its revenue posting is line 1). The statement then splits each paid
+   * price between the grants and the paid balance (`decided`, `draws`).
    */
   decided: SQL;
   /**
-   * Accounts holding credit grants are decided in ./charge-grants.ts, which hands the tail its
-   * `decided` rows and the grants' draws(account_id, subscription_id, grant_id, amount, line, service);
-   * the set-based decisions above take every other account.
+   * Accounts whose grants do not all pay every plan they hold are decided in
+   * ./charge-grants.ts, which hands the tail its decided(..., from_balance) rows and the grants'
+   * draws(account_id, subscription_id, grant_id, amount, line, service); the set-based
+   * decisions above take every other account.
    */
   withGrants?: { draws: string; seen: string };
 }
 
 /**
- * The batch's accounts without credit grants by the set-based statement, then those the
- * statement saw holding grants (./charge-grants.ts), each written by the same tail.
+ * The batch's accounts by the set-based statement, but for those holding a grant scoped away
+ * from a plan they run (./charge-grants.ts), each written by the same tail.
  */
 async function chargeBatch(tx: Db, b: BatchInput, charge: Charge, grantAccounts: { timing: 'in_advance' | 'in_arrears'; due: SQL }): Promise<BatchOutcome> {
-  const plain = await chargeOnce(tx, b, charge);
-  if (plain.grantAccounts.length === 0) return plain;
-  const withGrants = await decideGrantAccounts(tx, b, plain.grantAccounts, grantAccounts.timing, charge.periodStart, grantAccounts.due);
+  const mixed = await mixedScopeAccounts(tx, b, grantAccounts.timing);
+  const plain = await chargeOnce(tx, b, charge, mixed);
+  if (mixed.length === 0) return plain;
+  const withGrants = await decideGrantAccounts(tx, b, mixed, grantAccounts.timing, charge.periodStart, grantAccounts.due);
   if (!withGrants) return plain;
-  const granted = await chargeOnce(tx, b, { ...charge, decided: withGrants.decided, withGrants });
+  const granted = await chargeOnce(tx, b, { ...charge, decided: withGrants.decided, withGrants }, []);
   return {
     billed: plain.billed + granted.billed,
     suspended: plain.suspended + granted.suspended,
@@ -170,48 +180,132 @@ async function chargeBatch(tx: Db, b: BatchInput, charge: Charge, grantAccounts:
   };
 }
 
-async function chargeOnce(tx: Db, b: BatchInput, charge: Charge): Promise<BatchOutcome & { grantAccounts: number[] }> {
+/**
+ * The batch's accounts holding a live grant, with something left, that may not pay a plan one
+ * of their subscriptions of this timing runs: which money pays a subscription then depends on
+ * its plan. Every other account's grants pay all its charges alike, so they are drawn as one
+ * stream in draw order, set-based. Read with the planner's nested loops, by the grants' indexes.
+ */
+async function mixedScopeAccounts(tx: Db, b: BatchInput, timing: 'in_advance' | 'in_arrears'): Promise<number[]> {
+  const rows = await query<{ account_id: number | string }>(
+    tx,
+    sql`select distinct g.account_id from credit_grants g
+        where g.account_id > ${b.afterAccountId} and g.account_id <= ${b.throughAccountId}
+          and g.status = 'active' and g.scope is not null and (g.expires_at is null or g.expires_at > ${b.at})
+          and exists (
+            select 1 from subscriptions s join plans pl on pl.id = s.plan_id
+            where s.account_id = g.account_id and s.status = 'active' and s.timing = ${timing} and pl.code <> all(g.scope)
+          )
+          and (select coalesce(sum(p.amount), 0) from ledger_postings p where p.grant_id = g.id) > 0`,
+  );
+  return rows.map((r) => Number(r.account_id));
+}
+
+async function chargeOnce(tx: Db, b: BatchInput, charge: Charge, mixed: readonly number[]): Promise<BatchOutcome> {
   // The planner cannot know how many rows a data-modifying CTE returns (it guesses one), so
   // with real statistics it joined txs to totals in a nested loop: 10,000 x 10,000 rows per
   // batch, eight times slower on PGlite after an ANALYZE. Every table here is read by the
   // batch's id range, so hash joins are always right.
   await query(tx, sql`set local enable_nestloop = off`);
-  const outcome = await chargeStatement(tx, b, charge);
+  const outcome = await chargeStatement(tx, b, charge, mixed);
   await query(tx, sql`set local enable_nestloop = on`);
   return outcome;
 }
 
 /**
- * An account's available funds in the set-based statement. One whose account-wide stop budget
- * is reached has nothing to pay with: its in-advance subscriptions are suspended, its in-arrears
- * days charged and suspended.
+ * An account's available funds in the set-based statement, its live grants (`l.held`) with
+ * them. One whose account-wide stop budget is reached has nothing to pay with: its in-advance
+ * subscriptions are suspended, its in-arrears days charged and suspended.
  */
 function availableIn(b: BatchInput): SQL {
-  const funds = sql`a.balance + case when a.credit_enabled then a.credit_limit else 0 end - a.reserved`;
+  const funds = sql`a.balance + case when a.credit_enabled then a.credit_limit else 0 end - a.reserved + coalesce(l.held, 0)`;
   return b.budgetStopped.length === 0 ? funds : sql`case when a.id = any(${`{${b.budgetStopped.join(',')}}`}::bigint[]) then -1 else ${funds} end`;
 }
 
-async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description, decided, withGrants }: Charge): Promise<BatchOutcome & { grantAccounts: number[] }> {
-  const [row] = await query<{ billed: bigint; suspended: bigint; suspended_accounts: string[]; charged: bigint; retry: bigint; grant_accounts: string[] }>(
+/**
+ * The live credit grants of the batch's accounts with something left, each with where it ends
+ * in its account's stream of grants in draw order (src/grants/drawdown.ts: scoped first, then
+ * priority, soonest expiry, promotional before paid, oldest), and what each account's hold
+ * (`live_held`). What a grant holds is the sum of its postings, read by the grant's index.
+ */
+function grantsOfBatch(b: BatchInput): SQL {
+  return sql`
+    grants_held as (
+      select g.id, g.account_id, g.kind, g.priority, g.scope, g.expires_at,
+             (select coalesce(sum(p.amount), 0) from ledger_postings p where p.grant_id = g.id)::bigint as held
+      from credit_grants g
+      where g.account_id > ${b.afterAccountId} and g.account_id <= ${b.throughAccountId}
+        and g.status = 'active' and (g.expires_at is null or g.expires_at > ${b.at})
+    ),
+    live as (
+      select h.id, h.account_id, h.held,
+             (sum(h.held) over (partition by h.account_id order by h.scope is null, h.priority, h.expires_at nulls last, h.kind <> 'promotional', h.id))::bigint as upto
+      from grants_held h where h.held > 0
+    ),
+    live_held as (
+      select account_id, sum(held)::bigint as held from live group by account_id
+    )`;
+}
+
+/**
+ * Which money pays each paid subscription of an account whose grants pay all its plans alike:
+ * its paid ones, oldest first, take the stretch [upto - price, upto) of the account's spending,
+ * and the grants the stretches [upto - held, upto) of its stream, so a subscription draws from
+ * each grant the overlap of the two and from the paid balance what lies past the grants. The
+ * same as drawing one charge after another (src/grants/drawdown.ts), which the tests check.
+ */
+const paidFromGrants = sql`
+    paid_granted as (
+      select c.id, c.account_id, c.plan_id, c.price, c.line, l.held as live,
+             (sum(c.price) over (partition by c.account_id order by c.line))::bigint as upto
+      from chosen c join live_held l on l.account_id = c.account_id
+      where c.paid
+    ),
+    decided as (
+      select c.id, c.account_id, c.plan_id, c.price, c.discount, c.paid, c.suspend, c.line,
+             case when g.id is null then c.price else least(c.price, greatest(0, g.upto - g.live)) end as from_balance
+      from chosen c left join paid_granted g on g.id = c.id
+    ),
+    -- The grants' postings come after the account's subscription postings.
+    draws as (
+      select g.account_id, g.id as subscription_id, l.id as grant_id,
+             least(g.upto, l.upto) - greatest(g.upto - g.price, l.upto - l.held) as amount,
+             (n.last_line + row_number() over (partition by g.account_id order by g.line, l.upto))::smallint as line,
+             pl.code as service
+      from paid_granted g
+      join live l on l.account_id = g.account_id
+      join (select account_id, max(line) as last_line from paid_granted group by account_id) n on n.account_id = g.account_id
+      join plans pl on pl.id = g.plan_id
+      where least(g.upto, l.upto) > greatest(g.upto - g.price, l.upto - l.held)
+    )`;
+
+async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description, decided, withGrants }: Charge, mixed: readonly number[]): Promise<BatchOutcome> {
+  const [row] = await query<{ billed: bigint; suspended: bigint; suspended_accounts: string[]; charged: bigint; retry: bigint }>(
     tx,
     sql`
     with recursive
-    acct as (${
+    ${
       withGrants
         ? sql`
-      select a.id, v.balance, v.granted, a.currency, null::bigint as available
+    acct as (
+      select a.id, v.balance, v.granted, a.currency, null::bigint as live, null::bigint as available
       from accounts a join jsonb_to_recordset(${withGrants.seen}::jsonb) as v(id bigint, balance bigint, granted bigint) on v.id = a.id
-      where a.id > ${b.afterAccountId} and a.id <= ${b.throughAccountId}`
-        : sql`
-      select a.id, a.balance, a.granted, a.currency, ${availableIn(b)} as available
-      from accounts a
-      where a.id > ${b.afterAccountId} and a.id <= ${b.throughAccountId} and a.status in ('active', 'suspended') and a.granted = 0`
-    }
+      where a.id > ${b.afterAccountId} and a.id <= ${b.throughAccountId}
     ),
     ${decided},
     draws as (
-      ${withGrants ? sql`select * from jsonb_to_recordset(${withGrants.draws}::jsonb) as d(account_id bigint, subscription_id bigint, grant_id bigint, amount bigint, line smallint, service text)` : sql`select null::bigint as account_id, null::bigint as subscription_id, null::bigint as grant_id, null::bigint as amount, null::smallint as line, null::text as service where false`}
+      select * from jsonb_to_recordset(${withGrants.draws}::jsonb) as d(account_id bigint, subscription_id bigint, grant_id bigint, amount bigint, line smallint, service text)
+    ),`
+        : sql`${grantsOfBatch(b)},
+    acct as (
+      select a.id, a.balance, a.granted, a.currency, coalesce(l.held, 0)::bigint as live, ${availableIn(b)} as available
+      from accounts a left join live_held l on l.account_id = a.id
+      where a.id > ${b.afterAccountId} and a.id <= ${b.throughAccountId} and a.status in ('active', 'suspended')
+        and a.id <> all(${`{${mixed.join(',')}}`}::bigint[])
     ),
+    ${decided},
+    ${paidFromGrants},`
+    }
     totals as (
       select t.*, a.balance, a.granted, a.currency
       from (
@@ -300,13 +394,7 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
       (select count(*) from suspended) as suspended,
       (select coalesce(array_agg(distinct account_id), '{}') from suspended)::text[] as suspended_accounts,
       (select coalesce(sum(t.total), 0) from totals t join debited d on d.id = t.account_id)::bigint as charged,
-      (select count(*) from totals) - (select count(*) from debited) as retry,
-      ${
-        withGrants
-          ? sql`'{}'::text[]`
-          : sql`(select coalesce(array_agg(a.id), '{}') from accounts a
-                  where a.id > ${b.afterAccountId} and a.id <= ${b.throughAccountId} and a.status in ('active', 'suspended') and a.granted <> 0)::text[]`
-      } as grant_accounts
+      (select count(*) from totals) - (select count(*) from debited) as retry
   `,
   );
   return {
@@ -315,6 +403,5 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
     suspendedAccountIds: row!.suspended_accounts.map(Number),
     charged: BigInt(row!.charged),
     retry: Number(row!.retry),
-    grantAccounts: row!.grant_accounts.map(Number),
   };
 }

@@ -1,6 +1,7 @@
-// The billing run's accounts that hold credit grants (SPEC 4 and 5, ADR 0012). Which money
-// pays a subscription depends on its plan (a grant may be scoped to some plans), so these
-// accounts are decided here, set-based in reading and writing and in JavaScript in between:
+// The billing run's accounts holding a credit grant scoped away from one of the plans they run
+// (SPEC 4 and 5, ADR 0012). Which money pays a subscription then depends on its plan, so these
+// accounts are decided here (every other account's grants are drawn set-based, as one stream,
+// in ./charge-batch.ts), set-based in reading and writing and in JavaScript in between:
 // one query reads the batch's due subscriptions of such accounts, one their live grants; each
 // account is walked oldest subscription first by the same greedy rule as the set-based
 // statement (a subscription the funds that may pay it cover is paid, drawing its grants first,

@@ -35,11 +35,42 @@ async function readIngestRules(db: Db): Promise<{ meters: Map<string, Meter>; se
   return { meters, settings: usageSettingsOf(row!.settings) };
 }
 
+/** Batches being kept, per Kassa, and the raters waiting for none to be (see `ingestIdle`). */
+const inFlight = new WeakMap<Kassa, { batches: number; waiting: (() => void)[] }>();
+
+/**
+ * Resolves once no batch is being kept, or after `atMostMs`: a rater on PGlite lets the
+ * batches arriving have the one database session first (ADR 0011, "Ingest first").
+ */
+export function ingestIdle(kassa: Kassa, atMostMs: number): Promise<void> {
+  const traffic = inFlight.get(kassa);
+  if (!traffic || traffic.batches === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, atMostMs);
+    traffic.waiting.push(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /**
  * Reads, resolves and keeps a batch in one transaction: on PGlite, whose one session serves
  * every request in turn, the batch waits for it once rather than once per statement.
  */
 export async function ingestUsage(kassa: Kassa, raws: readonly unknown[]): Promise<Ingested> {
+  const traffic = inFlight.get(kassa) ?? { batches: 0, waiting: [] };
+  inFlight.set(kassa, traffic);
+  traffic.batches += 1;
+  try {
+    return await keepUsage(kassa, raws);
+  } finally {
+    traffic.batches -= 1;
+    if (traffic.batches === 0) for (const wake of traffic.waiting.splice(0)) wake();
+  }
+}
+
+async function keepUsage(kassa: Kassa, raws: readonly unknown[]): Promise<Ingested> {
   const now = kassa.clock.now();
   return kassa.db.transaction(async (txAny) => {
     const tx = txAny as unknown as Db;

@@ -25,6 +25,7 @@ import { type OutboxEvent, writeOutboxEvents } from '../outbox/write.js';
 import { type Draw, drawCharges } from '../grants/drawdown.js';
 import { liveGrants } from '../grants/grants.js';
 import { evaluateBudgets } from '../budgets/budgets.js';
+import { ingestIdle } from './ingest.js';
 import { meterPricesOf } from './meter-prices.js';
 import { type ReservationUse, settleReservations } from './reservations.js';
 import { type MonthState, type Rated, type UsageDay, monthKey, rateUsage } from './rate.js';
@@ -48,15 +49,23 @@ export interface RatingPace {
   accountsPerCharge: number;
   /** The share of time a rater works while batches keep arriving (1: it never rests). */
   duty: number;
+  /**
+   * While batches keep arriving, how long a rater waits at most before each transaction for
+   * the batches being kept to be done (0: it does not wait). On PGlite a batch arriving while
+   * a rating transaction holds the one session waits for it; a rater that lets the batches
+   * in flight go first makes a batch wait for at most the one rating transaction it meets.
+   */
+  ingestFirstMs: number;
 }
 
 export const RATING_PACE: Record<Kassa['backend'], RatingPace> = {
   // Each transaction on its own connection: a take of 50 batches (about 150 ms) runs beside
   // the ingest's, and resting half the time keeps two cores free enough for it.
-  postgres: { batchesPerTake: 50, accountsPerCharge: 200, duty: 0.5 },
+  postgres: { batchesPerTake: 50, accountsPerCharge: 200, duty: 0.5, ingestFirstMs: 0 },
   // One session serves every request in turn: a batch waits for whatever rating statement
-  // holds it, so each is kept to a few tens of milliseconds (10 batches, 100 accounts).
-  pglite: { batchesPerTake: 10, accountsPerCharge: 100, duty: 1 / 3 },
+  // holds it, so each is kept to about ten milliseconds (5 batches, 50 accounts), and starts
+  // only once the batches being kept are done (at most 100 ms later, so rating keeps going).
+  pglite: { batchesPerTake: 5, accountsPerCharge: 50, duty: 1 / 3, ingestFirstMs: 100 },
 };
 
 /**
@@ -125,6 +134,7 @@ export async function rateStep(kassa: Kassa, batches = BATCHES_PER_STEP, load?: 
   const pace = RATING_PACE[kassa.backend];
   // Each transaction, then a rest in proportion while batches keep arriving.
   const paced = async <T>(work: () => Promise<T>): Promise<T> => {
+    if (load?.again && pace.ingestFirstMs > 0) await ingestIdle(kassa, pace.ingestFirstMs);
     const began = performance.now();
     const result = await work();
     if (load?.again && pace.duty < 1) await new Promise((resolve) => setTimeout(resolve, ((performance.now() - began) * (1 - pace.duty)) / pace.duty));

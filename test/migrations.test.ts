@@ -43,6 +43,7 @@ const RELEASED: Record<string, string> = {
   '0013_ledger_posting_service.sql': '3f44238266af735882d1f11e72aed0d5a2b06400432dcc41bb46ad5f05fe4b74',
   '0014_budgets.sql': '5ab655ae795fbcba47c6985e26440ab62b1ad75cd99fcd51e583214ac0ee2745',
   '0015_subscription_period_discount.sql': '22c9a481df6a73578a73ccc7c6045df887898c4712c02a74227b4ed3ccdd0fd3',
+  '0016_subscriptions_in_arrears_index.sql': '0097e61071858cfc1313387df74c84b8fb2704c239fb16782f404ad22841d6f3',
 };
 
 interface Journal {

@@ -38,6 +38,8 @@ export interface BatchInput {
   at: Date;
   /** The batch's accounts whose account-wide stop budget is reached (src/budgets): they pay nothing. */
   budgetStopped: number[];
+  /** The batch's accounts decided in ./charge-grants.ts (`mixedScopeAccounts`). */
+  mixedScope: number[];
 }
 
 export interface BatchOutcome {
@@ -113,7 +115,12 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
  * subscription whose account then has no available funds left is suspended so it runs up
  * no further days.
  */
-export function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date): Promise<BatchOutcome> {
+export async function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date): Promise<BatchOutcome> {
+  const [any] = await query<{ due: boolean }>(
+    tx,
+    sql`select exists (select 1 from subscriptions where account_id > ${b.afterAccountId} and account_id <= ${b.throughAccountId} and timing = 'in_arrears' and status = 'active') as due`,
+  );
+  if (!any!.due) return { billed: 0, suspended: 0, suspendedAccountIds: [], charged: 0n, retry: 0 };
   const decided = sql`
     due as (
       select s.id, s.account_id, s.plan_id, s.period_amount as price, s.period_discount as discount, a.available, a.live
@@ -165,7 +172,7 @@ export interface Charge {
  * from a plan they run (./charge-grants.ts), each written by the same tail.
  */
 async function chargeBatch(tx: Db, b: BatchInput, charge: Charge, grantAccounts: { timing: 'in_advance' | 'in_arrears'; due: SQL }): Promise<BatchOutcome> {
-  const mixed = await mixedScopeAccounts(tx, b, grantAccounts.timing);
+  const mixed = b.mixedScope;
   const plain = await chargeOnce(tx, b, charge, mixed);
   if (mixed.length === 0) return plain;
   const withGrants = await decideGrantAccounts(tx, b, mixed, grantAccounts.timing, charge.periodStart, grantAccounts.due);
@@ -181,20 +188,21 @@ async function chargeBatch(tx: Db, b: BatchInput, charge: Charge, grantAccounts:
 }
 
 /**
- * The batch's accounts holding a live grant, with something left, that may not pay a plan one
- * of their subscriptions of this timing runs: which money pays a subscription then depends on
- * its plan. Every other account's grants pay all its charges alike, so they are drawn as one
- * stream in draw order, set-based. Read with the planner's nested loops, by the grants' indexes.
+ * The accounts with id in (afterAccountId, throughAccountId] holding a live grant, with
+ * something left, that may not pay a plan one of their subscriptions runs: which money pays a
+ * subscription then depends on its plan. Every other account's grants pay all its charges
+ * alike, so they are drawn as one stream in draw order, set-based. Read once per batch, before
+ * its statements, with the planner's nested loops, by the grants' indexes.
  */
-async function mixedScopeAccounts(tx: Db, b: BatchInput, timing: 'in_advance' | 'in_arrears'): Promise<number[]> {
+export async function mixedScopeAccounts(tx: Db, afterAccountId: number, throughAccountId: number, at: Date): Promise<number[]> {
   const rows = await query<{ account_id: number | string }>(
     tx,
     sql`select distinct g.account_id from credit_grants g
-        where g.account_id > ${b.afterAccountId} and g.account_id <= ${b.throughAccountId}
-          and g.status = 'active' and g.scope is not null and (g.expires_at is null or g.expires_at > ${b.at})
+        where g.account_id > ${afterAccountId} and g.account_id <= ${throughAccountId}
+          and g.status = 'active' and g.scope is not null and (g.expires_at is null or g.expires_at > ${at})
           and exists (
             select 1 from subscriptions s join plans pl on pl.id = s.plan_id
-            where s.account_id = g.account_id and s.status = 'active' and s.timing = ${timing} and pl.code <> all(g.scope)
+            where s.account_id = g.account_id and s.status = 'active' and pl.code <> all(g.scope)
           )
           and (select coalesce(sum(p.amount), 0) from ledger_postings p where p.grant_id = g.id) > 0`,
   );
@@ -230,7 +238,7 @@ function availableIn(b: BatchInput): SQL {
  */
 function grantsOfBatch(b: BatchInput): SQL {
   return sql`
-    grants_held as (
+    grants_held as materialized (
       select g.id, g.account_id, g.kind, g.priority, g.scope, g.expires_at,
              (select coalesce(sum(p.amount), 0) from ledger_postings p where p.grant_id = g.id)::bigint as held
       from credit_grants g

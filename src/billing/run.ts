@@ -11,7 +11,7 @@ import type { Kassa } from '../context.js';
 import { type Db, query } from '../db/client.js';
 import { type Timing, billingRuns } from '../db/schema.js';
 import { writeOutbox } from '../outbox/write.js';
-import { type BatchInput, type BatchOutcome, chargeInAdvanceBatch, chargeInArrearsBatch } from './charge-batch.js';
+import { type BatchInput, type BatchOutcome, chargeInAdvanceBatch, chargeInArrearsBatch, mixedScopeAccounts } from './charge-batch.js';
 import { budgetsOfBatch, evaluateBudgets } from '../budgets/budgets.js';
 import { addDays, boundariesBetween, monthlyAnchorsStartingOn, startOfUtcDay } from '../time/periods.js';
 
@@ -133,6 +133,7 @@ async function runNextBatch(kassa: Kassa, run: BillingRun): Promise<BillingRun |
       month: monthKey(run.boundary),
       at,
       budgetStopped: budgeted.stopped,
+      mixedScope: await mixedScopeAccounts(tx, after, Number(edge.through), at),
     };
     await refreshCreditLimits(tx, kassa, batch);
     const advance = await untilSettled(batch, () => chargeInAdvanceBatch(tx, batch));

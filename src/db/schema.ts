@@ -529,6 +529,9 @@ export const subscriptions = pgTable(
   },
   (t) => [
     index('subscriptions_account_idx').on(t.accountId, t.id),
+    // The billing run asks each batch whether any of its accounts runs an in-arrears plan: most
+    // batches have none, and then skip that statement.
+    index('subscriptions_in_arrears_idx').on(t.accountId).where(sql`${t.timing} = 'in_arrears' and ${t.status} = 'active'`),
     // Lets repricing ask "is anyone still on a superseded version?" with one index probe.
     index('subscriptions_plan_version_idx').on(t.planVersionId, t.id).where(sql`${t.status} <> 'cancelled'`),
     check('subscriptions_period_amount_nonnegative', sql`${t.periodAmount} >= 0`),

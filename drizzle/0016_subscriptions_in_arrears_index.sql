@@ -1,0 +1,1 @@
+CREATE INDEX "subscriptions_in_arrears_idx" ON "subscriptions" USING btree ("account_id") WHERE "subscriptions"."timing" = 'in_arrears' and "subscriptions"."status" = 'active';

@@ -78,12 +78,12 @@ describe('billing history', () => {
     const byChannel = await history(acme, 'from=2026-12-01&to=2026-12-02');
     expect(byChannel.data).toEqual([
       { period: '2026-12-01', currency: 'EUR', channel: 'emails', kind: 'usage', quantity: '1200', amount: '120' },
-      { period: '2026-12-01', currency: 'EUR', channel: 'plan', kind: 'plan', quantity: '1', amount: '67' },
-      { period: '2026-12-01', currency: 'EUR', channel: 'plan', kind: 'refund', quantity: '1', amount: '-33' },
-      { period: '2026-12-01', currency: 'EUR', channel: 'plan', kind: 'seats', quantity: '1', amount: '67' },
+      { period: '2026-12-01', currency: 'EUR', channel: 'marketing', kind: 'plan', quantity: '1', amount: '67' },
+      { period: '2026-12-01', currency: 'EUR', channel: 'marketing', kind: 'refund', quantity: '1', amount: '-33' },
+      { period: '2026-12-01', currency: 'EUR', channel: 'marketing', kind: 'seats', quantity: '1', amount: '67' },
       { period: '2026-12-01', currency: 'EUR', channel: 'sms', kind: 'usage', quantity: '10', amount: '50' },
       { period: '2026-12-02', currency: 'EUR', channel: 'emails', kind: 'usage', quantity: '300', amount: '30' },
-      { period: '2026-12-02', currency: 'EUR', channel: 'plan', kind: 'plan', quantity: '1', amount: '150' },
+      { period: '2026-12-02', currency: 'EUR', channel: 'marketing', kind: 'plan', quantity: '1', amount: '150' },
     ]);
     const ledger = await ledgerCharges(acme);
     expect(ledger).toEqual(new Map([['2026-12-01', 271n], ['2026-12-02', 180n]])); // 120 + 67 - 33 + 67 + 50; 30 + 150
@@ -105,7 +105,7 @@ describe('billing history', () => {
     const csv = await s.raw(`/v1/accounts/${globex}/billing-history?from=2026-12-02&to=2026-12-02`, { accept: 'text/csv' });
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
-    expect(csv.body).toBe('period,currency,channel,kind,quantity,amount\r\n2026-12-02,EUR,plan,plan,1,62\r\n2026-12-02,EUR,sms,usage,4,20\r\n');
+    expect(csv.body).toBe('period,currency,channel,kind,quantity,amount\r\n2026-12-02,EUR,marketing,plan,1,62\r\n2026-12-02,EUR,sms,usage,4,20\r\n');
 
     const everyone = await s.expectStatus<{ account_id: null; data: Record<string, string>[] }>(200, 'GET', '/v1/billing-history?from=2026-12-02&to=2026-12-02&group_by=kind');
     expect(everyone.account_id).toBeNull();

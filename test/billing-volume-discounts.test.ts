@@ -87,11 +87,11 @@ describe('volume discounts on plan items', () => {
     expect(run).toMatchObject({ reason: 'billing_run', amount: '568', charges: [{ subscription_id: subscription, amount: '568', discount: '32' }] });
     expect(await s.balanceOf(acme)).toBe('9053'); // 9621 - 568
     expect((await history(acme, 'from=2026-12-01&to=2026-12-02')).data).toEqual([
-      { period: '2026-12-01', currency: 'EUR', channel: 'plan', kind: 'discount', quantity: '0', amount: '-21' }, // 3 + 18
-      { period: '2026-12-01', currency: 'EUR', channel: 'plan', kind: 'plan', quantity: '1', amount: '133' },
-      { period: '2026-12-01', currency: 'EUR', channel: 'plan', kind: 'seats', quantity: '1', amount: '267' },
-      { period: '2026-12-02', currency: 'EUR', channel: 'plan', kind: 'discount', quantity: '0', amount: '-32' },
-      { period: '2026-12-02', currency: 'EUR', channel: 'plan', kind: 'plan', quantity: '1', amount: '600' },
+      { period: '2026-12-01', currency: 'EUR', channel: 'paas', kind: 'discount', quantity: '0', amount: '-21' }, // 3 + 18
+      { period: '2026-12-01', currency: 'EUR', channel: 'paas', kind: 'plan', quantity: '1', amount: '133' },
+      { period: '2026-12-01', currency: 'EUR', channel: 'paas', kind: 'seats', quantity: '1', amount: '267' },
+      { period: '2026-12-02', currency: 'EUR', channel: 'paas', kind: 'discount', quantity: '0', amount: '-32' },
+      { period: '2026-12-02', currency: 'EUR', channel: 'paas', kind: 'plan', quantity: '1', amount: '600' },
     ]);
     // Each day adds up to what the ledger charged: 133 + 267 - 21 = 379 = 130 + 249; 600 - 32 = 568.
     await s.expectLedgerConsistent(acme);
@@ -106,8 +106,8 @@ describe('volume discounts on plan items', () => {
     const [, run] = await charged(granted);
     expect(run).toMatchObject({ reason: 'billing_run', amount: '568', charges: [{ amount: '568', discount: '32' }] });
     expect((await history(granted, 'from=2026-12-03&to=2026-12-03&granularity=day')).data).toEqual([
-      { period: '2026-12-03', currency: 'EUR', channel: 'plan', kind: 'discount', quantity: '0', amount: '-32' },
-      { period: '2026-12-03', currency: 'EUR', channel: 'plan', kind: 'plan', quantity: '1', amount: '600' },
+      { period: '2026-12-03', currency: 'EUR', channel: 'paas', kind: 'discount', quantity: '0', amount: '-32' },
+      { period: '2026-12-03', currency: 'EUR', channel: 'paas', kind: 'plan', quantity: '1', amount: '600' },
     ]);
     // The grant paid both: 1000 - 355 - 568 = 77 left.
     const balance = await s.expectStatus<{ grants: { remaining: string }[] }>(200, 'GET', `/v1/accounts/${granted}/balance`);

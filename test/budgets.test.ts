@@ -1,5 +1,5 @@
 // Budgets (SPEC 4, issue 17 item 5): spend limits the customer sets per day or month, for the
-// account or one metered service, told at chosen shares once per crossing, or stopping the
+// account, one plan or one metered service, told at chosen shares once per crossing, or stopping the
 // service once reached. Through the HTTP API on the simulated clock; amounts are integer minor
 // units of EUR; the clock starts at 2027-05-03T08:00:00Z.
 import { and, eq } from 'drizzle-orm';
@@ -127,6 +127,38 @@ describe('budgets', () => {
     expect(await budgetsOf(account)).toEqual([]);
   });
 
+  it("stops one plan at its own monthly budget: suspended at its next charge, what only it gives turned off, the other plan running on", async () => {
+    const account = await s.fundedAccount('10000');
+    const backup = await s.createPlan('0.50', { features: ['backups'] });
+    const backupCode = (await s.expectStatus<{ code: string }>(200, 'GET', `/v1/plans/${backup}`)).code;
+    // From 00:00 on 8 May: a whole day of each, hosting 100 and backup 50.
+    const running = (await s.subscribe(account, hosting)).subscription.id;
+    const stopped = (await s.subscribe(account, backup)).subscription.id;
+    const budget = await setBudget(account, { period: 'month', amount: '120', service: backupCode, action: 'stop', notify_at: [80] });
+    expect(budget).toMatchObject({ service: backupCode, spent: '50', reached: false }); // hosting's 100 is not the plan's
+
+    await s.advanceTo('2027-05-09T00:00:00Z'); // backup 50 + 50 = 100: past 80% of 120 (96)
+    await s.advanceTo('2027-05-10T00:00:00Z'); // 150: reached
+    expect(await told(account)).toEqual([
+      ['budget.threshold_crossed', 80, '100'],
+      ['budget.reached', null, '150'],
+    ]);
+    expect(await s.entitlement(account, 'backups')).toMatchObject({ allowed: false, reason: 'budget_reached' });
+    expect(await s.entitlement(account, 'api')).toMatchObject({ allowed: true }); // hosting gives it still
+
+    await s.advanceTo('2027-05-11T00:00:00Z'); // backup's next charge: suspended, nothing charged; hosting 100
+    expect(await s.subscription(stopped)).toMatchObject({ status: 'suspended' });
+    expect(await s.subscription(running)).toMatchObject({ status: 'active' });
+    expect((await s.account(account)).balance).toBe(String(10_000 - 3 * (100 + 50) - 100)); // 9450
+    const again = await s.call<{ code: string; budget_id: number }>('POST', `/v1/accounts/${account}/subscriptions`, { plan_id: backup }, key());
+    expect(again).toMatchObject({ status: 422, body: { code: 'budget_reached', budget_id: budget.id } });
+
+    // The billing history shows each plan under its own code, as the budget counts it.
+    const history = await s.expectStatus<{ data: { channel: string; amount: string }[] }>(200, 'GET', `/v1/accounts/${account}/billing-history?from=2027-05-01&to=2027-05-31&granularity=month`);
+    expect(Object.fromEntries(history.data.map((r) => [r.channel, r.amount]))).toEqual({ [backupCode]: '150', [(await s.expectStatus<{ code: string }>(200, 'GET', `/v1/plans/${hosting}`)).code]: '400' });
+    await s.expectLedgerConsistent(account);
+  });
+
   it('refuses bad budgets with the field at fault, and changes nothing', async () => {
     const account = await s.fundedAccount('1000');
     const cases: [Record<string, unknown>, number, string, string][] = [
@@ -137,7 +169,7 @@ describe('budgets', () => {
       [{ period: 'day', amount: '100', action: 'notify', notify_at: [0] }, 400, 'validation_failed', '/notify_at/0'],
       [{ period: 'day', amount: '100', action: 'notify', notify_at: [101] }, 400, 'validation_failed', '/notify_at/0'],
       [{ period: 'day', amount: '100', action: 'stop', service: 'faxes' }, 400, 'validation_failed', '/service'],
-      [{ period: 'day', amount: '100', action: 'stop', service: 'seats' }, 400, 'validation_failed', '/service'],
+      [{ period: 'day', amount: '100', action: 'stop', service: 'seats' }, 400, 'validation_failed', '/service'], // a plan item, charged with its plan
     ];
     for (const [body, status, code, field] of cases) {
       const refused = await s.call<{ code: string; field: string }>('POST', `/v1/accounts/${account}/budgets`, body);

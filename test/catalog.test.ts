@@ -105,6 +105,15 @@ describe('creating plans', () => {
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ code: 'already_exists', field: '/code' });
   });
+
+  it('never lets a plan and a service share a code: grants, budgets and the billing history name both by it', async () => {
+    const plan = await h.call('POST', '/v1/plans', { ...planBody(), code: 'cpe_devices' });
+    expect(plan.status).toBe(409);
+    expect(plan.body).toMatchObject({ code: 'already_exists', field: '/code' });
+    const service = await h.call('POST', '/v1/services', { code: planBody().code, name: 'Clash', unit: 'x' });
+    expect(service.status).toBe(409);
+    expect(service.body).toMatchObject({ code: 'already_exists', field: '/code' });
+  });
 });
 
 describe('price versions', () => {

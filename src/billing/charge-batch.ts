@@ -23,7 +23,8 @@
 // purchases, suspensions and their events, counts) is written once.
 import { type SQL, sql } from 'drizzle-orm';
 import { type Db, query } from '../db/client.js';
-import { ADD_TO_DAY, PLAN_CHANNEL, chargeDay } from '../ledger/daily.js';
+import { ADD_TO_DAY, chargeDay } from '../ledger/daily.js';
+import type { StoppedPlan } from '../budgets/budgets.js';
 import { decideGrantAccounts } from './charge-grants.js';
 
 export interface BatchInput {
@@ -38,6 +39,8 @@ export interface BatchInput {
   at: Date;
   /** The batch's accounts whose account-wide stop budget is reached (src/budgets): they pay nothing. */
   budgetStopped: number[];
+  /** Plans of the batch's accounts whose own stop budget is reached: those subscriptions are suspended (in arrears, once the day used is charged). */
+  planStopped: StoppedPlan[];
   /** The batch's accounts decided in ./charge-grants.ts (`mixedScopeAccounts`). */
   mixedScope: number[];
 }
@@ -75,6 +78,7 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
           where p.billed_period_start = ${b.boundary} and p.account_id = s.account_id and p.subscription_id = s.id
             and p.account_id > ${b.afterAccountId} and p.account_id <= ${b.throughAccountId}
         )
+        ${b.planStopped.length === 0 ? sql`` : sql`and not ${planStoppedIn(b, sql`s`)}`}
       window w as (partition by s.account_id order by s.id)
     ),
     tail as (
@@ -103,6 +107,16 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
       from walk where paid
       union all
       select id, account_id, plan_id, price, discount, false, true, null from walk where not paid
+      ${
+        b.planStopped.length === 0
+          ? sql``
+          : sql`union all
+      select s.id, s.account_id, s.plan_id, s.period_amount, s.period_discount, false, true, null
+      from subscriptions s join acct a on a.id = s.account_id
+      where s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
+        and s.status = 'active' and s.timing = 'in_advance' and (s.cadence = 'daily' or s.anchor_day = any(${anchors}::int[]))
+        and ${planStoppedIn(b, sql`s`)}`
+      }
     )`;
   const due = sql`(s.cadence = 'daily' or s.anchor_day = any(${anchors}::int[]))`;
   return chargeBatch(tx, b, { periodStart: b.boundary, description: `Billing run ${b.boundary.toISOString().slice(0, 10)}`, decided }, { timing: 'in_advance', due });
@@ -137,7 +151,8 @@ export async function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date)
     -- without the grants, less what of the days the grants do not pay.
     chosen as (
       select d.id, d.account_id, d.plan_id, d.price, d.discount, true as paid,
-             d.available - d.live - greatest(0, (sum(d.price) over (partition by d.account_id))::bigint - d.live) < 0 as suspend,
+             d.available - d.live - greatest(0, (sum(d.price) over (partition by d.account_id))::bigint - d.live) < 0
+               ${b.planStopped.length === 0 ? sql`` : sql`or ${planStoppedIn(b, sql`d`)}`} as suspend,
              1 + row_number() over (partition by d.account_id order by d.id) as line
       from due d
     )`;
@@ -218,6 +233,13 @@ async function chargeOnce(tx: Db, b: BatchInput, charge: Charge, mixed: readonly
   const outcome = await chargeStatement(tx, b, charge, mixed);
   await query(tx, sql`set local enable_nestloop = on`);
   return outcome;
+}
+
+/** Whether the subscription row `s` (with account_id and plan_id) is of a plan whose stop budget is reached. */
+function planStoppedIn(b: BatchInput, s: SQL): SQL {
+  const accounts = `{${b.planStopped.map((p) => p.accountId).join(',')}}`;
+  const plans = `{${b.planStopped.map((p) => p.planId).join(',')}}`;
+  return sql`(${s}.account_id, ${s}.plan_id) in (select * from unnest(${accounts}::bigint[], ${plans}::bigint[]))`;
 }
 
 /**
@@ -322,6 +344,8 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
                coalesce(sum(discount) filter (where paid), 0)::bigint as discount,
                coalesce(sum(from_balance) filter (where paid), 0)::bigint as from_balance,
                count(*) filter (where paid) as paid_count,
+               min(plan_id) filter (where paid) as first_plan,
+               max(plan_id) filter (where paid) as last_plan,
                string_agg('{"subscription_id":' || id || ',"amount":"' || price || case when discount > 0 then '","discount":"' || discount else '' end || '"}', ',' order by id) filter (where paid) as charges
         from decided group by account_id
       ) t join acct a on a.id = t.account_id
@@ -367,14 +391,31 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
       from txs x
       join totals t on t.account_id = x.account_id
     ),
+    one_plan as (
+      select t.account_id, t.first_plan, t.paid_count, t.total, t.discount
+      from totals t join debited d on d.id = t.account_id where t.total > 0 and t.first_plan = t.last_plan
+    ),
+    per_plan as (
+      select c.account_id, c.plan_id, count(*) as paid_count, sum(c.price)::bigint as total, sum(c.discount)::bigint as discount
+      from decided c join totals t on t.account_id = c.account_id join debited d on d.id = c.account_id
+      where c.paid and t.total > 0 and t.first_plan <> t.last_plan
+      group by c.account_id, c.plan_id
+    ),
     history as (
       insert into billing_daily (account_id, day, channel, kind, quantity, amount)
-      -- At the price before the volume discounts, and the discount as its own row.
-      select t.account_id, ${chargeDay(b.at)}::date, ${PLAN_CHANNEL}, 'plan', t.paid_count, t.total + t.discount
-      from totals t join debited d on d.id = t.account_id where t.paid_count > 0 and t.total > 0
+      -- Per plan, under its code, at the price before the volume discounts, and the discount as
+      -- its own row. Most accounts pay one plan: their row is their total.
+      select t.account_id, ${chargeDay(b.at)}::date, pl.code, 'plan', t.paid_count, t.total + t.discount
+      from one_plan t join plans pl on pl.id = t.first_plan
       union all
-      select t.account_id, ${chargeDay(b.at)}::date, ${PLAN_CHANNEL}, 'discount', 0, -t.discount
-      from totals t join debited d on d.id = t.account_id where t.paid_count > 0 and t.discount > 0
+      select t.account_id, ${chargeDay(b.at)}::date, pl.code, 'discount', 0, -t.discount
+      from one_plan t join plans pl on pl.id = t.first_plan where t.discount > 0
+      union all
+      select p.account_id, ${chargeDay(b.at)}::date, pl.code, 'plan', p.paid_count, p.total + p.discount
+      from per_plan p join plans pl on pl.id = p.plan_id where p.total + p.discount > 0
+      union all
+      select p.account_id, ${chargeDay(b.at)}::date, pl.code, 'discount', 0, -p.discount
+      from per_plan p join plans pl on pl.id = p.plan_id where p.discount > 0
       ${ADD_TO_DAY}
     ),
     purchases as (

@@ -36,6 +36,21 @@ describe('deciding a billing-run account that holds grants', () => {
     ]);
   });
 
+  it("suspends the subscriptions of a plan whose stop budget is reached: in advance unpaid, in arrears after its day", () => {
+    const stoppedBasic = dues(200n, 400n).map((d) => ({ ...d, stopped: d.planCode === 'basic' }));
+    const advance = decideWithGrants('in_advance', stoppedBasic, { balance: 1000n, credit: 0n, reserved: 0n }, [grant(1, 150n)]);
+    // basic is not paid, so hosting draws the grant first: 150 from it, 250 paid.
+    expect(advance.decided.map((d) => [d.id, d.paid, d.suspend, d.from_balance])).toEqual([
+      [1, false, true, '200'],
+      [2, true, false, '250'],
+    ]);
+    const arrears = decideWithGrants('in_arrears', stoppedBasic, { balance: 1000n, credit: 0n, reserved: 0n }, []);
+    expect(arrears.decided.map((d) => [d.id, d.paid, d.suspend])).toEqual([
+      [1, true, true],
+      [2, true, false],
+    ]);
+  });
+
   it('decides as the set-based statement does (allocate) when the grants are gone', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: -1000n, max: 50_000n }), fc.bigInt({ min: 0n, max: 5_000n }), fc.array(fc.bigInt({ min: 0n, max: 10_000n }), { maxLength: 12 }), (balance, credit, prices) => {

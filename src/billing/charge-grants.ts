@@ -22,6 +22,8 @@ interface Due {
   discount?: Minor;
   planId: number;
   planCode: string;
+  /** Its plan's stop budget is reached: in advance it is not paid, in arrears its day is charged; either way it is suspended. */
+  stopped?: boolean;
 }
 
 interface Funds {
@@ -68,14 +70,14 @@ export function decideWithGrants(timing: 'in_advance' | 'in_arrears', dues: read
   let line = 1;
   for (const due of dues) {
     const available = balance + funds.credit - funds.reserved + grantFundsFor(held, due.planCode);
-    if (timing === 'in_advance' && (funds.stopped || due.price > available)) {
+    if (timing === 'in_advance' && (funds.stopped || due.stopped || due.price > available)) {
       decided.push({ id: due.id, account_id: due.accountId, plan_id: due.planId, price: due.price.toString(), discount: String(due.discount ?? 0n), paid: false, suspend: true, line: null, from_balance: due.price.toString() });
       continue;
     }
     const charge = chargeFromGrants(held, due.planCode, due.price);
     held = charge.after;
     balance -= charge.drawn.fromBalance;
-    decided.push({ id: due.id, account_id: due.accountId, plan_id: due.planId, price: due.price.toString(), discount: String(due.discount ?? 0n), paid: true, suspend: false, line: ++line, from_balance: charge.drawn.fromBalance.toString() });
+    decided.push({ id: due.id, account_id: due.accountId, plan_id: due.planId, price: due.price.toString(), discount: String(due.discount ?? 0n), paid: true, suspend: due.stopped === true, line: ++line, from_balance: charge.drawn.fromBalance.toString() });
     for (const d of charge.drawn.draws) draws.push({ account_id: due.accountId, subscription_id: due.id, grant_id: d.grantId, amount: d.amount.toString(), service: due.planCode });
   }
   if (timing === 'in_arrears' && (funds.stopped || balance + funds.credit - funds.reserved < 0n)) for (const row of decided) row.suspend = true;
@@ -118,7 +120,7 @@ export async function decideGrantAccounts(tx: Db, b: BatchInput, accountIds: rea
   const seen: { id: number; balance: string; granted: string }[] = [];
   for (const [accountId, mine] of byAccount) {
     const first = mine[0]!;
-    const dues = mine.map((r) => ({ id: Number(r.id), accountId, price: BigInt(r.price), discount: BigInt(r.discount), planId: Number(r.plan_id), planCode: r.plan_code }));
+    const dues = mine.map((r) => ({ id: Number(r.id), accountId, price: BigInt(r.price), discount: BigInt(r.discount), stopped: b.planStopped.some((p) => p.accountId === accountId && p.planId === Number(r.plan_id)), planId: Number(r.plan_id), planCode: r.plan_code }));
     const one = decideWithGrants(timing, dues, { balance: BigInt(first.balance), credit: BigInt(first.credit), reserved: BigInt(first.reserved), stopped: b.budgetStopped.includes(accountId) }, grants.get(accountId) ?? []);
     decided.push(...one.decided);
     draws.push(...one.draws);

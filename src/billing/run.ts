@@ -133,6 +133,7 @@ async function runNextBatch(kassa: Kassa, run: BillingRun): Promise<BillingRun |
       month: monthKey(run.boundary),
       at,
       budgetStopped: budgeted.stopped,
+      planStopped: budgeted.stoppedPlans,
       mixedScope: await mixedScopeAccounts(tx, after, Number(edge.through), at),
     };
     await refreshCreditLimits(tx, kassa, batch);

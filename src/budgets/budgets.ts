@@ -136,33 +136,47 @@ export async function evaluateBudgets(tx: Db, accountIds: readonly number[], at:
   return [...changed];
 }
 
-/** A budget row that is an account-wide stop budget reached in the period of `at`. */
-const accountWideStopIn = (at: Date) =>
-  sql`service is null and action = 'stop' and reached_at is not null and period_key = case when period = 'day' then ${periodKeyOf('day', at)} else ${periodKeyOf('month', at)} end`;
+/** A budget row that is a stop budget reached in the period of `at`. */
+const stopReachedIn = (at: Date) =>
+  sql`action = 'stop' and reached_at is not null and period_key = case when period = 'day' then ${periodKeyOf('day', at)} else ${periodKeyOf('month', at)} end`;
 
-/** The account's account-wide stop budget reached in the period of `at`, if any: it takes no new charge. */
-export async function reachedAccountBudget(db: Db, accountId: number, at: Date): Promise<{ id: number; period: BudgetPeriod; amount: Minor } | undefined> {
-  const [row] = await query<{ id: number | string; period: BudgetPeriod; amount: string }>(
+/** The account's stop budget reached in the period of `at` that a charge of this plan may not pass, if any: account-wide, or the plan's. */
+export async function reachedBudgetFor(db: Db, accountId: number, planCode: string, at: Date): Promise<{ id: number; service: string | null; period: BudgetPeriod; amount: Minor } | undefined> {
+  const [row] = await query<{ id: number | string; service: string | null; period: BudgetPeriod; amount: string }>(
     db,
-    sql`select id, period, amount::text as amount from budgets
-        where account_id = ${accountId} and ${accountWideStopIn(at)}`,
+    sql`select id, service, period, amount::text as amount from budgets
+        where account_id = ${accountId} and (service is null or service = ${planCode}) and ${stopReachedIn(at)}
+        order by service nulls first limit 1`,
   );
-  return row && { id: Number(row.id), period: row.period, amount: BigInt(row.amount) };
+  return row && { id: Number(row.id), service: row.service, period: row.period, amount: BigInt(row.amount) };
+}
+
+/** A plan of an account whose stop budget is reached: its subscriptions there pay nothing more this period. */
+export interface StoppedPlan {
+  accountId: number;
+  planId: number;
 }
 
 /**
  * The billing run's one look at a batch's budgets (accounts with id in the range): the accounts
- * that have any, evaluated after the batch is charged, and those whose account-wide stop budget
- * is reached in the period of `at`, which it charges nothing.
+ * that have any, evaluated after the batch is charged; those whose account-wide stop budget is
+ * reached in the period of `at`, which it charges nothing; and the plans whose own stop budget
+ * is, whose subscriptions it suspends (in arrears: after charging the day used).
  */
-export async function budgetsOfBatch(db: Db, afterAccountId: number, throughAccountId: number, at: Date): Promise<{ withBudgets: number[]; stopped: number[] }> {
-  const rows = await query<{ account_id: number | string; stopped: boolean }>(
+export async function budgetsOfBatch(db: Db, afterAccountId: number, throughAccountId: number, at: Date): Promise<{ withBudgets: number[]; stopped: number[]; stoppedPlans: StoppedPlan[] }> {
+  const rows = await query<{ account_id: number | string; stopped: boolean; plans: (number | string)[] }>(
     db,
-    sql`select account_id, bool_or(${accountWideStopIn(at)}) as stopped from budgets
-        where account_id > ${afterAccountId} and account_id <= ${throughAccountId}
-        group by account_id`,
+    sql`select b.account_id, bool_or(b.service is null and ${stopReachedIn(at)}) as stopped,
+               coalesce(array_agg(p.id) filter (where p.id is not null and ${stopReachedIn(at)}), '{}') as plans
+        from budgets b left join plans p on p.code = b.service
+        where b.account_id > ${afterAccountId} and b.account_id <= ${throughAccountId}
+        group by b.account_id`,
   );
-  return { withBudgets: rows.map((r) => Number(r.account_id)), stopped: rows.filter((r) => r.stopped).map((r) => Number(r.account_id)) };
+  return {
+    withBudgets: rows.map((r) => Number(r.account_id)),
+    stopped: rows.filter((r) => r.stopped).map((r) => Number(r.account_id)),
+    stoppedPlans: rows.flatMap((r) => r.plans.map((planId) => ({ accountId: Number(r.account_id), planId: Number(planId) }))),
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 // Budgets over HTTP (SPEC 4): the account's owners and billing members set spend limits per
-// day or month, for the whole account or one metered service, and read what each has spent in
+// day or month, for the whole account, one plan or one metered service, and read what each has spent in
 // its current period. A budget set or changed is evaluated at once against the spend so far.
 import { and, eq, sql } from 'drizzle-orm';
 import { Type } from 'typebox';
@@ -24,11 +24,11 @@ export const BudgetSchema = Type.Object(
   {
     id: Type.Integer(),
     account_id: Type.Integer(),
-    service: Type.Union([Type.String(), Type.Null()], { description: "a metered service's code; null: every charge of the account" }),
+    service: Type.Union([Type.String(), Type.Null()], { description: "a plan's or a metered service's code; null: every charge of the account" }),
     period: Type.String({ enum: ['day', 'month'], description: 'a UTC day, or a calendar month' }),
     amount: Type.String({ description: 'the limit, integer minor units of the account currency' }),
     currency: Type.String(),
-    action: Type.String({ enum: ['notify', 'stop'], description: '`notify`: only tell; `stop`: once reached, the service is off until the period ends (entitlements answer `budget_reached`, reservations are refused; an account-wide budget suspends subscriptions at their next charge). Usage already sent is still charged' }),
+    action: Type.String({ enum: ['notify', 'stop'], description: '`notify`: only tell; `stop`: once reached, the service is off until the period ends (entitlements answer `budget_reached`, reservations are refused; an account-wide budget, or one on a plan, suspends those subscriptions at their next charge and refuses new charges). Usage already sent is still charged' }),
     notify_at: Shares,
     period_start: Type.String({ description: 'the first UTC day of the current period' }),
     spent: Type.String({ description: 'charged in the current period (refunds counted back), integer minor units' }),
@@ -50,7 +50,7 @@ const BudgetBody = Type.Object(
   {
     period: Type.String({ enum: ['day', 'month'] }),
     amount: { ...AmountString, description: 'the limit, integer minor units of the account currency, as a string' },
-    service: Type.Optional(Type.Union([Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), Type.Null()], { description: "a metered service's code; absent or null: every charge of the account" })),
+    service: Type.Optional(Type.Union([Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), Type.Null()], { description: "a plan's or a metered service's code (its subscriptions' charges, or its usage); absent or null: every charge of the account" })),
     action: Type.String({ enum: ['notify', 'stop'] }),
     notify_at: Type.Optional({ ...Shares, default: [] }),
   },
@@ -86,12 +86,17 @@ export function budgetView(b: BudgetStanding & { currency: string }) {
   };
 }
 
-/** A budget's service is a metered service, the only ones charged apart from plans. */
+/** A budget's service is a plan or a metered service: what is charged on its own (a plan item is charged with its plan). */
 async function checkService(tx: Db, service: string | null): Promise<Result<null>> {
   if (service === null) return ok(null);
-  const [known] = await query<{ metered: boolean }>(tx, sql`select meter_aggregation is not null as metered from services where code = ${service}`);
-  if (!known) return fail('validation_failed', `no service ${service}`, { field: '/service' });
-  if (!known.metered) return fail('validation_failed', `${service} is not a metered service; a budget is for the whole account or one meter`, { field: '/service' });
+  const [known] = await query<{ charged: boolean }>(
+    tx,
+    sql`select meter_aggregation is not null as charged from services where code = ${service}
+        union all
+        select true from plans where code = ${service}`,
+  );
+  if (!known) return fail('validation_failed', `no plan or service ${service}`, { field: '/service' });
+  if (!known.charged) return fail('validation_failed', `${service} is a plan item, charged with its plan: a budget is for the whole account, one plan or one meter`, { field: '/service' });
   return ok(null);
 }
 
@@ -104,7 +109,7 @@ export async function budgetRoutes(app: KassaApp) {
     {
       config: { access: 'billing:write' },
       preValidation: amountsAreStrings('amount'),
-      schema: { tags, summary: 'Set a spend limit per day or month, for the account or one metered service', params: AccountParams, body: BudgetBody, response: { 201: BudgetSchema, ...problemResponses(403, 404, 409) } },
+      schema: { tags, summary: 'Set a spend limit per day or month, for the account, one plan or one metered service', params: AccountParams, body: BudgetBody, response: { 201: BudgetSchema, ...problemResponses(403, 404, 409) } },
     },
     async (request, reply) => {
       const accountId = request.params.id;

@@ -1,7 +1,8 @@
 // Creates a plan with its first version in each currency, in one transaction: a plan is
 // never visible without its prices.
+import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { planVersions, plans } from '../db/schema.js';
+import { planVersions, plans, services } from '../db/schema.js';
 import { isUniqueViolation } from '../shared/idempotency.js';
 import { type Failure, type Result, fail, ok } from '../shared/result.js';
 import { effectiveFromProblem, pricesProblem, servicesNamed } from './price-rules.js';
@@ -22,6 +23,9 @@ export async function createPlan(db: Db, input: CreatePlanInput, now: Date): Pro
   const known = await knownServices(db, input.prices.flatMap((p) => servicesNamed(p.definition)));
   const problem = scheduleProblem(input) ?? pricesProblem(input.prices, known) ?? effectiveFromProblem(effectiveFrom, now);
   if (problem) return { ok: false, failure: problem };
+  // Grants, budgets and the billing history name plans and services by code alike.
+  const [service] = await db.select({ code: services.code }).from(services).where(eq(services.code, input.code));
+  if (service) return fail('already_exists', `a service has the code ${input.code}: a plan and a service never share one`, { field: '/code' });
   try {
     return await db.transaction(async (tx) => {
       const [plan] = await tx

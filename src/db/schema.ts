@@ -230,7 +230,7 @@ export const usageReservations = pgTable(
 );
 
 // Billing history (SPEC 9): money charged and quantities per account, UTC day charged, channel
-// (a meter, or `plan` for subscription charges) and kind, written in the same transaction as
+// (a meter, or the plan's code for its subscriptions' charges) and kind, written in the same transaction as
 // each charge (src/ledger/daily.ts), so a year of an account's history is one indexed read.
 /** plan: a period's charge (billing run, creating, enabling, a plan change); seats: units added mid-period; refund: a decrease refunded; usage: metered usage before its volume discount; discount: what volume discounts (of meters or plan items) took off a charge (negative). */
 export type HistoryKind = 'plan' | 'seats' | 'refund' | 'usage' | 'discount';

@@ -17,7 +17,8 @@
 //      Allowed while used < limit; otherwise `trial_limit` when the trial cap made the limit,
 //      `quota_reached` when the plans did.
 //   Budgets: an account-wide stop budget reached this period denies everything, like a status,
-//   as `budget_reached`; one on a meter denies that meter (after the trial, before its quota).
+//   as `budget_reached`; one on a meter denies that meter (after the trial, before its quota);
+//   one on a plan denies what only that plan gives: its features, quotas and meters.
 //   6. Meters (./meters.ts), a metered service an active plan prices: `quota_reached` when the
 //      month's usage reached the meter's quota (or the quantity asked about would pass it);
 //      otherwise allowed while free units are left or available funds are above zero, or,
@@ -63,6 +64,8 @@ export interface TrialLimits {
 }
 
 export interface ActiveSubscription {
+  /** Its plan's code: a stop budget reached on the plan turns what only it gives off. */
+  plan?: string;
   definition: Partial<Pick<PlanDefinition, 'quotas' | 'features' | 'items' | 'meters'>>;
   quantities: Record<string, number>;
 }
@@ -91,7 +94,7 @@ export interface EntitlementInputs {
    */
   funds?: Funds;
   usage?: MeterUsage;
-  /** The customer's stop budgets reached this period: a meter's code, or '' for the whole account. */
+  /** The customer's stop budgets reached this period: a meter's or a plan's code, or '' for the whole account. */
   budgetStops?: string[];
 }
 
@@ -124,15 +127,26 @@ export function computeEntitlements(input: EntitlementInputs): AccountEntitlemen
   // An account-wide stop budget reached denies everything, as a status does.
   const statusReason = statusDenial(account.status) ?? (stops.has('') ? 'budget_reached' : undefined);
   const trial = account.type === 'trial' ? input.trial : undefined;
-  const limits = planLimits(subscriptions);
+  // A plan whose stop budget is reached gives nothing this period: what only it gives answers
+  // `budget_reached`, as its meters do.
+  const running = subscriptions.filter((s) => s.plan === undefined || !stops.has(s.plan));
+  const stoppedOnly = planLimits(subscriptions.filter((s) => !running.includes(s)));
+  const limits = planLimits(running);
 
-  const apiReason = statusReason ?? (subscriptions.length === 0 ? 'no_active_plan' : undefined);
+  const apiReason = statusReason ?? (running.length === 0 ? (subscriptions.length === 0 ? 'no_active_plan' : 'budget_reached') : undefined);
   const apiAnswer = answer(API_FEATURE, null, 0, apiReason);
 
   const features = [apiAnswer];
-  for (const name of [...limits.keys()].sort()) {
+  for (const name of [...new Set([...limits.keys(), ...stoppedOnly.keys()])].sort()) {
     if (name === API_FEATURE) continue;
-    features.push(quotaAnswer(name, limits.get(name)!, usedOf(counts, name), statusReason, trial));
+    features.push(limits.has(name) ? quotaAnswer(name, limits.get(name)!, usedOf(counts, name), statusReason, trial) : answer(name, 0, usedOf(counts, name), statusReason ?? 'budget_reached'));
+  }
+  const meters = meterStandings(running, input.usage);
+  const stoppedMeters = new Set(stops);
+  for (const [meter, standing] of meterStandings(subscriptions, input.usage)) {
+    if (meters.has(meter)) continue;
+    meters.set(meter, standing);
+    stoppedMeters.add(meter);
   }
   return {
     status: account.status,
@@ -141,10 +155,10 @@ export function computeEntitlements(input: EntitlementInputs): AccountEntitlemen
     byFeature: new Map(features.map((answer) => [answer.feature, answer])),
     counts,
     statusReason,
-    meters: meterStandings(subscriptions, input.usage),
+    meters,
     funds: input.funds ?? { available: 0n, currency: 'EUR' },
     trial,
-    stoppedMeters: stops,
+    stoppedMeters,
   };
 }
 

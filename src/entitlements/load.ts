@@ -46,8 +46,8 @@ export async function loadManyEntitlementInputs(db: Db, accountIds: readonly num
           coalesce((select json_agg(m) from (select distinct on (t.meter) t.meter, t.month, t.quantity::text, t.included_used::text, t.free_once_used::text
                                                from usage_month_totals t where t.account_id = a.id order by t.meter, t.month desc) m), '[]'::json) as months,
           coalesce((select json_object_agg(f.meter, f.used::text) from usage_free_once f where f.account_id = a.id), '{}'::json) as free_once,
-          coalesce((select json_agg(json_build_object('definition', v.definition, 'quantities', s.quantities) order by s.id)
-                      from subscriptions s join plan_versions v on v.id = s.plan_version_id
+          coalesce((select json_agg(json_build_object('plan', pl.code, 'definition', v.definition, 'quantities', s.quantities) order by s.id)
+                      from subscriptions s join plan_versions v on v.id = s.plan_version_id join plans pl on pl.id = s.plan_id
                      where s.account_id = a.id and s.status = 'active'), '[]'::json) as subscriptions,
           coalesce((select json_object_agg(c.metric, c.count) from object_counts c where c.account_id = a.id), '{}'::json) as counts,
           (select p.value from provider_settings p where p.key = ${TRIAL_LIMITS_SETTING}) as trial,

@@ -18,7 +18,7 @@ const HistoryQuerySchema = Type.Object({
   granularity: Type.Union([Type.Literal('day'), Type.Literal('month')], { default: 'day' }),
   group_by: Type.Union([Type.Literal('channel'), Type.Literal('service'), Type.Literal('kind')], {
     default: 'channel',
-    description: '`channel` (or `service`, the same: each meter is a service, subscription charges are the channel `plan`) and kind, or kind alone',
+    description: '`channel` (or `service`, the same: each meter is a service, and subscription charges are under their plan code) and kind, or kind alone',
   }),
 });
 
@@ -26,7 +26,7 @@ const HistoryRowSchema = Type.Object(
   {
     period: Type.String({ description: 'YYYY-MM-DD, or YYYY-MM by month' }),
     currency: Type.String(),
-    channel: Type.Optional(Type.String({ description: 'a meter (emails, sms...), or `plan` for subscription charges' })),
+    channel: Type.Optional(Type.String({ description: "a meter (emails, sms...), or a plan's code for its subscriptions' charges" })),
     kind: Type.String({ enum: ['plan', 'seats', 'refund', 'usage', 'discount'], description: "plan: a period's charge; seats: units added mid-period; refund: a decrease refunded (negative); usage: metered usage at its price before the volume discount; discount: what volume discounts took off usage or plan charges (negative)" }),
     quantity: Type.String({ description: 'units used (usage) or charges made, exact decimal' }),
     amount: Type.String({ description: 'charged, integer minor units; negative for refunds' }),
@@ -54,7 +54,7 @@ const HistorySchema = Type.Object(
         group_by: 'channel',
         data: [
           { period: '2026-12-01', currency: 'EUR', channel: 'emails', kind: 'usage', quantity: '12000', amount: '950' },
-          { period: '2026-12-01', currency: 'EUR', channel: 'plan', kind: 'plan', quantity: '1', amount: '2900' },
+          { period: '2026-12-01', currency: 'EUR', channel: 'messaging', kind: 'plan', quantity: '1', amount: '2900' },
           { period: '2026-12-02', currency: 'EUR', channel: 'sms', kind: 'usage', quantity: '140', amount: '1000' },
         ],
       },

@@ -1,5 +1,5 @@
 // Billing history (SPEC 9, seed 004 "billing history by day and by media channel"): what was
-// charged per day or month, per channel (a meter, or `plan` for subscription charges) or per
+// charged per day or month, per channel (a meter, or a plan's code for its subscriptions' charges) or per
 // kind, read from the daily rollup (./daily.ts). Amounts are integer minor units; refunds are
 // negative. A day's rows add up exactly to that day's charges in the ledger.
 import { sql } from 'drizzle-orm';

@@ -7,9 +7,6 @@ import { type Db, query } from '../db/client.js';
 import type { HistoryKind } from '../db/schema.js';
 import { Exact, type Minor } from '../money/money.js';
 
-/** Subscription charges, from the billing run or a change, are told apart by kind under one channel. */
-export const PLAN_CHANNEL = 'plan';
-
 export interface DailyAmount {
   accountId: number;
   channel: string;

@@ -6,7 +6,7 @@
 import { evaluateLowBalance } from '../accounts/low-balance.js';
 import { recordPurchase } from '../accounts/purchases.js';
 import type { Db } from '../db/client.js';
-import { PLAN_CHANNEL, addToDaily } from '../ledger/daily.js';
+import { addToDaily } from '../ledger/daily.js';
 import { postLedgerTransaction } from '../ledger/post.js';
 import { chargeFromGrants, refundToGrants } from '../grants/drawdown.js';
 import { drawnBySubscription, liveGrants } from '../grants/grants.js';
@@ -50,7 +50,8 @@ export async function applyMovements(tx: Db, owner: MovementOwner, movements: re
     const kind = !charge ? 'refund' : owner.reason === 'configuration_change' ? 'seats' : 'plan';
     // A discounted charge is told at its price before the volume discount, and the discount as its own row.
     const discount = m.discount ?? 0n;
-    await addToDaily(tx, [{ accountId, channel: PLAN_CHANNEL, kind, quantity: '1', amount: m.amount + discount }, ...(discount > 0n ? [{ accountId, channel: PLAN_CHANNEL, kind: 'discount' as const, quantity: '0', amount: -discount }] : [])], at);
+    // Under the plan's code: the history per service, and what a budget on the plan has spent.
+    await addToDaily(tx, [{ accountId, channel: service, kind, quantity: '1', amount: m.amount + discount }, ...(discount > 0n ? [{ accountId, channel: service, kind: 'discount' as const, quantity: '0', amount: -discount }] : [])], at);
     await writeOutbox(tx, accountId, charge ? 'subscription.charged' : 'subscription.refunded', {
       subscription_id: subscriptionId,
       reason: owner.reason,

@@ -4,7 +4,7 @@ import type { AccountRow } from '../accounts/lock.js';
 import { availableFunds } from '../accounts/lock.js';
 import type { Db } from '../db/client.js';
 import { fundsFor, liveGrantsOf } from '../grants/grants.js';
-import { reachedAccountBudget } from '../budgets/budgets.js';
+import { reachedBudgetFor } from '../budgets/budgets.js';
 import type { Minor } from '../money/money.js';
 import type { Period } from '../time/periods.js';
 import type { Failure } from '../shared/result.js';
@@ -47,14 +47,16 @@ export function insufficientFunds(decision: Decision, account: AccountRow, avail
 
 /**
  * Why a charge of this plan is refused on this locked account now, if it is: its account-wide
- * stop budget is reached (the customer stopped spending until the period ends), or the funds
+ * stop budget, or the plan's own, is reached (the customer stopped spending until the period
+ * ends), or the funds
  * that may pay the plan (its grants among them) do not cover it.
  */
 export async function refusedCharge(tx: Db, decision: Decision, account: AccountRow, planCode: string, at: Date): Promise<Failure | undefined> {
   if (decision.fundsRequired > 0n) {
-    const budget = await reachedAccountBudget(tx, account.id, at);
+    const budget = await reachedBudgetFor(tx, account.id, planCode, at);
     if (budget) {
-      return { code: 'budget_reached', detail: `the account's ${budget.period === 'day' ? 'daily' : 'monthly'} budget of ${budget.amount} is spent: no new charge until the period ends, or until the budget is raised`, extra: { budget_id: budget.id } };
+      const whose = budget.service === null ? "the account's" : `plan ${budget.service}'s`;
+      return { code: 'budget_reached', detail: `${whose} ${budget.period === 'day' ? 'daily' : 'monthly'} budget of ${budget.amount} is spent: no new charge until the period ends, or until the budget is raised`, extra: { budget_id: budget.id } };
     }
   }
   return insufficientFunds(decision, account, await fundsForPlan(tx, account, planCode, at));

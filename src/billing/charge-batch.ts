@@ -336,18 +336,24 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
     ${decided},
     ${paidFromGrants},`
     }
+    -- Per account and plan (the billing history's rows), then per account: most accounts run
+    -- one plan, so the second step adds up about as many rows as there are accounts.
+    by_plan as (
+      select account_id, plan_id,
+             coalesce(sum(price) filter (where paid), 0)::bigint as total,
+             coalesce(sum(discount) filter (where paid), 0)::bigint as discount,
+             coalesce(sum(from_balance) filter (where paid), 0)::bigint as from_balance,
+             count(*) filter (where paid) as paid_count,
+             min(id) as first_id,
+             string_agg('{"subscription_id":' || id || ',"amount":"' || price || case when discount > 0 then '","discount":"' || discount else '' end || '"}', ',' order by id) filter (where paid) as charges
+      from decided group by account_id, plan_id
+    ),
     totals as (
       select t.*, a.balance, a.granted, a.currency
       from (
-        select account_id,
-               coalesce(sum(price) filter (where paid), 0)::bigint as total,
-               coalesce(sum(discount) filter (where paid), 0)::bigint as discount,
-               coalesce(sum(from_balance) filter (where paid), 0)::bigint as from_balance,
-               count(*) filter (where paid) as paid_count,
-               min(plan_id) filter (where paid) as first_plan,
-               max(plan_id) filter (where paid) as last_plan,
-               string_agg('{"subscription_id":' || id || ',"amount":"' || price || case when discount > 0 then '","discount":"' || discount else '' end || '"}', ',' order by id) filter (where paid) as charges
-        from decided group by account_id
+        select account_id, sum(total)::bigint as total, sum(discount)::bigint as discount, sum(from_balance)::bigint as from_balance,
+               sum(paid_count)::bigint as paid_count, string_agg(charges, ',' order by first_id) as charges
+        from by_plan group by account_id
       ) t join acct a on a.id = t.account_id
     ),
     debited as (
@@ -391,31 +397,15 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
       from txs x
       join totals t on t.account_id = x.account_id
     ),
-    one_plan as (
-      select t.account_id, t.first_plan, t.paid_count, t.total, t.discount
-      from totals t join debited d on d.id = t.account_id where t.total > 0 and t.first_plan = t.last_plan
-    ),
-    per_plan as (
-      select c.account_id, c.plan_id, count(*) as paid_count, sum(c.price)::bigint as total, sum(c.discount)::bigint as discount
-      from decided c join totals t on t.account_id = c.account_id join debited d on d.id = c.account_id
-      where c.paid and t.total > 0 and t.first_plan <> t.last_plan
-      group by c.account_id, c.plan_id
-    ),
     history as (
       insert into billing_daily (account_id, day, channel, kind, quantity, amount)
       -- Per plan, under its code, at the price before the volume discounts, and the discount as
-      -- its own row. Most accounts pay one plan: their row is their total.
-      select t.account_id, ${chargeDay(b.at)}::date, pl.code, 'plan', t.paid_count, t.total + t.discount
-      from one_plan t join plans pl on pl.id = t.first_plan
-      union all
-      select t.account_id, ${chargeDay(b.at)}::date, pl.code, 'discount', 0, -t.discount
-      from one_plan t join plans pl on pl.id = t.first_plan where t.discount > 0
-      union all
+      -- its own row.
       select p.account_id, ${chargeDay(b.at)}::date, pl.code, 'plan', p.paid_count, p.total + p.discount
-      from per_plan p join plans pl on pl.id = p.plan_id where p.total + p.discount > 0
+      from by_plan p join debited d on d.id = p.account_id join plans pl on pl.id = p.plan_id where p.total > 0
       union all
       select p.account_id, ${chargeDay(b.at)}::date, pl.code, 'discount', 0, -p.discount
-      from per_plan p join plans pl on pl.id = p.plan_id where p.discount > 0
+      from by_plan p join debited d on d.id = p.account_id join plans pl on pl.id = p.plan_id where p.total > 0 and p.discount > 0
       ${ADD_TO_DAY}
     ),
     purchases as (

@@ -115,7 +115,11 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
       from subscriptions s join acct a on a.id = s.account_id
       where s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
         and s.status = 'active' and s.timing = 'in_advance' and (s.cadence = 'daily' or s.anchor_day = any(${anchors}::int[]))
-        and ${planStoppedIn(b, sql`s`)}`
+        and ${planStoppedIn(b, sql`s`)}
+        and not exists (
+          select 1 from ledger_postings p
+          where p.billed_period_start = ${b.boundary} and p.account_id = s.account_id and p.subscription_id = s.id
+        )`
       }
     )`;
   const due = sql`(s.cadence = 'daily' or s.anchor_day = any(${anchors}::int[]))`;
@@ -130,11 +134,12 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
  * no further days.
  */
 export async function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date): Promise<BatchOutcome> {
-  const [any] = await query<{ due: boolean }>(
+  // Most batches run no in-arrears plan: one probe of their partial index, and nothing more.
+  const [inArrears] = await query<{ any: boolean }>(
     tx,
-    sql`select exists (select 1 from subscriptions where account_id > ${b.afterAccountId} and account_id <= ${b.throughAccountId} and timing = 'in_arrears' and status = 'active') as due`,
+    sql`select exists (select 1 from subscriptions where account_id > ${b.afterAccountId} and account_id <= ${b.throughAccountId} and timing = 'in_arrears' and status = 'active') as any`,
   );
-  if (!any!.due) return { billed: 0, suspended: 0, suspendedAccountIds: [], charged: 0n, retry: 0 };
+  if (!inArrears!.any) return { billed: 0, suspended: 0, suspendedAccountIds: [], charged: 0n, retry: 0 };
   const decided = sql`
     due as (
       select s.id, s.account_id, s.plan_id, s.period_amount as price, s.period_discount as discount, a.available, a.live

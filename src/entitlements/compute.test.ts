@@ -175,6 +175,30 @@ describe('computeEntitlements', () => {
       feature: 'public_ip',
       expected: { feature: 'public_ip', allowed: false, limit: 0, used: 0, remaining: 0, reason: 'not_in_plan' },
     },
+    {
+      name: "a plan's stop budget reached turns off what only that plan gives",
+      input: inputs({ subscriptions: [{ ...starter, plan: 'starter' }, { ...devices, plan: 'devices' }], budgetStops: ['starter'], counts: { users: 1 } }),
+      feature: 'sso',
+      expected: { feature: 'sso', allowed: false, limit: 0, used: 0, remaining: 0, reason: 'budget_reached' },
+    },
+    {
+      name: "a plan's stop budget leaves what another active plan gives",
+      input: inputs({ subscriptions: [{ ...starter, plan: 'starter' }, { ...devices, plan: 'devices' }], budgetStops: ['starter'] }),
+      feature: 'cpe_devices',
+      expected: { feature: 'cpe_devices', allowed: true, limit: 100, used: 0, remaining: 100 },
+    },
+    {
+      name: "a plan's stop budget leaves API access while another plan runs",
+      input: inputs({ subscriptions: [{ ...starter, plan: 'starter' }, { ...devices, plan: 'devices' }], budgetStops: ['starter'] }),
+      feature: 'api',
+      expected: { feature: 'api', allowed: true, limit: null, used: 0, remaining: null },
+    },
+    {
+      name: 'API access answers budget_reached once every active plan is stopped by its budget',
+      input: inputs({ subscriptions: [{ ...starter, plan: 'starter' }], budgetStops: ['starter'] }),
+      feature: 'api',
+      expected: { feature: 'api', allowed: false, limit: null, used: 0, remaining: null, reason: 'budget_reached' },
+    },
   ];
 
   it.each(cases)('$name', ({ input, feature: name, expected }) => {

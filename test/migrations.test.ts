@@ -44,6 +44,7 @@ const RELEASED: Record<string, string> = {
   '0014_budgets.sql': '5ab655ae795fbcba47c6985e26440ab62b1ad75cd99fcd51e583214ac0ee2745',
   '0015_subscription_period_discount.sql': '22c9a481df6a73578a73ccc7c6045df887898c4712c02a74227b4ed3ccdd0fd3',
   '0016_subscriptions_in_arrears_index.sql': '0097e61071858cfc1313387df74c84b8fb2704c239fb16782f404ad22841d6f3',
+  '0017_outbox_payload_json.sql': '07548bf784125df020e1937bc661d4fb318f6b675541343f999c30e021631017',
 };
 
 interface Journal {

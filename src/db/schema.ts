@@ -9,6 +9,7 @@ import {
   date,
   index,
   integer,
+  json,
   jsonb,
   numeric,
   pgTable,
@@ -568,7 +569,10 @@ export const outbox = pgTable(
     // Null for the provider's own events (billing_run.completed), which belong to no account.
     accountId: ref('account_id'),
     topic: text('topic').notNull(),
-    payload: jsonb('payload').notNull(),
+    // json, not jsonb: the outbox is written far more than it is queried inside (never by its
+    // payload's keys), and keeping the text as sent spares each event jsonb's conversion; the
+    // billing run writes one per charged account (ADR 0002).
+    payload: json('payload').notNull(),
     createdAt: at('created_at').notNull(),
   },
   (t) => [index('outbox_account_idx').on(t.accountId, t.id)],

@@ -157,6 +157,23 @@ describe('the revenue report', () => {
     expect(data.filter((r) => r.service === null && r.revenue !== '0')).toEqual([]);
   });
 
+  it('answers one CSV table with Accept: text/csv: per day a row per service, then the day\'s total with the money held', async () => {
+    const window = 'from=2027-03-19&to=2027-03-20';
+    const { data, days } = await s.expectStatus<Report>(200, 'GET', `/v1/reports/revenue?${window}`);
+    const csv = await s.raw(`/v1/reports/revenue?${window}`, { accept: 'text/csv' });
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    // The same figures as the JSON, each day's services (breakage with an empty one) before its total.
+    const expected = days.flatMap((d) => [
+      ...data.filter((r) => r.day === d.day && r.currency === d.currency).map((r) => `${r.day},${r.currency},${r.service ?? ''},${r.revenue},${r.promotional_credit_used},${r.breakage},`),
+      `${d.day},${d.currency},(total),${d.revenue},${d.promotional_credit_used},${d.breakage},${d.liability}`,
+    ]);
+    expect(csv.body).toBe(['day,currency,service,revenue,promotional_credit_used,breakage,liability', ...expected, ''].join('\n'));
+    // 20 March: the expired bundle's 2684 of breakage, on its own row and in the day's total.
+    expect(csv.body).toContain('2027-03-20,EUR,,0,0,2684,');
+    expect(csv.body).toMatch(/\n2027-03-20,EUR,\(total\),\d+,\d+,2684,-?\d+\n$/);
+  });
+
   it('refuses a backwards or too long window with the field at fault', async () => {
     for (const [query, detail] of [
       ['from=2027-03-02&to=2027-03-01', 'from must not be after to'],

@@ -3,7 +3,7 @@
 import { Type } from 'typebox';
 import type { KassaApp } from '../http/kassa-app.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
-import { readRevenueReport } from './revenue.js';
+import { readRevenueReport, revenueCsv } from './revenue.js';
 
 const MAX_DAYS = 366;
 const DAY_MS = 86_400_000;
@@ -74,9 +74,19 @@ export async function revenueRoutes(app: KassaApp) {
         summary: 'Revenue, promotional credit used, breakage and customer money held, per day and service (staff)',
         description:
           "Every figure is a sum of ledger postings (docs/ledger-accounts.md): `revenue` of the `revenue` account, `promotional_credit_used` of promotional grants' draws by charges (less what refunds gave back), " +
-          "`breakage` of the `breakage` account, `liability` of the `customer` and `grant` accounts up to the day's end. Days are UTC; at most 366 of them.",
+          "`breakage` of the `breakage` account, `liability` of the `customer` and `grant` accounts up to the day's end. Days are UTC; at most 366 of them. " +
+          '`Accept: text/csv` answers one table: per day and currency, a row per service, then the day\'s total row (service `(total)`) with the liability.',
         querystring: RevenueQuery,
-        response: { 200: RevenueReportSchema, ...problemResponses(403) },
+        response: {
+          200: {
+            description: 'The report; as CSV (a header first, per day a row per service, then its total) with Accept: text/csv',
+            content: {
+              'application/json': { schema: RevenueReportSchema },
+              'text/csv': { schema: Type.String({ title: 'RevenueReportCsv', examples: ['day,currency,service,revenue,promotional_credit_used,breakage,liability\n2026-12-01,EUR,hosting,2900,0,0,\n2026-12-01,EUR,(total),2900,0,0,1204400\n'] }) },
+            },
+          },
+          ...problemResponses(403),
+        },
       },
     },
     async (request, reply) => {
@@ -86,6 +96,7 @@ export async function revenueRoutes(app: KassaApp) {
       if (days < 1) return sendProblem(reply, { code: 'validation_failed', detail: 'from must not be after to', field: '/querystring/from' });
       if (days > MAX_DAYS) return sendProblem(reply, { code: 'validation_failed', detail: `a revenue report spans at most ${MAX_DAYS} days`, field: '/querystring/from' });
       const report = await readRevenueReport(kassa.db, from, to);
+      if (/\btext\/csv\b/.test(request.headers.accept ?? '')) return reply.type('text/csv; charset=utf-8').send(revenueCsv(report));
       return {
         from,
         to,

@@ -10,6 +10,7 @@
 // - breakage: postings to `breakage`;
 // - liability: the customers' paid balances and grants (postings to `customer` and `grant`) at
 //   the day's end: today's cached totals less every posting since.
+import { stringify } from 'csv-stringify/sync';
 import { sql } from 'drizzle-orm';
 import { type Db, query } from '../db/client.js';
 import type { Minor } from '../money/money.js';
@@ -134,4 +135,23 @@ function assemble(figures: readonly { figure: string; day: string; currency: str
   }
   days.sort((a, b) => a.day.localeCompare(b.day) || a.currency.localeCompare(b.currency));
   return { rows: sorted, days };
+}
+
+/** The column a day's total row carries as its service: no plan or meter code can be it. */
+export const DAY_TOTAL = '(total)';
+
+/**
+ * The report as one CSV table for a spreadsheet: per day and currency, a row per service (the
+ * breakage row's service empty), then the day's total row (service `(total)`) with the
+ * customer money held at its end. Amounts stay integer minor units, as in the JSON.
+ */
+export function revenueCsv(report: RevenueReport): string {
+  const rows: (string | bigint)[][] = [];
+  const byDay = new Map<string, RevenueRow[]>();
+  for (const r of report.rows) byDay.set(`${r.day} ${r.currency}`, [...(byDay.get(`${r.day} ${r.currency}`) ?? []), r]);
+  for (const d of report.days) {
+    for (const r of byDay.get(`${d.day} ${d.currency}`) ?? []) rows.push([r.day, r.currency, r.service ?? '', r.revenue, r.promotionalCreditUsed, r.breakage, '']);
+    rows.push([d.day, d.currency, DAY_TOTAL, d.revenue, d.promotionalCreditUsed, d.breakage, d.liability]);
+  }
+  return stringify(rows.map((r) => r.map(String)), { header: true, columns: ['day', 'currency', 'service', 'revenue', 'promotional_credit_used', 'breakage', 'liability'] });
 }

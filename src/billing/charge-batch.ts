@@ -41,7 +41,7 @@ export interface BatchInput {
   budgetStopped: number[];
   /** Plans of the batch's accounts whose own stop budget is reached: those subscriptions are suspended (in arrears, once the day used is charged). */
   planStopped: StoppedPlan[];
-  /** The batch's accounts decided in ./charge-grants.ts (`mixedScopeAccounts`). */
+  /** The batch's accounts decided in ./charge-grants.ts (`mixedScopeAccounts` there). */
   mixedScope: number[];
 }
 
@@ -62,6 +62,15 @@ export interface BatchOutcome {
  */
 export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcome> {
   const anchors = `{${b.monthlyAnchors.join(',')}}`;
+  // A subscription `s` of the batch whose in-advance period starts at the boundary, not paid yet.
+  const unpaidDue = sql`s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
+        and s.status = 'active' and s.timing = 'in_advance'
+        and (s.cadence = 'daily' or s.anchor_day = any(${anchors}::int[]))
+        and not exists (
+          select 1 from ledger_postings p
+          where p.billed_period_start = ${b.boundary} and p.account_id = s.account_id and p.subscription_id = s.id
+            and p.account_id > ${b.afterAccountId} and p.account_id <= ${b.throughAccountId}
+        )`;
   const decided = sql`
     due as (
       select s.id, s.account_id, s.plan_id, s.period_amount as price, s.period_discount as discount,
@@ -70,14 +79,7 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
              a.available
       from subscriptions s
       join acct a on a.id = s.account_id
-      where s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
-        and s.status = 'active' and s.timing = 'in_advance'
-        and (s.cadence = 'daily' or s.anchor_day = any(${anchors}::int[]))
-        and not exists (
-          select 1 from ledger_postings p
-          where p.billed_period_start = ${b.boundary} and p.account_id = s.account_id and p.subscription_id = s.id
-            and p.account_id > ${b.afterAccountId} and p.account_id <= ${b.throughAccountId}
-        )
+      where ${unpaidDue}
         ${b.planStopped.length === 0 ? sql`` : sql`and not ${planStoppedIn(b, sql`s`)}`}
       window w as (partition by s.account_id order by s.id)
     ),
@@ -111,15 +113,10 @@ export function chargeInAdvanceBatch(tx: Db, b: BatchInput): Promise<BatchOutcom
         b.planStopped.length === 0
           ? sql``
           : sql`union all
+      -- Those of a plan whose stop budget is reached: suspended, nothing charged.
       select s.id, s.account_id, s.plan_id, s.period_amount, s.period_discount, false, true, null
       from subscriptions s join acct a on a.id = s.account_id
-      where s.account_id > ${b.afterAccountId} and s.account_id <= ${b.throughAccountId}
-        and s.status = 'active' and s.timing = 'in_advance' and (s.cadence = 'daily' or s.anchor_day = any(${anchors}::int[]))
-        and ${planStoppedIn(b, sql`s`)}
-        and not exists (
-          select 1 from ledger_postings p
-          where p.billed_period_start = ${b.boundary} and p.account_id = s.account_id and p.subscription_id = s.id
-        )`
+      where ${unpaidDue} and ${planStoppedIn(b, sql`s`)}`
       }
     )`;
   const due = sql`(s.cadence = 'daily' or s.anchor_day = any(${anchors}::int[]))`;
@@ -192,12 +189,11 @@ export interface Charge {
  * from a plan they run (./charge-grants.ts), each written by the same tail.
  */
 async function chargeBatch(tx: Db, b: BatchInput, charge: Charge, grantAccounts: { timing: 'in_advance' | 'in_arrears'; due: SQL }): Promise<BatchOutcome> {
-  const mixed = b.mixedScope;
-  const plain = await chargeOnce(tx, b, charge, mixed);
-  if (mixed.length === 0) return plain;
-  const withGrants = await decideGrantAccounts(tx, b, mixed, grantAccounts.timing, charge.periodStart, grantAccounts.due);
+  const plain = await chargeOnce(tx, b, charge);
+  if (b.mixedScope.length === 0) return plain;
+  const withGrants = await decideGrantAccounts(tx, b, b.mixedScope, grantAccounts.timing, charge.periodStart, grantAccounts.due);
   if (!withGrants) return plain;
-  const granted = await chargeOnce(tx, b, { ...charge, decided: withGrants.decided, withGrants }, []);
+  const granted = await chargeOnce(tx, b, { ...charge, decided: withGrants.decided, withGrants });
   return {
     billed: plain.billed + granted.billed,
     suspended: plain.suspended + granted.suspended,
@@ -207,35 +203,13 @@ async function chargeBatch(tx: Db, b: BatchInput, charge: Charge, grantAccounts:
   };
 }
 
-/**
- * The accounts with id in (afterAccountId, throughAccountId] holding a live grant, with
- * something left, that may not pay a plan one of their subscriptions runs: which money pays a
- * subscription then depends on its plan. Every other account's grants pay all its charges
- * alike, so they are drawn as one stream in draw order, set-based. Read once per batch, before
- * its statements, with the planner's nested loops, by the grants' indexes.
- */
-export async function mixedScopeAccounts(tx: Db, afterAccountId: number, throughAccountId: number, at: Date): Promise<number[]> {
-  const rows = await query<{ account_id: number | string }>(
-    tx,
-    sql`select distinct g.account_id from credit_grants g
-        where g.account_id > ${afterAccountId} and g.account_id <= ${throughAccountId}
-          and g.status = 'active' and g.scope is not null and (g.expires_at is null or g.expires_at > ${at})
-          and exists (
-            select 1 from subscriptions s join plans pl on pl.id = s.plan_id
-            where s.account_id = g.account_id and s.status = 'active' and pl.code <> all(g.scope)
-          )
-          and (select coalesce(sum(p.amount), 0) from ledger_postings p where p.grant_id = g.id) > 0`,
-  );
-  return rows.map((r) => Number(r.account_id));
-}
-
-async function chargeOnce(tx: Db, b: BatchInput, charge: Charge, mixed: readonly number[]): Promise<BatchOutcome> {
+async function chargeOnce(tx: Db, b: BatchInput, charge: Charge): Promise<BatchOutcome> {
   // The planner cannot know how many rows a data-modifying CTE returns (it guesses one), so
   // with real statistics it joined txs to totals in a nested loop: 10,000 x 10,000 rows per
   // batch, eight times slower on PGlite after an ANALYZE. Every table here is read by the
   // batch's id range, so hash joins are always right.
   await query(tx, sql`set local enable_nestloop = off`);
-  const outcome = await chargeStatement(tx, b, charge, mixed);
+  const outcome = await chargeStatement(tx, b, charge);
   await query(tx, sql`set local enable_nestloop = on`);
   return outcome;
 }
@@ -314,7 +288,7 @@ const paidFromGrants = sql`
       where least(g.upto, l.upto) > greatest(g.upto - g.price, l.upto - l.held)
     )`;
 
-async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description, decided, withGrants }: Charge, mixed: readonly number[]): Promise<BatchOutcome> {
+async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description, decided, withGrants }: Charge): Promise<BatchOutcome> {
   const [row] = await query<{ billed: bigint; suspended: bigint; suspended_accounts: string[]; charged: bigint; retry: bigint }>(
     tx,
     sql`
@@ -336,7 +310,7 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
       select a.id, a.balance, a.granted, a.currency, coalesce(l.held, 0)::bigint as live, ${availableIn(b)} as available
       from accounts a left join live_held l on l.account_id = a.id
       where a.id > ${b.afterAccountId} and a.id <= ${b.throughAccountId} and a.status in ('active', 'suspended')
-        and a.id <> all(${`{${mixed.join(',')}}`}::bigint[])
+        and a.id <> all(${`{${b.mixedScope.join(',')}}`}::bigint[])
     ),
     ${decided},
     ${paidFromGrants},`

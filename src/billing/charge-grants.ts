@@ -86,6 +86,28 @@ export function decideWithGrants(timing: 'in_advance' | 'in_arrears', dues: read
 }
 
 /**
+ * The accounts with id in (afterAccountId, throughAccountId] holding a live grant, with
+ * something left, that may not pay a plan one of their subscriptions runs: which money pays a
+ * subscription then depends on its plan. Every other account's grants pay all its charges
+ * alike, so they are drawn as one stream in draw order, set-based. Read once per batch, before
+ * its statements, with the planner's nested loops, by the grants' indexes.
+ */
+export async function mixedScopeAccounts(tx: Db, afterAccountId: number, throughAccountId: number, at: Date): Promise<number[]> {
+  const rows = await query<{ account_id: number | string }>(
+    tx,
+    sql`select distinct g.account_id from credit_grants g
+        where g.account_id > ${afterAccountId} and g.account_id <= ${throughAccountId}
+          and g.status = 'active' and g.scope is not null and (g.expires_at is null or g.expires_at > ${at})
+          and exists (
+            select 1 from subscriptions s join plans pl on pl.id = s.plan_id
+            where s.account_id = g.account_id and s.status = 'active' and pl.code <> all(g.scope)
+          )
+          and (select coalesce(sum(p.amount), 0) from ledger_postings p where p.grant_id = g.id) > 0`,
+  );
+  return rows.map((r) => Number(r.account_id));
+}
+
+/**
  * The due subscriptions of these accounts of the batch (those the set-based statement saw
  * holding grants, whatever they hold now), decided: the `decided` CTE, the
  * draws and the balances the decisions were made on (the tail writes only where they still
@@ -118,9 +140,10 @@ export async function decideGrantAccounts(tx: Db, b: BatchInput, accountIds: rea
   const decided: DecidedRow[] = [];
   const draws: DrawRow[] = [];
   const seen: { id: number; balance: string; granted: string }[] = [];
+  const stoppedPlans = new Set(b.planStopped.map((p) => `${p.accountId}/${p.planId}`));
   for (const [accountId, mine] of byAccount) {
     const first = mine[0]!;
-    const dues = mine.map((r) => ({ id: Number(r.id), accountId, price: BigInt(r.price), discount: BigInt(r.discount), stopped: b.planStopped.some((p) => p.accountId === accountId && p.planId === Number(r.plan_id)), planId: Number(r.plan_id), planCode: r.plan_code }));
+    const dues = mine.map((r) => ({ id: Number(r.id), accountId, price: BigInt(r.price), discount: BigInt(r.discount), stopped: stoppedPlans.has(`${accountId}/${Number(r.plan_id)}`), planId: Number(r.plan_id), planCode: r.plan_code }));
     const one = decideWithGrants(timing, dues, { balance: BigInt(first.balance), credit: BigInt(first.credit), reserved: BigInt(first.reserved), stopped: b.budgetStopped.includes(accountId) }, grants.get(accountId) ?? []);
     decided.push(...one.decided);
     draws.push(...one.draws);

@@ -11,7 +11,8 @@ import type { Kassa } from '../context.js';
 import { type Db, query } from '../db/client.js';
 import { type Timing, billingRuns } from '../db/schema.js';
 import { writeOutbox } from '../outbox/write.js';
-import { type BatchInput, type BatchOutcome, chargeInAdvanceBatch, chargeInArrearsBatch, mixedScopeAccounts } from './charge-batch.js';
+import { type BatchInput, type BatchOutcome, chargeInAdvanceBatch, chargeInArrearsBatch } from './charge-batch.js';
+import { mixedScopeAccounts } from './charge-grants.js';
 import { budgetsOfBatch, evaluateBudgets } from '../budgets/budgets.js';
 import { addDays, boundariesBetween, monthlyAnchorsStartingOn, startOfUtcDay } from '../time/periods.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanDefinition, PlanItem } from './plan-definition.js';
-import { itemPrice, markedChange, periodAmount, periodPrice, quoteChange, refundPolicy } from './pricing.js';
+import { itemPrice, markedChange, periodCharge, periodPrice, quoteChange, refundPolicy } from './pricing.js';
 import { periodContaining } from '../time/periods.js';
 
 const item = (over: Partial<PlanItem>): PlanItem => ({ service: 'emails', tier_mode: 'flat', included: 0, min: 0, max: null, default: 0, decrease: 'refund', ...over });
@@ -45,7 +45,7 @@ describe('period price', () => {
     // 29.99 + (250 - 100) x 0.05 + 1 x 1.5 = 29.99 + 7.5 + 1.5 = 38.99
     expect(periodPrice(preset, { cpe_devices: 250, public_ip: 1 }).total.toString()).toBe('38.99');
     // defaults: 100 devices (all included), no public IP -> 29.99
-    expect(periodAmount(preset, {}, 'EUR')).toBe(2999n);
+    expect(periodCharge(periodPrice(preset, {}), 'EUR')).toEqual({ amount: 2999n, discount: 0n });
   });
 });
 

@@ -152,11 +152,6 @@ export function periodCharge(price: PeriodPrice, currency: string): { amount: Mi
   return { amount, discount: roundToMinor(price.gross, currency) - amount };
 }
 
-/** One full period, rounded once: what the billing run charges. */
-export function periodAmount(definition: PlanDefinition, quantities: Quantities, currency: string): Minor {
-  return roundToMinor(periodPrice(definition, quantities).total, currency);
-}
-
 /** The part of a full period's price from `at` to the period end, rounded once. */
 export function proratedAmount(fullPeriod: Exact, period: Period, at: Date, currency: string): Minor {
   return roundToMinor(prorate(fullPeriod, period, at), currency);

@@ -129,8 +129,9 @@ export function computeEntitlements(input: EntitlementInputs): AccountEntitlemen
   const trial = account.type === 'trial' ? input.trial : undefined;
   // A plan whose stop budget is reached gives nothing this period: what only it gives answers
   // `budget_reached`, as its meters do.
-  const running = subscriptions.filter((s) => s.plan === undefined || !stops.has(s.plan));
-  const stoppedOnly = planLimits(subscriptions.filter((s) => !running.includes(s)));
+  const stopped = subscriptions.filter((s) => s.plan !== undefined && stops.has(s.plan));
+  const running = stopped.length === 0 ? subscriptions : subscriptions.filter((s) => !stopped.includes(s));
+  const stoppedOnly = planLimits(stopped);
   const limits = planLimits(running);
 
   const apiReason = statusReason ?? (running.length === 0 ? (subscriptions.length === 0 ? 'no_active_plan' : 'budget_reached') : undefined);
@@ -143,7 +144,7 @@ export function computeEntitlements(input: EntitlementInputs): AccountEntitlemen
   }
   const meters = meterStandings(running, input.usage);
   const stoppedMeters = new Set(stops);
-  for (const [meter, standing] of meterStandings(subscriptions, input.usage)) {
+  for (const [meter, standing] of stopped.length === 0 ? [] : meterStandings(stopped, input.usage)) {
     if (meters.has(meter)) continue;
     meters.set(meter, standing);
     stoppedMeters.add(meter);

@@ -45,6 +45,7 @@ const RELEASED: Record<string, string> = {
   '0015_subscription_period_discount.sql': '22c9a481df6a73578a73ccc7c6045df887898c4712c02a74227b4ed3ccdd0fd3',
   '0016_subscriptions_in_arrears_index.sql': '0097e61071858cfc1313387df74c84b8fb2704c239fb16782f404ad22841d6f3',
   '0017_outbox_payload_json.sql': '07548bf784125df020e1937bc661d4fb318f6b675541343f999c30e021631017',
+  '0018_accounts_fillfactor.sql': '470300140d326cf6744ca62497635b8b64358cfd1da026aa11051cddfd46c142',
 };
 
 interface Journal {

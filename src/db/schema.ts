@@ -43,6 +43,8 @@ export const apiKeys = pgTable('api_keys', {
 export type AccountType = 'trial' | 'billing';
 export type AccountStatus = 'pending_verification' | 'active' | 'suspended' | 'blocked' | 'closed';
 
+// Stored with fillfactor 90 (migration 0018, which Drizzle cannot declare): every charge
+// rewrites the row's balance, and the room left on each page keeps that update in place.
 export const accounts = pgTable(
   'accounts',
   {

@@ -5,7 +5,7 @@ describe('configuration from the environment', () => {
   it('has a default for every setting', () => {
     const config = configFromEnv({});
     expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', databaseUrl: undefined, dataDir: './data', clock: 'real', demoData: true, logLevel: 'info' });
-    expect(config.billing).toMatchObject({ autoResume: true, batchAccounts: 10_000 });
+    expect(config.billing).toMatchObject({ autoResume: true, batchAccounts: 10_000, concurrentBatches: 2 });
     expect(config.billing.creditShare.toString()).toBe('0.1');
     expect(config.billing.creditCap.toString()).toBe('1000');
     expect(config.identity).toEqual({ publicUrl: 'http://localhost:3000', cookieSecure: false, passwordMaxAgeDays: 180 });
@@ -26,12 +26,12 @@ describe('configuration from the environment', () => {
     const config = configFromEnv({
       PORT: '8080', HOST: '127.0.0.1', DATABASE_URL: 'postgres://k@db/kassa', KASSA_DATA_DIR: '/var/lib/kassa', KASSA_CLOCK: 'simulated',
       KASSA_CLOCK_START: '2026-11-02T13:00:00Z', KASSA_DEMO_DATA: 'false', LOG_LEVEL: 'debug', KASSA_CREDIT_SHARE: '0.25', KASSA_CREDIT_CAP: '50',
-      KASSA_AUTO_RESUME: 'false', KASSA_BILLING_BATCH: '500', KASSA_PUBLIC_URL: 'https://billing.example/', KASSA_PASSWORD_MAX_AGE_DAYS: '0',
+      KASSA_AUTO_RESUME: 'false', KASSA_BILLING_BATCH: '500', KASSA_BILLING_CONCURRENCY: '4', KASSA_PUBLIC_URL: 'https://billing.example/', KASSA_PASSWORD_MAX_AGE_DAYS: '0',
       SMTP_URL: 'smtp://mail:587', KASSA_MAIL_FROM: 'Billing <billing@example.com>',
     });
     expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', databaseUrl: 'postgres://k@db/kassa', dataDir: '/var/lib/kassa', clock: 'simulated', demoData: false, logLevel: 'debug' });
     expect(config.clockStart.toISOString()).toBe('2026-11-02T13:00:00.000Z');
-    expect(config.billing).toMatchObject({ autoResume: false, batchAccounts: 500 });
+    expect(config.billing).toMatchObject({ autoResume: false, batchAccounts: 500, concurrentBatches: 4 });
     expect([config.billing.creditShare.toString(), config.billing.creditCap.toString()]).toEqual(['0.25', '50']);
     // An https public URL turns the Secure cookie flag on; the trailing slash goes.
     expect(config.identity).toEqual({ publicUrl: 'https://billing.example', cookieSecure: true, passwordMaxAgeDays: 0 });

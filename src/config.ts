@@ -24,6 +24,7 @@ export const ENV_SCHEMA = Type.Object({
   KASSA_CREDIT_CAP: setting_(DECIMAL, 'a non-negative decimal (major units)'),
   KASSA_AUTO_RESUME: setting_(BOOLEAN, 'true or false'),
   KASSA_BILLING_BATCH: setting_('^[1-9][0-9]*$', 'a whole number of accounts, 1 or more'),
+  KASSA_BILLING_CONCURRENCY: setting_('^[1-9][0-9]*$', 'a whole number of batches, 1 or more'),
   KASSA_PUBLIC_URL: setting_('^https?://\\S+$', 'an http:// or https:// URL'),
   KASSA_COOKIE_SECURE: setting_(BOOLEAN, 'true or false'),
   KASSA_PASSWORD_MAX_AGE_DAYS: setting_(WHOLE, 'a whole number of days (0: never)'),
@@ -167,6 +168,8 @@ export interface BillingSettings {
   autoResume: boolean;
   /** Accounts per billing-run transaction. */
   batchAccounts: number;
+  /** Batches one process bills side by side on PostgreSQL, each on its own connection (PGlite: one). */
+  concurrentBatches: number;
 }
 
 export const defaultBillingSettings: BillingSettings = {
@@ -174,6 +177,7 @@ export const defaultBillingSettings: BillingSettings = {
   creditCap: new Exact('1000'),
   autoResume: true,
   batchAccounts: 10_000,
+  concurrentBatches: 2,
 };
 
 function decimalEnv(env: NodeJS.ProcessEnv, name: string, fallback: Exact): Exact {
@@ -203,6 +207,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
       creditCap: decimalEnv(env, 'KASSA_CREDIT_CAP', defaultBillingSettings.creditCap),
       autoResume: setting(env, 'KASSA_AUTO_RESUME') !== 'false',
       batchAccounts: Number(setting(env, 'KASSA_BILLING_BATCH') ?? defaultBillingSettings.batchAccounts),
+      concurrentBatches: Number(setting(env, 'KASSA_BILLING_CONCURRENCY') ?? defaultBillingSettings.concurrentBatches),
     },
     identity: identitySettingsFromEnv(env),
     mail: { smtpUrl: setting(env, 'SMTP_URL'), from: setting(env, 'KASSA_MAIL_FROM') ?? defaultMailFrom },

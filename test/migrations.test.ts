@@ -46,6 +46,7 @@ const RELEASED: Record<string, string> = {
   '0016_subscriptions_in_arrears_index.sql': '0097e61071858cfc1313387df74c84b8fb2704c239fb16782f404ad22841d6f3',
   '0017_outbox_payload_json.sql': '07548bf784125df020e1937bc661d4fb318f6b675541343f999c30e021631017',
   '0018_accounts_fillfactor.sql': '470300140d326cf6744ca62497635b8b64358cfd1da026aa11051cddfd46c142',
+  '0019_billing_run_batches.sql': 'd7e26f9479cdeab03b56457e00cbb10356d8491dabdcc4e62641546899bcda0e',
 };
 
 interface Journal {

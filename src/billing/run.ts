@@ -1,15 +1,19 @@
 // The daily billing run (SPEC section 5). One run per UTC midnight boundary, recorded in
-// billing_runs. Accounts are processed in id (creation) order in batches; each batch is one
-// transaction holding its charges, suspensions, outbox rows and the run's cursor, so a run
-// that was killed resumes at the first batch that did not commit, and the billed-period
-// unique index makes a second charge for a period impossible whatever happens.
+// billing_runs. Accounts are handed out in id (creation) order in batches (ADR 0014): a short
+// transaction claims the next range of account ids (billing_run_batches) and moves the run's
+// cursor on, and a worker bills a claimed batch in one transaction holding its charges,
+// suspensions, outbox rows and the batch's finished mark. Several workers (in one process or
+// many) bill batches side by side, one per database connection. A batch whose worker was
+// killed is left unfinished and unlocked, so the next worker bills it: a run resumes where
+// it stopped, and the billed-period unique index makes a second charge for a period
+// impossible whatever happens.
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { creditLimitFor } from '../accounts/credit.js';
 import { monthKey } from '../accounts/purchases.js';
 import { repriceSubscriptionsDetailed } from '../catalog/reprice.js';
 import type { Kassa } from '../context.js';
 import { type Db, query } from '../db/client.js';
-import { type Timing, billingRuns } from '../db/schema.js';
+import { type Timing, billingRunBatches, billingRuns } from '../db/schema.js';
 import { writeOutbox } from '../outbox/write.js';
 import { type BatchInput, type BatchOutcome, chargeInAdvanceBatch, chargeInArrearsBatch } from './charge-batch.js';
 import { mixedScopeAccounts } from './charge-grants.js';
@@ -28,29 +32,74 @@ export interface RunOptions {
 
 /** Runs (or resumes) the billing run of one boundary to completion. */
 export async function runBillingAt(kassa: Kassa, boundary: Date, options: RunOptions = {}): Promise<BillingRun> {
-  let run = await openRun(kassa.db, boundary, kassa.clock.now());
+  const run = await openRun(kassa.db, boundary, kassa.clock.now());
   if (run.status === 'completed') return run;
   // New prices apply to periods starting at the boundary: in-advance plans are repriced
   // before they are charged, in-arrears plans after the day that just ended was charged.
   await reprice(kassa, boundary, 'in_advance');
-  for (;;) {
-    const next = await runNextBatch(kassa, run);
-    if (!next) break;
-    run = next;
-    options.onBatchCommitted?.(run);
-  }
+  // PGlite has one database session: its batches go one after the other.
+  const workers = kassa.backend === 'pglite' ? 1 : kassa.billing.concurrentBatches;
+  const ended = await Promise.allSettled(Array.from({ length: workers }, () => billBatches(kassa, run, options)));
+  const failed = ended.find((e) => e.status === 'rejected');
+  if (failed) throw failed.reason;
   await reprice(kassa, boundary, 'in_arrears');
   return completeRun(kassa, run.id);
+}
+
+/**
+ * One worker of a run: bills a claimed batch nobody holds, else claims the next one, until
+ * every account is handed out; then waits for the batches other workers hold, and bills any
+ * of them whose worker died.
+ */
+async function billBatches(kassa: Kassa, run: BillingRun, options: RunOptions): Promise<void> {
+  for (;;) {
+    const billed = await billOpenBatch(kassa, run, 'skip_held');
+    if (billed) options.onBatchCommitted?.(billed);
+    else if (await claimNextBatch(kassa, run)) continue;
+    else {
+      const left = await billOpenBatch(kassa, run, 'wait_for_held');
+      if (!left) return;
+      options.onBatchCommitted?.(left);
+    }
+  }
+}
+
+/** Hands out the next batch of accounts after the run's cursor; false when every account has been. */
+async function claimNextBatch(kassa: Kassa, run: BillingRun): Promise<boolean> {
+  return kassa.db.transaction(async (txn) => {
+    const tx = txn as unknown as Db;
+    const [locked] = await query<{ cursor: bigint; status: string }>(
+      tx,
+      sql`select cursor_account_id as cursor, status from billing_runs where id = ${run.id} for update`,
+    );
+    if (!locked || locked.status === 'completed') return false;
+    const after = Number(locked.cursor);
+    const [edge] = await query<{ through: bigint | null }>(
+      tx,
+      sql`select max(id) as through from (select id from accounts where id > ${after} order by id limit ${kassa.billing.batchAccounts}) batch`,
+    );
+    if (edge?.through === null || edge?.through === undefined) return false;
+    await tx.insert(billingRunBatches).values({ runId: run.id, afterAccountId: after, throughAccountId: Number(edge.through) });
+    await tx.update(billingRuns).set({ cursorAccountId: Number(edge.through) }).where(eq(billingRuns.id, run.id));
+    return true;
+  });
 }
 
 /** Marks the run completed with its event, once: a second finisher (a rerun racing it) finds it done. */
 async function completeRun(kassa: Kassa, runId: number): Promise<BillingRun> {
   return kassa.db.transaction(async (tx) => {
     const at = kassa.clock.now();
+    // Not while a batch is unfinished: another process's worker still bills it.
     const [done] = await tx
       .update(billingRuns)
       .set({ status: 'completed', finishedAt: at })
-      .where(and(eq(billingRuns.id, runId), ne(billingRuns.status, 'completed')))
+      .where(
+        and(
+          eq(billingRuns.id, runId),
+          ne(billingRuns.status, 'completed'),
+          sql`not exists (select 1 from billing_run_batches b where b.run_id = ${runId} and b.finished_at is null)`,
+        ),
+      )
       .returning();
     if (!done) return (await tx.select().from(billingRuns).where(eq(billingRuns.id, runId)))[0]!;
     await writeOutbox(tx, null, 'billing_run.completed', {
@@ -102,40 +151,42 @@ async function openRun(db: Db, boundary: Date, at: Date): Promise<BillingRun> {
   return run!;
 }
 
-/** Bills the next batch of accounts after the run's cursor; undefined when none is left. */
-async function runNextBatch(kassa: Kassa, run: BillingRun): Promise<BillingRun | undefined> {
+/**
+ * Bills the first claimed, unfinished batch of the run that no other worker holds
+ * (`skip_held`), or the first still unfinished once those held are done (`wait_for_held`);
+ * undefined when there is none. The batch row stays locked until its effects commit.
+ */
+async function billOpenBatch(kassa: Kassa, run: BillingRun, held: 'skip_held' | 'wait_for_held'): Promise<BillingRun | undefined> {
   const changed = await kassa.db.transaction(async (txn) => {
     const tx = txn as unknown as Db;
-    // The run row lock makes concurrent workers take batches one after the other.
-    const [locked] = await query<{ cursor: bigint; status: string }>(
+    const [open] = await query<{ after: bigint; through: bigint }>(
       tx,
-      sql`select cursor_account_id as cursor, status from billing_runs where id = ${run.id} for update`,
+      sql`select after_account_id as after, through_account_id as through from billing_run_batches
+          where run_id = ${run.id} and finished_at is null
+          order by after_account_id limit 1
+          for update ${held === 'skip_held' ? sql`skip locked` : sql``}`,
     );
-    if (!locked || locked.status === 'completed') return undefined;
+    if (!open) return undefined;
     // The batch sorts tens of thousands of rows: keep them in memory rather than on disk. Its
     // estimated cost is large (the recursive walk is estimated high), which would make
     // PostgreSQL JIT-compile the plan on every batch: compiling costs more than it saves here.
     await query(tx, sql`set local work_mem = '64MB'`);
     await query(tx, sql`set local jit = off`);
-    const after = Number(locked.cursor);
-    const [edge] = await query<{ through: bigint | null }>(
-      tx,
-      sql`select max(id) as through from (select id from accounts where id > ${after} order by id limit ${kassa.billing.batchAccounts}) batch`,
-    );
-    if (edge?.through === null || edge?.through === undefined) return undefined;
+    const after = Number(open.after);
+    const through = Number(open.through);
     const at = kassa.clock.now();
-    const budgeted = await budgetsOfBatch(tx, after, Number(edge.through), run.boundary);
+    const budgeted = await budgetsOfBatch(tx, after, through, run.boundary);
     const batch: BatchInput = {
       runId: run.id,
       boundary: run.boundary,
       afterAccountId: after,
-      throughAccountId: Number(edge.through),
+      throughAccountId: through,
       monthlyAnchors: monthlyAnchorsStartingOn(run.boundary),
       month: monthKey(run.boundary),
       at,
       budgetStopped: budgeted.stopped,
       planStopped: budgeted.stoppedPlans,
-      mixedScope: await mixedScopeAccounts(tx, after, Number(edge.through), at),
+      mixedScope: await mixedScopeAccounts(tx, after, through, at),
     };
     await refreshCreditLimits(tx, kassa, batch);
     const advance = await untilSettled(batch, () => chargeInAdvanceBatch(tx, batch));
@@ -144,10 +195,14 @@ async function runNextBatch(kassa: Kassa, run: BillingRun): Promise<BillingRun |
     await flagLowBalances(tx, batch);
     // Budgets of the batch's accounts, against what the run charged them.
     const budgetsChanged = await evaluateBudgets(tx, budgeted.withBudgets, at);
+    await tx
+      .update(billingRunBatches)
+      .set({ finishedAt: at })
+      .where(and(eq(billingRunBatches.runId, run.id), eq(billingRunBatches.afterAccountId, after)));
+    // Last: batches billed side by side wait for each other only here, just before committing.
     const [updated] = await tx
       .update(billingRuns)
       .set({
-        cursorAccountId: batch.throughAccountId,
         billed: sql`${billingRuns.billed} + ${advance.billed + arrears.billed}`,
         suspended: sql`${billingRuns.suspended} + ${advance.suspended + arrears.suspended}`,
         skipped: sql`${billingRuns.skipped} + ${skipped}`,

@@ -552,7 +552,8 @@ export const billingRuns = pgTable(
     status: text('status').$type<'running' | 'completed' | 'failed'>().notNull(),
     startedAt: at('started_at').notNull(),
     finishedAt: at('finished_at'),
-    // Accounts are processed in id order; every batch commits its cursor with its effects.
+    // Accounts are handed out in id order, a batch at a time (billing_run_batches): the
+    // highest account id a batch of this run has been given.
     cursorAccountId: bigint('cursor_account_id', { mode: 'number' }).notNull().default(0),
     billed: bigint('billed', { mode: 'number' }).notNull().default(0),
     suspended: bigint('suspended', { mode: 'number' }).notNull().default(0),
@@ -560,6 +561,22 @@ export const billingRuns = pgTable(
     totalCharged: money('total_charged').notNull().default(sql`0`),
     errors: jsonb('errors').$type<string[]>().notNull().default([]),
   },
+);
+
+// A run's batches (src/billing/run.ts): each a range of account ids, claimed in its own short
+// transaction as the cursor moves on, then billed by whichever worker locks it first, in the
+// transaction that marks it finished. A batch claimed and never finished (its worker died)
+// is left unlocked and unfinished, so the next worker takes it.
+export const billingRunBatches = pgTable(
+  'billing_run_batches',
+  {
+    runId: ref('run_id').notNull(),
+    /** Accounts with id in (afterAccountId, throughAccountId]. */
+    afterAccountId: bigint('after_account_id', { mode: 'number' }).notNull(),
+    throughAccountId: bigint('through_account_id', { mode: 'number' }).notNull(),
+    finishedAt: at('finished_at'),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.afterAccountId] })],
 );
 
 // ---------- outbox ----------

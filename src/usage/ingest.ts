@@ -116,14 +116,15 @@ async function keepUsage(kassa: Kassa, raws: readonly unknown[]): Promise<Ingest
 async function resolveAccounts(db: Db, events: (UsageEvent & { index: number })[], refused: Refusal[]): Promise<Resolved[]> {
   const ids = [...new Set(events.flatMap((e) => ('id' in e.account ? [e.account.id] : [])))];
   const refs = [...new Set(events.flatMap((e) => ('externalRef' in e.account ? [e.account.externalRef] : [])))];
+  // By the primary key's array lookup: a batch names up to 10,000 accounts, one probe each.
+  const byIds = sql`select id, external_ref, status from accounts where id = any(${`{${ids.join(',')}}`}::bigint[])`;
+  const byRefs = sql`select id, external_ref, status from accounts where external_ref in (select jsonb_array_elements_text(${JSON.stringify(refs)}::jsonb))`;
   const rows =
     ids.length + refs.length === 0
       ? []
       : await query<{ id: number | string; external_ref: string | null; status: string }>(
           db,
-          sql`select id, external_ref, status from accounts where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::bigint)
-              union
-              select id, external_ref, status from accounts where external_ref in (select jsonb_array_elements_text(${JSON.stringify(refs)}::jsonb))`,
+          refs.length === 0 ? byIds : ids.length === 0 ? byRefs : sql`${byIds} union all ${byRefs}`,
         );
   const byId = new Map(rows.map((r) => [Number(r.id), r]));
   const byRef = new Map(rows.filter((r) => r.external_ref !== null).map((r) => [r.external_ref!, r]));

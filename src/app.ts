@@ -21,6 +21,7 @@ import { type Failure, FailureSignal } from './shared/result.js';
 import { subscriptionRoutes } from './subscriptions/routes.js';
 import { objectCountRoutes } from './usage/routes.js';
 import { usageRoutes } from './usage/usage-routes.js';
+import { documentRoutes } from './documents/routes.js';
 import { accountUsageRoutes } from './usage/account-usage-routes.js';
 import { balanceRoutes } from './grants/balance.js';
 import { grantRoutes } from './grants/routes.js';
@@ -131,7 +132,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
       v1.addHook('preHandler', authorizeRoute);
       for (const routes of [
         accountRoutes, ledgerRoutes, billingHistoryRoutes, revenueRoutes, catalogRoutes, objectCountRoutes, usageRoutes, accountUsageRoutes, balanceRoutes, grantRoutes, budgetRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes,
-        identityRoutes, memberRoutes, tokenRoutes, twoFactorRoutes, mailRoutes, auditRoutes, paymentRoutes, providerRoutes, closureRoutes,
+        identityRoutes, memberRoutes, tokenRoutes, twoFactorRoutes, mailRoutes, auditRoutes, paymentRoutes, providerRoutes, closureRoutes, documentRoutes,
       ]) {
         await routes(v1 as KassaApp);
       }

@@ -579,6 +579,22 @@ export const billingRunBatches = pgTable(
   (t) => [primaryKey({ columns: [t.runId, t.afterAccountId] })],
 );
 
+// ---------- documents (SPEC 9) ----------
+
+// The last number each document series gave, per numbering period (the year for a series
+// numbered per year, '' for one numbered continuously): raised in the transaction that issues
+// the documents, so a rollback takes its numbers back and the series stays gapless
+// (src/documents/numbering.ts).
+export const documentCounters = pgTable(
+  'document_counters',
+  {
+    kind: text('kind').notNull(),
+    period: text('period').notNull(),
+    last: bigint('last', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.period] }), check('document_counters_positive', sql`${t.last} > 0`)],
+);
+
 // ---------- outbox ----------
 
 export const outbox = pgTable(

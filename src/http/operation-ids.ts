@@ -113,6 +113,8 @@ export const OPERATION_IDS: Record<string, string> = {
   'PUT /v1/settings/usage': 'setUsageSettings',
   'GET /v1/settings/grants': 'getGrantSettings',
   'PUT /v1/settings/grants': 'setGrantSettings',
+  'GET /v1/settings/document-series': 'getDocumentSeries',
+  'PUT /v1/settings/document-series': 'setDocumentSeries',
   'POST /v1/accounts/{id}/top-ups': 'requestTopUp',
   'GET /v1/accounts/{id}/payments': 'listPayments',
   'POST /v1/top-ups/{id}/confirm': 'confirmTopUp',

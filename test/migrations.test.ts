@@ -48,6 +48,7 @@ const RELEASED: Record<string, string> = {
   '0018_accounts_fillfactor.sql': '470300140d326cf6744ca62497635b8b64358cfd1da026aa11051cddfd46c142',
   '0019_billing_run_batches.sql': 'd7e26f9479cdeab03b56457e00cbb10356d8491dabdcc4e62641546899bcda0e',
   '0020_document_counters.sql': 'd2d33e678d570d9dc4ae3549e2bd9d5d6d141eb4ec6b19fcbbf73a8bf7defb9e',
+  '0021_account_billing_details.sql': '8d9be48d4891aacc49a27013f1122afd0acbcb7ee544c47123603d52b0410075',
 };
 
 interface Journal {

@@ -595,6 +595,26 @@ export const documentCounters = pgTable(
   (t) => [primaryKey({ columns: [t.kind, t.period] }), check('document_counters_positive', sql`${t.last} > 0`)],
 );
 
+// The customer's details for its documents (SPEC 9): who is invoiced, where, under which VAT
+// id, in which language, and where documents are mailed (none: the account's billing e-mails).
+// Owners and billing members edit them; issued documents keep the details they were issued with.
+export const accountBillingDetails = pgTable('account_billing_details', {
+  accountId: ref('account_id').primaryKey(),
+  legalName: text('legal_name').notNull(),
+  addressLine1: text('address_line1').notNull(),
+  addressLine2: text('address_line2'),
+  postalCode: text('postal_code'),
+  city: text('city').notNull(),
+  region: text('region'),
+  // ISO 3166-1 alpha-2
+  country: text('country').notNull(),
+  // Upper case, without spaces or punctuation: DE136695976
+  vatId: text('vat_id'),
+  language: text('language').$type<'en' | 'uk'>().notNull(),
+  documentEmails: jsonb('document_emails').$type<string[]>().notNull().default([]),
+  updatedAt: at('updated_at').notNull(),
+});
+
 // ---------- outbox ----------
 
 export const outbox = pgTable(

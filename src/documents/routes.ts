@@ -1,9 +1,52 @@
-// Documents over HTTP (SPEC 9). So far: the operator's document series.
+// Documents over HTTP (SPEC 9). So far: the operator's document series and legal details, and
+// each account's billing details.
 import { Type } from 'typebox';
 import { saveProviderSetting } from '../audit/provider-setting.js';
 import type { KassaApp } from '../http/kassa-app.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
+import { type BillingDetails, readBillingDetails, saveBillingDetails } from './billing-details.js';
+import { normalizeVatId, partyProblem } from './parties.js';
+import { PROVIDER_DETAILS_SETTING, type ProviderDetails, readProviderDetails } from './provider-details.js';
 import { DOCUMENT_SERIES_SETTING, type DocumentSeries, readDocumentSeries, sharedSeries } from './series.js';
+
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+const Text = (max: number, description?: string) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S', ...(description ? { description } : {}) });
+const Optional = (max: number, description?: string) => Type.Union([Text(max, description), Type.Null()], { default: null });
+const partyFields = {
+  legal_name: Text(200, 'the legal name documents are issued to or by'),
+  address_line1: Text(200),
+  address_line2: Optional(200),
+  postal_code: Optional(20),
+  city: Text(100),
+  region: Optional(100, 'state, province or county, where the address needs one'),
+  country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2: DE, UA' }),
+  vat_id: Optional(30, 'with its country prefix where it has one: DE136695976; checked (format and check digits) for the EU countries and a few more'),
+};
+const BillingDetailsSchema = Type.Object(
+  {
+    ...partyFields,
+    language: Type.Union([Type.Literal('en'), Type.Literal('uk')], { default: 'en', description: 'of the documents: English or Ukrainian' }),
+    document_emails: Type.Array(Type.String({ format: 'email', maxLength: 254 }), { maxItems: 10, default: [], description: "where documents are mailed; none: the account's billing e-mails" }),
+  },
+  {
+    title: 'BillingDetails',
+    additionalProperties: false,
+    examples: [{ legal_name: 'Acme GmbH', address_line1: 'Hauptstr. 1', address_line2: null, postal_code: '10115', city: 'Berlin', region: null, country: 'DE', vat_id: 'DE136695976', language: 'en', document_emails: ['accounts@acme.example'] }],
+  },
+);
+const BillingDetailsView = Type.Object(
+  { account_id: Type.Integer(), billing_details: Type.Union([BillingDetailsSchema, Type.Null()], { description: 'null until an owner or billing member sets them' }) },
+  { title: 'AccountBillingDetails' },
+);
+const ProviderDetailsSchema = Type.Object(
+  { ...partyFields, registration: Optional(200, 'the company register and number'), email: Type.Union([Type.String({ format: 'email', maxLength: 254 }), Type.Null()], { default: null }), website: Type.Union([Type.String({ format: 'uri', maxLength: 200 }), Type.Null()], { default: null }) },
+  {
+    title: 'ProviderDetails',
+    additionalProperties: false,
+    examples: [{ legal_name: 'Cloudy Hosting GmbH', address_line1: 'Torstr. 5', address_line2: null, postal_code: '10119', city: 'Berlin', region: null, country: 'DE', vat_id: 'DE136695976', registration: 'HRB 12345, Amtsgericht Berlin', email: 'billing@cloudy.example', website: 'https://cloudy.example' }],
+  },
+);
+const ProviderDetailsView = Type.Object({ provider_details: Type.Union([ProviderDetailsSchema, Type.Null()], { description: 'null until an operator sets them' }) }, { title: 'ProviderDetailsView' });
 
 const SeriesSchema = Type.Object(
   {
@@ -25,6 +68,50 @@ const DocumentSeriesSchema = Type.Object(
 
 export async function documentRoutes(app: KassaApp) {
   const { kassa } = app;
+  app.get(
+    '/accounts/:id/billing-details',
+    { config: { access: 'billing:read' }, schema: { tags: ['documents'], summary: "The account's billing details, written on its documents", params: IdParams, response: { 200: BillingDetailsView, ...problemResponses(403, 404) } } },
+    async (request) => ({ account_id: request.params.id, billing_details: (await readBillingDetails(kassa.db, request.params.id)) ?? null }),
+  );
+
+  app.put(
+    '/accounts/:id/billing-details',
+    {
+      config: { access: 'billing:write' },
+      schema: {
+        tags: ['documents'],
+        summary: "Set the account's billing details (owners and billing members): documents issued from now on carry them; issued ones keep theirs",
+        params: IdParams,
+        body: BillingDetailsSchema,
+        response: { 200: BillingDetailsView, ...problemResponses(403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const saved = await saveBillingDetails(kassa.db, request.principal, request.params.id, request.body as BillingDetails, request.ip, kassa.clock.now());
+      if (!saved.ok) return sendProblem(reply, saved.failure);
+      return { account_id: request.params.id, billing_details: saved.value };
+    },
+  );
+
+  app.get(
+    '/settings/provider-details',
+    { schema: { tags: ['settings'], summary: "The provider's legal details, the seller on every document (staff)", response: { 200: ProviderDetailsView, ...problemResponses(403) } } },
+    async () => ({ provider_details: (await readProviderDetails(kassa.db)) ?? null }),
+  );
+
+  app.put(
+    '/settings/provider-details',
+    { schema: { tags: ['settings'], summary: "Set the provider's legal details (staff): documents issued from now on carry them", body: ProviderDetailsSchema, response: { 200: ProviderDetailsView, ...problemResponses(403) } } },
+    async (request, reply) => {
+      const body = request.body as ProviderDetails;
+      const details: ProviderDetails = { ...body, vat_id: body.vat_id === null ? null : normalizeVatId(body.vat_id) };
+      const problem = partyProblem(details);
+      if (problem) return sendProblem(reply, { code: 'validation_failed', ...problem });
+      await saveProviderSetting(kassa.db, request.principal, { key: PROVIDER_DETAILS_SETTING, value: details, action: 'settings.provider_details_changed', data: { country: details.country, vat_id: details.vat_id } }, request.ip, kassa.clock.now());
+      return { provider_details: details };
+    },
+  );
+
   app.get(
     '/settings/document-series',
     { schema: { tags: ['settings'], summary: 'How invoices, credit notes and receipts are numbered (staff)', response: { 200: DocumentSeriesSchema, ...problemResponses(403) } } },

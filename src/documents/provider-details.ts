@@ -1,0 +1,21 @@
+// The provider's legal details (SPEC 9), an operator's setting, written as the seller on every
+// document: its legal name and address, VAT id, company registration and contact. Its bank
+// details for transfers are the bank-account setting (src/accounts).
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { providerSettings } from '../db/schema.js';
+import type { PostalParty } from './parties.js';
+
+export const PROVIDER_DETAILS_SETTING = 'documents.provider';
+
+export interface ProviderDetails extends PostalParty {
+  /** The company register and number: `HRB 12345, Amtsgericht Berlin`. */
+  registration: string | null;
+  email: string | null;
+  website: string | null;
+}
+
+export async function readProviderDetails(db: Db): Promise<ProviderDetails | undefined> {
+  const [row] = await db.select().from(providerSettings).where(eq(providerSettings.key, PROVIDER_DETAILS_SETTING));
+  return (row?.value as ProviderDetails | undefined) ?? undefined;
+}

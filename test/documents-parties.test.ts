@@ -1,0 +1,104 @@
+// The parties on documents (SPEC 9, issue 9): the provider's legal details, set by operators,
+// and each account's billing details, set by its owners and billing members; a country or VAT
+// id that is not one is refused with the field and changes nothing.
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog } from '../src/db/schema.js';
+import { type Harness, startHarness } from './support/harness.js';
+import { type Person, addPerson, join, openAccount } from './members-people.js';
+
+let h: Harness;
+let acme: number;
+let globex: number;
+let owner: Person;
+let billing: Person;
+let viewer: Person;
+
+beforeAll(async () => {
+  h = await startHarness();
+  acme = await openAccount(h, 'Acme GmbH');
+  globex = await openAccount(h, 'Globex LLC');
+  owner = await addPerson(h, 'olivia@acme.example');
+  billing = await addPerson(h, 'bill@acme.example');
+  viewer = await addPerson(h, 'vera@acme.example');
+  await join(h, acme, owner, 'owner');
+  await join(h, acme, billing, 'billing');
+  await join(h, acme, viewer, 'viewer');
+});
+afterAll(() => h.close());
+
+const acmeDetails = {
+  legal_name: 'Acme GmbH',
+  address_line1: 'Hauptstr. 1',
+  address_line2: null,
+  postal_code: '10115',
+  city: 'Berlin',
+  region: null,
+  country: 'DE',
+  vat_id: 'DE136695976',
+  language: 'en',
+  document_emails: ['accounts@acme.example'],
+};
+
+describe("an account's billing details", () => {
+  it('are none until set, then what the owner set, with the VAT id normalized and the change audited', async () => {
+    expect((await owner.call('GET', `/v1/accounts/${acme}/billing-details`)).body).toEqual({ account_id: acme, billing_details: null });
+    const put = await owner.call('PUT', `/v1/accounts/${acme}/billing-details`, { ...acmeDetails, vat_id: 'de 136.695.976', document_emails: ['Accounts@Acme.example', 'accounts@acme.example'] });
+    expect(put.status).toBe(200);
+    expect(put.body).toEqual({ account_id: acme, billing_details: acmeDetails });
+    expect((await viewer.call('GET', `/v1/accounts/${acme}/billing-details`)).body.billing_details).toEqual(acmeDetails); // every member reads them
+    const audited = await h.kassa.db.select().from(auditLog).where(and(eq(auditLog.accountId, acme), eq(auditLog.action, 'account.billing_details_changed')));
+    expect(audited).toHaveLength(1);
+  });
+
+  it('take the optional fields as none when left out, and Ukrainian names and documents', async () => {
+    const put = await billing.call('PUT', `/v1/accounts/${acme}/billing-details`, { legal_name: 'ТОВ «Акме Україна»', address_line1: 'вул. Хрещатик, 1', city: 'Київ', country: 'UA', language: 'uk' });
+    expect(put.status).toBe(200);
+    expect(put.body.billing_details).toEqual({ legal_name: 'ТОВ «Акме Україна»', address_line1: 'вул. Хрещатик, 1', address_line2: null, postal_code: null, city: 'Київ', region: null, country: 'UA', vat_id: null, language: 'uk', document_emails: [] });
+    await owner.call('PUT', `/v1/accounts/${acme}/billing-details`, acmeDetails);
+  });
+
+  it('are set by owners and billing members only, and not seen by other accounts', async () => {
+    const refused = await viewer.call('PUT', `/v1/accounts/${acme}/billing-details`, acmeDetails);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: 'forbidden', permission: 'billing:write' });
+    expect((await owner.call('GET', `/v1/accounts/${globex}/billing-details`)).status).toBe(404);
+    expect((await owner.call('PUT', `/v1/accounts/${globex}/billing-details`, acmeDetails)).status).toBe(404);
+    expect((await h.call('PUT', `/v1/accounts/999999/billing-details`, acmeDetails)).status).toBe(404);
+  });
+
+  it.each([
+    ['an unknown country', { country: 'XX' }, '/country'],
+    ['a country in lower case', { country: 'de' }, '/country'],
+    ['a VAT id with a wrong check digit', { vat_id: 'DE136695975' }, '/vat_id'],
+    ["another country's VAT id", { vat_id: 'FR40303265045' }, '/vat_id'],
+    ['no legal name', { legal_name: '   ' }, '/legal_name'],
+    ['a document e-mail that is not one', { document_emails: ['accounts at acme'] }, '/document_emails/0'],
+    ['an unknown language', { language: 'de' }, '/language'],
+  ])('refuse %s with the field, and keep the details set before', async (_name, change, field) => {
+    const refused = await owner.call('PUT', `/v1/accounts/${acme}/billing-details`, { ...acmeDetails, ...change });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'validation_failed', field });
+    expect((await owner.call('GET', `/v1/accounts/${acme}/billing-details`)).body.billing_details).toEqual(acmeDetails);
+  });
+});
+
+describe("the provider's legal details (operators)", () => {
+  const provider = { ...acmeDetails, legal_name: 'Cloudy Hosting GmbH', registration: 'HRB 12345, Amtsgericht Berlin', email: 'billing@cloudy.example', website: 'https://cloudy.example' };
+  const { language: _l, document_emails: _d, ...providerBody } = provider;
+
+  it('are none until set, then what was set; a member may not set them', async () => {
+    expect((await h.call('GET', '/v1/settings/provider-details')).body).toEqual({ provider_details: null });
+    const put = await h.call('PUT', '/v1/settings/provider-details', providerBody);
+    expect(put.status).toBe(200);
+    expect((await h.call('GET', '/v1/settings/provider-details')).body).toEqual({ provider_details: providerBody });
+    expect((await owner.call('PUT', '/v1/settings/provider-details', providerBody)).status).toBe(403);
+  });
+
+  it('refuse a VAT id that is not one, and keep what was set', async () => {
+    const refused = await h.call('PUT', '/v1/settings/provider-details', { ...providerBody, vat_id: 'DE123' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'validation_failed', field: '/vat_id' });
+    expect((await h.call('GET', '/v1/settings/provider-details')).body).toEqual({ provider_details: providerBody });
+  });
+});

@@ -102,3 +102,25 @@ describe("the provider's legal details (operators)", () => {
     expect((await h.call('GET', '/v1/settings/provider-details')).body).toEqual({ provider_details: providerBody });
   });
 });
+
+describe('VAT rates by country (operators)', () => {
+  it('are none until set, then what was set', async () => {
+    expect((await h.call('GET', '/v1/settings/vat-rates')).body).toEqual({ rates: {} });
+    const put = await h.call('PUT', '/v1/settings/vat-rates', { rates: { DE: '19', FR: '20', AT: '20', UA: '20', LU: '16.5' } });
+    expect(put.status).toBe(200);
+    expect((await h.call('GET', '/v1/settings/vat-rates')).body).toEqual({ rates: { DE: '19', FR: '20', AT: '20', UA: '20', LU: '16.5' } });
+    expect((await owner.call('PUT', '/v1/settings/vat-rates', { rates: {} })).status).toBe(403);
+  });
+
+  it.each([
+    ['an unknown country', { XX: '19' }, '/rates/XX'],
+    ['a rate of 100%', { DE: '100' }, '/rates/DE'],
+    ['a negative rate', { DE: '-1' }, '/rates/DE'],
+    ['a rate with three decimals', { DE: '19.125' }, '/rates/DE'],
+  ])('refuse %s with the field, and keep the rates set before', async (_name, rates, field) => {
+    const refused = await h.call('PUT', '/v1/settings/vat-rates', { rates });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'validation_failed', field });
+    expect((await h.call('GET', '/v1/settings/vat-rates')).body.rates.DE).toBe('19');
+  });
+});

@@ -8,6 +8,7 @@ import { type BillingDetails, readBillingDetails, saveBillingDetails } from './b
 import { normalizeVatId, partyProblem } from './parties.js';
 import { PROVIDER_DETAILS_SETTING, type ProviderDetails, readProviderDetails } from './provider-details.js';
 import { DOCUMENT_SERIES_SETTING, type DocumentSeries, readDocumentSeries, sharedSeries } from './series.js';
+import { VAT_RATES_SETTING, readVatRates, vatRatesProblem } from './tax.js';
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 const Text = (max: number, description?: string) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S', ...(description ? { description } : {}) });
@@ -45,6 +46,15 @@ const ProviderDetailsSchema = Type.Object(
     additionalProperties: false,
     examples: [{ legal_name: 'Cloudy Hosting GmbH', address_line1: 'Torstr. 5', address_line2: null, postal_code: '10119', city: 'Berlin', region: null, country: 'DE', vat_id: 'DE136695976', registration: 'HRB 12345, Amtsgericht Berlin', email: 'billing@cloudy.example', website: 'https://cloudy.example' }],
   },
+);
+const VatRatesSchema = Type.Object(
+  {
+    rates: Type.Record(Type.String({ pattern: '^[A-Z]{2}$' }), Type.String({ description: 'percent, 0 to 99.99' }), {
+      maxProperties: 250,
+      description: "VAT in percent by the buyer's ISO country. A buyer whose country has none is taxed at the seller's country rate; with neither, documents say not subject to VAT. An EU business buyer in another member state is reverse-charged whatever the rates.",
+    }),
+  },
+  { title: 'VatRates', additionalProperties: false, examples: [{ rates: { DE: '19', FR: '20', AT: '20', UA: '20' } }] },
 );
 const ProviderDetailsView = Type.Object({ provider_details: Type.Union([ProviderDetailsSchema, Type.Null()], { description: 'null until an operator sets them' }) }, { title: 'ProviderDetailsView' });
 
@@ -90,6 +100,24 @@ export async function documentRoutes(app: KassaApp) {
       const saved = await saveBillingDetails(kassa.db, request.principal, request.params.id, request.body as BillingDetails, request.ip, kassa.clock.now());
       if (!saved.ok) return sendProblem(reply, saved.failure);
       return { account_id: request.params.id, billing_details: saved.value };
+    },
+  );
+
+  app.get(
+    '/settings/vat-rates',
+    { schema: { tags: ['settings'], summary: "VAT rates by the buyer's country, for documents (staff)", response: { 200: VatRatesSchema, ...problemResponses(403) } } },
+    async () => ({ rates: await readVatRates(kassa.db) }),
+  );
+
+  app.put(
+    '/settings/vat-rates',
+    { schema: { tags: ['settings'], summary: "Set the VAT rates by the buyer's country (staff): documents issued from now on apply them; prices stay tax-inclusive", body: VatRatesSchema, response: { 200: VatRatesSchema, ...problemResponses(403) } } },
+    async (request, reply) => {
+      const { rates } = request.body;
+      const problem = vatRatesProblem(rates);
+      if (problem) return sendProblem(reply, { code: 'validation_failed', ...problem });
+      await saveProviderSetting(kassa.db, request.principal, { key: VAT_RATES_SETTING, value: rates, action: 'settings.vat_rates_changed', data: { ...rates } }, request.ip, kassa.clock.now());
+      return { rates };
     },
   );
 

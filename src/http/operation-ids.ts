@@ -116,6 +116,8 @@ export const OPERATION_IDS: Record<string, string> = {
   'GET /v1/settings/document-series': 'getDocumentSeries',
   'PUT /v1/settings/document-series': 'setDocumentSeries',
   'GET /v1/settings/provider-details': 'getProviderDetails',
+  'GET /v1/settings/vat-rates': 'getVatRates',
+  'PUT /v1/settings/vat-rates': 'setVatRates',
   'PUT /v1/settings/provider-details': 'setProviderDetails',
   'GET /v1/accounts/{id}/billing-details': 'getBillingDetails',
   'PUT /v1/accounts/{id}/billing-details': 'setBillingDetails',

@@ -124,3 +124,36 @@ describe('VAT rates by country (operators)', () => {
     expect((await h.call('GET', '/v1/settings/vat-rates')).body.rates.DE).toBe('19');
   });
 });
+
+describe("the provider's logo (operators)", () => {
+  // A 1 x 1 PNG.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+  const upload = (body: Buffer, contentType: string) =>
+    h.app.inject({ method: 'PUT', url: '/v1/settings/provider-logo', headers: { authorization: `Bearer ${h.apiKey}`, 'content-type': contentType }, payload: body });
+
+  it('is none until set, then the image as uploaded, and none again once removed', async () => {
+    expect((await h.call('GET', '/v1/settings/provider-logo')).status).toBe(404);
+    const put = await upload(png, 'image/png');
+    expect(put.statusCode).toBe(200);
+    expect(put.json()).toEqual({ content_type: 'image/png', bytes: png.length, width: 1, height: 1 });
+    const got = await h.app.inject({ method: 'GET', url: '/v1/settings/provider-logo', headers: { authorization: `Bearer ${h.apiKey}` } });
+    expect(got.headers['content-type']).toBe('image/png');
+    expect(got.rawPayload.equals(png)).toBe(true);
+    expect((await h.call('DELETE', '/v1/settings/provider-logo')).status).toBe(204);
+    expect((await h.call('GET', '/v1/settings/provider-logo')).status).toBe(404);
+  });
+
+  it.each([
+    ['a GIF', Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;'), 'image/gif', 415, 'unsupported_media_type'],
+    ['a PNG sent as a JPEG', png, 'image/jpeg', 400, 'validation_failed'],
+    ['a broken PNG', Buffer.concat([png.subarray(0, 8), Buffer.from('not the rest of a png')]), 'image/png', 400, 'validation_failed'],
+    ['an image over 512 KB', Buffer.concat([png, Buffer.alloc(512 * 1024)]), 'image/png', 413, 'body_too_large'],
+  ])('refuses %s, and keeps the logo set before', async (_name, body, contentType, status, code) => {
+    await upload(png, 'image/png');
+    const refused = await upload(body, contentType);
+    expect(refused.statusCode).toBe(status);
+    expect(refused.json()).toMatchObject({ code });
+    const got = await h.app.inject({ method: 'GET', url: '/v1/settings/provider-logo', headers: { authorization: `Bearer ${h.apiKey}` } });
+    expect(got.rawPayload.equals(png)).toBe(true);
+  });
+});

@@ -1,10 +1,15 @@
-// Documents over HTTP (SPEC 9). So far: the operator's document series and legal details, and
-// each account's billing details.
+// Documents over HTTP (SPEC 9). So far: the operator's document series, legal details, logo
+// and VAT rates, and each account's billing details.
+import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
 import { saveProviderSetting } from '../audit/provider-setting.js';
+import { recordAudit } from '../audit/record.js';
+import type { Db } from '../db/client.js';
+import { providerSettings } from '../db/schema.js';
 import type { KassaApp } from '../http/kassa-app.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { type BillingDetails, readBillingDetails, saveBillingDetails } from './billing-details.js';
+import { LOGO_LIMIT_BYTES, LOGO_SETTING, LOGO_TYPES, type Logo, loadLogo, readLogo, storedLogo } from './logo.js';
 import { normalizeVatId, partyProblem } from './parties.js';
 import { PROVIDER_DETAILS_SETTING, type ProviderDetails, readProviderDetails } from './provider-details.js';
 import { DOCUMENT_SERIES_SETTING, type DocumentSeries, readDocumentSeries, sharedSeries } from './series.js';
@@ -118,6 +123,63 @@ export async function documentRoutes(app: KassaApp) {
       if (problem) return sendProblem(reply, { code: 'validation_failed', ...problem });
       await saveProviderSetting(kassa.db, request.principal, { key: VAT_RATES_SETTING, value: rates, action: 'settings.vat_rates_changed', data: { ...rates } }, request.ip, kassa.clock.now());
       return { rates };
+    },
+  );
+
+  app.get(
+    '/settings/provider-logo',
+    {
+      schema: {
+        tags: ['settings'],
+        summary: "The provider's logo on its documents (staff): the image as uploaded, with its content type (image/png or image/jpeg)",
+        response: { 200: Type.Unsafe({ type: 'string', format: 'binary', description: 'the PNG or JPEG, as uploaded' }), ...problemResponses(403, 404) },
+      },
+    },
+    async (_request, reply) => {
+      const logo = await loadLogo(kassa.db);
+      if (!logo) return sendProblem(reply, { code: 'not_found', detail: 'no logo is set' });
+      return reply.type(logo.contentType).send(logo.bytes);
+    },
+  );
+
+  // The logo comes as the image itself, in its own scope so no other route takes an image body.
+  await app.register(async (child) => {
+    child.addContentTypeParser([...LOGO_TYPES], { parseAs: 'buffer', bodyLimit: LOGO_LIMIT_BYTES }, (_request, body, done) => done(null, body));
+    (child as KassaApp).put(
+      '/settings/provider-logo',
+      {
+        bodyLimit: LOGO_LIMIT_BYTES,
+        // The body is the image's bytes, which a JSON schema cannot check: readLogo does.
+        validatorCompiler: () => () => true,
+        schema: {
+          consumes: [...LOGO_TYPES],
+          tags: ['settings'],
+          summary: "Set the provider's logo on its documents (staff): a PNG or JPEG of at most 512 KB, sent as the body",
+          body: Type.Unsafe({ title: 'ProviderLogo', type: 'string', format: 'binary', description: 'the image bytes, with content-type image/png or image/jpeg', examples: ['(a PNG image)'] }),
+          response: { 200: Type.Object({ content_type: Type.String(), bytes: Type.Integer(), width: Type.Integer(), height: Type.Integer() }, { examples: [{ content_type: 'image/png', bytes: 18342, width: 600, height: 160 }] }), ...problemResponses(403) },
+        },
+      },
+      async (request, reply) => {
+        const read = readLogo(request.body as Buffer, request.headers['content-type']!.split(';')[0]!.trim() as Logo['contentType']);
+        if (!read.ok) return sendProblem(reply, read.failure);
+        const logo = read.value;
+        const at = kassa.clock.now();
+        await saveProviderSetting(kassa.db, request.principal, { key: LOGO_SETTING, value: storedLogo(logo), action: 'settings.provider_logo_changed', data: { content_type: logo.contentType, bytes: logo.bytes.length } }, request.ip, at);
+        return { content_type: logo.contentType, bytes: logo.bytes.length, width: logo.width, height: logo.height };
+      },
+    );
+  });
+
+  app.delete(
+    '/settings/provider-logo',
+    { schema: { tags: ['settings'], summary: "Remove the provider's logo (staff): documents issued from now on carry none", response: { 204: Type.Null(), ...problemResponses(403) } } },
+    async (request, reply) => {
+      const at = kassa.clock.now();
+      await kassa.db.transaction(async (tx) => {
+        await tx.delete(providerSettings).where(eq(providerSettings.key, LOGO_SETTING));
+        await recordAudit(tx as unknown as Db, request.principal, { action: 'settings.provider_logo_removed', target: LOGO_SETTING, ip: request.ip, at });
+      });
+      return reply.code(204).send(null);
     },
   );
 

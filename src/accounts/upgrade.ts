@@ -3,9 +3,10 @@
 // `accounts.upgrade_on_first_credit`. The trial limits stop applying at once: callers
 // invalidate the account's entitlements after the commit.
 import { eq } from 'drizzle-orm';
+import { readProviderSetting } from '../audit/provider-setting.js';
 import { type Actor, recordAudit } from '../audit/record.js';
 import type { Db } from '../db/client.js';
-import { accounts, providerSettings } from '../db/schema.js';
+import { accounts } from '../db/schema.js';
 import { type Result, fail, ok } from '../shared/result.js';
 import { type AccountRow, lockAccount } from './lock.js';
 
@@ -26,6 +27,5 @@ export async function upgradeAccount(tx: Db, actor: Actor, accountId: number, tr
 }
 
 export async function upgradesOnFirstCredit(tx: Db): Promise<boolean> {
-  const [row] = await tx.select().from(providerSettings).where(eq(providerSettings.key, UPGRADE_ON_FIRST_CREDIT_SETTING));
-  return row?.value === true;
+  return (await readProviderSetting<boolean>(tx, UPGRADE_ON_FIRST_CREDIT_SETTING)) === true;
 }

@@ -1,10 +1,9 @@
 // The provider's logo on its documents (SPEC 9), an operator's setting: a PNG or JPEG of at
 // most 512 KB, checked by opening it as pdfkit will when it draws a document, so a logo that
 // was accepted always renders.
-import { eq } from 'drizzle-orm';
 import PDFDocument from 'pdfkit';
+import { readProviderSetting } from '../audit/provider-setting.js';
 import type { Db } from '../db/client.js';
-import { providerSettings } from '../db/schema.js';
 import { type Result, fail, ok } from '../shared/result.js';
 
 export const LOGO_SETTING = 'documents.logo';
@@ -43,7 +42,6 @@ export function readLogo(bytes: Buffer, contentType: Logo['contentType']): Resul
 export const storedLogo = (logo: Logo): StoredLogo => ({ content_type: logo.contentType, base64: logo.bytes.toString('base64'), width: logo.width, height: logo.height });
 
 export async function loadLogo(db: Db): Promise<Logo | undefined> {
-  const [row] = await db.select().from(providerSettings).where(eq(providerSettings.key, LOGO_SETTING));
-  const stored = row?.value as StoredLogo | undefined;
+  const stored = await readProviderSetting<StoredLogo>(db, LOGO_SETTING);
   return stored ? { contentType: stored.content_type, bytes: Buffer.from(stored.base64, 'base64'), width: stored.width, height: stored.height } : undefined;
 }

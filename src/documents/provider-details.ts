@@ -1,9 +1,8 @@
 // The provider's legal details (SPEC 9), an operator's setting, written as the seller on every
 // document: its legal name and address, VAT id, company registration and contact. Its bank
 // details for transfers are the bank-account setting (src/accounts).
-import { eq } from 'drizzle-orm';
+import { readProviderSetting } from '../audit/provider-setting.js';
 import type { Db } from '../db/client.js';
-import { providerSettings } from '../db/schema.js';
 import type { PostalParty } from './parties.js';
 
 export const PROVIDER_DETAILS_SETTING = 'documents.provider';
@@ -16,6 +15,5 @@ export interface ProviderDetails extends PostalParty {
 }
 
 export async function readProviderDetails(db: Db): Promise<ProviderDetails | undefined> {
-  const [row] = await db.select().from(providerSettings).where(eq(providerSettings.key, PROVIDER_DETAILS_SETTING));
-  return (row?.value as ProviderDetails | undefined) ?? undefined;
+  return readProviderSetting<ProviderDetails>(db, PROVIDER_DETAILS_SETTING);
 }

@@ -1,11 +1,7 @@
 // Documents over HTTP (SPEC 9). So far: the operator's document series, legal details, logo
 // and VAT rates, and each account's billing details.
-import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
-import { saveProviderSetting } from '../audit/provider-setting.js';
-import { recordAudit } from '../audit/record.js';
-import type { Db } from '../db/client.js';
-import { providerSettings } from '../db/schema.js';
+import { removeProviderSetting, saveProviderSetting } from '../audit/provider-setting.js';
 import type { KassaApp } from '../http/kassa-app.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { type BillingDetails, readBillingDetails, saveBillingDetails } from './billing-details.js';
@@ -156,7 +152,7 @@ export async function documentRoutes(app: KassaApp) {
           tags: ['settings'],
           summary: "Set the provider's logo on its documents (staff): a PNG or JPEG of at most 512 KB, sent as the body",
           body: Type.Unsafe({ title: 'ProviderLogo', type: 'string', format: 'binary', description: 'the image bytes, with content-type image/png or image/jpeg', examples: ['(a PNG image)'] }),
-          response: { 200: Type.Object({ content_type: Type.String(), bytes: Type.Integer(), width: Type.Integer(), height: Type.Integer() }, { examples: [{ content_type: 'image/png', bytes: 18342, width: 600, height: 160 }] }), ...problemResponses(403) },
+          response: { 200: Type.Object({ content_type: Type.String(), bytes: Type.Integer(), width: Type.Integer(), height: Type.Integer() }, { examples: [{ content_type: 'image/png', bytes: 18342, width: 600, height: 160 }] }), ...problemResponses(403, 415) },
         },
       },
       async (request, reply) => {
@@ -174,11 +170,7 @@ export async function documentRoutes(app: KassaApp) {
     '/settings/provider-logo',
     { schema: { tags: ['settings'], summary: "Remove the provider's logo (staff): documents issued from now on carry none", response: { 204: Type.Null(), ...problemResponses(403) } } },
     async (request, reply) => {
-      const at = kassa.clock.now();
-      await kassa.db.transaction(async (tx) => {
-        await tx.delete(providerSettings).where(eq(providerSettings.key, LOGO_SETTING));
-        await recordAudit(tx as unknown as Db, request.principal, { action: 'settings.provider_logo_removed', target: LOGO_SETTING, ip: request.ip, at });
-      });
+      await removeProviderSetting(kassa.db, request.principal, { key: LOGO_SETTING, action: 'settings.provider_logo_removed' }, request.ip, kassa.clock.now());
       return reply.code(204).send(null);
     },
   );

@@ -1,9 +1,8 @@
 // Document series (SPEC 9): each numbered kind of document has its own series, a prefix and a
 // sequence numbered per calendar year (UTC) or continuously, set by an operator. Pro-forma
 // invoices are not tax documents and take no number from any series.
-import { eq } from 'drizzle-orm';
+import { readProviderSetting } from '../audit/provider-setting.js';
 import type { Db } from '../db/client.js';
-import { providerSettings } from '../db/schema.js';
 
 export const DOCUMENT_SERIES_SETTING = 'documents.series';
 
@@ -51,6 +50,5 @@ export function sharedSeries(series: DocumentSeries): { field: string; detail: s
 export const documentSeriesOf = (stored: Partial<DocumentSeries> | null | undefined): DocumentSeries => ({ ...defaultDocumentSeries, ...(stored ?? {}) });
 
 export async function readDocumentSeries(db: Db): Promise<DocumentSeries> {
-  const [row] = await db.select().from(providerSettings).where(eq(providerSettings.key, DOCUMENT_SERIES_SETTING));
-  return documentSeriesOf(row?.value as Partial<DocumentSeries> | undefined);
+  return documentSeriesOf(await readProviderSetting<Partial<DocumentSeries>>(db, DOCUMENT_SERIES_SETTING));
 }

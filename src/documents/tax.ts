@@ -9,9 +9,8 @@
 // - AE, reverse charge: a business buyer (with a VAT id) in another EU member state than the
 //   seller, which accounts for the VAT itself; nothing is charged on top, the gross is the net;
 // - O, not subject to VAT: no rate set for the buyer's country nor the seller's.
-import { eq } from 'drizzle-orm';
+import { readProviderSetting } from '../audit/provider-setting.js';
 import type { Db } from '../db/client.js';
-import { providerSettings } from '../db/schema.js';
 import { Exact, type Minor } from '../money/money.js';
 import { isCountry } from './parties.js';
 
@@ -39,8 +38,7 @@ export interface TaxTreatment {
 export type VatRates = Record<string, string>;
 
 export async function readVatRates(db: Db): Promise<VatRates> {
-  const [row] = await db.select().from(providerSettings).where(eq(providerSettings.key, VAT_RATES_SETTING));
-  return (row?.value as VatRates | undefined) ?? {};
+  return (await readProviderSetting<VatRates>(db, VAT_RATES_SETTING)) ?? {};
 }
 
 /** The first country or rate that is not one, with the field at fault. */

@@ -2,9 +2,9 @@
 // status and type, its active subscriptions with their plan versions' definitions, its
 // object counts and the provider's trial limits. Every subselect is keyed by account_id
 // (plus the catalog and settings, which are reference data), so it stays one shard's work.
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
+import { readProviderSetting } from '../audit/provider-setting.js';
 import { type Db, query } from '../db/client.js';
-import { providerSettings } from '../db/schema.js';
 import type { AccountStatus, AccountType } from '../db/schema.js';
 import type { ActiveSubscription, EntitlementInputs, Funds, MeterUsage, TrialLimits } from './compute.js';
 
@@ -73,9 +73,8 @@ export async function loadManyEntitlementInputs(db: Db, accountIds: readonly num
 
 /** The trial limits alone (undefined when the provider set none), for the quota check of subscription changes. */
 export async function loadTrialLimits(db: Db): Promise<TrialLimits | undefined> {
-  const [row] = await db.select().from(providerSettings).where(eq(providerSettings.key, TRIAL_LIMITS_SETTING));
-  if (!row) return undefined;
-  const value = row.value as Partial<TrialLimits>;
+  const value = await readProviderSetting<Partial<TrialLimits>>(db, TRIAL_LIMITS_SETTING);
+  if (!value) return undefined;
   return { quotas: value.quotas ?? {}, denied_features: value.denied_features ?? [] };
 }
 

@@ -1,8 +1,7 @@
 // When an account hears that a credit grant is about to expire (SPEC 4), an operator's
 // setting: nothing expires silently.
-import { eq } from 'drizzle-orm';
+import { readProviderSetting } from '../audit/provider-setting.js';
 import type { Db } from '../db/client.js';
-import { providerSettings } from '../db/schema.js';
 
 export const GRANTS_SETTING = 'grants';
 
@@ -14,6 +13,5 @@ export interface GrantSettings {
 export const defaultGrantSettings: GrantSettings = { expiry_notice_days: 7 };
 
 export async function readGrantSettings(db: Db): Promise<GrantSettings> {
-  const [row] = await db.select().from(providerSettings).where(eq(providerSettings.key, GRANTS_SETTING));
-  return { ...defaultGrantSettings, ...((row?.value as Partial<GrantSettings> | undefined) ?? {}) };
+  return { ...defaultGrantSettings, ...((await readProviderSetting<Partial<GrantSettings>>(db, GRANTS_SETTING)) ?? {}) };
 }

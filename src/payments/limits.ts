@@ -1,11 +1,10 @@
 // The smallest and largest top-up per currency (SPEC 8), set by an operator: a top-up outside
 // them is refused before anything is asked of a payment provider. A currency without limits
 // takes any amount Kassa can hold (a card payment at most what Stripe takes).
-import { eq } from 'drizzle-orm';
+import { readProviderSetting } from '../audit/provider-setting.js';
 import { creditRefusal } from '../accounts/credit-account.js';
 import type { AccountRow } from '../accounts/lock.js';
 import type { Db } from '../db/client.js';
-import { providerSettings } from '../db/schema.js';
 import { type Minor, formatMinor, isCurrency } from '../money/money.js';
 import { type Failure, type Result, fail, ok } from '../shared/result.js';
 
@@ -15,8 +14,7 @@ export const TOP_UP_LIMITS_SETTING = 'top_up_limits';
 export type TopUpLimits = Record<string, { min?: string; max?: string }>;
 
 export async function readTopUpLimits(db: Db): Promise<TopUpLimits> {
-  const [row] = await db.select().from(providerSettings).where(eq(providerSettings.key, TOP_UP_LIMITS_SETTING));
-  return (row?.value as TopUpLimits | undefined) ?? {};
+  return (await readProviderSetting<TopUpLimits>(db, TOP_UP_LIMITS_SETTING)) ?? {};
 }
 
 /** Why `amount` may not be topped up in `currency`; undefined when it may. Pure. */

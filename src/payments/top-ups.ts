@@ -5,11 +5,12 @@
 // account debited. A partial payment credits what came and leaves the rest expected; an
 // over-payment credits all of it. The same receipt reported twice credits once.
 import { and, eq } from 'drizzle-orm';
+import { readProviderSetting } from '../audit/provider-setting.js';
 import { type Moved, creditAccount, creditRefusal } from '../accounts/credit-account.js';
 import { type AccountRow, lockAccount } from '../accounts/lock.js';
 import type { Kassa } from '../context.js';
 import type { Db } from '../db/client.js';
-import { type LedgerAccount, type TopUpMethod, providerSettings, topUpReceipts, topUps } from '../db/schema.js';
+import { type LedgerAccount, type TopUpMethod, topUpReceipts, topUps } from '../db/schema.js';
 import type { Minor } from '../money/money.js';
 import { type Result, abort, fail, ok } from '../shared/result.js';
 import { BANK_ACCOUNT_SETTING, type BankAccount, printedIban } from './bank-account.js';
@@ -30,8 +31,7 @@ export const CLEARING: Record<TopUpMethod, Exclude<LedgerAccount, 'customer'>> =
 };
 
 export async function readBankAccount(db: Db): Promise<BankAccount | null> {
-  const [row] = await db.select().from(providerSettings).where(eq(providerSettings.key, BANK_ACCOUNT_SETTING));
-  return (row?.value as BankAccount | undefined) ?? null;
+  return (await readProviderSetting<BankAccount>(db, BANK_ACCOUNT_SETTING)) ?? null;
 }
 
 /** The reference of a top-up: its id, nine digits at least, behind RF and the check digits. */

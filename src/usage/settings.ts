@@ -1,8 +1,7 @@
 // How late usage may arrive (SPEC 7), an operator's setting: an event older than the grace
 // window is refused, since the day it belongs to may have been rated and invoiced already.
-import { eq } from 'drizzle-orm';
+import { readProviderSetting } from '../audit/provider-setting.js';
 import type { Db } from '../db/client.js';
-import { providerSettings } from '../db/schema.js';
 
 export const USAGE_SETTING = 'usage';
 
@@ -19,6 +18,5 @@ export const CLOCK_SKEW_MS = 5 * 60_000;
 export const usageSettingsOf = (stored: Partial<UsageSettings> | null | undefined): UsageSettings => ({ ...defaultUsageSettings, ...(stored ?? {}) });
 
 export async function readUsageSettings(db: Db): Promise<UsageSettings> {
-  const [row] = await db.select().from(providerSettings).where(eq(providerSettings.key, USAGE_SETTING));
-  return usageSettingsOf(row?.value as Partial<UsageSettings> | undefined);
+  return usageSettingsOf(await readProviderSetting<Partial<UsageSettings>>(db, USAGE_SETTING));
 }

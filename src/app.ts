@@ -22,6 +22,8 @@ import { subscriptionRoutes } from './subscriptions/routes.js';
 import { objectCountRoutes } from './usage/routes.js';
 import { usageRoutes } from './usage/usage-routes.js';
 import { documentRoutes } from './documents/routes.js';
+import { documentReadRoutes } from './documents/document-routes.js';
+import { issueRequestsSoon } from './documents/issue.js';
 import { accountUsageRoutes } from './usage/account-usage-routes.js';
 import { balanceRoutes } from './grants/balance.js';
 import { grantRoutes } from './grants/routes.js';
@@ -130,9 +132,17 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
       });
       v1.addHook('onRequest', authenticate);
       v1.addHook('preHandler', authorizeRoute);
+      // A change that moved money may have asked for a document (a receipt, an invoice): it is
+      // issued just after the answer. Usage, entitlement and identity traffic never asks for one.
+      v1.addHook('onResponse', (request, reply, done) => {
+        if (request.method !== 'GET' && reply.statusCode < 400 && !/^\/v1\/(usage|entitlements|auth|me)\b/.test(request.url)) {
+          kassa.background.run('documents', () => issueRequestsSoon(kassa), request.log);
+        }
+        done();
+      });
       for (const routes of [
         accountRoutes, ledgerRoutes, billingHistoryRoutes, revenueRoutes, catalogRoutes, objectCountRoutes, usageRoutes, accountUsageRoutes, balanceRoutes, grantRoutes, budgetRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes,
-        identityRoutes, memberRoutes, tokenRoutes, twoFactorRoutes, mailRoutes, auditRoutes, paymentRoutes, providerRoutes, closureRoutes, documentRoutes,
+        identityRoutes, memberRoutes, tokenRoutes, twoFactorRoutes, mailRoutes, auditRoutes, paymentRoutes, providerRoutes, closureRoutes, documentRoutes, documentReadRoutes,
       ]) {
         await routes(v1 as KassaApp);
       }

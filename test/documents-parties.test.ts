@@ -157,3 +157,15 @@ describe("the provider's logo (operators)", () => {
     expect(got.rawPayload.equals(png)).toBe(true);
   });
 });
+
+describe("an account's documents", () => {
+  it('are read by owners and billing members, not by viewers, and not by another account', async () => {
+    expect((await owner.call('GET', `/v1/accounts/${acme}/documents`)).body).toEqual({ data: [], next_cursor: null });
+    expect((await billing.call('GET', `/v1/accounts/${acme}/documents`)).status).toBe(200);
+    const refused = await viewer.call('GET', `/v1/accounts/${acme}/documents`);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: 'forbidden', permission: 'documents:read' });
+    expect((await owner.call('GET', `/v1/accounts/${globex}/documents`)).status).toBe(404);
+    expect((await owner.call('GET', '/v1/documents')).status).toBe(403); // every account's: staff only
+  });
+});

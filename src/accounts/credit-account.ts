@@ -1,11 +1,13 @@
 // Money coming into an account (SPEC 4 and 8): an operator's credit today, a settled top-up
 // next. Every way in goes through creditAccount, so each has the same consequences in the same
-// transaction: the ledger posting, the caller's event, a trial's upgrade on its first credit
-// (provider setting), the resume of suspended subscriptions, and the low-balance state.
+// transaction: the ledger posting, the caller's event, the receipt asked for (src/documents), a
+// trial's upgrade on its first credit (provider setting), the resume of suspended subscriptions,
+// and the low-balance state.
 import { eq } from 'drizzle-orm';
 import type { Kassa } from '../context.js';
 import type { Db } from '../db/client.js';
 import { type LedgerAccount, type LedgerKind, accounts } from '../db/schema.js';
+import { requestDocument } from '../ledger/document-requests.js';
 import { type Posted, customerPostings, postLedgerTransaction } from '../ledger/post.js';
 import { MAX_MINOR, type Minor } from '../money/money.js';
 import { type OutboxTopic, writeOutbox } from '../outbox/write.js';
@@ -46,6 +48,7 @@ export function creditRefusal(account: Pick<AccountRow, 'status' | 'balance'>, a
 export async function creditAccount(tx: Db, kassa: Kassa, account: AccountRow, money: IncomingMoney, at: Date): Promise<Moved> {
   const accountId = account.id;
   const posted = await postMovement(tx, account, { toCustomer: money.amount, kind: money.kind, description: money.description, counterpart: money.source, event: money.event }, at);
+  await requestDocument(tx, { accountId, kind: 'receipt', transactionId: posted.transactionId }, at);
   if (account.type === 'trial' && (await upgradesOnFirstCredit(tx))) {
     await upgradeAccount(tx, { kind: 'system' }, accountId, 'first_credit', null, at);
   }

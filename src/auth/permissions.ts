@@ -6,7 +6,8 @@ import type { AccountStatus, Role } from '../db/schema.js';
 export const PERMISSIONS = [
   'account:read', //        the account's profile and status
   'account:write', //       name, billing notice addresses, low-balance thresholds
-  'billing:read', //        balance, ledger, events, documents
+  'billing:read', //        balance, ledger, events
+  'documents:read', //      invoices, credit notes, receipts, statements: owner and billing
   'billing:write', //       top-ups, saved cards, automatic top-up
   'credit:write', //        turning system credit on or off (seed 000: the owner's choice)
   'subscriptions:read', //  subscriptions, object counts, entitlements
@@ -28,7 +29,7 @@ const READS: Permission[] = ['account:read', 'billing:read', 'subscriptions:read
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   owner: PERMISSIONS,
   admin: [...READS, 'account:write', 'subscriptions:write', 'members:read', 'members:write'],
-  billing: [...READS, 'account:write', 'billing:write'],
+  billing: [...READS, 'account:write', 'billing:write', 'documents:read'],
   member: [...READS, 'subscriptions:write'],
   viewer: READS,
 };

@@ -19,11 +19,13 @@
 // Both timings share one statement: a per-timing step decides, per due subscription, whether
 // it is paid and whether it is suspended (`chosen`), the grants' split follows (`decided`,
 // `draws`); the tail (debit, ledger transactions and
-// postings, one `subscription.charged` event per charged account listing its charges, monthly
-// purchases, suspensions and their events, counts) is written once.
+// postings, one `subscription.charged` event per charged account listing its charges, the
+// month's pending invoice rows, monthly purchases, suspensions and their events, counts) is
+// written once.
 import { type SQL, sql } from 'drizzle-orm';
 import { type Db, query } from '../db/client.js';
 import { ADD_TO_DAY, chargeDay } from '../ledger/daily.js';
+import { ADD_TO_INVOICE, chargeMonth } from '../ledger/document-requests.js';
 import type { StoppedPlan } from '../budgets/budgets.js';
 import { decideGrantAccounts } from './charge-grants.js';
 
@@ -387,6 +389,13 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
       select p.account_id, ${chargeDay(b.at)}::date, pl.code, 'discount', 0, -p.discount
       from by_plan p join debited d on d.id = p.account_id join plans pl on pl.id = p.plan_id where p.total > 0 and p.discount > 0
       ${ADD_TO_DAY}
+    ),
+    -- The month's invoice (src/documents): per plan, its periods, price, discount and transaction.
+    invoiced as (
+      insert into invoice_pending (account_id, month, service, kind, quantity, price, discount, period_start, period_end, transaction_ids)
+      select p.account_id, ${chargeMonth(b.at)}, pl.code, 'plan', p.paid_count, p.total + p.discount, p.discount, ${chargeDay(periodStart)}::date, ${chargeDay(periodStart)}::date, array[x.id]
+      from by_plan p join txs x on x.account_id = p.account_id join plans pl on pl.id = p.plan_id where p.total + p.discount > 0
+      ${ADD_TO_INVOICE}
     ),
     purchases as (
       insert into account_monthly_purchases (account_id, month, amount)

@@ -615,6 +615,133 @@ export const accountBillingDetails = pgTable('account_billing_details', {
   updatedAt: at('updated_at').notNull(),
 });
 
+// The documents themselves (src/documents/issue.ts, ADR 0015). An issued document never
+// changes: its parties, tax treatment and lines are written once, as they were when it was
+// issued; a correction is a credit note. Pro-forma invoices carry no number.
+export type DocumentKind = 'invoice' | 'credit_note' | 'receipt' | 'pro_forma';
+
+export const documents = pgTable(
+  'documents',
+  {
+    id: id(),
+    accountId: ref('account_id').notNull(),
+    kind: text('kind').$type<DocumentKind>().notNull(),
+    // From the kind's series (src/documents/series.ts); null for a pro-forma invoice.
+    number: text('number'),
+    issuedAt: at('issued_at').notNull(),
+    currency: text('currency').notNull(),
+    language: text('language').$type<'en' | 'uk'>().notNull(),
+    // The provider's legal details and the customer's billing details as they were at issue.
+    seller: jsonb('seller').notNull(),
+    buyer: jsonb('buyer').notNull(),
+    // EN 16931 VAT category (S, Z, AE, O), the rate in percent and the legal note it needs.
+    taxCategory: text('tax_category').notNull(),
+    taxRate: numeric('tax_rate').notNull(),
+    taxNote: text('tax_note'),
+    net: money('net').notNull(),
+    tax: money('tax').notNull(),
+    gross: money('gross').notNull(),
+    // The UTC days it covers, both included: the month of a monthly invoice, the day of the
+    // charge, refund or payment otherwise.
+    periodStart: date('period_start', { mode: 'string' }).notNull(),
+    periodEnd: date('period_end', { mode: 'string' }).notNull(),
+    // A credit note: the invoice it corrects (EN 16931 BT-25).
+    correctsDocumentId: ref('corrects_document_id'),
+    // A receipt or pro-forma invoice: the top-up it is for.
+    topUpId: ref('top_up_id'),
+    // A pro-forma's payment instructions, a receipt's method: as shown on the document.
+    payment: jsonb('payment'),
+  },
+  (t) => [
+    index('documents_account_idx').on(t.accountId, t.issuedAt, t.id),
+    index('documents_issued_idx').on(t.issuedAt, t.id),
+    // Numbers are made unique by their series' counter (src/documents/numbering.ts); this
+    // index finds a document by its number.
+    index('documents_number_idx').on(t.number).where(sql`${t.number} is not null`),
+    check('documents_number_by_kind', sql`(${t.kind} = 'pro_forma') = (${t.number} is null)`),
+    check('documents_totals', sql`${t.net} + ${t.tax} = ${t.gross}`),
+  ],
+);
+
+// A document's lines: each names the ledger transactions it comes from.
+export const documentLines = pgTable(
+  'document_lines',
+  {
+    documentId: ref('document_id').notNull(),
+    line: smallint('line').notNull(),
+    accountId: ref('account_id').notNull(),
+    // The plan or meter code; null for a top-up.
+    service: text('service'),
+    description: text('description').notNull(),
+    // The UTC days of the periods charged or the usage, both included, where the line has them.
+    periodStart: date('period_start', { mode: 'string' }),
+    periodEnd: date('period_end', { mode: 'string' }),
+    quantity: usage('quantity').notNull(),
+    // What the quantity counts: day, month, period (a charge outside the cycle), a meter's unit.
+    unit: text('unit').notNull(),
+    // The line's amount before its discount, and the discount (both tax-inclusive, minor units).
+    price: money('price').notNull(),
+    discount: money('discount').notNull(),
+    net: money('net').notNull(),
+    tax: money('tax').notNull(),
+    gross: money('gross').notNull(),
+    transactionIds: bigint('transaction_ids', { mode: 'number' }).array().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.documentId, t.line] }),
+    // A credit note finds the invoice of the charge it corrects among its account's lines.
+    index('document_lines_account_idx').on(t.accountId),
+    check('document_lines_totals', sql`${t.net} + ${t.tax} = ${t.gross} and ${t.price} - ${t.discount} = ${t.gross}`),
+  ],
+);
+
+// What is to be issued (ADR 0015): written in the transaction that moves the money (or, for a
+// pro-forma, asks for it), one per ledger transaction (or top-up) and kind, so a retried call
+// asks once; the issuing transaction sets document_id, so each is issued exactly once.
+export const documentRequests = pgTable(
+  'document_requests',
+  {
+    id: id(),
+    accountId: ref('account_id').notNull(),
+    kind: text('kind').$type<DocumentKind>().notNull(),
+    transactionId: ref('transaction_id'),
+    topUpId: ref('top_up_id'),
+    // What the ledger does not say of the line: the service, the period, the discount.
+    detail: jsonb('detail').notNull(),
+    requestedAt: at('requested_at').notNull(),
+    documentId: ref('document_id'),
+  },
+  (t) => [
+    uniqueIndex('document_requests_transaction_uq').on(t.accountId, t.kind, t.transactionId).where(sql`${t.transactionId} is not null`),
+    uniqueIndex('document_requests_top_up_uq').on(t.accountId, t.kind, t.topUpId).where(sql`${t.transactionId} is null`),
+    index('document_requests_waiting_idx').on(t.id).where(sql`${t.documentId} is null`),
+    check('document_requests_source', sql`${t.transactionId} is not null or ${t.topUpId} is not null`),
+  ],
+);
+
+// The month's charges of the billing run and of usage rating, not yet invoiced: each charge adds
+// to its account's row for the UTC month it was made in, its service and kind, in the charge's
+// own transaction; the monthly invoice deletes the rows it invoices in its issuing transaction.
+// So every such charge is invoiced exactly once (a charge committed late goes on the next one).
+export const invoicePending = pgTable(
+  'invoice_pending',
+  {
+    accountId: ref('account_id').notNull(),
+    month: text('month').notNull(), // 'YYYY-MM', UTC
+    service: text('service').notNull(),
+    kind: text('kind').$type<'plan' | 'usage'>().notNull(),
+    quantity: usage('quantity').notNull(),
+    price: money('price').notNull(),
+    discount: money('discount').notNull(),
+    // The UTC days of the first and last period started (a plan) or usage day (a meter).
+    periodStart: date('period_start', { mode: 'string' }).notNull(),
+    periodEnd: date('period_end', { mode: 'string' }).notNull(),
+    transactionIds: bigint('transaction_ids', { mode: 'number' }).array().notNull(),
+  },
+    // Month first: the monthly invoices read the months that have ended, and nothing else.
+  (t) => [primaryKey({ columns: [t.month, t.accountId, t.service, t.kind] })],
+);
+
 // ---------- outbox ----------
 
 export const outbox = pgTable(

@@ -12,6 +12,7 @@ import { readGrantSettings } from '../grants/settings.js';
 import { rateUsageBatches } from '../usage/rate-batch.js';
 import { releaseEndedBudgets } from '../budgets/budgets.js';
 import { expireReservations } from '../usage/reservations.js';
+import { issueDocuments } from '../documents/issue.js';
 
 export interface ScheduledJob {
   name: string;
@@ -34,6 +35,9 @@ export const scheduledJobs: ScheduledJob[] = [
   { name: 'expired credit grants', run: expireGrants },
   // Stop budgets reached in a day or month that has ended: their services come back on.
   { name: 'budget periods', run: releaseEndedBudgets },
+  // Documents: the months that ended invoiced, then what charges, refunds and payments asked
+  // for (issued just after the change that asked; this takes up what is left).
+  { name: 'documents', run: issueDocuments },
   { name: 'expired usage reservations', run: async (kassa, at) => { const ids = await expireReservations(kassa.db, at); for (const id of ids) kassa.entitlements.invalidate(id); return ids.length; } },
 ];
 

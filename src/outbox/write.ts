@@ -45,7 +45,8 @@ export type OutboxTopic =
   | 'auto_top_up.failed'
   | 'auto_top_up.paused'
   | 'auto_top_up.capped'
-  | 'billing_run.completed';
+  | 'billing_run.completed'
+  | 'document.issued';
 
 export interface OutboxEvent {
   /** null: the provider's own event (billing_run.completed), in the provider's feed only. */

@@ -12,6 +12,7 @@ import type { Kassa } from '../context.js';
 import type { Db } from '../db/client.js';
 import { type LedgerAccount, type TopUpMethod, topUpReceipts, topUps } from '../db/schema.js';
 import type { Minor } from '../money/money.js';
+import { requestDocument } from '../ledger/document-requests.js';
 import { type Result, abort, fail, ok } from '../shared/result.js';
 import { BANK_ACCOUNT_SETTING, type BankAccount, printedIban } from './bank-account.js';
 import { topUpRefusal } from './limits.js';
@@ -54,6 +55,8 @@ export async function requestBankTransfer(tx: Db, accountId: number, amount: Min
     .values({ accountId, method: 'bank_transfer', status: 'pending', currency: account.currency, amountRequested: amount, createdBy, createdAt: at, updatedAt: at, expiresAt: new Date(at.getTime() + BANK_TRANSFER_VALID_DAYS * DAY_MS) })
     .returning({ id: topUps.id });
   const [topUp] = await tx.update(topUps).set({ reference: topUpReference(created!.id) }).where(eq(topUps.id, created!.id)).returning();
+  // The customer pays against a pro-forma invoice: the amount, the bank account and the reference.
+  await requestDocument(tx, { accountId, kind: 'pro_forma', topUpId: topUp!.id }, at);
   return ok({ topUp: topUp!, bank });
 }
 

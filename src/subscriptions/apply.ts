@@ -1,12 +1,14 @@
 // Writes a decision's money movements: one ledger transaction each with its event
 // (`subscription.charged` or `subscription.refunded`), the purchase total the credit limit
-// follows, and the low-balance check, inside the caller's transaction. A charge draws the
+// follows, the document it needs (an invoice, a credit note), and the low-balance check, inside
+// the caller's transaction. A charge draws the
 // account's credit grants that may pay the plan first (src/grants/drawdown.ts), then the paid
 // balance; a refund gives back first what those grants paid.
 import { evaluateLowBalance } from '../accounts/low-balance.js';
 import { recordPurchase } from '../accounts/purchases.js';
 import type { Db } from '../db/client.js';
 import { addToDaily } from '../ledger/daily.js';
+import { discountDetail, requestDocument } from '../ledger/document-requests.js';
 import { postLedgerTransaction } from '../ledger/post.js';
 import { chargeFromGrants, refundToGrants } from '../grants/drawdown.js';
 import { drawnBySubscription, liveGrants } from '../grants/grants.js';
@@ -47,6 +49,13 @@ export async function applyMovements(tx: Db, owner: MovementOwner, movements: re
     });
     await recordPurchase(tx, accountId, m.amount, at);
     if (m.amount === 0n) continue; // marks a free period paid; no money moved
+    // A charge outside the billing run has its own invoice at once; a refund its credit note.
+    await requestDocument(tx, {
+      accountId,
+      kind: charge ? 'invoice' : 'credit_note',
+      transactionId: posted.transactionId,
+      detail: { service, subscription_id: subscriptionId, ...(m.periodStart ? { period_start: m.periodStart.toISOString() } : {}), ...discountDetail(m.discount) },
+    }, at);
     const kind = !charge ? 'refund' : owner.reason === 'configuration_change' ? 'seats' : 'plan';
     // A discounted charge is told at its price before the volume discount, and the discount as its own row.
     const discount = m.discount ?? 0n;

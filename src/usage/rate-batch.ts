@@ -19,6 +19,7 @@ import { evaluateLowBalance, lowBalanceDecision, lowBalanceWarning } from '../ac
 import type { MeterPrice } from '../catalog/plan-definition.js';
 import { type Db, query, toDate } from '../db/client.js';
 import { type DailyAmount, addToDaily } from '../ledger/daily.js';
+import { type PendingInvoiceLine, addToPendingInvoice } from '../ledger/document-requests.js';
 import { accounts } from '../db/schema.js';
 import { Exact, type Minor } from '../money/money.js';
 import { type OutboxEvent, writeOutboxEvents } from '../outbox/write.js';
@@ -234,6 +235,7 @@ export async function chargeAccounts(kassa: Kassa, accountIds: readonly number[]
     const charged = rated.filter((r) => r.rated.total !== 0n);
     const paid = await payUsageCharges(tx, charged, at);
     const transactionOf = await writeUsageCharges(tx, charged, paid, at);
+    await addToPendingInvoice(tx, charged.flatMap(({ account, rated }) => invoiceLinesOf(account.id, rated, transactionOf.get(account.id)!)), at);
     // The history counts usage on the day it is charged, as the ledger does.
     await addToDaily(tx, rated.flatMap(({ account, rated }) => rated.lines.flatMap((l) => historyOf(account.id, l))), at);
     await tellAccounts(tx, charged, paid, transactionOf, released, at);
@@ -394,6 +396,20 @@ export function usageDescription(rated: Rated): string {
   const charged = rated.lines.filter((l) => l.amount !== 0n);
   const shown = charged.slice(0, 3).map(lineText).join(', ');
   return `Usage: ${shown}${charged.length > 3 ? ` and ${charged.length - 3} more` : ''}`;
+}
+
+/** A usage charge's lines on the month's invoice: per meter, the priced quantity, price and discount, and the days. */
+function invoiceLinesOf(accountId: number, rated: Rated, transactionId: number): PendingInvoiceLine[] {
+  const perMeter = new Map<string, PendingInvoiceLine>();
+  for (const l of rated.lines) {
+    if (!l.priced || l.gross === 0n) continue;
+    const day = l.day;
+    const line = perMeter.get(l.meter);
+    perMeter.set(l.meter, line
+      ? { ...line, quantity: new Exact(line.quantity).plus(l.quantity).toString(), price: line.price + l.gross, discount: line.discount + l.discount, periodStart: day < line.periodStart ? day : line.periodStart, periodEnd: day > line.periodEnd ? day : line.periodEnd }
+      : { accountId, service: l.meter, kind: 'usage', quantity: l.quantity.toString(), price: l.gross, discount: l.discount, periodStart: day, periodEnd: day, transactionId });
+  }
+  return [...perMeter.values()];
 }
 
 /** What pays an account's usage charge: its credit grants that may pay each meter first, line by line, then the paid balance. */

@@ -1,0 +1,170 @@
+// Documents issued from the ledger (SPEC 9, issue 9) through the HTTP API on the simulated
+// clock: a credit gets a receipt, a charge outside the billing run its own invoice at once, a
+// month of daily charges one invoice issued when the month ends, a refund a credit note that
+// references the invoice it corrects (waiting for it when that charge is not invoiced yet), a
+// bank transfer a pro-forma invoice (no number) and then a receipt. Prices are tax-inclusive:
+// a German buyer at 19% pays gross, net = gross / 1.19 rounded half to even.
+// 2026-11-02 is a Monday; the plan costs 24.00 a day (2400 minor units, 100 an hour).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { billingScenario } from './support/scenario.js';
+
+const s = billingScenario('2026-11-02T13:00:00Z');
+
+interface Line { service: string | null; description: string; period_start: string | null; period_end: string | null; quantity: string; unit: string; unit_price: string | null; price: string; discount: string; net: string; tax: string; gross: string; transaction_ids: number[] }
+interface Doc { id: number; account_id: number; kind: string; number: string | null; issued_at: string; currency: string; buyer: { legal_name: string; country: string | null }; seller: { legal_name: string }; tax: { category: string; rate: string; note: string | null }; totals: { net: string; tax: string; gross: string }; period_start: string; period_end: string; corrects_document_id: number | null; top_up_id: number | null; payment: Record<string, unknown> | null; lines: Line[] }
+
+const SELLER = { legal_name: 'Cloudy Hosting GmbH', address_line1: 'Torstr. 5', postal_code: '10119', city: 'Berlin', country: 'DE', vat_id: 'DE136695976', registration: 'HRB 12345, Amtsgericht Berlin' };
+const ACME = { legal_name: 'Acme GmbH', address_line1: 'Hauptstr. 1', postal_code: '10115', city: 'Berlin', country: 'DE', language: 'en' };
+
+async function documentsOf(accountId: number, query = ''): Promise<Doc[]> {
+  await s.kassa().background.settled(); // issued just after the answer that asked for them
+  return (await s.expectStatus<{ data: Doc[] }>(200, 'GET', `/v1/accounts/${accountId}/documents?limit=200${query}`)).data;
+}
+
+/** What the ledger moved for a document's transactions: revenue for an invoice or credit note, the credit for a receipt. */
+async function ledgerAmountOf(accountId: number, doc: Doc): Promise<bigint> {
+  const ids = new Set(doc.lines.flatMap((l) => l.transaction_ids));
+  const ledger = (await s.ledgerOf(accountId)).filter((t) => ids.has(t.id));
+  if (doc.kind === 'receipt') return ledger.reduce((sum, t) => sum + BigInt(t.customer_amount), 0n);
+  const revenue = ledger.reduce((sum, t) => sum + t.postings.filter((p) => p.ledger_account === 'revenue').reduce((r, p) => r + BigInt(p.amount), 0n), 0n);
+  return doc.kind === 'credit_note' ? -revenue : revenue;
+}
+
+let plan: number;
+let mini: number;
+let big: number;
+beforeAll(async () => {
+  plan = await s.createPlan('24.00');
+  mini = await s.createPlan('12.00');
+  big = await s.createPlan('48.00');
+});
+
+describe('before the provider sets its legal details', () => {
+  it('issues nothing: the requests wait, and none is lost', async () => {
+    const early = await s.fundedAccount('500');
+    expect(await documentsOf(early)).toEqual([]);
+    await s.expectStatus(200, 'PUT', '/v1/settings/provider-details', SELLER);
+    await s.expectStatus(200, 'PUT', '/v1/settings/vat-rates', { rates: { DE: '19' } });
+    await s.call('POST', `/v1/accounts/${early}/adjustments`, { direction: 'credit', amount: '1', reason: 'nudge' }, { 'idempotency-key': 'nudge-1' });
+    const receipts = await documentsOf(early);
+    expect(receipts.map((d) => [d.kind, d.totals.gross])).toEqual([['receipt', '500'], ['receipt', '1']]); // in the order asked
+  });
+});
+
+describe('a month of a daily plan', () => {
+  let acme: number;
+  let creationInvoice: Doc;
+
+  it('a credit gets a receipt: numbered, no VAT (a prepayment), the amount the ledger credited', async () => {
+    acme = await s.fundedAccount('200000');
+    await s.expectStatus(200, 'PUT', `/v1/accounts/${acme}/billing-details`, ACME);
+    const [receipt] = await documentsOf(acme);
+    expect(receipt).toMatchObject({ kind: 'receipt', number: 'RCT-2026-000003', currency: 'EUR', tax: { category: 'O', rate: '0' }, totals: { net: '200000', tax: '0', gross: '200000' }, payment: { method: 'operator_credit' } });
+    expect(receipt!.buyer.legal_name).toBe('Acme'); // billing details set after it was issued: it keeps the account's name
+    expect(await ledgerAmountOf(acme, receipt!)).toBe(200000n);
+  });
+
+  it('subscribing mid-day is a charge outside the billing run: its own invoice at once, VAT split per line', async () => {
+    await s.subscribe(acme, plan); // 2400 x 11/24 = 1100
+    const invoices = await documentsOf(acme, '&kind=invoice');
+    expect(invoices).toHaveLength(1);
+    creationInvoice = invoices[0]!;
+    expect(creationInvoice).toMatchObject({
+      number: 'INV-2026-000001',
+      buyer: { legal_name: 'Acme GmbH', country: 'DE' },
+      seller: { legal_name: 'Cloudy Hosting GmbH' },
+      tax: { category: 'S', rate: '19', note: null },
+      totals: { net: '924', tax: '176', gross: '1100' }, // 1100 / 1.19 = 924.37 -> 924; 1100 - 924 = 176
+      period_start: '2026-11-02',
+      period_end: '2026-11-02',
+    });
+    expect(creationInvoice.lines).toMatchObject([{ quantity: '1', unit: 'period', price: '1100', discount: '0', net: '924', tax: '176', gross: '1100', period_start: '2026-11-02' }]);
+    expect(await ledgerAmountOf(acme, creationInvoice)).toBe(1100n);
+  });
+
+  it("the month's daily charges become one invoice when the month has ended, its total the month's debits", async () => {
+    await s.advanceTo('2026-11-30T12:00:00Z');
+    expect(await documentsOf(acme, '&kind=invoice')).toHaveLength(1); // November is not over
+    await s.advanceTo('2026-12-01T06:00:00Z');
+    const invoices = await documentsOf(acme, '&kind=invoice');
+    expect(invoices).toHaveLength(2);
+    const november = invoices[1]!;
+    expect(november).toMatchObject({
+      number: 'INV-2026-000002',
+      period_start: '2026-11-01',
+      period_end: '2026-11-30',
+      totals: { net: '56471', tax: '10729', gross: '67200' }, // 28 runs (3 to 30 Nov) x 2400; 67200 / 1.19 = 56470.59 -> 56471
+    });
+    expect(november.lines).toHaveLength(1);
+    expect(november.lines[0]).toMatchObject({ description: expect.stringMatching(/^Plan \d+$/), quantity: '28', unit: 'day', unit_price: '2400', price: '67200', period_start: '2026-11-03', period_end: '2026-11-30' });
+    expect(november.lines[0]!.transaction_ids).toHaveLength(28);
+    expect(await ledgerAmountOf(acme, november)).toBe(67200n);
+    // The 1 Dec run's charge is December's: it is on no invoice yet.
+    const december = (await s.ledgerOf(acme)).filter((t) => t.kind === 'billing_run' && t.created_at.startsWith('2026-12-01'));
+    expect(december).toHaveLength(1);
+    expect(invoices.flatMap((d) => d.lines.flatMap((l) => l.transaction_ids))).not.toContain(december[0]!.id);
+  });
+
+  it("a downgrade's refund of a charge still waiting for its month's invoice gets its credit note once that invoice is issued, referencing it", async () => {
+    const [subscription] = (await s.expectStatus<{ data: { id: number }[] }>(200, 'GET', `/v1/accounts/${acme}/subscriptions`)).data;
+    await s.advanceTo('2026-12-01T12:00:00Z');
+    const down = await s.expectStatus<{ amount: string }>(200, 'POST', `/v1/subscriptions/${subscription!.id}/change-plan`, { plan_id: mini }, { 'idempotency-key': 'down-acme' });
+    expect(down.amount).toBe('-600'); // (12 - 24) x 12/24
+    expect(await documentsOf(acme, '&kind=credit_note')).toEqual([]); // 1 December's charge is on December's invoice, not issued yet
+    await s.advanceTo('2027-01-01T00:30:00Z');
+    const december = (await documentsOf(acme, '&kind=invoice')).find((d) => d.period_start === '2026-12-01')!;
+    // 1 Dec at the old plan (2400), then 2 to 31 Dec at the new one: 30 x 1200 = 36000.
+    expect(december.lines.map((l) => [l.quantity, l.unit_price, l.gross])).toEqual([['1', '2400', '2400'], ['30', '1200', '36000']]);
+    expect(december.totals).toEqual({ net: '32269', tax: '6131', gross: '38400' }); // per line: 2017 + 30252 (2400 / 1.19 = 2016.81, 36000 / 1.19 = 30252.10)
+    expect(await ledgerAmountOf(acme, december)).toBe(38400n);
+    const [note] = await documentsOf(acme, '&kind=credit_note'); // numbered in the year it is issued
+    expect(note).toMatchObject({ number: 'CN-2027-000001', corrects_document_id: december.id, totals: { net: '504', tax: '96', gross: '600' } }); // 600 / 1.19 = 504.20 -> 504
+    expect(await ledgerAmountOf(acme, note!)).toBe(600n);
+  });
+});
+
+describe('a refund of a charge invoiced on its own', () => {
+  it('gets a credit note at once, referencing that invoice', async () => {
+    const globex = await s.fundedAccount('10000');
+    const created = await s.subscribe(globex, big); // 1 Jan 00:30: 4800 x 23.5/24 = 4700
+    expect(created.amount).toBe('4700');
+    await s.advanceTo('2027-01-01T06:30:00Z');
+    const down = await s.expectStatus<{ amount: string }>(200, 'POST', `/v1/subscriptions/${created.subscription.id}/change-plan`, { plan_id: plan }, { 'idempotency-key': 'down-globex' });
+    expect(down.amount).toBe('-1750'); // (24 - 48) x 17.5/24
+    const docs = await documentsOf(globex);
+    const invoice = docs.find((d) => d.kind === 'invoice')!;
+    const note = docs.find((d) => d.kind === 'credit_note')!;
+    expect(invoice.totals.gross).toBe('4700');
+    expect(note).toMatchObject({ number: 'CN-2027-000002', corrects_document_id: invoice.id, totals: { gross: '1750' } });
+    expect((await s.expectStatus<Doc>(200, 'GET', `/v1/documents/${note.id}`)).lines[0]!.transaction_ids).toEqual(note.lines[0]!.transaction_ids);
+  });
+});
+
+describe('a bank transfer', () => {
+  it('gets a pro-forma invoice with the bank details and reference, no number; then a receipt when the money arrives', async () => {
+    await s.expectStatus(200, 'PUT', '/v1/settings/bank-account', { iban: 'DE89 3704 0044 0532 0130 00', bic: 'COBADEFFXXX', beneficiary: 'Cloudy Hosting GmbH' });
+    const initech = s.track((await s.createAccount({ name: 'Initech' })).id);
+    const topUp = await s.expectStatus<{ id: number; bank_transfer: { reference: string } }>(201, 'POST', `/v1/accounts/${initech}/top-ups`, { method: 'bank_transfer', amount: '5000' }, { 'idempotency-key': 'bank-1' });
+    const [proForma] = await documentsOf(initech);
+    expect(proForma).toMatchObject({ kind: 'pro_forma', number: null, top_up_id: topUp.id, totals: { gross: '5000', tax: '0' }, payment: { method: 'bank_transfer', reference: topUp.bank_transfer.reference, iban: 'DE89370400440532013000', bic: 'COBADEFFXXX' } });
+    await s.expectStatus(200, 'POST', `/v1/top-ups/${topUp.id}/confirm`, { amount: '5000', bank_reference: 'STMT-1' }, { 'idempotency-key': 'bank-2' });
+    const receipt = (await documentsOf(initech, '&kind=receipt'))[0]!;
+    expect(receipt).toMatchObject({ top_up_id: topUp.id, totals: { gross: '5000' }, payment: { method: 'bank_transfer', reference: topUp.bank_transfer.reference } });
+    expect(receipt.number).toMatch(/^RCT-2027-\d{6}$/);
+  });
+});
+
+describe('numbers and access', () => {
+  it('each series is numbered 1..n with no gap, per year', async () => {
+    const all = (await s.expectStatus<{ data: Doc[] }>(200, 'GET', '/v1/documents?limit=200')).data;
+    for (const prefix of ['INV-2026-', 'INV-2027-', 'CN-2026-', 'CN-2027-', 'RCT-2026-', 'RCT-2027-']) {
+      const numbers = all.filter((d) => d.number?.startsWith(prefix)).map((d) => Number(d.number!.slice(prefix.length)));
+      expect(numbers, prefix).toEqual(numbers.map((_, i) => i + 1));
+    }
+  });
+
+  it("answers 404 for an unknown document, and for another account's list when the account does not exist", async () => {
+    expect((await s.call('GET', '/v1/documents/999999')).status).toBe(404);
+    expect((await s.call('GET', '/v1/accounts/999999/documents')).status).toBe(404);
+  });
+});

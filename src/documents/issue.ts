@@ -187,8 +187,8 @@ type RequestRow = { id: number | string; account_id: number | string; kind: Docu
 type LedgerRow = { id: number | string; account_id: number | string; description: string; customer_amount: string; created_at: Date | string; revenue: string };
 type TopUpRow = { id: number | string; transaction_id: number | string | null; method: string; reference: string | null; amount_requested: string; created_at: Date | string };
 
-/** Issues up to ISSUE_BATCH waiting requests after `afterId`, in one transaction; answers how many it read and issued, and the last id read. */
-export async function issueRequestBatch(db: Db, at: Date, afterId: number): Promise<{ read: number; issued: number; lastId: number }> {
+/** Issues up to `limit` waiting requests after `afterId`, in one transaction; answers how many it read and issued, and the last id read. */
+export async function issueRequestBatch(db: Db, at: Date, afterId: number, limit = ISSUE_BATCH): Promise<{ read: number; issued: number; lastId: number }> {
   return db.transaction(async (t) => {
     const tx = t as unknown as Db;
     const seller = await readProviderDetails(tx);
@@ -196,7 +196,7 @@ export async function issueRequestBatch(db: Db, at: Date, afterId: number): Prom
     const requests = await query<RequestRow>(
       tx,
       sql`select id, account_id, kind, transaction_id, top_up_id, detail from document_requests
-          where document_id is null and id > ${afterId} order by id limit ${ISSUE_BATCH} for update skip locked`,
+          where document_id is null and id > ${afterId} order by id limit ${limit} for update skip locked`,
     );
     if (requests.length === 0) return { read: 0, issued: 0, lastId: afterId };
     const transactionIds = requests.flatMap((r) => (r.transaction_id === null ? [] : [Number(r.transaction_id)]));

@@ -5,6 +5,7 @@
 // bank transfer a pro-forma invoice (no number) and then a receipt. Prices are tax-inclusive:
 // a German buyer at 19% pays gross, net = gross / 1.19 rounded half to even.
 // 2026-11-02 is a Monday; the plan costs 24.00 a day (2400 minor units, 100 an hour).
+import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { billingScenario } from './support/scenario.js';
 
@@ -28,6 +29,17 @@ async function ledgerAmountOf(accountId: number, doc: Doc): Promise<bigint> {
   if (doc.kind === 'receipt') return ledger.reduce((sum, t) => sum + BigInt(t.customer_amount), 0n);
   const revenue = ledger.reduce((sum, t) => sum + t.postings.filter((p) => p.ledger_account === 'revenue').reduce((r, p) => r + BigInt(p.amount), 0n), 0n);
   return doc.kind === 'credit_note' ? -revenue : revenue;
+}
+
+/** The document's PDF, read back with poppler's pdftotext in its layout (what stands side by side on a row, whitespace folded). */
+async function pdfOf(doc: Doc): Promise<{ text: string; bytes: Buffer; filename: string }> {
+  const got = await s.raw(`/v1/documents/${doc.id}/pdf`);
+  expect(got.status).toBe(200);
+  expect(got.headers['content-type']).toBe('application/pdf');
+  const filename = /filename="([^"]+)"/.exec(String(got.headers['content-disposition']))![1]!;
+  const text = execFileSync('pdftotext', ['-layout', '-', '-'], { input: got.bytes }).toString('utf8').replace(/\s+/g, ' ');
+  if (process.env.KASSA_SHOW_PDF_TEXT) (await import('node:fs')).appendFileSync(process.env.KASSA_SHOW_PDF_TEXT, `${text}\n\n`);
+  return { text, bytes: got.bytes, filename };
 }
 
 let plan: number;
@@ -103,6 +115,19 @@ describe('a month of a daily plan', () => {
     const december = (await s.ledgerOf(acme)).filter((t) => t.kind === 'billing_run' && t.created_at.startsWith('2026-12-01'));
     expect(december).toHaveLength(1);
     expect(invoices.flatMap((d) => d.lines.flatMap((l) => l.transaction_ids))).not.toContain(december[0]!.id);
+
+    const pdf = await pdfOf(november);
+    expect(pdf.filename).toBe('INV-2026-000002.pdf');
+    for (const words of [
+      'Invoice Number INV-2026-000002 Issue date 1 December 2026 Period 1 – 30 Nov 2026',
+      'FROM TO Cloudy Hosting GmbH Acme GmbH Torstr. 5 Hauptstr. 1 10119 Berlin 10115 Berlin Germany Germany VAT id: DE136695976 Registration: HRB 12345, Amtsgericht Berlin',
+      'Plan 1 28 days 24.00 564.71 107.29 672.00', // quantity and unit price; the line's net, VAT and gross
+      '· 3 – 30 Nov 2026', // the days charged
+      'Total net €564.71', 'Total VAT €107.29', 'S · Standard rate 19 % 564.71 107.29 Total €672.00',
+      `Paid from the prepaid balance of account ${acme}`,
+    ]) expect(pdf.text).toContain(words);
+    expect(pdf.text).not.toContain('Page 1'); // one page: no page numbers
+    expect((await pdfOf(november)).bytes.equals(pdf.bytes)).toBe(true); // rendered once: every download is the same file
   });
 
   it("a downgrade's refund of a charge still waiting for its month's invoice gets its credit note once that invoice is issued, referencing it", async () => {
@@ -120,6 +145,8 @@ describe('a month of a daily plan', () => {
     const [note] = await documentsOf(acme, '&kind=credit_note'); // numbered in the year it is issued
     expect(note).toMatchObject({ number: 'CN-2027-000001', corrects_document_id: december.id, totals: { net: '504', tax: '96', gross: '600' } }); // 600 / 1.19 = 504.20 -> 504
     expect(await ledgerAmountOf(acme, note!)).toBe(600n);
+    const pdf = await pdfOf(note!);
+    for (const words of ['Credit note Number CN-2027-000001', `Corrects invoice ${december.number}`, '1 period 6.00 5.04 0.96 6.00', 'Total €6.00', `Credited to the prepaid balance of account ${acme}.`]) expect(pdf.text).toContain(words);
   });
 });
 
@@ -151,6 +178,31 @@ describe('a bank transfer', () => {
     const receipt = (await documentsOf(initech, '&kind=receipt'))[0]!;
     expect(receipt).toMatchObject({ top_up_id: topUp.id, totals: { gross: '5000' }, payment: { method: 'bank_transfer', reference: topUp.bank_transfer.reference } });
     expect(receipt.number).toMatch(/^RCT-2027-\d{6}$/);
+
+    const quote = await pdfOf(proForma!);
+    expect(quote.filename).toBe(`pro-forma-${proForma!.id}.pdf`); // no number: named by its id
+    for (const words of ['Pro-forma invoice', 'Please transfer €50.00 to:', 'Beneficiary Cloudy Hosting GmbH', 'IBAN DE89 3704 0044 0532 0130 00', 'BIC COBADEFFXXX', `Payment reference ${topUp.bank_transfer.reference}`, 'is not a tax invoice']) {
+      expect(quote.text).toContain(words);
+    }
+    expect(quote.text).not.toContain('Number');
+    const paid = await pdfOf(receipt);
+    for (const words of ['Receipt', receipt.number!, 'Top-up of the account balance 1 unit 50.00 50.00 0.00 50.00', `Top-up ${topUp.bank_transfer.reference.replaceAll(' ', '')} by bank transfer`, 'Received by bank transfer on 1 January 2027. Thank you.', 'O · Not subject to VAT — 50.00 0.00', 'Prepayment onto the account balance: VAT is charged on the invoices']) expect(paid.text).toContain(words);
+  });
+});
+
+describe('in Ukrainian', () => {
+  it("prints the document in the buyer's language, with Cyrillic names, Ukrainian numbers and dates", async () => {
+    const khmarka = await s.fundedAccount('123456');
+    await s.expectStatus(200, 'PUT', `/v1/accounts/${khmarka}/billing-details`, { legal_name: 'ТОВ «Хмарка»', address_line1: 'вул. Хрещатик, 1', postal_code: '01001', city: 'Київ', country: 'UA', language: 'uk' });
+    await s.subscribe(khmarka, plan); // 1 Jan 06:30: 2400 x 17.5/24 = 1750
+    const invoice = (await documentsOf(khmarka, '&kind=invoice'))[0]!;
+    const pdf = await pdfOf(invoice);
+    for (const words of [
+      `Рахунок-фактура Номер ${invoice.number} Дата складання 1 січня 2027 р.`,
+      'ПОСТАЧАЛЬНИК ПОКУПЕЦЬ Cloudy Hosting GmbH ТОВ «Хмарка» Torstr. 5 вул. Хрещатик, 1 10119 Berlin 01001 Київ Німеччина Україна',
+      '1 період 17,50 14,71 2,79 17,50', // a decimal comma: 1750 / 1.19 = 1470.59 -> 1471
+      'Усього 17,50 EUR', `Сплачено з передплаченого балансу рахунку ${khmarka} під час списання.`,
+    ]) expect(pdf.text).toContain(words);
   });
 });
 

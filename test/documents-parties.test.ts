@@ -168,4 +168,20 @@ describe("an account's documents", () => {
     expect((await owner.call('GET', `/v1/accounts/${globex}/documents`)).status).toBe(404);
     expect((await owner.call('GET', '/v1/documents')).status).toBe(403); // every account's: staff only
   });
+
+  it("as PDFs: the owner's and billing member's, not a viewer's, and another account's is not found", async () => {
+    const credit = (account: number, key: string) => h.call('POST', `/v1/accounts/${account}/adjustments`, { direction: 'credit', amount: '1500', reason: 'welcome' }, { 'idempotency-key': key });
+    expect((await credit(acme, 'pdf-acme')).status).toBe(201);
+    expect((await credit(globex, 'pdf-globex')).status).toBe(201);
+    await h.kassa.background.settled();
+    const [acmeReceipt] = (await h.call('GET', `/v1/accounts/${acme}/documents?kind=receipt`)).body.data;
+    const [globexReceipt] = (await h.call('GET', `/v1/accounts/${globex}/documents?kind=receipt`)).body.data;
+    const pdf = `/v1/documents/${acmeReceipt.id}/pdf`;
+    expect(await owner.call('GET', pdf)).toMatchObject({ status: 200, body: expect.stringMatching(/^%PDF-1\.\d/) });
+    expect((await billing.call('GET', pdf)).status).toBe(200);
+    expect(await viewer.call('GET', pdf)).toMatchObject({ status: 403, body: { code: 'forbidden', permission: 'documents:read' } });
+    expect(await owner.call('GET', `/v1/documents/${globexReceipt.id}/pdf`)).toMatchObject({ status: 404, body: { code: 'not_found' } }); // not 403: it does not say the document exists
+    expect((await h.call('GET', `/v1/documents/${globexReceipt.id}/pdf`)).status).toBe(200); // staff read every account's
+    expect((await h.call('GET', '/v1/documents/999999/pdf')).status).toBe(404);
+  });
 });

@@ -33,7 +33,8 @@ export async function addPerson(h: Harness, email: string, options: { operator?:
         headers: { 'x-csrf-token': session.csrfToken, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         payload: body === undefined ? undefined : JSON.stringify(body),
       });
-      return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined };
+      const json = String(response.headers['content-type'] ?? '').includes('json');
+      return { status: response.statusCode, body: response.body && json ? JSON.parse(response.body) : response.body || undefined };
     },
   };
 }

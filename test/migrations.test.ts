@@ -50,6 +50,7 @@ const RELEASED: Record<string, string> = {
   '0020_document_counters.sql': 'd2d33e678d570d9dc4ae3549e2bd9d5d6d141eb4ec6b19fcbbf73a8bf7defb9e',
   '0021_account_billing_details.sql': '8d9be48d4891aacc49a27013f1122afd0acbcb7ee544c47123603d52b0410075',
   '0022_documents.sql': '4b5f28b0af71fb7f2a4c45ff01c86213ba84a6781581fc460e9caca4ef793a07',
+  '0023_document_files.sql': '6b707527d53319376fdd0890af74b34a82b7823aa0ce403ec7b31a782d63c6fe',
 };
 
 interface Journal {

@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  customType,
   check,
   date,
   index,
@@ -25,6 +26,7 @@ const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAs
 const ref = (name: string) => bigint(name, { mode: 'number' });
 const money = (name: string) => bigint(name, { mode: 'bigint' });
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const bytes = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({ dataType: () => 'bytea', fromDriver: (value) => Buffer.from(value) });
 
 // ---------- auth ----------
 
@@ -695,6 +697,22 @@ export const documentLines = pgTable(
   ],
 );
 
+// A document rendered (src/documents/files.ts): the PDF (or e-invoice) made on its first request
+// and kept, so it is rendered once and every later download is the same bytes.
+export type DocumentFormat = 'pdf';
+
+export const documentFiles = pgTable(
+  'document_files',
+  {
+    accountId: ref('account_id').notNull(),
+    documentId: ref('document_id').notNull(),
+    format: text('format').$type<DocumentFormat>().notNull(),
+    content: bytes('content').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.documentId, t.format] })],
+);
+
 // What is to be issued (ADR 0015): written in the transaction that moves the money (or, for a
 // pro-forma, asks for it), one per ledger transaction (or top-up) and kind, so a retried call
 // asks once; the issuing transaction sets document_id, so each is issued exactly once.
@@ -1098,6 +1116,8 @@ export const mails = pgTable(
     template: text('template').notNull(),
     subject: text('subject').notNull(),
     text: text('text').notNull(),
+    // A document's mail: its PDF goes with it as an attachment (src/documents/mail.ts).
+    documentId: ref('document_id'),
     state: text('state').$type<'pending' | 'sent' | 'failed'>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: at('next_attempt_at').notNull(),

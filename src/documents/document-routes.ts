@@ -2,12 +2,15 @@
 // issue date, one document with its lines, and every account's for the provider's staff.
 // Reading them needs `documents:read` (owners and billing members, docs/permissions.md).
 import { type SQL, and, asc, eq, gt, gte, inArray, lt } from 'drizzle-orm';
+import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { Db } from '../db/client.js';
 import { type DocumentKind, accounts, documentLines, documents } from '../db/schema.js';
 import { type KassaApp, mayActOn } from '../http/kassa-app.js';
 import { PageQuery, page, pageOf } from '../shared/pagination.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
+import type { Failure } from '../shared/result.js';
+import { documentPdf } from './files.js';
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 const Minor = (description: string) => Type.String({ pattern: '^-?[0-9]+$', description: `${description}, integer minor units` });
@@ -98,6 +101,8 @@ export function unitPrice(price: bigint, quantity: string): string | null {
   return q > 0n && price % q === 0n ? (price / q).toString() : null;
 }
 
+export type DocumentJson = ReturnType<typeof documentJson>;
+
 export function documentJson(d: DocumentRow, lines: readonly LineRow[]) {
   return {
     id: d.id, account_id: d.accountId, kind: d.kind, number: d.number, issued_at: d.issuedAt.toISOString(), currency: d.currency, language: d.language,
@@ -125,6 +130,16 @@ async function listDocuments(db: Db, where: SQL[], query: { limit: number; curso
   return page(rows.map((r) => documentJson(r, lines.filter((l) => l.documentId === r.id))), query.limit);
 }
 
+/** The document, when the caller may read its account's documents; another account's is not found, so its existence is not told. */
+async function readableDocument(db: Db, request: FastifyRequest, id: number): Promise<DocumentRow | Failure> {
+  const noDocument: Failure = { code: 'not_found', detail: `no document ${id}` };
+  const [row] = await db.select().from(documents).where(eq(documents.id, id));
+  if (!row) return noDocument;
+  const denied = await mayActOn(request, 'documents:read', row.accountId);
+  if (denied) return denied.code === 'not_found' ? noDocument : denied;
+  return row;
+}
+
 export async function documentReadRoutes(app: KassaApp) {
   app.get(
     '/accounts/:id/documents',
@@ -149,13 +164,33 @@ export async function documentReadRoutes(app: KassaApp) {
     '/documents/:id',
     { config: { access: 'authenticated' }, schema: { tags: ['documents'], summary: 'One document with its lines', params: IdParams, response: { 200: DocumentSchema, ...problemResponses(403, 404) } } },
     async (request, reply) => {
-      const noDocument = { code: 'not_found', detail: `no document ${request.params.id}` } as const;
-      const [row] = await app.kassa.db.select().from(documents).where(eq(documents.id, request.params.id));
-      if (!row) return sendProblem(reply, noDocument);
-      const denied = await mayActOn(request, 'documents:read', row.accountId);
-      if (denied) return sendProblem(reply, denied.code === 'not_found' ? noDocument : denied);
-      const lines = await app.kassa.db.select().from(documentLines).where(eq(documentLines.documentId, row.id)).orderBy(asc(documentLines.line));
-      return documentJson(row, lines);
+      const found = await readableDocument(app.kassa.db, request, request.params.id);
+      if ('code' in found) return sendProblem(reply, found);
+      const lines = await app.kassa.db.select().from(documentLines).where(eq(documentLines.documentId, found.id)).orderBy(asc(documentLines.line));
+      return documentJson(found, lines);
+    },
+  );
+
+  app.get(
+    '/documents/:id/pdf',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['documents'],
+        summary: 'The document as a PDF: rendered once, the same bytes on every download',
+        description: 'A4, in the document’s language, with the seller’s logo, every line and the VAT summary. A pro-forma invoice’s file is named `pro-forma-{id}.pdf`, the others by their number.',
+        params: IdParams,
+        response: {
+          200: { description: 'The PDF, `inline` with its file name', content: { 'application/pdf': { schema: Type.Unsafe<Buffer>({ title: 'DocumentPdf', type: 'string', format: 'binary', examples: ['(a PDF file)'] }) } } },
+          ...problemResponses(403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const found = await readableDocument(app.kassa.db, request, request.params.id);
+      if ('code' in found) return sendProblem(reply, found);
+      const pdf = (await documentPdf(app.kassa.db, found.id, app.kassa.clock.now()))!;
+      return reply.type('application/pdf').header('content-disposition', `inline; filename="${pdf.filename}"`).send(pdf.content);
     },
   );
 }

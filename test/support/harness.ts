@@ -67,7 +67,8 @@ export async function startHarness(options: { clockStart?: string; billing?: Par
         payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = response.body;
-      return { status: response.statusCode, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+      const json = String(response.headers['content-type'] ?? '').includes('json');
+      return { status: response.statusCode, body: text && json ? JSON.parse(text) : text || undefined, headers: response.headers };
     },
     async close() {
       await app.close();

@@ -282,11 +282,11 @@ export function billingScenario(clockStart: string, billing?: Partial<BillingSet
       if (!h) throw new Error('the harness starts in beforeAll');
       return h.kassa;
     },
-    /** A GET answered as it is sent, for what is not JSON (CSV). */
-    async raw(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+    /** A GET answered as it is sent, for what is not JSON (CSV, PDF). */
+    async raw(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; bytes: Buffer; headers: Record<string, unknown> }> {
       if (!h) throw new Error('the harness starts in beforeAll');
       const response = await h.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${h.apiKey}`, ...headers } });
-      return { status: response.statusCode, body: response.body, headers: response.headers };
+      return { status: response.statusCode, body: response.body, bytes: response.rawPayload, headers: response.headers };
     },
     /** Checks this account's ledger after each test from now on. */
     track(accountId: number): number {

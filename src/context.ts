@@ -19,6 +19,11 @@ export interface Kassa {
    * transaction with the account locked; answers the subscriptions it resumed.
    */
   afterCredit: (tx: Db, kassa: Kassa, accountId: number, at: Date) => Promise<number[]>;
+  /**
+   * A document's file for the mail that carries it, wired by openKassa: its PDF
+   * (src/documents/files.ts), rendered once and kept; undefined when there is no such document.
+   */
+  documentFile: (db: Db, documentId: number, at: Date) => Promise<{ filename: string; content: Buffer } | undefined>;
   /** Work requests start and do not wait for (a password reset's link and mail). */
   background: BackgroundWork;
   /** Sign-up, sessions and passwords; absent: read from the environment (src/identity/sessions/settings.ts). */

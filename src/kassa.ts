@@ -6,6 +6,7 @@ import { type BillingSettings, ConfigError, type IdentitySettings, type PaymentS
 import type { Kassa } from './context.js';
 import { type Database, type OpenOptions, openDatabase, query, toDate } from './db/client.js';
 import { clockState } from './db/schema.js';
+import { documentPdf } from './documents/files.js';
 import { EntitlementCache } from './entitlements/cache.js';
 import { BackgroundWork } from './shared/background.js';
 import { resumeSuspended } from './subscriptions/resume.js';
@@ -34,6 +35,7 @@ export async function openKassa(options: StartOptions): Promise<{ kassa: Kassa; 
     auth: new ApiKeyAuthenticator(database.db),
     entitlements: new EntitlementCache(),
     afterCredit: resumeSuspended,
+    documentFile: documentPdf,
     background: new BackgroundWork(),
   };
   await kassa.entitlements.connect(database.db, database.backend);

@@ -13,7 +13,15 @@ import { queueNotices, settleNotices } from './notifier.js';
 
 /** What delivery needs of a transport; a nodemailer Transporter is one. */
 export interface MailTransport {
-  sendMail(message: { from: string; to: string; subject: string; text: string; messageId?: string; headers?: Record<string, string> }): Promise<unknown>;
+  sendMail(message: {
+    from: string;
+    to: string;
+    subject: string;
+    text: string;
+    messageId?: string;
+    headers?: Record<string, string>;
+    attachments?: { filename: string; content: Buffer; contentType: string }[];
+  }): Promise<unknown>;
 }
 
 export interface DeliveryOptions {
@@ -71,6 +79,8 @@ interface Claimed {
   subject: string;
   text: string;
   attempts: number;
+  /** A document's mail: the document whose PDF goes with it. */
+  documentId: number | null;
 }
 
 /**
@@ -109,20 +119,25 @@ export async function deliverDue(kassa: Kassa, transport: MailTransport | undefi
 async function claim(kassa: Kassa, now: Date, limit: number): Promise<Claimed[]> {
   const until = new Date(now.getTime() + CLAIM_MS);
   const lock = kassa.backend === 'postgres' ? sql`for update skip locked` : sql``;
-  const rows = await query<{ id: number | bigint; to: string; subject: string; text: string; attempts: number }>(
+  const rows = await query<{ id: number | bigint; to: string; subject: string; text: string; attempts: number; document_id: number | bigint | null }>(
     kassa.db,
     sql`update mails set next_attempt_at = ${until}
         where id in (select id from mails where state = 'pending' and next_attempt_at <= ${now}
                      order by next_attempt_at, id limit ${limit} ${lock})
-        returning id, "to", subject, text, attempts`,
+        returning id, "to", subject, text, attempts, document_id`,
   );
-  return rows.map((r) => ({ ...r, id: Number(r.id), attempts: Number(r.attempts) })).sort((a, b) => a.id - b.id);
+  return rows
+    .map(({ document_id, ...r }) => ({ ...r, id: Number(r.id), attempts: Number(r.attempts), documentId: document_id === null ? null : Number(document_id) }))
+    .sort((a, b) => a.id - b.id);
 }
 
 async function sendOne(kassa: Kassa, transport: MailTransport, mail: Claimed, now: Date, options: DeliveryOptions, pass: DeliveryPass): Promise<'sent' | 'failed' | 'unreachable'> {
   const from = options.from ?? defaultMailFrom;
   try {
-    await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, headers: { 'X-Kassa-Mail-Id': String(mail.id) } });
+    // The document's PDF, rendered on its first mail (or download) and the same bytes ever after.
+    const file = mail.documentId === null ? undefined : await kassa.documentFile(kassa.db, mail.documentId, now);
+    const attachments = file ? [{ filename: file.filename, content: file.content, contentType: 'application/pdf' }] : undefined;
+    await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, headers: { 'X-Kassa-Mail-Id': String(mail.id) }, attachments });
   } catch (err) {
     const attempts = mail.attempts + 1;
     const error = errorText(err);

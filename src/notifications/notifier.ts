@@ -5,7 +5,7 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Kassa } from '../context.js';
 import type { Db } from '../db/client.js';
-import { accounts, mailNotices, mailNotifierState, memberships, outbox, users } from '../db/schema.js';
+import { accountBillingDetails, accounts, documents, mailNotices, mailNotifierState, memberships, outbox, users } from '../db/schema.js';
 import { formatMinor, isCurrency } from '../money/money.js';
 import { queueMail } from './queue-mail.js';
 import type { MailTemplate } from './templates.js';
@@ -32,6 +32,8 @@ export const noticeTemplates: Record<string, MailTemplate> = {
   'grant.expiring': 'grant_expiring',
   'budget.threshold_crossed': 'budget_threshold',
   'budget.reached': 'budget_reached',
+  // An invoice, credit note or receipt, with its PDF; a pro-forma's details are the bank-transfer mail's.
+  'document.issued': 'document_issued',
 };
 
 /** Topics whose mail goes to the provider's operators rather than to the account. */
@@ -102,6 +104,8 @@ async function noticeFor(tx: Db, outboxId: number, now: Date): Promise<number | 
     .from(accounts)
     .where(eq(accounts.id, event.accountId));
   if (!account) return 0;
+  // A closed account's last documents (its closing invoice, the refund's receipt) are still its own.
+  if (event.topic === 'document.issued') return documentNotice(tx, Number((event.payload as { document_id: number }).document_id), account, now);
   const toOperators = OPERATOR_TOPICS.has(event.topic);
   if (!toOperators && account.status === 'closed') return 0;
   const recipients = toOperators ? await operatorAddresses(tx) : await accountAddresses(tx, account);
@@ -109,6 +113,30 @@ async function noticeFor(tx: Db, outboxId: number, now: Date): Promise<number | 
   for (const to of recipients) {
     await queueMail(tx, { to, template, data, accountId: account.id, at: now });
   }
+  return recipients.length;
+}
+
+/** An issued document's mail, with its PDF, to the account's document e-mails (none: its billing e-mails and owners). */
+async function documentNotice(tx: Db, documentId: number, account: { id: number; billingEmails: string[] }, now: Date): Promise<number> {
+  const [document] = await tx.select().from(documents).where(eq(documents.id, documentId));
+  if (!document || document.kind === 'pro_forma') return 0;
+  const [details] = await tx.select({ emails: accountBillingDetails.documentEmails }).from(accountBillingDetails).where(eq(accountBillingDetails.accountId, account.id));
+  const recipients = details && details.emails.length > 0 ? uniqueAddresses(details.emails) : await accountAddresses(tx, account);
+  const [corrected] = document.correctsDocumentId === null ? [] : await tx.select({ number: documents.number }).from(documents).where(eq(documents.id, document.correctsDocumentId));
+  const data = {
+    kind: document.kind,
+    number: document.number,
+    language: document.language,
+    seller: (document.seller as { legal_name: string }).legal_name,
+    buyer: (document.buyer as { legal_name: string }).legal_name,
+    amount: isCurrency(document.currency) ? formatMinor(document.gross, document.currency) : document.gross.toString(),
+    currency: document.currency,
+    issued_on: document.issuedAt.toISOString().slice(0, 10),
+    period: document.periodStart === document.periodEnd ? document.periodStart : `${document.periodStart} – ${document.periodEnd}`,
+    corrects: corrected?.number ?? null,
+    account_id: String(account.id),
+  };
+  for (const to of recipients) await queueMail(tx, { to, template: 'document_issued', data, accountId: account.id, documentId, at: now });
   return recipients.length;
 }
 

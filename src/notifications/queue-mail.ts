@@ -10,6 +10,8 @@ export interface MailRequest {
   data: Record<string, string | number | null | undefined>;
   accountId?: number;
   userId?: number;
+  /** A document's mail: its PDF is attached when the mail is sent (delivery.ts). */
+  documentId?: number;
   at: Date;
 }
 
@@ -24,6 +26,7 @@ export async function queueMail(tx: Db, request: MailRequest): Promise<number> {
       text,
       accountId: request.accountId ?? null,
       userId: request.userId ?? null,
+      documentId: request.documentId ?? null,
       nextAttemptAt: request.at,
       createdAt: request.at,
     })

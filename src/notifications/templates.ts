@@ -22,7 +22,8 @@ export type MailTemplate =
   | 'funds_exhausted'
   | 'grant_expiring'
   | 'budget_threshold'
-  | 'budget_reached';
+  | 'budget_reached'
+  | 'document_issued';
 
 export interface RenderedMail {
   subject: string;
@@ -68,8 +69,44 @@ const templates: Record<MailTemplate, (data: Data) => RenderedMail> = {
     subject: `Budget reached: ${d.scope} stopped`,
     text: `Your ${d.limit} ${d.currency} budget for ${d.scope} is spent ${d.period} (${d.spent} ${d.currency}), so the service is stopped until the period ends. Raise or remove the budget to start it again at once.\n`,
   }),
+  document_issued: (d) => (d.language === 'uk' ? documentMailUk(d) : documentMailEn(d)),
   account_exists: (d) => ({ subject: 'You already have a Kassa account', text: `Someone tried to sign up to Kassa with this address, which already has an account. If it was you, sign in, or reset your password here:\n${d.link}\n\nIf it was not you, ignore this mail.\n` }),
 };
+
+// A document's mail, in the document's language, with its PDF attached when it is sent.
+const DOCUMENT_TITLES = {
+  en: { invoice: 'Invoice', credit_note: 'Credit note', receipt: 'Receipt' },
+  uk: { invoice: 'Рахунок-фактура', credit_note: 'Кредит-нота', receipt: 'Квитанція' },
+} as const;
+type TitledKind = keyof (typeof DOCUMENT_TITLES)['en'];
+
+function documentMailEn(d: Data): RenderedMail {
+  const title = DOCUMENT_TITLES.en[d.kind as TitledKind];
+  const what = { invoice: `for ${d.period}, paid from the prepaid balance`, credit_note: `crediting ${d.amount} ${d.currency} back to the balance${d.corrects ? `, correcting invoice ${d.corrects}` : ''}`, receipt: `for ${d.amount} ${d.currency} received` }[d.kind as TitledKind];
+  return {
+    subject: `${title} ${d.number} from ${d.seller}: ${d.amount} ${d.currency}`,
+    text: `${d.seller} issued ${title.toLowerCase()} ${d.number} to ${d.buyer} ${what}. The PDF is attached.
+
+Total: ${d.amount} ${d.currency}
+Issued on: ${d.issued_on}
+Account: ${d.account_id}
+`,
+  };
+}
+
+function documentMailUk(d: Data): RenderedMail {
+  const title = DOCUMENT_TITLES.uk[d.kind as TitledKind];
+  const what = { invoice: `за ${d.period}, сплачено з передплаченого балансу`, credit_note: `на повернення ${d.amount} ${d.currency} на баланс${d.corrects ? `, коригує рахунок-фактуру ${d.corrects}` : ''}`, receipt: `на отримані ${d.amount} ${d.currency}` }[d.kind as TitledKind];
+  return {
+    subject: `${title} ${d.number} від ${d.seller}: ${d.amount} ${d.currency}`,
+    text: `${d.seller} склав документ «${title}» ${d.number} для ${d.buyer} ${what}. PDF додано до листа.
+
+Усього: ${d.amount} ${d.currency}
+Дата складання: ${d.issued_on}
+Рахунок клієнта: ${d.account_id}
+`,
+  };
+}
 
 export function renderMail(template: MailTemplate, data: Data): RenderedMail {
   return templates[template](data);

@@ -1,6 +1,7 @@
 // A real SMTP server on a loopback port (smtp-server), collecting what Kassa sends, so tests
 // can read a mailed link and follow it. Plain SMTP: no STARTTLS, authentication optional.
 import { type AddressInfo, createServer } from 'node:net';
+import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { createTransport } from '../../src/notifications/delivery.js';
 
@@ -12,6 +13,8 @@ export interface ReceivedMail {
   /** The decoded plain-text body. */
   text: string;
   headers: Record<string, string>;
+  /** Attached files, decoded (mailparser). */
+  attachments: { filename: string; contentType: string; content: Buffer }[];
   raw: string;
 }
 
@@ -48,14 +51,22 @@ export async function startSmtpReceiver(port = 0): Promise<SmtpReceiver> {
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
-        const parsed = parseMessage(raw);
-        received.push({
-          ...parsed,
-          raw,
-          to: session.envelope.rcptTo.map((r) => r.address),
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-        });
-        callback();
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        if (!/^content-type: multipart\//im.test(raw.slice(0, raw.indexOf('\r\n\r\n')))) {
+          received.push({ ...parseMessage(raw), attachments: [], raw, to, from });
+          return callback();
+        }
+        // A mail with attachments: the real MIME parser takes it apart.
+        simpleParser(raw).then(
+          (mail) => {
+            const headers = Object.fromEntries([...mail.headerLines].map((h) => [h.key, decodeWords(h.line.slice(h.line.indexOf(':') + 1).trim())]));
+            const attachments = mail.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, content: a.content }));
+            received.push({ subject: mail.subject ?? '', text: mail.text ?? '', headers, attachments, raw, to, from });
+            callback();
+          },
+          (error: Error) => callback(error),
+        );
       });
     },
   });

@@ -6,6 +6,7 @@
 // a German buyer at 19% pays gross, net = gross / 1.19 rounded half to even.
 // 2026-11-02 is a Monday; the plan costs 24.00 a day (2400 minor units, 100 an hour).
 import { execFileSync } from 'node:child_process';
+import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { billingScenario } from './support/scenario.js';
 
@@ -213,6 +214,34 @@ describe('numbers and access', () => {
       const numbers = all.filter((d) => d.number?.startsWith(prefix)).map((d) => Number(d.number!.slice(prefix.length)));
       expect(numbers, prefix).toEqual(numbers.map((_, i) => i + 1));
     }
+  });
+
+  it("exports a period's numbered documents as the accountant's journal: credit notes negative, each row what the document says", async () => {
+    const all = (await s.expectStatus<{ data: Doc[] }>(200, 'GET', '/v1/documents?limit=200')).data;
+    const got = await s.raw('/v1/documents/journal?from=2026-12-01&to=2027-01-01');
+    expect(got.status).toBe(200);
+    expect(got.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(got.headers['content-disposition']).toBe('attachment; filename="journal-2026-12-01-2027-01-01.csv"');
+    const rows = parse(got.body, { columns: true }) as Record<string, string>[];
+    const expected = all.filter((d) => d.number && d.issued_at >= '2026-12-01' && d.issued_at < '2027-01-02');
+    expect(rows.map((r) => r.number)).toEqual(expected.map((d) => d.number)); // in the order issued; pro-formas have no number and are not in it
+    const note = rows.find((r) => r.number === 'CN-2027-000001')!;
+    const december = all.find((d) => d.period_start === '2026-12-01' && d.kind === 'invoice')!;
+    expect(note).toEqual({ number: 'CN-2027-000001', kind: 'credit_note', issued_on: '2027-01-01', account_id: String(december.account_id), customer: 'Acme GmbH', customer_vat_id: '', customer_country: 'DE', tax_category: 'S', tax_rate: '19', net: '-5.04', tax: '-0.96', gross: '-6.00', currency: 'EUR', corrects: december.number });
+    expect(rows.find((r) => r.number === december.number)).toMatchObject({ kind: 'invoice', net: '322.69', tax: '61.31', gross: '384.00', corrects: '' }); // 32269 + 6131 = 38400 minor units
+    const minor = (decimal: string | undefined) => BigInt(decimal!.replace('.', ''));
+    for (const r of rows) expect(minor(r.net) + minor(r.tax), r.number).toBe(minor(r.gross));
+  });
+
+  it.each([
+    ['to before from', 'from=2026-12-02&to=2026-12-01'],
+    ['more than 366 days', 'from=2026-01-01&to=2027-01-02'],
+    ['a day that is not one', 'from=2026-13-01&to=2026-12-31'],
+    ['no period', ''],
+  ])('refuses a journal of %s', async (_name, query) => {
+    const got = await s.call<{ code: string; field: string }>('GET', `/v1/documents/journal?${query}`);
+    expect(got.status).toBe(400);
+    expect(got.body.code).toBe('validation_failed');
   });
 
   it("answers 404 for an unknown document, and for another account's list when the account does not exist", async () => {

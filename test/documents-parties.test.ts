@@ -167,6 +167,7 @@ describe("an account's documents", () => {
     expect(refused.body).toMatchObject({ code: 'forbidden', permission: 'documents:read' });
     expect((await owner.call('GET', `/v1/accounts/${globex}/documents`)).status).toBe(404);
     expect((await owner.call('GET', '/v1/documents')).status).toBe(403); // every account's: staff only
+    expect((await owner.call('GET', '/v1/documents/journal?from=2026-11-01&to=2026-11-30')).status).toBe(403); // the accountant's journal too
   });
 
   it("as PDFs: the owner's and billing member's, not a viewer's, and another account's is not found", async () => {

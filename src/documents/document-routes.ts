@@ -2,6 +2,7 @@
 // issue date, one document with its lines, and every account's for the provider's staff.
 // Reading them needs `documents:read` (owners and billing members, docs/permissions.md).
 import { type SQL, and, asc, eq, gt, gte, inArray, lt } from 'drizzle-orm';
+import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { Db } from '../db/client.js';
@@ -11,6 +12,7 @@ import { PageQuery, page, pageOf } from '../shared/pagination.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import type { Failure } from '../shared/result.js';
 import { documentPdf } from './files.js';
+import { JOURNAL_COLUMNS, journalCsv } from './journal.js';
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 const Minor = (description: string) => Type.String({ pattern: '^-?[0-9]+$', description: `${description}, integer minor units` });
@@ -88,6 +90,10 @@ const ListQuery = Type.Object({
   from: Type.Optional(Day('issued on or after this UTC day')),
   to: Type.Optional(Day('issued before this UTC day')),
 });
+const JournalQuery = Type.Object({
+  from: Day('the first UTC day, included'),
+  to: Day('the last UTC day, included'),
+});
 const StaffListQuery = Type.Object({ ...ListQuery.properties, account_id: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })) });
 
 type DocumentRow = typeof documents.$inferSelect;
@@ -158,6 +164,33 @@ export async function documentReadRoutes(app: KassaApp) {
     '/documents',
     { schema: { tags: ['documents'], summary: "Every account's documents, oldest first (staff)", querystring: StaffListQuery, response: { 200: pageOf(DocumentSchema), ...problemResponses(403) } } },
     async (request) => listDocuments(app.kassa.db, request.query.account_id ? [eq(documents.accountId, request.query.account_id)] : [], request.query),
+  );
+
+  app.get(
+    '/documents/journal',
+    {
+      schema: {
+        tags: ['documents'],
+        summary: 'The accountant’s journal of a period: every numbered document issued, as CSV (staff)',
+        description:
+          'One row per invoice, credit note and receipt issued on the UTC days `from` to `to` (both included, at most 366), in the order issued: number, kind, issue day, account, customer (name, VAT id, country as on the document), VAT category and rate, net, tax, gross in the currency’s decimal units (a credit note’s negative), currency, and the invoice a credit note corrects. Pro-forma invoices, having no number, are not in it.',
+        querystring: JournalQuery,
+        response: {
+          200: { description: 'The journal as CSV, a header first', content: { 'text/csv': { schema: Type.Unsafe<Readable>({ title: 'DocumentJournalCsv', type: 'string', examples: [`${JOURNAL_COLUMNS.join(',')}\nINV-2026-000012,invoice,2026-12-01,41,Acme GmbH,DE136695976,DE,S,19,25.21,4.79,30.00,EUR,\n`] }) } } },
+          ...problemResponses(403),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { from, to } = request.query;
+      const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
+      if (days < 1) return sendProblem(reply, { code: 'validation_failed', detail: 'from must not be after to', field: '/querystring/from' });
+      if (days > 366) return sendProblem(reply, { code: 'validation_failed', detail: `${days} days asked; a journal covers at most 366`, field: '/querystring/from' });
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="journal-${from}-${to}.csv"`)
+        .send(journalCsv(app.kassa.db, from, to));
+    },
   );
 
   app.get(

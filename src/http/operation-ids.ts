@@ -125,6 +125,7 @@ export const OPERATION_IDS: Record<string, string> = {
   'GET /v1/accounts/{id}/documents': 'listAccountDocuments',
   'GET /v1/documents': 'listDocuments',
   'GET /v1/documents/{id}': 'getDocument',
+  'GET /v1/documents/journal': 'getDocumentJournal',
   'GET /v1/documents/{id}/pdf': 'getDocumentPdf',
   'GET /v1/accounts/{id}/billing-details': 'getBillingDetails',
   'PUT /v1/accounts/{id}/billing-details': 'setBillingDetails',

@@ -249,3 +249,60 @@ describe('numbers and access', () => {
     expect((await s.call('GET', '/v1/accounts/999999/documents')).status).toBe(404);
   });
 });
+
+describe("the account's statement", () => {
+  interface Entry { transaction_id: number; kind: string; amount: string; grants: string; balance: string; documents: string[] }
+  interface Statement { opening_balance: string; closing_balance: string; credits: string; debits: string; entries: Entry[] }
+  let acme: number;
+
+  beforeAll(async () => {
+    const accounts = (await s.expectStatus<{ data: Doc[] }>(200, 'GET', '/v1/documents?limit=200')).data;
+    acme = accounts.find((d) => d.number === 'INV-2026-000002')!.account_id;
+  });
+
+  it("November's: the top-up, the subscribing and 28 nightly charges, each with its document, from 0 to what is left", async () => {
+    const november = await s.expectStatus<Statement>(200, 'GET', `/v1/accounts/${acme}/statement?from=2026-11-01&to=2026-11-30`);
+    expect(november).toMatchObject({ opening_balance: '0', credits: '200000', debits: '68300', closing_balance: '131700' }); // 200000 - 1100 - 28 x 2400
+    expect(november.entries).toHaveLength(30);
+    expect(november.entries[0]).toMatchObject({ kind: 'adjustment', amount: '200000', balance: '200000', documents: ['RCT-2026-000003'] });
+    expect(november.entries[1]).toMatchObject({ kind: 'subscription_charge', amount: '-1100', balance: '198900', documents: ['INV-2026-000001'] });
+    expect(november.entries.slice(2).every((e) => e.kind === 'billing_run' && e.amount === '-2400' && e.documents.join() === 'INV-2026-000002')).toBe(true);
+  });
+
+  it("the next period opens where the last closed, and the closing balance is the account's balance", async () => {
+    const rest = await s.expectStatus<Statement>(200, 'GET', `/v1/accounts/${acme}/statement?from=2026-12-01&to=2027-01-31`);
+    expect(rest.opening_balance).toBe('131700');
+    expect(rest.closing_balance).toBe(await s.balanceOf(acme));
+    expect(rest.entries.find((e) => e.kind === 'subscription_refund')).toMatchObject({ amount: '600', documents: ['CN-2027-000001'] }); // the downgrade's refund and its credit note
+    expect(BigInt(rest.opening_balance) + BigInt(rest.credits) - BigInt(rest.debits)).toBe(BigInt(rest.closing_balance));
+  });
+
+  it('as a PDF, in the language of the billing details', async () => {
+    const got = await s.raw(`/v1/accounts/${acme}/statement/pdf?from=2026-11-01&to=2026-11-30`);
+    expect(got.status).toBe(200);
+    expect(got.headers['content-disposition']).toBe(`inline; filename="statement-${acme}-2026-11-01-2026-11-30.pdf"`);
+    const text = execFileSync('pdftotext', ['-layout', '-', '-'], { input: got.bytes }).toString('utf8').replace(/\s+/g, ' ');
+    for (const words of [
+      'Statement Period 1 – 30 Nov 2026', 'FROM TO Cloudy Hosting GmbH Acme GmbH',
+      'Opening balance Money in Money out Closing balance €0.00 €2,000.00 -€683.00 €1,317.00',
+      '2 Nov 2026 top-up 2,000.00 2,000.00 RCT-2026-000003', // the operator's credit and its receipt
+      '2 Nov 2026 Plan 1: 2026-11-02 13:00 to 2026-11-03 00:00 -11.00 1,989.00', 'Page 1 of 2',
+      '30 Nov 2026 Billing run 2026-11-30 -24.00 1,317.00 INV-2026-000002', // the last night's charge leaves the closing balance
+    ]) expect(text).toContain(words);
+  });
+
+  it.each([
+    ['backwards', `from=2026-12-02&to=2026-12-01`, 400],
+    ['over 366 days', `from=2026-01-01&to=2027-01-02`, 400],
+    ['not days', `from=2026-02-30&to=2026-03-01`, 400],
+  ])('refuses a period %s', async (_name, query, status) => {
+    const got = await s.call<{ code: string; field: string }>('GET', `/v1/accounts/${acme}/statement?${query}`);
+    expect(got.status).toBe(status);
+    expect(got.body.code).toBe('validation_failed');
+  });
+
+  it('answers 404 for an account that does not exist', async () => {
+    expect((await s.call('GET', '/v1/accounts/999999/statement')).status).toBe(404);
+    expect((await s.call('GET', '/v1/accounts/999999/statement/pdf')).status).toBe(404);
+  });
+});

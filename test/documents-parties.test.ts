@@ -185,4 +185,13 @@ describe("an account's documents", () => {
     expect((await h.call('GET', `/v1/documents/${globexReceipt.id}/pdf`)).status).toBe(200); // staff read every account's
     expect((await h.call('GET', '/v1/documents/999999/pdf')).status).toBe(404);
   });
+
+  it("statements: the owner's and billing member's, not a viewer's, and not another account's", async () => {
+    const statement = `/v1/accounts/${acme}/statement?from=2026-11-01&to=2026-11-30`;
+    expect(await owner.call('GET', statement)).toMatchObject({ status: 200, body: { account_id: acme, opening_balance: '0' } });
+    expect((await billing.call('GET', `/v1/accounts/${acme}/statement/pdf`)).status).toBe(200);
+    expect(await viewer.call('GET', statement)).toMatchObject({ status: 403, body: { code: 'forbidden', permission: 'documents:read' } });
+    expect((await owner.call('GET', `/v1/accounts/${globex}/statement`)).status).toBe(404);
+    expect((await owner.call('GET', `/v1/accounts/${globex}/statement/pdf`)).status).toBe(404);
+  });
 });

@@ -5,6 +5,7 @@
 import type { Harness } from './support/harness.js';
 import { memberships, type Role, users } from '../src/db/schema.js';
 import { createSession } from '../src/identity/sessions/create-session.js';
+import { replyBody } from './support/reply-body.js';
 
 export interface Person {
   id: number;
@@ -33,8 +34,7 @@ export async function addPerson(h: Harness, email: string, options: { operator?:
         headers: { 'x-csrf-token': session.csrfToken, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         payload: body === undefined ? undefined : JSON.stringify(body),
       });
-      const json = String(response.headers['content-type'] ?? '').includes('json');
-      return { status: response.statusCode, body: response.body && json ? JSON.parse(response.body) : response.body || undefined };
+      return { status: response.statusCode, body: replyBody(response) };
     },
   };
 }

@@ -14,6 +14,7 @@ import { seedDemo } from '../src/demo.js';
 import { PERMISSIONS, type Permission, ROLE_PERMISSIONS } from '../src/auth/permissions.js';
 import { createPersonalToken } from '../src/identity/tokens/create.js';
 import { type Harness, startHarness } from './support/harness.js';
+import { replyBody } from './support/reply-body.js';
 
 const ROLES: Role[] = ['owner', 'admin', 'billing', 'member', 'viewer'];
 
@@ -132,7 +133,7 @@ async function send(caller: Caller, target: Target) {
     cookies: caller.cookies,
     payload: target.body === undefined ? undefined : JSON.stringify(target.body),
   });
-  return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined };
+  return { status: response.statusCode, body: replyBody(response) };
 }
 
 /** Every row of B in every table that has an account_id, and B's account row: what must not move. */

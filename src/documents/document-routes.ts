@@ -136,6 +136,14 @@ async function listDocuments(db: Db, where: SQL[], query: { limit: number; curso
   return page(rows.map((r) => documentJson(r, lines.filter((l) => l.documentId === r.id))), query.limit);
 }
 
+/** A period of UTC days that runs backwards or over 366 days, refused; undefined when it is one. Pure. */
+export function periodProblem(from: string, to: string, what: string): Failure | undefined {
+  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
+  if (days < 1) return { code: 'validation_failed', detail: 'from must not be after to', field: '/querystring/from' };
+  if (days > 366) return { code: 'validation_failed', detail: `${days} days asked; ${what} covers at most 366`, field: '/querystring/from' };
+  return undefined;
+}
+
 /** The document, when the caller may read its account's documents; another account's is not found, so its existence is not told. */
 async function readableDocument(db: Db, request: FastifyRequest, id: number): Promise<DocumentRow | Failure> {
   const noDocument: Failure = { code: 'not_found', detail: `no document ${id}` };
@@ -183,9 +191,8 @@ export async function documentReadRoutes(app: KassaApp) {
     },
     async (request, reply) => {
       const { from, to } = request.query;
-      const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
-      if (days < 1) return sendProblem(reply, { code: 'validation_failed', detail: 'from must not be after to', field: '/querystring/from' });
-      if (days > 366) return sendProblem(reply, { code: 'validation_failed', detail: `${days} days asked; a journal covers at most 366`, field: '/querystring/from' });
+      const refused = periodProblem(from, to, 'a journal');
+      if (refused) return sendProblem(reply, refused);
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="journal-${from}-${to}.csv"`)

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { PrintedDocument } from './pdf.js';
 import { renderDocumentPdf } from './pdf.js';
+import { renderStatementPdf } from './statement-pdf.js';
 import { REVERSE_CHARGE_NOTE } from './tax.js';
 
 const line = (n: number) => ({
@@ -72,6 +73,15 @@ describe('renderDocumentPdf', () => {
     };
     const text = pages(await renderDocumentPdf(receipt)).join(' ');
     for (const words of ['Квитанція Номер RCT-2026-000007', 'Поповнення балансу рахунку 1 од. 250,00 250,00 0,00 250,00', 'Top-up RF74000000001 by bank transfer', 'Дякуємо! Отримано банківським переказом 1 грудня 2026 р.', 'Призначення платежу: RF74 0000 0000 1']) {
+      expect(text).toContain(words);
+    }
+  });
+
+  it('prints a statement in Ukrainian, and says when nothing moved', async () => {
+    const statement = { account_id: 41, currency: 'EUR', from: '2026-11-01', to: '2026-11-30', opening_balance: '150000', closing_balance: '150000', credits: '0', debits: '0', entries: [] };
+    const buyer = { ...invoice(1).buyer, legal_name: 'ТОВ «Хмарка»', country: 'UA' };
+    const text = pages(await renderStatementPdf({ statement, language: 'uk', seller: invoice(1).seller, buyer, madeOn: '2026-12-04' })).join(' ');
+    for (const words of ['Виписка Період 1–30 лист. 2026 р.', 'Складено 4 грудня 2026 р.', 'ТОВ «Хмарка»', 'Баланс на початок Надходження Списання Баланс на кінець', '1 500,00 EUR', 'За цей період баланс не змінювався.']) {
       expect(text).toContain(words);
     }
   });

@@ -3,38 +3,14 @@
 // says exactly what the JSON and the ledger say. DejaVu Sans is embedded (assets/fonts, with
 // Cyrillic), every word comes from strings.ts in the document's language, and the PDF's dates
 // are the issue date, so the same document always renders to the same bytes.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import isoCountries from 'i18n-iso-countries';
-import PDFDocument from 'pdfkit';
-import { formatMinor } from '../money/money.js';
 import { printedIban } from '../payments/bank-account.js';
 import type { DocumentJson } from './document-routes.js';
 import type { Logo } from './logo.js';
-import type { DocumentLanguage } from './parties.js';
-import { type DocumentString, documentText, documentTitle, quantityText } from './strings.js';
+import { CONTENT_BOTTOM, CONTENT_WIDTH, INK, MUTED, PAGE, type Pdf, type PrintedParty, SHADE, Sheet, type TableColumn, renderSheet } from './sheet.js';
+import { documentText, documentTitle, quantityText } from './strings.js';
 import { NOT_SUBJECT_NOTE, REVERSE_CHARGE_NOTE } from './tax.js';
 
-const require = createRequire(import.meta.url);
-isoCountries.registerLocale(require('i18n-iso-countries/langs/en.json'));
-isoCountries.registerLocale(require('i18n-iso-countries/langs/uk.json'));
-
-const FONT = { regular: new URL('../../assets/fonts/DejaVuSans.ttf', import.meta.url), bold: new URL('../../assets/fonts/DejaVuSans-Bold.ttf', import.meta.url) };
-let fonts: { regular: Buffer; bold: Buffer } | undefined;
-const loadFonts = () => (fonts ??= { regular: readFileSync(FONT.regular), bold: readFileSync(FONT.bold) });
-
-const LOCALE: Record<DocumentLanguage, string> = { en: 'en-GB', uk: 'uk-UA' };
 const PREPAYMENT_NOTE_START = 'Prepayment onto the account balance';
-
-const PAGE = { width: 595.28, height: 841.89, margin: 48 };
-const CONTENT_WIDTH = PAGE.width - 2 * PAGE.margin;
-/** Where the content of a page ends: the footer is below. */
-const CONTENT_BOTTOM = PAGE.height - PAGE.margin - 36;
-const INK = '#1d2433';
-const MUTED = '#5b6475';
-const RULE = '#c9ced8';
-const SHADE = '#f1f3f7';
-const FACTS_WIDTH = 250;
 
 // The lines table: the description takes what the figures leave.
 const COLUMNS = [
@@ -45,94 +21,37 @@ const COLUMNS = [
   { key: 'col_net', width: 57, align: 'right' },
   { key: 'col_vat', width: 52, align: 'right' },
   { key: 'col_amount', width: 61, align: 'right' },
-] as const satisfies readonly { key: DocumentString; width: number; align: 'left' | 'right' }[];
+] as const satisfies readonly TableColumn[];
 
 export interface PrintedDocument extends DocumentJson {
   /** A credit note: the number of the invoice it corrects. */
   corrects_number: string | null;
 }
 
-type Pdf = InstanceType<typeof PDFDocument>;
-
 /** The document as PDF bytes; the same document and logo give the same bytes. */
 export function renderDocumentPdf(document: PrintedDocument, logo?: Logo): Promise<Buffer> {
-  const font = loadFonts();
-  const language = document.language;
-  const issuedAt = new Date(document.issued_at);
-  const title = documentTitle(language, document.kind);
-  const pdf = new PDFDocument({
-    size: 'A4',
-    margin: PAGE.margin,
-    bufferPages: true,
-    lang: language,
-    displayTitle: true,
-    info: {
-      Title: document.number ? `${title} ${document.number}` : title,
-      Author: document.seller.legal_name,
-      Subject: `${title}: ${document.buyer.legal_name}`,
-      Creator: 'Kassa',
-      Producer: 'Kassa',
-      CreationDate: issuedAt,
-      ModDate: issuedAt,
-    },
-  });
-  const chunks: Buffer[] = [];
-  pdf.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    pdf.on('end', () => resolve(Buffer.concat(chunks)));
-    pdf.on('error', reject);
-  });
-  pdf.registerFont('regular', font.regular);
-  pdf.registerFont('bold', font.bold);
-  new Layout(pdf, document, logo).draw();
-  pdf.end();
-  return done;
+  const title = documentTitle(document.language, document.kind);
+  const info = { title: document.number ? `${title} ${document.number}` : title, author: document.seller.legal_name, subject: `${title}: ${document.buyer.legal_name}`, date: new Date(document.issued_at), language: document.language };
+  return renderSheet(info, (pdf) => new Layout(pdf, document, logo).draw());
 }
 
-class Layout {
-  private readonly language: DocumentLanguage;
-  private readonly locale: string;
-  private readonly t: (key: DocumentString, values?: Record<string, string | number>) => string;
-
+class Layout extends Sheet {
   constructor(
-    private readonly pdf: Pdf,
+    pdf: Pdf,
     private readonly document: PrintedDocument,
-    private readonly logo?: Logo,
+    logo?: Logo,
   ) {
-    this.language = document.language;
-    this.locale = LOCALE[document.language];
-    this.t = (key, values) => documentText(this.language, key, values);
+    super(pdf, document.language, document.currency, document.seller as PrintedParty, logo);
   }
 
   draw(): void {
-    this.header();
-    this.parties();
+    this.header(documentTitle(this.language, this.document.kind), this.facts());
+    this.parties(this.document.buyer);
     this.lines();
     this.totals();
     this.payment();
     this.notes();
     this.footers();
-  }
-
-  // ---------- pieces ----------
-
-  /** The seller's logo (or name) on the left; the title, number and dates on the right. */
-  private header(): void {
-    const { pdf, document } = this;
-    const top = PAGE.margin;
-    if (this.logo) pdf.image(this.logo.bytes, PAGE.margin, top, { fit: [160, 48] });
-    else pdf.font('bold').fontSize(15).fillColor(INK).text(document.seller.legal_name, PAGE.margin, top + 4, { width: 250 });
-    const x = PAGE.margin + CONTENT_WIDTH - FACTS_WIDTH;
-    pdf.font('bold').fontSize(20).fillColor(INK).text(documentTitle(this.language, document.kind), x, top, { width: FACTS_WIDTH, align: 'right' });
-    let y = pdf.y + 6;
-    for (const [label, value] of this.facts()) {
-      pdf.font('regular').fontSize(8.5).fillColor(MUTED).text(label, x, y, { width: 90 });
-      pdf.font('bold').fontSize(8.5).fillColor(INK).text(value, x + 90, y, { width: FACTS_WIDTH - 90, align: 'right' });
-      y = pdf.y + 2;
-    }
-    pdf.y = Math.max(y, top + 56) + 12;
-    this.rule(pdf.y);
-    pdf.y += 14;
   }
 
   private facts(): [string, string][] {
@@ -147,34 +66,9 @@ class Layout {
     return facts;
   }
 
-  private parties(): void {
-    const { pdf, document } = this;
-    const top = pdf.y;
-    const width = CONTENT_WIDTH / 2 - 12;
-    const seller = document.seller as DocumentJson['seller'] & { registration?: string | null; email?: string | null };
-    const bottoms = [
-      this.party(this.t('seller'), seller, [seller.registration ? `${this.t('registration')}: ${seller.registration}` : null, seller.email ?? null], PAGE.margin, top, width),
-      this.party(this.t('buyer'), document.buyer, [], PAGE.margin + CONTENT_WIDTH / 2 + 12, top, width),
-    ];
-    pdf.y = Math.max(...bottoms) + 16;
-  }
-
-  /** A party's block at (x, y); answers where it ends. */
-  private party(label: string, party: DocumentJson['buyer'], extra: (string | null)[], x: number, y: number, width: number): number {
-    const { pdf } = this;
-    pdf.font('regular').fontSize(8).fillColor(MUTED).text(label.toUpperCase(), x, y, { width, characterSpacing: 0.6 });
-    pdf.font('bold').fontSize(10.5).fillColor(INK).text(party.legal_name, x, pdf.y + 3, { width });
-    const country = party.country ? (isoCountries.getName(party.country, this.language) ?? party.country) : null;
-    const place = [party.postal_code, party.city].filter(Boolean).join(' ');
-    const lines = [party.address_line1, party.address_line2, place || null, party.region, country, party.vat_id ? `${this.t('vat_id')}: ${party.vat_id}` : null, ...extra];
-    pdf.font('regular').fontSize(9).fillColor(INK);
-    for (const line of lines) if (line) pdf.text(line, x, pdf.y + 1, { width });
-    return pdf.y;
-  }
-
   private lines(): void {
     const { pdf, document } = this;
-    this.tableHeader();
+    this.tableHeader(COLUMNS);
     document.lines.forEach((line, i) => {
       // The stored words are the ledger's, in English: a receipt's or pro-forma's line says what it is in the
       // document's language, with the ledger's words (the top-up and its reference) below.
@@ -198,7 +92,7 @@ class Layout {
       const height = pdf.heightOfString(description, { width: descriptionWidth }) + (detail ? pdf.fontSize(7.5).heightOfString(detail, { width: descriptionWidth }) + 1 : 0) + 10;
       if (pdf.y + height > CONTENT_BOTTOM) {
         pdf.addPage();
-        this.tableHeader();
+        this.tableHeader(COLUMNS);
       }
       const top = pdf.y;
       if (i % 2 === 1) pdf.rect(PAGE.margin, top, CONTENT_WIDTH, height).fill(SHADE);
@@ -215,18 +109,6 @@ class Layout {
     this.rule(pdf.y);
     pdf.font('regular').fontSize(7.5).fillColor(MUTED).text(this.t('amounts_in', { currency: document.currency }), PAGE.margin, pdf.y + 4, { width: CONTENT_WIDTH });
     pdf.y += 14;
-  }
-
-  private tableHeader(): void {
-    const { pdf } = this;
-    const top = pdf.y;
-    pdf.rect(PAGE.margin, top, CONTENT_WIDTH, 20).fill(INK);
-    let x = PAGE.margin;
-    for (const column of COLUMNS) {
-      pdf.font('bold').fontSize(8).fillColor('#ffffff').text(this.t(column.key), x + 4, top + 6, { width: column.width - 8, align: column.align, lineBreak: false });
-      x += column.width;
-    }
-    pdf.y = top + 20;
   }
 
   private totals(): void {
@@ -325,55 +207,4 @@ class Layout {
     return note;
   }
 
-  /** The seller's details and, on a document of several pages, "Page n of m", on every page. */
-  private footers(): void {
-    const { pdf, document } = this;
-    const seller = document.seller as DocumentJson['seller'] & { registration?: string | null; website?: string | null; email?: string | null };
-    const lines = [
-      [seller.legal_name, seller.vat_id ? `${this.t('vat_id')} ${seller.vat_id}` : null],
-      [seller.registration ?? null, seller.website ?? null],
-    ].map((parts) => parts.filter(Boolean).join(' · '));
-    const range = pdf.bufferedPageRange();
-    for (let i = range.start; i < range.start + range.count; i++) {
-      pdf.switchToPage(i);
-      // Writing below the bottom margin would start a new page: the footer sits in the margin.
-      pdf.page.margins.bottom = 0;
-      const y = PAGE.height - PAGE.margin - 18;
-      pdf.moveTo(PAGE.margin, y - 6).lineTo(PAGE.margin + CONTENT_WIDTH, y - 6).lineWidth(0.5).strokeColor(RULE).stroke();
-      pdf.font('regular').fontSize(7.5).fillColor(MUTED);
-      lines.forEach((line, n) => line && pdf.text(line, PAGE.margin, y + n * 10, { width: CONTENT_WIDTH - 100, lineBreak: false }));
-      if (range.count > 1) pdf.text(this.t('page', { page: i + 1, pages: range.count }), PAGE.margin + CONTENT_WIDTH - 100, y, { width: 100, align: 'right', lineBreak: false });
-    }
-  }
-
-  // ---------- formatting ----------
-
-  private rule(y: number, from = PAGE.margin): void {
-    this.pdf.moveTo(from, y).lineTo(PAGE.margin + CONTENT_WIDTH, y).lineWidth(0.75).strokeColor(RULE).stroke();
-  }
-
-  /** Minor units as a number in the document's locale: 1234567 EUR → 12,345.67 (en), 12 345,67 (uk). */
-  private amount(minor: bigint): string {
-    return this.numberFormat().format(formatMinor(minor, this.document.currency) as unknown as number);
-  }
-
-  /** The same with the currency: €12,345.67, 12 345,67 €. */
-  private money(minor: bigint): string {
-    return this.numberFormat('currency').format(formatMinor(minor, this.document.currency) as unknown as number);
-  }
-
-  private numberFormat(style: 'decimal' | 'currency' = 'decimal'): Intl.NumberFormat {
-    const digits = formatMinor(0n, this.document.currency).split('.')[1]?.length ?? 0;
-    return new Intl.NumberFormat(this.locale, { style, currency: this.document.currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
-  }
-
-  private date(day: string, style: 'long' | 'medium' = 'long'): string {
-    return new Intl.DateTimeFormat(this.locale, { dateStyle: style, timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
-  }
-
-  /** `1–30 Nov 2026`, `1 лист. – 3 груд. 2026 р.`: Intl's own range, which says a shared month or year once. */
-  private period(start: string, end: string, style: 'long' | 'medium' = 'long'): string {
-    const format = new Intl.DateTimeFormat(this.locale, { dateStyle: style, timeZone: 'UTC' });
-    return format.formatRange(new Date(`${start}T00:00:00Z`), new Date(`${end}T00:00:00Z`));
-  }
 }

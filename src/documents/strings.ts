@@ -56,6 +56,17 @@ const en = {
   category_Z: 'Zero rated',
   category_AE: 'Reverse charge',
   category_O: 'Not subject to VAT',
+  title_statement: 'Statement',
+  statement_date: 'Made on',
+  col_date: 'Date',
+  col_balance: 'Balance',
+  opening_balance: 'Opening balance',
+  money_in: 'Money in',
+  money_out: 'Money out',
+  closing_balance: 'Closing balance',
+  no_entries: 'Nothing moved the balance in this period.',
+  from_grants: '{amount} from credit grants',
+  statement_note: 'The balance is the prepaid balance of account {account}; credit grants are used before it and are not part of it.',
 } as const;
 
 export type DocumentString = keyof typeof en;
@@ -112,6 +123,17 @@ const uk: Record<DocumentString, string> = {
   category_Z: 'Нульова ставка',
   category_AE: 'Зворотне оподаткування',
   category_O: 'Не оподатковується',
+  title_statement: 'Виписка',
+  statement_date: 'Складено',
+  col_date: 'Дата',
+  col_balance: 'Баланс',
+  opening_balance: 'Баланс на початок',
+  money_in: 'Надходження',
+  money_out: 'Списання',
+  closing_balance: 'Баланс на кінець',
+  no_entries: 'За цей період баланс не змінювався.',
+  from_grants: '{amount} з кредитних грантів',
+  statement_note: 'Баланс — це передплачений баланс рахунку {account}; кредитні гранти використовуються раніше за нього і до нього не входять.',
 };
 
 const STRINGS: Record<DocumentLanguage, Record<DocumentString, string>> = { en, uk };

@@ -126,6 +126,8 @@ export const OPERATION_IDS: Record<string, string> = {
   'GET /v1/documents': 'listDocuments',
   'GET /v1/documents/{id}': 'getDocument',
   'GET /v1/documents/journal': 'getDocumentJournal',
+  'GET /v1/accounts/{id}/statement': 'getAccountStatement',
+  'GET /v1/accounts/{id}/statement/pdf': 'getAccountStatementPdf',
   'GET /v1/documents/{id}/pdf': 'getDocumentPdf',
   'GET /v1/accounts/{id}/billing-details': 'getBillingDetails',
   'PUT /v1/accounts/{id}/billing-details': 'setBillingDetails',

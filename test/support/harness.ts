@@ -10,6 +10,7 @@ import { defaultBillingSettings, type BillingSettings, type PaymentSettings } fr
 import type { Kassa } from '../../src/context.js';
 import { openKassa } from '../../src/kassa.js';
 import { adminQuery, databaseUrl } from './postgres-admin.js';
+import { replyBody } from './reply-body.js';
 
 export interface Harness {
   app: KassaApp;
@@ -66,9 +67,7 @@ export async function startHarness(options: { clockStart?: string; billing?: Par
         headers: { authorization: `Bearer ${secret}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
         payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
-      const text = response.body;
-      const json = String(response.headers['content-type'] ?? '').includes('json');
-      return { status: response.statusCode, body: text && json ? JSON.parse(text) : text || undefined, headers: response.headers };
+      return { status: response.statusCode, body: replyBody(response), headers: response.headers };
     },
     async close() {
       await app.close();

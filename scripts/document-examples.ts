@@ -1,4 +1,5 @@
-// Writes docs/examples/: one PDF of each document kind, in English and Ukrainian, from a
+// Writes docs/examples/: one PDF of each document kind, in English and Ukrainian, and an invoice
+// and a credit note as UBL and Factur-X e-invoices, from a
 // scenario run through the HTTP API on an embedded Kassa with the simulated clock, so the
 // examples are what Kassa issues, not drawings of it. `npx tsx scripts/document-examples.ts`.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -35,12 +36,14 @@ async function account(name: string, credit: string | null, details: Record<stri
   return id;
 }
 
-async function write(accountId: number, kind: string, file: string): Promise<void> {
+/** The account's last document of `kind` in `format` (pdf, ubl, facturx), written to docs/examples/`file`. */
+async function write(accountId: number, kind: string, file: string, format = 'pdf'): Promise<void> {
   await kassa.background.settled();
   const documents = (await call<{ data: { id: number }[] }>(200, 'GET', `/v1/accounts/${accountId}/documents?kind=${kind}`)).data;
-  const pdf = await app.inject({ method: 'GET', url: `/v1/documents/${documents.at(-1)!.id}/pdf`, headers: { authorization: `Bearer ${secret}` } });
-  writeFileSync(new URL(file, OUT), pdf.rawPayload);
-  console.log(`docs/examples/${file}: ${pdf.headers['content-disposition']}, ${pdf.rawPayload.length} bytes`);
+  const got = await app.inject({ method: 'GET', url: `/v1/documents/${documents.at(-1)!.id}/${format}`, headers: { authorization: `Bearer ${secret}` } });
+  if (got.statusCode !== 200) throw new Error(`${kind} as ${format}: ${got.statusCode} ${got.body}`);
+  writeFileSync(new URL(file, OUT), got.rawPayload);
+  console.log(`docs/examples/${file}: ${got.headers['content-disposition']}, ${got.rawPayload.length} bytes`);
 }
 
 try {
@@ -62,7 +65,10 @@ try {
   await call(200, 'POST', `/v1/subscriptions/${subscription.id}/change-plan`, { plan_id: basic });
   await call(200, 'POST', '/v1/clock/advance', { to: '2026-12-01T06:00:00Z', wait: true });
   await write(acme, 'invoice', 'invoice.pdf');
+  await write(acme, 'invoice', 'invoice.xml', 'ubl');
+  await write(acme, 'invoice', 'invoice-factur-x.pdf', 'facturx');
   await write(acme, 'credit_note', 'credit-note.pdf');
+  await write(acme, 'credit_note', 'credit-note.xml', 'ubl');
   await write(acme, 'receipt', 'receipt.pdf');
 
   // A Ukrainian customer pays by bank transfer: a pro-forma invoice, then the receipt.

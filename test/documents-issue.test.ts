@@ -6,7 +6,11 @@
 // a German buyer at 19% pays gross, net = gross / 1.19 rounded half to even.
 // 2026-11-02 is a Monday; the plan costs 24.00 a day (2400 minor units, 100 an hour).
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { billingScenario } from './support/scenario.js';
 
@@ -15,8 +19,8 @@ const s = billingScenario('2026-11-02T13:00:00Z');
 interface Line { service: string | null; description: string; period_start: string | null; period_end: string | null; quantity: string; unit: string; unit_price: string | null; price: string; discount: string; net: string; tax: string; gross: string; transaction_ids: number[] }
 interface Doc { id: number; account_id: number; kind: string; number: string | null; issued_at: string; currency: string; buyer: { legal_name: string; country: string | null }; seller: { legal_name: string }; tax: { category: string; rate: string; note: string | null }; totals: { net: string; tax: string; gross: string }; period_start: string; period_end: string; corrects_document_id: number | null; top_up_id: number | null; payment: Record<string, unknown> | null; lines: Line[] }
 
-const SELLER = { legal_name: 'Cloudy Hosting GmbH', address_line1: 'Torstr. 5', postal_code: '10119', city: 'Berlin', country: 'DE', vat_id: 'DE136695976', registration: 'HRB 12345, Amtsgericht Berlin' };
-const ACME = { legal_name: 'Acme GmbH', address_line1: 'Hauptstr. 1', postal_code: '10115', city: 'Berlin', country: 'DE', language: 'en' };
+const SELLER = { legal_name: 'Cloudy Hosting GmbH', address_line1: 'Torstr. 5', postal_code: '10119', city: 'Berlin', country: 'DE', vat_id: 'DE136695976', registration: 'HRB 12345, Amtsgericht Berlin', email: 'billing@cloudy.example' };
+const ACME = { legal_name: 'Acme GmbH', address_line1: 'Hauptstr. 1', postal_code: '10115', city: 'Berlin', country: 'DE', language: 'en', document_emails: ['accounts@acme.example'] };
 
 async function documentsOf(accountId: number, query = ''): Promise<Doc[]> {
   await s.kassa().background.settled(); // issued just after the answer that asked for them
@@ -188,6 +192,72 @@ describe('a bank transfer', () => {
     expect(quote.text).not.toContain('Number');
     const paid = await pdfOf(receipt);
     for (const words of ['Receipt', receipt.number!, 'Top-up of the account balance 1 unit 50.00 50.00 0.00 50.00', `Top-up ${topUp.bank_transfer.reference.replaceAll(' ', '')} by bank transfer`, 'Received by bank transfer on 1 January 2027. Thank you.', 'O · Not subject to VAT — 50.00 0.00', 'Prepayment onto the account balance: VAT is charged on the invoices']) expect(paid.text).toContain(words);
+  });
+});
+
+describe('as EN 16931 e-invoices', () => {
+  const xml = new XMLParser({ ignoreAttributes: false, removeNSPrefix: true, parseTagValue: false, isArray: (name) => ['InvoiceLine', 'CreditNoteLine', 'TaxSubtotal', 'BillingReference'].includes(name) });
+  let invoices: Doc[];
+  let all: Doc[];
+  beforeAll(async () => {
+    all = (await s.expectStatus<{ data: Doc[] }>(200, 'GET', '/v1/documents?limit=200')).data;
+    invoices = all.filter((d) => d.kind === 'invoice');
+  });
+
+  it("an invoice in UBL 2.1: its number, parties, period, lines and the document's totals, paid from the balance", async () => {
+    const november = invoices.find((d) => d.number === 'INV-2026-000002')!;
+    const got = await s.raw(`/v1/documents/${november.id}/ubl`);
+    expect(got.status, got.body).toBe(200);
+    expect(got.headers['content-type']).toMatch(/^application\/xml/);
+    expect(got.headers['content-disposition']).toBe('attachment; filename="INV-2026-000002.xml"');
+    const { Invoice: ubl } = xml.parse(got.body);
+    expect(ubl).toMatchObject({
+      CustomizationID: 'urn:cen.eu:en16931:2017', // BT-24
+      ID: 'INV-2026-000002', IssueDate: '2026-12-01', InvoiceTypeCode: '380', DocumentCurrencyCode: 'EUR', BuyerReference: String(november.account_id),
+      InvoicePeriod: { StartDate: '2026-11-01', EndDate: '2026-11-30' },
+      AccountingSupplierParty: { Party: { EndpointID: { '#text': 'billing@cloudy.example', '@_schemeID': 'EM' }, PostalAddress: { StreetName: 'Torstr. 5', CityName: 'Berlin', PostalZone: '10119', Country: { IdentificationCode: 'DE' } }, PartyTaxScheme: { CompanyID: 'DE136695976' }, PartyLegalEntity: { RegistrationName: 'Cloudy Hosting GmbH', CompanyLegalForm: 'HRB 12345, Amtsgericht Berlin' } } },
+      AccountingCustomerParty: { Party: { EndpointID: { '#text': 'accounts@acme.example', '@_schemeID': 'EM' }, PostalAddress: { CityName: 'Berlin', Country: { IdentificationCode: 'DE' } }, PartyLegalEntity: { RegistrationName: 'Acme GmbH' } } },
+      TaxTotal: { TaxAmount: { '#text': '107.29', '@_currencyID': 'EUR' }, TaxSubtotal: [{ TaxableAmount: { '#text': '564.71' }, TaxAmount: { '#text': '107.29' }, TaxCategory: { ID: 'S', Percent: '19' } }] },
+      LegalMonetaryTotal: { LineExtensionAmount: { '#text': '564.71' }, TaxExclusiveAmount: { '#text': '564.71' }, TaxInclusiveAmount: { '#text': '672.00' }, PrepaidAmount: { '#text': '672.00' }, PayableAmount: { '#text': '0.00' } },
+    });
+    // 28 days priced per the line's whole quantity: 28 x 564.71 / 28 = 564.71, exact.
+    expect(ubl.InvoiceLine).toMatchObject([{ ID: '1', InvoicedQuantity: { '#text': '28', '@_unitCode': 'DAY' }, LineExtensionAmount: { '#text': '564.71' }, InvoicePeriod: { StartDate: '2026-11-03', EndDate: '2026-11-30' }, Price: { PriceAmount: { '#text': '564.71' }, BaseQuantity: { '#text': '28' } }, Item: { ClassifiedTaxCategory: { ID: 'S', Percent: '19' } } }]);
+    expect((await s.raw(`/v1/documents/${november.id}/ubl`)).body).toBe(got.body); // kept: the same file each time
+  });
+
+  it('a credit note in UBL is a CreditNote referencing the invoice it corrects (BT-25, BT-26)', async () => {
+    const note = all.find((d) => d.number === 'CN-2027-000001')!;
+    const corrected = all.find((d) => d.id === note.corrects_document_id)!;
+    const { CreditNote: ubl } = xml.parse((await s.raw(`/v1/documents/${note.id}/ubl`)).body);
+    expect(ubl).toMatchObject({ ID: 'CN-2027-000001', CreditNoteTypeCode: '381', BillingReference: [{ InvoiceDocumentReference: { ID: corrected.number, IssueDate: corrected.issued_at.slice(0, 10) } }], LegalMonetaryTotal: { TaxInclusiveAmount: { '#text': '6.00' } } });
+    expect(ubl.CreditNoteLine[0]).toMatchObject({ CreditedQuantity: { '#text': '1' }, LineExtensionAmount: { '#text': '5.04' } });
+  });
+
+  it('as Factur-X: the PDF with its CII XML attached, carrying the same totals', async () => {
+    const november = invoices.find((d) => d.number === 'INV-2026-000002')!;
+    const got = await s.raw(`/v1/documents/${november.id}/facturx`);
+    expect(got.status).toBe(200);
+    expect(got.headers['content-disposition']).toBe('inline; filename="INV-2026-000002-factur-x.pdf"');
+    const dir = mkdtempSync(path.join(tmpdir(), 'facturx-'));
+    writeFileSync(path.join(dir, 'invoice.pdf'), got.bytes);
+    expect(execFileSync('pdfdetach', ['-list', path.join(dir, 'invoice.pdf')]).toString()).toContain('factur-x.xml');
+    execFileSync('pdfdetach', ['-save', '1', '-o', path.join(dir, 'factur-x.xml'), path.join(dir, 'invoice.pdf')]);
+    const cii = xml.parse(readFileSync(path.join(dir, 'factur-x.xml'), 'utf8')).CrossIndustryInvoice;
+    expect(cii.ExchangedDocument.ID).toBe('INV-2026-000002');
+    const settlement = cii.SupplyChainTradeTransaction.ApplicableHeaderTradeSettlement;
+    expect(settlement.SpecifiedTradeSettlementHeaderMonetarySummation).toMatchObject({ TaxBasisTotalAmount: '564.71', GrandTotalAmount: '672.00', TotalPrepaidAmount: '672.00', DuePayableAmount: '0.00' });
+    const text = execFileSync('pdftotext', ['-layout', path.join(dir, 'invoice.pdf'), '-']).toString('utf8').replace(/\s+/g, ' ');
+    expect(text).toContain('Invoice Number INV-2026-000002'); // the visible part is the document's PDF
+    rmSync(dir, { recursive: true });
+  });
+
+  it('answers 404 for a receipt or pro-forma (no e-invoice), and 409 for an invoice issued without a billing address', async () => {
+    const receipt = all.find((d) => d.kind === 'receipt')!;
+    expect(await s.call('GET', `/v1/documents/${receipt.id}/ubl`)).toMatchObject({ status: 404, body: { code: 'not_found', detail: expect.stringContaining('only invoices and credit notes') } });
+    expect((await s.call('GET', `/v1/documents/${all.find((d) => d.kind === 'pro_forma')!.id}/facturx`)).status).toBe(404);
+    const bare = invoices.find((d) => d.buyer.country === null)!; // globex: no billing details
+    expect(await s.call('GET', `/v1/documents/${bare.id}/ubl`)).toMatchObject({ status: 409, body: { code: 'invalid_state', detail: expect.stringContaining('BR-11') } });
+    expect((await s.call('GET', '/v1/documents/999999/ubl')).status).toBe(404);
   });
 });
 

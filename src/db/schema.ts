@@ -697,9 +697,9 @@ export const documentLines = pgTable(
   ],
 );
 
-// A document rendered (src/documents/files.ts): the PDF (or e-invoice) made on its first request
+// A document rendered (src/documents/files.ts): the PDF or an e-invoice (UBL, Factur-X) made on its first request
 // and kept, so it is rendered once and every later download is the same bytes.
-export type DocumentFormat = 'pdf';
+export type DocumentFormat = 'pdf' | 'ubl' | 'facturx';
 
 export const documentFiles = pgTable(
   'document_files',

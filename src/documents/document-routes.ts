@@ -6,12 +6,12 @@ import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { Db } from '../db/client.js';
-import { type DocumentKind, accounts, documentLines, documents } from '../db/schema.js';
+import { type DocumentFormat, type DocumentKind, accounts, documentLines, documents } from '../db/schema.js';
 import { type KassaApp, mayActOn } from '../http/kassa-app.js';
 import { PageQuery, page, pageOf } from '../shared/pagination.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import type { Failure } from '../shared/result.js';
-import { documentPdf } from './files.js';
+import { documentFile } from './files.js';
 import { JOURNAL_COLUMNS, journalCsv } from './journal.js';
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
@@ -211,26 +211,48 @@ export async function documentReadRoutes(app: KassaApp) {
     },
   );
 
-  app.get(
-    '/documents/:id/pdf',
+  // The document's files: rendered once, the same bytes on every download (src/documents/files.ts).
+  const files: { format: DocumentFormat; summary: string; description: string; media: string; title: string; problems: (403 | 404 | 409)[] }[] = [
     {
-      config: { access: 'authenticated' },
-      schema: {
-        tags: ['documents'],
-        summary: 'The document as a PDF: rendered once, the same bytes on every download',
-        description: 'A4, in the document’s language, with the seller’s logo, every line and the VAT summary. A pro-forma invoice’s file is named `pro-forma-{id}.pdf`, the others by their number.',
-        params: IdParams,
-        response: {
-          200: { description: 'The PDF, `inline` with its file name', content: { 'application/pdf': { schema: Type.Unsafe<Buffer>({ title: 'DocumentPdf', type: 'string', format: 'binary', examples: ['(a PDF file)'] }) } } },
-          ...problemResponses(403, 404),
+      format: 'pdf', media: 'application/pdf', title: 'DocumentPdf', problems: [403, 404],
+      summary: 'The document as a PDF: rendered once, the same bytes on every download',
+      description: 'A4, in the document’s language, with the seller’s logo, every line and the VAT summary. A pro-forma invoice’s file is named `pro-forma-{id}.pdf`, the others by their number.',
+    },
+    {
+      format: 'ubl', media: 'application/xml', title: 'DocumentUbl', problems: [403, 404, 409],
+      summary: 'An invoice or credit note as an EN 16931 e-invoice in UBL 2.1 (an Invoice, or a CreditNote)',
+      description: 'The business terms Kassa fills are listed in the README. A receipt or pro-forma invoice has none (404); a document issued before the account had billing details cannot be one, as EN 16931 needs the buyer’s country (409).',
+    },
+    {
+      format: 'facturx', media: 'application/pdf', title: 'DocumentFacturX', problems: [403, 404, 409],
+      summary: 'An invoice or credit note as Factur-X (EN 16931 profile): its PDF with the CII XML inside, as PDF/A-3',
+      description: 'The visible part is the document’s own PDF; the XML is attached as `factur-x.xml`. Refused as the UBL form is.',
+    },
+  ];
+  for (const file of files) {
+    app.get(
+      `/documents/:id/${file.format}`,
+      {
+        config: { access: 'authenticated' },
+        schema: {
+          tags: ['documents'],
+          summary: file.summary,
+          description: file.description,
+          params: IdParams,
+          response: {
+            200: { description: 'The file, with its name in content-disposition', content: { [file.media]: { schema: Type.Unsafe<Buffer>({ title: file.title, type: 'string', format: 'binary', examples: ['(the file)'] }) } } },
+            ...problemResponses(...file.problems),
+          },
         },
       },
-    },
-    async (request, reply) => {
-      const found = await readableDocument(app.kassa.db, request, request.params.id);
-      if ('code' in found) return sendProblem(reply, found);
-      const pdf = (await documentPdf(app.kassa.db, found.id, app.kassa.clock.now()))!;
-      return reply.type('application/pdf').header('content-disposition', `inline; filename="${pdf.filename}"`).send(pdf.content);
-    },
-  );
+      async (request, reply) => {
+        const found = await readableDocument(app.kassa.db, request, request.params.id);
+        if ('code' in found) return sendProblem(reply, found);
+        const made = await documentFile(app.kassa.db, found, file.format, app.kassa.clock.now());
+        if (!made.ok) return sendProblem(reply, made.failure);
+        const disposition = file.format === 'ubl' ? 'attachment' : 'inline';
+        return reply.type(made.value.contentType).header('content-disposition', `${disposition}; filename="${made.value.filename}"`).send(made.value.content);
+      },
+    );
+  }
 }

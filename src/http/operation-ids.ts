@@ -129,6 +129,8 @@ export const OPERATION_IDS: Record<string, string> = {
   'GET /v1/accounts/{id}/statement': 'getAccountStatement',
   'GET /v1/accounts/{id}/statement/pdf': 'getAccountStatementPdf',
   'GET /v1/documents/{id}/pdf': 'getDocumentPdf',
+  'GET /v1/documents/{id}/ubl': 'getDocumentUbl',
+  'GET /v1/documents/{id}/facturx': 'getDocumentFacturX',
   'GET /v1/accounts/{id}/billing-details': 'getBillingDetails',
   'PUT /v1/accounts/{id}/billing-details': 'setBillingDetails',
   'POST /v1/accounts/{id}/top-ups': 'requestTopUp',

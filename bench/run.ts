@@ -1,8 +1,9 @@
-// `npm run bench [-- --json] [-- --accounts N --per-account K] [-- --skip-entitlements] [-- --webhook-deliveries N] [-- --usage-events N]`
+// `npm run bench [-- --json] [-- --accounts N --per-account K] [-- --skip-entitlements] [-- --webhook-deliveries N] [-- --usage-events N] [-- --document-accounts N]`
 // Times one full daily billing run of Kassa and the reference run (../shared/bench) on the
 // same database in the same benchmark run, per backend (PGlite; PostgreSQL when reachable),
 // then Stripe webhook deliveries against a running server on each backend (bench/webhooks.ts),
 // then usage events ingested in batches of 1,000 on each backend (bench/usage.ts), then
+// month-end invoices issued for every account and one PDF rendered (bench/documents.ts), then
 // entitlement checks over HTTP against the embedded default.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { benchDocuments } from './documents.js';
 import { benchEntitlements } from './entitlements.js';
 import { benchUsage } from './usage.js';
 import { benchWebhooks } from './webhooks.js';
@@ -25,6 +27,7 @@ const { values: opt } = parseArgs({
     'entitlement-seconds': { type: 'string', default: '10' },
     'webhook-deliveries': { type: 'string', default: '10000' },
     'usage-events': { type: 'string', default: '1000000' },
+    'document-accounts': { type: 'string', default: '200000' },
   },
 });
 const accounts = Number(opt.accounts);
@@ -182,6 +185,19 @@ for (const backend of backends) {
         `${u.rated_events_per_second}/s rated (${u.usage_charges} charges), batch p50 ${u.batch_p50_ms} ms, p99 ${u.batch_p99_ms} ms; ` +
         `sent at ${u.paced_events_per_second}/s: batch p50 ${u.paced_batch_p50_ms} ms, p99 ${u.paced_batch_p99_ms} ms; ${u.errors} errors; ` +
         `each kept once and rated: ${u.kept_once ? 'yes' : 'NO'}; a year of history p50 ${u.history_year_p50_ms} ms, p99 ${u.history_year_p99_ms} ms; peak RSS ${u.peak_rss_mib} MiB`,
+    );
+}
+
+// Month-end issuing: an invoice of five lines for each account, on each backend.
+for (const backend of backends) {
+  if (backend === 'postgres' && !(await postgresReachable())) continue;
+  const d = await benchDocuments({ backend, accounts: Number(opt['document-accounts']), databaseUrl: backend === 'postgres' ? pgBase : undefined });
+  if (d.invoices !== d.accounts || !d.numbers_gapless || !d.totals_match) failed = true;
+  if (opt.json) console.log(JSON.stringify({ bench: 'documents', ...d }));
+  else
+    console.log(
+      `${backend}: month-end issuing of ${d.invoices} invoices (${d.lines} lines) in ${d.seconds}s: ${d.invoices_per_second} invoices/s; peak RSS ${d.peak_rss_mib} MiB; ` +
+        `numbers gapless: ${d.numbers_gapless ? 'yes' : 'NO'}; totals as pending: ${d.totals_match ? 'yes' : 'NO'}; one 5-line PDF: first ${d.pdf_first_ms} ms, warm p50 ${d.pdf_p50_ms} ms, max ${d.pdf_max_ms} ms`,
     );
 }
 

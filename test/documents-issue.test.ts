@@ -376,3 +376,23 @@ describe("the account's statement", () => {
     expect((await s.call('GET', '/v1/accounts/999999/statement/pdf')).status).toBe(404);
   });
 });
+
+describe('a seat added mid-month (seed 002)', () => {
+  it('gets its own invoice at once, for the seats added and the rest of the day', async () => {
+    await s.expectStatus(201, 'POST', '/v1/services', { code: 'seats', name: 'Seats', unit: 'seat' });
+    const { id: seatPlan } = await s.expectStatus<{ id: number }>(201, 'POST', '/v1/plans', {
+      code: 'team', name: 'Team', kind: 'preset', cadence: 'daily', timing: 'in_advance',
+      prices: [{ currency: 'EUR', definition: { base_price: '2.40', items: [{ service: 'seats', unit_price: '0.48', included: 1, max: 20, default: 1 }] } }],
+    });
+    const team = await s.fundedAccount('100000');
+    await s.expectStatus(200, 'PUT', `/v1/accounts/${team}/billing-details`, { ...ACME, legal_name: 'Team GmbH' });
+    const created = await s.subscribe(team, seatPlan); // 06:30: 240 x 17.5/24 = 175
+    expect(created.amount).toBe('175');
+    const added = await s.expectStatus<{ amount: string }>(200, 'POST', `/v1/subscriptions/${created.subscription.id}/configure`, { quantities: { seats: 4 } }, { 'idempotency-key': 'team-seats' });
+    expect(added.amount).toBe('105'); // 3 seats more x 48 x 17.5/24 = 105
+    const invoices = await documentsOf(team, '&kind=invoice');
+    expect(invoices.map((d) => d.totals.gross)).toEqual(['175', '105']); // two invoices, each at once, none waiting for the month
+    expect(invoices[1]!.lines).toMatchObject([{ gross: '105', net: '88', tax: '17' }]); // 105 / 1.19 = 88.24 -> 88
+    expect(await ledgerAmountOf(team, invoices[1]!)).toBe(105n);
+  });
+});

@@ -221,7 +221,7 @@ export async function documentReadRoutes(app: KassaApp) {
     {
       format: 'ubl', media: 'application/xml', title: 'DocumentUbl', problems: [403, 404, 409],
       summary: 'An invoice or credit note as an EN 16931 e-invoice in UBL 2.1 (an Invoice, or a CreditNote)',
-      description: 'The business terms Kassa fills are listed in the README. A receipt or pro-forma invoice has none (404); a document issued before the account had billing details cannot be one, as EN 16931 needs the buyer’s country (409).',
+      description: 'The business terms Kassa fills are listed in the README. A receipt or pro-forma invoice has none (404); a document issued before the account had billing details, or without the parties’ e-mails, cannot be one: the 409 names the business term missing (the buyer’s country BT-55, the electronic addresses BT-34 and BT-49).',
     },
     {
       format: 'facturx', media: 'application/pdf', title: 'DocumentFacturX', problems: [403, 404, 409],

@@ -9,13 +9,14 @@ import type { Db } from '../db/client.js';
 import { type DocumentFormat, type DocumentKind, accounts, documentLines, documents } from '../db/schema.js';
 import { type KassaApp, mayActOn } from '../http/kassa-app.js';
 import { PageQuery, page, pageOf } from '../shared/pagination.js';
+import { periodProblem } from '../shared/period.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import type { Failure } from '../shared/result.js';
 import { documentFile } from './files.js';
 import { JOURNAL_COLUMNS, journalCsv } from './journal.js';
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
-const Minor = (description: string) => Type.String({ pattern: '^-?[0-9]+$', description: `${description}, integer minor units` });
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+export const Minor = (description: string) => Type.String({ pattern: '^-?[0-9]+$', description: `${description}, integer minor units` });
 const Day = (description: string) => Type.String({ format: 'date', description });
 const Kind = Type.Union([Type.Literal('invoice'), Type.Literal('credit_note'), Type.Literal('receipt'), Type.Literal('pro_forma')]);
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -134,14 +135,6 @@ async function listDocuments(db: Db, where: SQL[], query: { limit: number; curso
   const rows = await db.select().from(documents).where(and(...filters)).orderBy(asc(documents.id)).limit(query.limit + 1);
   const lines = rows.length === 0 ? [] : await db.select().from(documentLines).where(inArray(documentLines.documentId, rows.map((r) => r.id))).orderBy(asc(documentLines.documentId), asc(documentLines.line));
   return page(rows.map((r) => documentJson(r, lines.filter((l) => l.documentId === r.id))), query.limit);
-}
-
-/** A period of UTC days that runs backwards or over 366 days, refused; undefined when it is one. Pure. */
-export function periodProblem(from: string, to: string, what: string): Failure | undefined {
-  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
-  if (days < 1) return { code: 'validation_failed', detail: 'from must not be after to', field: '/querystring/from' };
-  if (days > 366) return { code: 'validation_failed', detail: `${days} days asked; ${what} covers at most 366`, field: '/querystring/from' };
-  return undefined;
 }
 
 /** The document, when the caller may read its account's documents; another account's is not found, so its existence is not told. */

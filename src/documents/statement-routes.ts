@@ -5,16 +5,15 @@ import { Type } from 'typebox';
 import { accounts } from '../db/schema.js';
 import type { KassaApp } from '../http/kassa-app.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
+import { periodProblem } from '../shared/period.js';
 import type { Failure } from '../shared/result.js';
 import { readBillingDetails } from './billing-details.js';
-import { periodProblem } from './document-routes.js';
+import { IdParams, Minor } from './document-routes.js';
 import { loadLogo } from './logo.js';
 import { readProviderDetails } from './provider-details.js';
 import { type Statement, accountStatement } from './statement.js';
 import { renderStatementPdf } from './statement-pdf.js';
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
-const Minor = (description: string) => Type.String({ pattern: '^-?[0-9]+$', description: `${description}, integer minor units` });
 const StatementQuery = Type.Object({
   from: Type.Optional(Type.String({ format: 'date', description: 'the first UTC day, included; default: the first day of this month' })),
   to: Type.Optional(Type.String({ format: 'date', description: 'the last UTC day, included; default: today' })),

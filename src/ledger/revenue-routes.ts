@@ -2,10 +2,10 @@
 // ledger's postings (./revenue.ts), so it adds up to the ledger to the cent.
 import { Type } from 'typebox';
 import type { KassaApp } from '../http/kassa-app.js';
+import { periodProblem } from '../shared/period.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { readRevenueReport, revenueCsv } from './revenue.js';
 
-const MAX_DAYS = 366;
 const DAY_MS = 86_400_000;
 const Minor = (description: string) => Type.String({ description: `${description}; integer minor units of the currency` });
 
@@ -92,9 +92,8 @@ export async function revenueRoutes(app: KassaApp) {
     async (request, reply) => {
       const to = request.query.to ?? kassa.clock.now().toISOString().slice(0, 10);
       const from = request.query.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * DAY_MS).toISOString().slice(0, 10);
-      const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
-      if (days < 1) return sendProblem(reply, { code: 'validation_failed', detail: 'from must not be after to', field: '/querystring/from' });
-      if (days > MAX_DAYS) return sendProblem(reply, { code: 'validation_failed', detail: `a revenue report spans at most ${MAX_DAYS} days`, field: '/querystring/from' });
+      const refused = periodProblem(from, to, 'a revenue report');
+      if (refused) return sendProblem(reply, refused);
       const report = await readRevenueReport(kassa.db, from, to);
       if (/\btext\/csv\b/.test(request.headers.accept ?? '')) return reply.type('text/csv; charset=utf-8').send(revenueCsv(report));
       return {

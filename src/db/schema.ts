@@ -1116,7 +1116,7 @@ export const mails = pgTable(
     template: text('template').notNull(),
     subject: text('subject').notNull(),
     text: text('text').notNull(),
-    // A document's mail: its PDF goes with it as an attachment (src/documents/mail.ts).
+    // A document's mail: its PDF goes with it as an attachment when it is sent (src/notifications/delivery.ts, kassa.documentFile).
     documentId: ref('document_id'),
     state: text('state').$type<'pending' | 'sent' | 'failed'>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),

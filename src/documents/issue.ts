@@ -105,10 +105,9 @@ export async function writeDocuments(tx: Db, drafts: readonly Draft[], seller: P
   await query(
     tx,
     sql`insert into document_lines (document_id, line, account_id, service, description, period_start, period_end, quantity, unit, price, discount, net, tax, gross, transaction_ids)
-        select document_id, line, account_id, service, description, period_start, period_end, quantity, unit, price, discount, net, tax, gross,
-               array(select jsonb_array_elements_text(transaction_ids)::bigint)
+        select document_id, line, account_id, service, description, period_start, period_end, quantity, unit, price, discount, net, tax, gross, transaction_ids
         from jsonb_to_recordset(${JSON.stringify(lines)}::jsonb) as r(document_id bigint, line smallint, account_id bigint, service text, description text,
-             period_start date, period_end date, quantity numeric, unit text, price bigint, discount bigint, net bigint, tax bigint, gross bigint, transaction_ids jsonb)`,
+             period_start date, period_end date, quantity numeric, unit text, price bigint, discount bigint, net bigint, tax bigint, gross bigint, transaction_ids bigint[])`,
   );
   const events: OutboxEvent[] = rows.map((r) => ({
     accountId: r.account_id,
@@ -308,21 +307,32 @@ async function correctedInvoice(tx: Db, accountId: number, subscriptionId: numbe
 
 type PendingRow = { account_id: number | string; month: string; service: string; kind: 'plan' | 'usage'; quantity: string; price: string; discount: string; period_start: string; period_end: string; transaction_ids: (number | string)[]; name: string | null; unit: string | null };
 
-/** Invoices up to ISSUE_BATCH accounts' charges of the months before `at`'s, one invoice per account and month; answers how many it issued. */
-export async function issueMonthlyBatch(db: Db, at: Date): Promise<number> {
+/** Where a pass over the months' pending charges has got to: the last account month it took, in the table's key order. */
+export type MonthlyCursor = { month: string; accountId: number };
+
+/**
+ * Invoices up to `limit` accounts' charges of the months before `at`'s, one invoice per
+ * account and month, taking the account months after `after` in key order; answers how many
+ * it issued and where it got to (null: nothing was left after `after`).
+ */
+export async function issueMonthlyBatch(db: Db, at: Date, after: MonthlyCursor = { month: '', accountId: 0 }, limit = ISSUE_BATCH): Promise<{ issued: number; last: MonthlyCursor | null }> {
   return db.transaction(async (t) => {
     const tx = t as unknown as Db;
     const seller = await readProviderDetails(tx);
-    if (!seller) return 0;
+    if (!seller) return { issued: 0, last: null };
     const month = chargeMonth(at);
     // Deleting the rows is what takes them: a concurrent issuer deletes (and invoices) only what is still there.
+    // The cursor starts the scan past the rows this pass has deleted: without it every batch
+    // would walk the index entries of all the batches before it, still there until vacuum.
     const rows = await query<PendingRow>(
       tx,
       sql`with picked as (
-            select distinct account_id from invoice_pending where month < ${month} order by account_id limit ${ISSUE_BATCH}
+            select distinct month, account_id from invoice_pending
+            where month < ${month} and (month, account_id) > (${after.month}, ${after.accountId}::bigint)
+            order by month, account_id limit ${limit}
           ),
           taken as (
-            delete from invoice_pending p using picked where p.month < ${month} and p.account_id = picked.account_id
+            delete from invoice_pending p using picked where p.month = picked.month and p.account_id = picked.account_id
             returning p.*
           )
           select taken.account_id, taken.month, taken.service, taken.kind, taken.quantity::text, taken.price::text, taken.discount::text,
@@ -332,7 +342,7 @@ export async function issueMonthlyBatch(db: Db, at: Date): Promise<number> {
           from taken
           left join plans pl on taken.kind = 'plan' and pl.code = taken.service
           left join services sv on taken.kind = 'usage' and sv.code = taken.service
-          order by taken.account_id, taken.month, taken.kind, taken.service`,
+          order by taken.month, taken.account_id, taken.kind, taken.service`,
     );
     const drafts = new Map<string, Draft>();
     for (const row of rows) {
@@ -351,7 +361,9 @@ export async function issueMonthlyBatch(db: Db, at: Date): Promise<number> {
       });
       drafts.set(key, draft);
     }
-    return (await writeDocuments(tx, [...drafts.values()], seller, at)).length;
+    const issued = (await writeDocuments(tx, [...drafts.values()], seller, at)).length;
+    const last = rows.at(-1);
+    return { issued, last: last ? { month: last.month, accountId: Number(last.account_id) } : null };
   });
 }
 
@@ -366,7 +378,11 @@ export function lastDayOf(month: string): string {
 /** Issues everything due at `at`: the months that ended first (a credit note may wait for its invoice), then the requests. Answers how many it issued. */
 export async function issueDocuments(kassa: Pick<Kassa, 'db'>, at: Date): Promise<number> {
   let issued = 0;
-  for (let n = await issueMonthlyBatch(kassa.db, at); n > 0; n = await issueMonthlyBatch(kassa.db, at)) issued += n;
+  for (let after: MonthlyCursor | null = { month: '', accountId: 0 }; after; ) {
+    const batch = await issueMonthlyBatch(kassa.db, at, after);
+    issued += batch.issued;
+    after = batch.last;
+  }
   for (let after = 0; ; ) {
     const batch = await issueRequestBatch(kassa.db, at, after);
     issued += batch.issued;

@@ -96,7 +96,7 @@ describe('a month of a daily plan', () => {
       period_start: '2026-11-02',
       period_end: '2026-11-02',
     });
-    expect(creationInvoice.lines).toMatchObject([{ quantity: '1', unit: 'period', price: '1100', discount: '0', net: '924', tax: '176', gross: '1100', period_start: '2026-11-02' }]);
+    expect(creationInvoice.lines).toMatchObject([{ description: expect.stringMatching(/^Plan \d+ \(subscribed\)$/), quantity: '1', unit: 'period', price: '1100', discount: '0', net: '924', tax: '176', gross: '1100', period_start: '2026-11-02' }]);
     expect(await ledgerAmountOf(acme, creationInvoice)).toBe(1100n);
   });
 
@@ -169,6 +169,7 @@ describe('a refund of a charge invoiced on its own', () => {
     const note = docs.find((d) => d.kind === 'credit_note')!;
     expect(invoice.totals.gross).toBe('4700');
     expect(note).toMatchObject({ number: 'CN-2027-000002', corrects_document_id: invoice.id, totals: { gross: '1750' } });
+    expect(note.lines.map((l) => l.description)).toEqual(['Plan 3 → Plan 1 (plan change)']); // big to plan: the difference, given back under the new plan
     expect((await s.expectStatus<Doc>(200, 'GET', `/v1/documents/${note.id}`)).lines[0]!.transaction_ids).toEqual(note.lines[0]!.transaction_ids);
   });
 });
@@ -268,7 +269,10 @@ describe('in Ukrainian', () => {
     await s.expectStatus(200, 'PUT', `/v1/accounts/${khmarka}/billing-details`, { legal_name: 'ТОВ «Хмарка»', address_line1: 'вул. Хрещатик, 1', postal_code: '01001', city: 'Київ', country: 'UA', language: 'uk' });
     await s.subscribe(khmarka, plan); // 1 Jan 06:30: 2400 x 17.5/24 = 1750
     const invoice = (await documentsOf(khmarka, '&kind=invoice'))[0]!;
+    const line = invoice.lines[0]!.description;
+    expect(line).toMatch(/^Plan \d+ \(підключення\)$/); // the plan's name, and what charged it in Ukrainian
     const pdf = await pdfOf(invoice);
+    expect(pdf.text).toContain(line);
     for (const words of [
       `Рахунок-фактура Номер ${invoice.number} Дата складання 1 січня 2027 р.`,
       'ПОСТАЧАЛЬНИК ПОКУПЕЦЬ Cloudy Hosting GmbH ТОВ «Хмарка» Torstr. 5 вул. Хрещатик, 1 10119 Berlin 01001 Київ Німеччина Україна',

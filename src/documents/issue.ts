@@ -11,7 +11,7 @@ import { sql } from 'drizzle-orm';
 import type { Kassa } from '../context.js';
 import { type Db, query } from '../db/client.js';
 import type { DocumentKind } from '../db/schema.js';
-import { chargeMonth } from '../ledger/document-requests.js';
+import { type ChargeCause, chargeMonth } from '../ledger/document-requests.js';
 import { Exact, type Minor } from '../money/money.js';
 import { type OutboxEvent, writeOutboxEvents } from '../outbox/write.js';
 import { formatCreditorReference } from '../payments/creditor-reference.js';
@@ -20,6 +20,7 @@ import { type BillingDetails } from './billing-details.js';
 import { takeNumbers } from './numbering.js';
 import { type ProviderDetails, readProviderDetails } from './provider-details.js';
 import { type DocumentSeries, readDocumentSeries } from './series.js';
+import { type DocumentLanguage } from './parties.js';
 import { documentText } from './strings.js';
 import { type TaxTreatment, type VatRates, readVatRates, taxDocument, taxTreatment } from './tax.js';
 
@@ -48,6 +49,8 @@ export interface DraftLine {
   price: Minor;
   discount: Minor;
   transactionIds: number[];
+  /** A charge or refund outside the billing run: its plan and what moved the money, written in the document's language instead of `description`. */
+  planLine?: { plan: string; cause: ChargeCause; from?: string };
 }
 
 export interface Draft {
@@ -133,6 +136,7 @@ async function numbersFor(tx: Db, series: DocumentSeries, drafts: readonly Draft
 /** A draft as its rows: the buyer and language of its account, each line split by the document's tax treatment. Pure. */
 export function documentRow(draft: Draft, party: AccountParty, seller: ProviderDetails, rates: VatRates) {
   const details = party.details;
+  const language = details?.language ?? 'en';
   const buyer: Buyer = details
     ? { legal_name: details.legal_name, address_line1: details.address_line1, address_line2: details.address_line2, postal_code: details.postal_code, city: details.city, region: details.region, country: details.country, vat_id: details.vat_id }
     : { legal_name: party.name, address_line1: null, address_line2: null, postal_code: null, city: null, region: null, country: null, vat_id: null };
@@ -143,7 +147,7 @@ export function documentRow(draft: Draft, party: AccountParty, seller: ProviderD
       account_id: draft.accountId,
       kind: draft.kind,
       currency: party.currency,
-      language: details?.language ?? 'en',
+      language,
       seller,
       buyer,
       tax_category: treatment.category,
@@ -162,7 +166,7 @@ export function documentRow(draft: Draft, party: AccountParty, seller: ProviderD
       line: i + 1,
       account_id: draft.accountId,
       service: l.service,
-      description: l.description,
+      description: l.planLine ? planLineText(language, l.planLine) : l.description,
       period_start: l.periodStart,
       period_end: l.periodEnd,
       quantity: l.quantity,
@@ -175,6 +179,12 @@ export function documentRow(draft: Draft, party: AccountParty, seller: ProviderD
       transaction_ids: l.transactionIds,
     })),
   };
+}
+
+/** `Pro (subscribed)`, `Pro → Basic (plan change)`: a charge's or refund's line in the document's language. */
+function planLineText(language: DocumentLanguage, line: NonNullable<DraftLine['planLine']>): string {
+  const cause = documentText(language, `cause_${line.cause}`);
+  return line.from === undefined ? documentText(language, 'plan_line', { plan: line.plan, cause }) : documentText(language, 'plan_change_line', { from: line.from, plan: line.plan, cause });
 }
 
 /** Invoices and credit notes carry VAT; receipts and pro-forma invoices are for prepayments and do not. */
@@ -219,6 +229,10 @@ export async function issueRequestBatch(db: Db, at: Date, afterId: number, limit
     const topUpOfTransaction = new Map(topUps.filter((u) => u.transaction_id !== null).map((u) => [Number(u.transaction_id), u]));
     const topUpById = new Map(topUps.map((u) => [Number(u.id), u]));
     const bank = topUpIds.length > 0 ? await readBankAccount(tx) : null;
+    const planCodes = [...new Set(requests.flatMap((r) => (r.detail.cause ? [r.detail.service, r.detail.leaving].filter((code): code is string => typeof code === 'string') : [])))];
+    const planNames = new Map(
+      planCodes.length === 0 ? [] : (await query<{ code: string; name: string }>(tx, sql`select code, name from plans where code in (select jsonb_array_elements_text(${JSON.stringify(planCodes)}::jsonb))`)).map((p) => [p.code, p.name]),
+    );
 
     const drafts: Draft[] = [];
     const issuedRequests: number[] = [];
@@ -239,7 +253,11 @@ export async function issueRequestBatch(db: Db, at: Date, afterId: number, limit
       } else if (source) {
         const charged = day(new Date(source.created_at));
         const base = { accountId, periodStart: charged, periodEnd: charged, correctsDocumentId: null, topUpId: null, payment: null };
-        const line = { service: (detail.service as string | undefined) ?? null, description: source.description, periodStart: (detail.period_start as string | undefined)?.slice(0, 10) ?? null, quantity: '1', unit: 'period', transactionIds: [Number(source.id)] };
+        const service = (detail.service as string | undefined) ?? null;
+        const plan = service === null ? undefined : planNames.get(service);
+        const from = typeof detail.leaving === 'string' ? planNames.get(detail.leaving) : undefined;
+        const planLine = plan !== undefined && detail.cause ? { planLine: { plan, cause: detail.cause as ChargeCause, ...(from === undefined ? {} : { from }) } } : {};
+        const line = { service, description: source.description, ...planLine, periodStart: (detail.period_start as string | undefined)?.slice(0, 10) ?? null, quantity: '1', unit: 'period', transactionIds: [Number(source.id)] };
         const discount = BigInt((detail.discount as string | undefined) ?? '0');
         if (request.kind === 'invoice') {
           draft = { ...base, kind: 'invoice', lines: [{ ...line, periodEnd: line.periodStart, price: BigInt(source.revenue) + discount, discount }] };

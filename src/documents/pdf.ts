@@ -70,8 +70,8 @@ class Layout extends Sheet {
     const { pdf, document } = this;
     this.tableHeader(COLUMNS);
     document.lines.forEach((line, i) => {
-      // The stored words are the ledger's, in English: a receipt's or pro-forma's line says what it is in the
-      // document's language, with the ledger's words (the top-up and its reference) below.
+      // A receipt's or pro-forma's stored words are the ledger's (an operator's reason, a top-up's reference):
+      // its line says what it is in the document's language, with those words below.
       const topUp = document.kind === 'receipt' || document.kind === 'pro_forma';
       const description = topUp ? this.t('balance_top_up') : line.description;
       const detail = [

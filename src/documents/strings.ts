@@ -6,6 +6,15 @@ import type { DocumentLanguage } from './parties.js';
 
 const en = {
   balance_top_up: 'Top-up of the account balance',
+  // A line of a charge or refund outside the billing run: the plan and what moved the money.
+  plan_line: '{plan} ({cause})',
+  plan_change_line: '{from} → {plan} ({cause})',
+  cause_created: 'subscribed',
+  cause_enabled: 'enabled again',
+  cause_resumed: 'resumed',
+  cause_plan_change: 'plan change',
+  cause_configuration_change: 'configuration change',
+  cause_disabled: 'disabled',
   title_invoice: 'Invoice',
   title_credit_note: 'Credit note',
   title_receipt: 'Receipt',
@@ -73,6 +82,14 @@ export type DocumentString = keyof typeof en;
 
 const uk: Record<DocumentString, string> = {
   balance_top_up: 'Поповнення балансу рахунку',
+  plan_line: '{plan} ({cause})',
+  plan_change_line: '{from} → {plan} ({cause})',
+  cause_created: 'підключення',
+  cause_enabled: 'повторне увімкнення',
+  cause_resumed: 'відновлення',
+  cause_plan_change: 'зміна тарифу',
+  cause_configuration_change: 'зміна конфігурації',
+  cause_disabled: 'вимкнення',
   title_invoice: 'Рахунок-фактура',
   title_credit_note: 'Кредит-нота',
   title_receipt: 'Квитанція',

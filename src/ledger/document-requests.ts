@@ -21,7 +21,14 @@ export interface RequestDetail {
   discount?: string;
   /** The subscription a refund gives back for: its credit note corrects the invoice of that subscription's last charge. */
   subscription_id?: number;
+  /** What moved the money of a charge or refund outside the billing run: the line says it in the document's language. */
+  cause?: ChargeCause;
+  /** A plan change's difference, charged or given back under the new plan: the code of the plan it leaves. */
+  leaving?: string;
 }
+
+/** Why a subscription's money moved outside the billing run (MovementOwner's reason). */
+export type ChargeCause = 'created' | 'configuration_change' | 'plan_change' | 'disabled' | 'enabled' | 'resumed';
 
 export interface DocumentRequest {
   accountId: number;

@@ -8,7 +8,7 @@ import { evaluateLowBalance } from '../accounts/low-balance.js';
 import { recordPurchase } from '../accounts/purchases.js';
 import type { Db } from '../db/client.js';
 import { addToDaily } from '../ledger/daily.js';
-import { discountDetail, requestDocument } from '../ledger/document-requests.js';
+import { type ChargeCause, discountDetail, requestDocument } from '../ledger/document-requests.js';
 import { postLedgerTransaction } from '../ledger/post.js';
 import { chargeFromGrants, refundToGrants } from '../grants/drawdown.js';
 import { drawnBySubscription, liveGrants } from '../grants/grants.js';
@@ -21,7 +21,7 @@ export interface MovementOwner {
   accountId: number;
   subscriptionId: number;
   currency: string;
-  reason: 'created' | 'configuration_change' | 'plan_change' | 'disabled' | 'enabled' | 'resumed';
+  reason: ChargeCause;
   /** The plan's code: credit grants scoped to it pay its charges, and its revenue is reported under it. */
   service: string;
   /** A plan change: the code of the plan it leaves, whose movements (`oldPlan`) are that plan's. */
@@ -54,7 +54,7 @@ export async function applyMovements(tx: Db, owner: MovementOwner, movements: re
       accountId,
       kind: charge ? 'invoice' : 'credit_note',
       transactionId: posted.transactionId,
-      detail: { service, subscription_id: subscriptionId, ...(m.periodStart ? { period_start: m.periodStart.toISOString() } : {}), ...discountDetail(m.discount) },
+      detail: { service, subscription_id: subscriptionId, cause: owner.reason, ...(owner.leaving && service !== owner.leaving ? { leaving: owner.leaving } : {}), ...(m.periodStart ? { period_start: m.periodStart.toISOString() } : {}), ...discountDetail(m.discount) },
     }, at);
     const kind = !charge ? 'refund' : owner.reason === 'configuration_change' ? 'seats' : 'plan';
     // A discounted charge is told at its price before the volume discount, and the discount as its own row.

@@ -24,6 +24,7 @@ import { usageRoutes } from './usage/usage-routes.js';
 import { documentRoutes } from './documents/routes.js';
 import { documentReadRoutes } from './documents/document-routes.js';
 import { statementRoutes } from './documents/statement-routes.js';
+import { webhookRoutes } from './webhooks/routes.js';
 import { issueRequestsSoon } from './documents/issue.js';
 import { accountUsageRoutes } from './usage/account-usage-routes.js';
 import { balanceRoutes } from './grants/balance.js';
@@ -143,7 +144,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
       });
       for (const routes of [
         accountRoutes, ledgerRoutes, billingHistoryRoutes, revenueRoutes, catalogRoutes, objectCountRoutes, usageRoutes, accountUsageRoutes, balanceRoutes, grantRoutes, budgetRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes,
-        identityRoutes, memberRoutes, tokenRoutes, twoFactorRoutes, mailRoutes, auditRoutes, paymentRoutes, providerRoutes, closureRoutes, documentRoutes, documentReadRoutes, statementRoutes,
+        identityRoutes, memberRoutes, tokenRoutes, twoFactorRoutes, mailRoutes, auditRoutes, paymentRoutes, providerRoutes, closureRoutes, documentRoutes, documentReadRoutes, statementRoutes, webhookRoutes,
       ]) {
         await routes(v1 as KassaApp);
       }

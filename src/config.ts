@@ -26,6 +26,8 @@ export const ENV_SCHEMA = Type.Object({
   KASSA_BILLING_BATCH: setting_('^[1-9][0-9]*$', 'a whole number of accounts, 1 or more'),
   KASSA_BILLING_CONCURRENCY: setting_('^[1-9][0-9]*$', 'a whole number of batches, 1 or more'),
   KASSA_PUBLIC_URL: setting_('^https?://\\S+$', 'an http:// or https:// URL'),
+  KASSA_WEBHOOK_ALLOW_HTTP: setting_(BOOLEAN, 'true or false'),
+  KASSA_WEBHOOK_ALLOW_PRIVATE: setting_(BOOLEAN, 'true or false'),
   KASSA_COOKIE_SECURE: setting_(BOOLEAN, 'true or false'),
   KASSA_PASSWORD_MAX_AGE_DAYS: setting_(WHOLE, 'a whole number of days (0: never)'),
   SMTP_URL: setting_('^smtps?://\\S+$', 'an smtp:// or smtps:// URL'),
@@ -139,6 +141,19 @@ export function paymentSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Pa
       ? { clientId: paypal.clientId!, clientSecret: paypal.clientSecret!, webhookId: paypal.webhookId!, environment: setting(env, 'PAYPAL_ENVIRONMENT') === 'live' ? 'live' : 'sandbox', apiBase: setting(env, 'PAYPAL_API_BASE') }
       : undefined,
   };
+}
+
+/** Where webhooks may be sent (src/webhooks/url-guard.ts). */
+export interface WebhookSettings {
+  /** http:// endpoints too (KASSA_WEBHOOK_ALLOW_HTTP): for tests and local development; else https only. */
+  allowHttp: boolean;
+  /** Private, loopback and link-local addresses too (KASSA_WEBHOOK_ALLOW_PRIVATE); else refused at registration and at connect time. */
+  allowPrivate: boolean;
+}
+
+export function webhookSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): WebhookSettings {
+  checkEnv(env);
+  return { allowHttp: setting(env, 'KASSA_WEBHOOK_ALLOW_HTTP') === 'true', allowPrivate: setting(env, 'KASSA_WEBHOOK_ALLOW_PRIVATE') === 'true' };
 }
 
 export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';

@@ -1,7 +1,7 @@
 // What every operation is handed: the database, the clock and the provider's settings.
 import type { ApiKeyAuthenticator } from './auth/principal.js';
 import type { Clock } from './time/clock.js';
-import type { BillingSettings, IdentitySettings, PaymentSettings } from './config.js';
+import type { BillingSettings, IdentitySettings, PaymentSettings, WebhookSettings } from './config.js';
 import type { Backend, Db } from './db/client.js';
 import type { EntitlementCache } from './entitlements/cache.js';
 import type { BackgroundWork } from './shared/background.js';
@@ -30,4 +30,6 @@ export interface Kassa {
   identity?: IdentitySettings;
   /** Stripe (and later PayPal); absent: read from the environment (src/payments/settings.ts). */
   payments?: PaymentSettings;
+  /** Where webhooks may go; absent: read from the environment (src/webhooks/settings.ts). */
+  webhooks?: WebhookSettings;
 }

@@ -2,7 +2,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { ApiKeyAuthenticator } from './auth/principal.js';
 import { type Clock, SimulatedClock, realClock } from './time/clock.js';
-import { type BillingSettings, ConfigError, type IdentitySettings, type PaymentSettings } from './config.js';
+import { type BillingSettings, ConfigError, type IdentitySettings, type PaymentSettings, type WebhookSettings } from './config.js';
 import type { Kassa } from './context.js';
 import { type Database, type OpenOptions, openDatabase, query, toDate } from './db/client.js';
 import { clockState } from './db/schema.js';
@@ -17,6 +17,7 @@ export interface StartOptions extends OpenOptions {
   billing: BillingSettings;
   identity?: IdentitySettings;
   payments?: PaymentSettings;
+  webhooks?: WebhookSettings;
 }
 
 export async function openKassa(options: StartOptions): Promise<{ kassa: Kassa; database: Database }> {
@@ -32,6 +33,7 @@ export async function openKassa(options: StartOptions): Promise<{ kassa: Kassa; 
     billing: options.billing,
     identity: options.identity,
     payments: options.payments,
+    webhooks: options.webhooks,
     auth: new ApiKeyAuthenticator(database.db),
     entitlements: new EntitlementCache(),
     afterCredit: resumeSuspended,

@@ -12,7 +12,7 @@ export const DOMAIN_ORDER = [
   'db', 'money', 'config', 'env-file', 'shared', 'time',
   'auth', 'http', 'audit', 'outbox', 'ledger', 'notifications',
   'catalog', 'entitlements',
-  'accounts', 'grants', 'budgets', 'payments', 'billing', 'subscriptions', 'usage', 'closure', 'documents',
+  'accounts', 'grants', 'budgets', 'payments', 'billing', 'subscriptions', 'usage', 'closure', 'documents', 'webhooks',
   'identity', 'members', 'pages',
   'jobs', 'clock',
 ] as const;

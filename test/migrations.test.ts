@@ -51,6 +51,7 @@ const RELEASED: Record<string, string> = {
   '0021_account_billing_details.sql': '8d9be48d4891aacc49a27013f1122afd0acbcb7ee544c47123603d52b0410075',
   '0022_documents.sql': '4b5f28b0af71fb7f2a4c45ff01c86213ba84a6781581fc460e9caca4ef793a07',
   '0023_document_files.sql': '6b707527d53319376fdd0890af74b34a82b7823aa0ce403ec7b31a782d63c6fe',
+  '0024_webhook_endpoints.sql': '77dc30e9c705d0f7064a135f1bf908aa6353fb23b2fb5a78ca9094dc9b28f3d0',
 };
 
 interface Journal {

@@ -1142,3 +1142,39 @@ export const mailNotifierState = pgTable('mail_notifier_state', {
   id: smallint('id').primaryKey(),
   settledOutboxId: bigint('settled_outbox_id', { mode: 'number' }).notNull(),
 });
+
+// ---------- webhooks (SPEC section 10) ----------
+
+/**
+ * Where the provider's product hears of Kassa's events (src/webhooks): a URL, the event types
+ * it wants (null: all), and whether it is being sent to. An endpoint Kassa disables itself says
+ * why (`gone`: it answered 410; `failing`: every attempt failed for 5 days).
+ */
+export const webhookEndpoints = pgTable('webhook_endpoints', {
+  id: id(),
+  url: text('url').notNull(),
+  description: text('description'),
+  eventTypes: text('event_types').array(),
+  enabled: boolean('enabled').notNull().default(true),
+  disabledReason: text('disabled_reason').$type<'operator' | 'gone' | 'failing'>(),
+  // Events of one account reach the endpoint in the order they were written unless it opts out.
+  parallel: boolean('parallel').notNull().default(false),
+  createdAt: at('created_at').notNull(),
+  updatedAt: at('updated_at').notNull(),
+});
+
+/**
+ * An endpoint's signing secrets (whsec_ + base64): the current one has no expiry; a rotated-out
+ * one goes on signing beside it until `expires_at`, so receivers can switch without a gap.
+ */
+export const webhookEndpointSecrets = pgTable(
+  'webhook_endpoint_secrets',
+  {
+    id: id(),
+    endpointId: ref('endpoint_id').notNull(),
+    secret: text('secret').notNull(),
+    createdAt: at('created_at').notNull(),
+    expiresAt: at('expires_at'),
+  },
+  (t) => [index('webhook_endpoint_secrets_endpoint_idx').on(t.endpointId)],
+);

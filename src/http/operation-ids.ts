@@ -131,6 +131,14 @@ export const OPERATION_IDS: Record<string, string> = {
   'GET /v1/documents/{id}/pdf': 'getDocumentPdf',
   'GET /v1/documents/{id}/ubl': 'getDocumentUbl',
   'GET /v1/documents/{id}/facturx': 'getDocumentFacturX',
+
+  'GET /v1/webhook-event-types': 'listWebhookEventTypes',
+  'POST /v1/webhook-endpoints': 'createWebhookEndpoint',
+  'GET /v1/webhook-endpoints': 'listWebhookEndpoints',
+  'GET /v1/webhook-endpoints/{id}': 'getWebhookEndpoint',
+  'PATCH /v1/webhook-endpoints/{id}': 'updateWebhookEndpoint',
+  'DELETE /v1/webhook-endpoints/{id}': 'deleteWebhookEndpoint',
+  'POST /v1/webhook-endpoints/{id}/rotate-secret': 'rotateWebhookEndpointSecret',
   'GET /v1/accounts/{id}/billing-details': 'getBillingDetails',
   'PUT /v1/accounts/{id}/billing-details': 'setBillingDetails',
   'POST /v1/accounts/{id}/top-ups': 'requestTopUp',
@@ -185,4 +193,5 @@ export const TAG_DESCRIPTIONS: Record<string, string> = {
   'top-ups': "Money a customer sends: by card through Stripe Checkout, or by bank transfer with a creditor reference; pending until the money arrives, then credited once. Saved cards, Stripe's webhook.",
   mails: 'The mails Kassa queued and sent (staff), with their live links removed once sent.',
   audit: 'Security events and operator actions, per account or for all (staff).',
+  webhooks: "Endpoints of the provider's product that Kassa sends its events to, signed by the Standard Webhooks specification (staff).",
 };

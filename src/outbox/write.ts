@@ -4,49 +4,53 @@ import { sql } from 'drizzle-orm';
 import { type Db, query } from '../db/client.js';
 import { outbox } from '../db/schema.js';
 
-export type OutboxTopic =
-  | 'account.created'
-  | 'account.updated'
-  | 'balance.adjusted'
-  | 'balance.low'
-  | 'subscription.created'
-  | 'subscription.charged'
-  | 'subscription.refunded'
-  | 'subscription.disabled'
-  | 'subscription.enabled'
-  | 'subscription.suspended'
-  | 'subscription.resumed'
-  | 'subscription.plan_changed'
-  | 'object_count.over_limit'
-  | 'usage.charged'
-  | 'usage.funds_exhausted'
-  | 'grant.created'
-  | 'grant.effective'
-  | 'grant.expiring'
-  | 'grant.expired'
-  | 'grant.voided'
-  | 'budget.threshold_crossed'
-  | 'budget.reached'
-  | 'usage.over_limit'
-  | 'usage.reserved'
-  | 'usage.reservation_released'
-  | 'top_up.requested'
-  | 'top_up.received'
-  | 'top_up.succeeded'
-  | 'top_up.failed'
-  | 'top_up.expired'
-  | 'top_up.refunded'
-  | 'top_up.disputed'
-  | 'top_up.cancelled'
-  | 'account.closed'
-  | 'account.payout_due'
-  | 'account.payout_paid'
-  | 'auto_top_up.succeeded'
-  | 'auto_top_up.failed'
-  | 'auto_top_up.paused'
-  | 'auto_top_up.capped'
-  | 'billing_run.completed'
-  | 'document.issued';
+/** Every event type the outbox holds: what webhook endpoints may ask for (src/webhooks). */
+export const OUTBOX_TOPICS = [
+  'account.created',
+  'account.updated',
+  'balance.adjusted',
+  'balance.low',
+  'subscription.created',
+  'subscription.charged',
+  'subscription.refunded',
+  'subscription.disabled',
+  'subscription.enabled',
+  'subscription.suspended',
+  'subscription.resumed',
+  'subscription.plan_changed',
+  'object_count.over_limit',
+  'usage.charged',
+  'usage.funds_exhausted',
+  'grant.created',
+  'grant.effective',
+  'grant.expiring',
+  'grant.expired',
+  'grant.voided',
+  'budget.threshold_crossed',
+  'budget.reached',
+  'usage.over_limit',
+  'usage.reserved',
+  'usage.reservation_released',
+  'top_up.requested',
+  'top_up.received',
+  'top_up.succeeded',
+  'top_up.failed',
+  'top_up.expired',
+  'top_up.refunded',
+  'top_up.disputed',
+  'top_up.cancelled',
+  'account.closed',
+  'account.payout_due',
+  'account.payout_paid',
+  'auto_top_up.succeeded',
+  'auto_top_up.failed',
+  'auto_top_up.paused',
+  'auto_top_up.capped',
+  'billing_run.completed',
+  'document.issued',
+] as const;
+
+export type OutboxTopic = (typeof OUTBOX_TOPICS)[number];
 
 export interface OutboxEvent {
   /** null: the provider's own event (billing_run.completed), in the provider's feed only. */

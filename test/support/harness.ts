@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { KassaApp } from '../../src/http/kassa-app.js';
 import { createApiKey } from '../../src/auth/api-keys.js';
-import { defaultBillingSettings, type BillingSettings, type PaymentSettings } from '../../src/config.js';
+import { defaultBillingSettings, type BillingSettings, type PaymentSettings, type WebhookSettings } from '../../src/config.js';
 import type { Kassa } from '../../src/context.js';
 import { openKassa } from '../../src/kassa.js';
 import { adminQuery, databaseUrl } from './postgres-admin.js';
@@ -41,7 +41,7 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   return { url: databaseUrl(base, name), drop: () => adminQuery(base, `drop database if exists ${name} with (force)`) };
 }
 
-export async function startHarness(options: { clockStart?: string; billing?: Partial<BillingSettings>; payments?: PaymentSettings } = {}): Promise<Harness> {
+export async function startHarness(options: { clockStart?: string; billing?: Partial<BillingSettings>; payments?: PaymentSettings; webhooks?: WebhookSettings } = {}): Promise<Harness> {
   const database = await createTestDatabase();
   const { kassa, database: opened } = await openKassa({
     databaseUrl: database.url,
@@ -52,6 +52,8 @@ export async function startHarness(options: { clockStart?: string; billing?: Par
     clockStart: new Date(options.clockStart ?? '2026-11-02T00:00:00Z'),
     billing: { ...defaultBillingSettings, ...options.billing },
     payments: options.payments,
+    // As in production unless a test says otherwise: https only, public addresses only.
+    webhooks: options.webhooks ?? { allowHttp: false, allowPrivate: false },
   });
   const app = await buildApp(kassa);
   const { secret } = await createApiKey(kassa.db, 'tests', kassa.clock.now());

@@ -1,4 +1,4 @@
-// Starts listening, seeds the demo on a fresh database, and runs the billing scheduler.
+// Starts listening, seeds the demo on a fresh database, and runs the billing scheduler, mail and webhook delivery.
 import type { KassaApp } from './http/kassa-app.js';
 import type { Config } from './config.js';
 import type { Kassa } from './context.js';
@@ -6,6 +6,7 @@ import type { Database } from './db/client.js';
 import { seedDemo } from './demo.js';
 import { startScheduler } from './jobs/scheduler.js';
 import { startMailDelivery } from './notifications/delivery.js';
+import { startWebhookDelivery } from './webhooks/worker.js';
 
 export async function startServer(app: KassaApp, kassa: Kassa, database: Database, config: Config) {
   // Listening first: a start that fails on a busy port has seeded nothing, so the next one
@@ -18,10 +19,12 @@ export async function startServer(app: KassaApp, kassa: Kassa, database: Databas
   }
   const scheduler = config.clock === 'real' ? startScheduler(kassa, app.log) : undefined;
   const mail = startMailDelivery(kassa, app.log, config.mail);
+  const webhooks = startWebhookDelivery(kassa, app.log);
   const stop = async (signal: string) => {
     app.log.info(`stopping (${signal})`);
     await scheduler?.stop();
     await mail.stop();
+    await webhooks.stop();
     await app.close();
     await database.close();
     app.log.info('stopped');

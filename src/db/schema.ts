@@ -1178,3 +1178,59 @@ export const webhookEndpointSecrets = pgTable(
   },
   (t) => [index('webhook_endpoint_secrets_endpoint_idx').on(t.endpointId)],
 );
+
+/**
+ * One outbox event for one endpoint (src/webhooks/dispatch.ts): written when the event is fanned
+ * out, sent until it succeeds or its retries run out. `leased_until` (the database's real time)
+ * marks it being sent by a worker; a worker that dies mid-send leaves it to be sent again once
+ * the lease ends. `webhook-id` is the event's id, the same on every attempt.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: id(),
+    endpointId: ref('endpoint_id').notNull(),
+    outboxId: ref('outbox_id').notNull(),
+    accountId: ref('account_id'),
+    topic: text('topic').notNull(),
+    status: text('status').$type<'pending' | 'succeeded' | 'failed'>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: at('next_attempt_at').notNull(),
+    leasedUntil: at('leased_until'),
+    lastAttemptAt: at('last_attempt_at'),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [
+    unique('webhook_deliveries_event_uq').on(t.endpointId, t.outboxId),
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index('webhook_deliveries_account_idx').on(t.endpointId, t.accountId, t.outboxId).where(sql`${t.status} = 'pending'`),
+  ],
+);
+
+/** Every attempt at a delivery: what the endpoint answered (or why nothing was), and how long it took. */
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    id: id(),
+    deliveryId: ref('delivery_id').notNull(),
+    endpointId: ref('endpoint_id').notNull(),
+    attemptedAt: at('attempted_at').notNull(),
+    statusCode: integer('status_code'),
+    latencyMs: integer('latency_ms').notNull(),
+    error: text('error'),
+    // The first 1,000 characters of the answer's body.
+    responseExcerpt: text('response_excerpt'),
+  },
+  (t) => [index('webhook_attempts_delivery_idx').on(t.deliveryId)],
+);
+
+/** Outbox events already fanned out to the endpoints: one row each, written with their deliveries. */
+export const webhookFannedOut = pgTable('webhook_fanned_out', {
+  outboxId: bigint('outbox_id', { mode: 'number' }).primaryKey(),
+});
+
+/** Where fan-out's scan of the outbox starts: every event at or below it is fanned out (or came before any endpoint). */
+export const webhookFanoutState = pgTable('webhook_fanout_state', {
+  id: smallint('id').primaryKey(),
+  settledOutboxId: bigint('settled_outbox_id', { mode: 'number' }).notNull(),
+});

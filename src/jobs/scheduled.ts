@@ -13,6 +13,7 @@ import { rateUsageBatches } from '../usage/rate-batch.js';
 import { releaseEndedBudgets } from '../budgets/budgets.js';
 import { expireReservations } from '../usage/reservations.js';
 import { issueDocuments } from '../documents/issue.js';
+import { deliverWebhooks } from '../webhooks/dispatch.js';
 
 export interface ScheduledJob {
   name: string;
@@ -38,6 +39,9 @@ export const scheduledJobs: ScheduledJob[] = [
   // Documents: the months that ended invoiced, then what charges, refunds and payments asked
   // for (issued just after the change that asked; this takes up what is left).
   { name: 'documents', run: issueDocuments },
+  // Webhooks: the events fanned out to the endpoints, and what is due sent (the server also does
+  // this every second; on a simulated clock a retry's time comes with an advance).
+  { name: 'webhooks', run: deliverWebhooks },
   { name: 'expired usage reservations', run: async (kassa, at) => { const ids = await expireReservations(kassa.db, at); for (const id of ids) kassa.entitlements.invalidate(id); return ids.length; } },
 ];
 

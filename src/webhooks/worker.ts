@@ -1,0 +1,28 @@
+// In the server: fans out and sends due webhooks every second, one pass at a time, on Kassa's
+// clock (a simulated clock's retries also run at each advance, src/jobs/scheduled.ts).
+import type { FastifyBaseLogger } from 'fastify';
+import type { Kassa } from '../context.js';
+import { deliverWebhooks } from './dispatch.js';
+
+const EVERY_MS = 1000;
+
+export function startWebhookDelivery(kassa: Kassa, log: FastifyBaseLogger): { stop(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  const tick = () => {
+    if (running) return;
+    running = deliverWebhooks(kassa, kassa.clock.now())
+      .then(() => undefined)
+      .catch((err: unknown) => log.error({ err }, 'webhook delivery failed; it is tried again in a second'))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const timer = setInterval(tick, EVERY_MS);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

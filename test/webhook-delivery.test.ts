@@ -158,6 +158,63 @@ describe('an account\'s events', () => {
   });
 });
 
+describe('the delivery log', () => {
+  interface Delivery { id: number; event_id: string; event_type: string; status: string; attempts: number; next_attempt_at: string | null; last_attempt: { status_code: number | null } | null }
+
+  it('lists each delivery with its last attempt, filters it, shows one with every attempt, and sends one again', async () => {
+    const { id } = await endpoint('/log', { event_types: ['account.created'] });
+    answer = (_path, nth) => (nth === 1 ? 500 : 200);
+    await h.call('POST', '/v1/accounts', { name: 'Log 1', currency: 'EUR' });
+    await h.call('POST', '/v1/accounts', { name: 'Log 2', currency: 'EUR' });
+    await deliverWebhooks(h.kassa, h.kassa.clock.now()); // the first fails, the second holds no order (two accounts): it succeeds
+    const log = (await h.call('GET', `/v1/webhook-endpoints/${id}/deliveries`)).body as { data: Delivery[]; next_cursor: string | null };
+    expect(log.data.map((d) => [d.status, d.attempts, d.last_attempt?.status_code])).toEqual([['succeeded', 1, 200], ['pending', 1, 500]]); // newest first
+    const failed = log.data[1]!;
+    expect(failed.next_attempt_at).toBe(later(5000));
+    expect(((await h.call('GET', `/v1/webhook-endpoints/${id}/deliveries?status=succeeded`)).body as { data: Delivery[] }).data).toHaveLength(1);
+    expect(((await h.call('GET', `/v1/webhook-endpoints/${id}/deliveries?event_type=balance.low`)).body as { data: Delivery[] }).data).toHaveLength(0);
+    const paged = (await h.call('GET', `/v1/webhook-endpoints/${id}/deliveries?limit=1`)).body as { data: Delivery[]; next_cursor: string };
+    expect((await h.call('GET', `/v1/webhook-endpoints/${id}/deliveries?limit=1&cursor=${paged.next_cursor}`)).body).toMatchObject({ data: [{ id: failed.id }], next_cursor: null });
+
+    const retried = await h.call('POST', `/v1/webhook-endpoints/${id}/deliveries/${failed.id}/retry`);
+    expect(retried.status).toBe(202);
+    expect(retried.body).toMatchObject({ status: 'pending', next_attempt_at: h.kassa.clock.now().toISOString() }); // now, not in 5 s
+    await deliverWebhooks(h.kassa, h.kassa.clock.now());
+    const one = (await h.call('GET', `/v1/webhook-endpoints/${id}/deliveries/${failed.id}`)).body as Delivery & { attempts_made: { status_code: number }[] };
+    expect(one).toMatchObject({ status: 'succeeded', attempts: 2, event_id: failed.event_id });
+    expect(one.attempts_made.map((a) => a.status_code)).toEqual([500, 200]);
+
+    expect((await h.call('GET', `/v1/webhook-endpoints/${id}/deliveries/999999`)).body).toMatchObject({ status: 404 });
+    expect((await h.call('POST', `/v1/webhook-endpoints/${id}/deliveries/999999/retry`)).body).toMatchObject({ status: 404 });
+    expect((await h.call('GET', '/v1/webhook-endpoints/999999/deliveries')).body).toMatchObject({ status: 404 });
+    expect((await h.call('GET', `/v1/webhook-endpoints/${id}/deliveries?status=lost`)).body).toMatchObject({ status: 400, code: 'validation_failed' });
+  });
+
+  it("replays a time range after the receiver's outage: the same events, with their ids, sent again", async () => {
+    await advance(later(24 * 3_600_000));
+    const from = h.kassa.clock.now().toISOString();
+    const { id } = await endpoint('/replay', { event_types: ['account.created'] });
+    for (let i = 1; i <= 3; i++) await h.call('POST', '/v1/accounts', { name: `Replay ${i}`, currency: 'EUR' });
+    await deliverWebhooks(h.kassa, h.kassa.clock.now());
+    expect(received).toHaveLength(3);
+    const replayed = await h.call('POST', `/v1/webhook-endpoints/${id}/replay`, { from, to: later(1) });
+    expect(replayed).toMatchObject({ status: 202, body: { queued: 3 } });
+    await deliverWebhooks(h.kassa, h.kassa.clock.now());
+    expect(received).toHaveLength(6);
+    expect(received.slice(3).map((r) => r.headers['webhook-id'])).toEqual(received.slice(0, 3).map((r) => r.headers['webhook-id']));
+    expect((await h.call('POST', `/v1/webhook-endpoints/${id}/replay`, { from, to: from })).body).toMatchObject({ status: 400, field: '/to' });
+    expect((await h.call('POST', `/v1/webhook-endpoints/${id}/replay`, { from, to: later(1), types: ['no.such'] })).body).toMatchObject({ status: 400 });
+  });
+
+  it('pings an endpoint: a signed ping, and what the endpoint answered', async () => {
+    const { id, secret } = await endpoint('/ping', { event_types: ['balance.low'] });
+    answer = () => 202;
+    const pinged = await h.call('POST', `/v1/webhook-endpoints/${id}/ping`);
+    expect(pinged.body).toMatchObject({ status_code: 202, error: null, response_excerpt: 'ok', event_id: expect.stringMatching(/^ping_/) });
+    expect(verified(received[0]!, secret)).toMatchObject({ type: 'ping', data: { endpoint_id: id } });
+  });
+});
+
 describe('dispatchers side by side', () => {
   it('never send one delivery twice', async () => {
     await endpoint('/parallel', { event_types: ['account.created'], parallel: true });

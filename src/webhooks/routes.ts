@@ -5,11 +5,39 @@ import type { KassaApp } from '../http/kassa-app.js';
 import { OUTBOX_TOPICS } from '../outbox/write.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { type EndpointInput, createEndpoint, deleteEndpoint, readEndpoint, readEndpoints, rotateSecret, updateEndpoint } from './endpoints.js';
+import { type DeliveryFilter, REPLAY_LIMIT, listDeliveries, ping, readDelivery, replay, retryDelivery } from './log.js';
 import { webhookSettings } from './settings.js';
 import { URL_MAX_LENGTH } from './url-guard.js';
 
 const tags = ['webhooks'];
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+const IdParams = Type.Object({ id: Id });
+const DeliveryParams = Type.Object({ id: Id, delivery_id: Id });
+const EventType = Type.Union(OUTBOX_TOPICS.map((topic) => Type.Literal(topic)), { description: 'an event type (GET /v1/webhook-event-types)' });
+const Status = Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed')]);
+const Time = Type.String({ format: 'date-time' });
+const Attempt = Type.Object({
+  attempted_at: Time,
+  status_code: Type.Union([Type.Integer(), Type.Null()], { description: "the endpoint's HTTP status; null when none came" }),
+  latency_ms: Type.Integer(),
+  error: Type.Union([Type.String(), Type.Null()], { description: 'why no status came (refused, unreachable, timed out), or that the answer was cut at 64 KiB' }),
+  response_excerpt: Type.Union([Type.String(), Type.Null()], { description: "the start of the endpoint's answer (up to 1,000 characters)" }),
+});
+const Delivery = Type.Object(
+  {
+    id: Type.Integer(),
+    event_id: Type.String({ description: 'the webhook-id header: the event\'s id, the same on every attempt and replay' }),
+    event_type: Type.String(),
+    account_id: Type.Union([Type.Integer(), Type.Null()]),
+    status: Status,
+    attempts: Type.Integer(),
+    next_attempt_at: Type.Union([Time, Type.Null()], { description: 'while pending' }),
+    last_attempt_at: Type.Union([Time, Type.Null()]),
+    created_at: Time,
+    last_attempt: Type.Union([Attempt, Type.Null()]),
+  },
+  { title: 'WebhookDelivery', examples: [{ id: 7, event_id: 'evt_1234', event_type: 'subscription.suspended', account_id: 42, status: 'pending', attempts: 2, next_attempt_at: '2026-11-02T00:05:05Z', last_attempt_at: '2026-11-02T00:00:05Z', created_at: '2026-11-02T00:00:00Z', last_attempt: { attempted_at: '2026-11-02T00:00:05Z', status_code: 503, latency_ms: 41, error: null, response_excerpt: 'upstream unavailable' } }] },
+);
 const EventTypes = Type.Union(
   [Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: OUTBOX_TOPICS.length, description: 'the event types sent to it (GET /v1/webhook-event-types)' }), Type.Null()],
   { description: 'the event types sent to it; null: all of them' },
@@ -100,6 +128,83 @@ export async function webhookRoutes(app: KassaApp) {
     async (request, reply) => {
       if (!(await deleteEndpoint(kassa.db, request.principal, request.params.id, request.ip, kassa.clock.now()))) return sendProblem(reply, { code: 'not_found', detail: `no webhook endpoint ${request.params.id}` });
       return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/webhook-endpoints/:id/deliveries',
+    {
+      schema: {
+        tags,
+        summary: "The endpoint's delivery log, newest first (staff): each event sent or to be sent, with its last attempt",
+        params: IdParams,
+        querystring: Type.Object({ status: Type.Optional(Status), event_type: Type.Optional(EventType), from: Type.Optional(Time), to: Type.Optional(Time), limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }), cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$', description: 'next_cursor from the previous page' })) }),
+        response: { 200: Type.Object({ data: Type.Array(Delivery), next_cursor: Type.Union([Type.String(), Type.Null()]) }), ...problemResponses(403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const listed = await listDeliveries(kassa.db, request.params.id, request.query as DeliveryFilter, kassa.clock.now());
+      if (!listed) return sendProblem(reply, { code: 'not_found', detail: `no webhook endpoint ${request.params.id}` });
+      return listed;
+    },
+  );
+
+  app.get(
+    '/webhook-endpoints/:id/deliveries/:delivery_id',
+    { schema: { tags, summary: 'One delivery with every attempt at it (staff)', params: DeliveryParams, response: { 200: Type.Intersect([Delivery, Type.Object({ attempts_made: Type.Array(Attempt) })], { title: 'WebhookDeliveryWithAttempts' }), ...problemResponses(403, 404) } } },
+    async (request, reply) => {
+      const delivery = await readDelivery(kassa.db, request.params.id, request.params.delivery_id);
+      if (!delivery) return sendProblem(reply, { code: 'not_found', detail: `no delivery ${request.params.delivery_id} to webhook endpoint ${request.params.id}` });
+      return delivery;
+    },
+  );
+
+  app.post(
+    '/webhook-endpoints/:id/deliveries/:delivery_id/retry',
+    { schema: { tags, summary: 'Send a delivery again now, whatever its status (staff): one more attempt', params: DeliveryParams, response: { 202: Delivery, ...problemResponses(403, 404) } } },
+    async (request, reply) => {
+      const retried = await retryDelivery(kassa.db, request.params.id, request.params.delivery_id, kassa.clock.now());
+      if (!retried.ok) return sendProblem(reply, retried.failure);
+      return reply.code(202).send(retried.value);
+    },
+  );
+
+  app.post(
+    '/webhook-endpoints/:id/replay',
+    {
+      schema: {
+        tags,
+        summary: `Send the endpoint every event written in [from, to) again (staff): what its receiver missed during an outage, each with its own id, at most ${REPLAY_LIMIT.toLocaleString('en')} a call`,
+        params: IdParams,
+        body: Type.Object(
+          { from: Time, to: Time, types: Type.Optional(Type.Union([Type.Array(EventType, { minItems: 1 }), Type.Null()], { description: "these types only; absent: the endpoint's" })) },
+          { additionalProperties: false, examples: [{ from: '2026-11-02T00:00:00Z', to: '2026-11-02T06:00:00Z' }] },
+        ),
+        response: { 202: Type.Object({ queued: Type.Integer({ description: 'deliveries queued, sent from now on' }) }), ...problemResponses(403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const replayed = await replay(kassa.db, request.params.id, request.body, kassa.clock.now());
+      if (!replayed.ok) return sendProblem(reply, replayed.failure);
+      return reply.code(202).send(replayed.value);
+    },
+  );
+
+  app.post(
+    '/webhook-endpoints/:id/ping',
+    {
+      schema: {
+        tags,
+        summary: 'Send the endpoint a signed `ping` event now and answer what it said (staff): a check that it answers and verifies',
+        params: IdParams,
+        response: { 200: Type.Object({ event_id: Type.String({ description: 'the ping\'s webhook-id' }), status_code: Attempt.properties.status_code, latency_ms: Type.Integer(), error: Attempt.properties.error, response_excerpt: Attempt.properties.response_excerpt }, { title: 'WebhookPing' }), ...problemResponses(403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const pinged = await ping(kassa, request.params.id, kassa.clock.now());
+      if (!pinged.ok) return sendProblem(reply, pinged.failure);
+      const { event_id, status, latencyMs, error, excerpt } = pinged.value;
+      return { event_id, status_code: status, latency_ms: latencyMs, error, response_excerpt: excerpt };
     },
   );
 

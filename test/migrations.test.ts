@@ -53,6 +53,7 @@ const RELEASED: Record<string, string> = {
   '0023_document_files.sql': '6b707527d53319376fdd0890af74b34a82b7823aa0ce403ec7b31a782d63c6fe',
   '0024_webhook_endpoints.sql': '77dc30e9c705d0f7064a135f1bf908aa6353fb23b2fb5a78ca9094dc9b28f3d0',
   '0025_webhook_deliveries.sql': 'd1212f8b6bb8552115aa81101946b4d929261bd14c96d3d4d867aa962ebc2dfb',
+  '0026_webhook_endpoint_health.sql': '236ef0daf7bfa596d82db79f00194c78d5033072326cd110d2186b24e70a1593',
 };
 
 interface Journal {

@@ -10,6 +10,8 @@ import { sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { query } from '../src/db/client.js';
+import { createOperator } from '../src/identity/operators/create-operator.js';
+import { queueNotices } from '../src/notifications/notifier.js';
 import { deliverWebhooks, dispatchDue, fanOut } from '../src/webhooks/dispatch.js';
 import { sendWebhook } from '../src/webhooks/send.js';
 import { type Harness, startHarness } from './support/harness.js';
@@ -136,6 +138,45 @@ describe('a delivery', () => {
     await h.call('POST', '/v1/accounts', { name: 'Gone 2', currency: 'EUR' });
     await advance(later(3_600_000));
     expect(received).toHaveLength(1);
+  });
+});
+
+describe('an endpoint that fails every attempt', () => {
+  it('shows it in its health, and is disabled after 5 days with a mail to the operators', async () => {
+    expect((await createOperator(h.kassa.db, { email: 'ops@provider.test', name: 'Ops' }, h.kassa.clock.now())).ok).toBe(true);
+    const { id } = await endpoint('/failing', { event_types: ['account.created'] });
+    answer = () => 500;
+    const since = h.kassa.clock.now().toISOString();
+    await h.call('POST', '/v1/accounts', { name: 'Failing 0', currency: 'EUR' });
+    await deliverWebhooks(h.kassa, h.kassa.clock.now());
+    const health = ((await h.call('GET', `/v1/webhook-endpoints/${id}`)).body as { health: Record<string, unknown> }).health;
+    expect(health).toEqual({ backlog: 1, attempts_24h: 1, success_rate_24h: 0, failing_since: since, last_failure: { attempted_at: since, status_code: 500, error: null } });
+    // A new event every 12 hours, each failing as well: the endpoint has failed since `since`.
+    for (let half = 1; half <= 10; half++) {
+      await advance(later(12 * 3_600_000));
+      expect(((await h.call('GET', `/v1/webhook-endpoints/${id}`)).body as { enabled: boolean }).enabled, `after ${half * 12} h`).toBe(half < 10); // 5 days = 10 x 12 h
+      await h.call('POST', '/v1/accounts', { name: `Failing ${half}`, currency: 'EUR' });
+    }
+    expect((await h.call('GET', `/v1/webhook-endpoints/${id}`)).body).toMatchObject({ enabled: false, disabled_reason: 'failing', health: { failing_since: since } });
+    const sentBefore = received.length;
+    await advance(later(12 * 3_600_000));
+    expect(received).toHaveLength(sentBefore); // disabled: nothing more is sent
+
+    await queueNotices(h.kassa, h.kassa.clock.now());
+    const mailed = await query<{ to: string; subject: string; text: string }>(h.kassa.db, sql`select "to", subject, text from mails where template = 'webhook_endpoint_disabled' and subject = ${`Webhook endpoint ${id} disabled`}`);
+    expect(mailed).toHaveLength(1);
+    expect(mailed[0]).toMatchObject({ to: 'ops@provider.test', subject: `Webhook endpoint ${id} disabled` });
+    expect(mailed[0]!.text).toContain(`every attempt since ${since} failed`);
+
+    // Enabled again, it starts afresh: what waited for it goes at once, and a success clears the failing mark.
+    answer = () => 200;
+    const waiting = received.length;
+    const backlog = ((await h.call('GET', `/v1/webhook-endpoints/${id}`)).body as { health: { backlog: number } }).health.backlog;
+    expect(backlog).toBeGreaterThan(0); // the deliveries still within their retries (the older ones have failed)
+    await h.call('PATCH', `/v1/webhook-endpoints/${id}`, { enabled: true });
+    await deliverWebhooks(h.kassa, h.kassa.clock.now());
+    expect(received.length - waiting).toBe(backlog);
+    expect((await h.call('GET', `/v1/webhook-endpoints/${id}`)).body).toMatchObject({ enabled: true, disabled_reason: null, health: { failing_since: null, backlog: 0 } });
   });
 });
 

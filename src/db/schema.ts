@@ -1159,6 +1159,8 @@ export const webhookEndpoints = pgTable('webhook_endpoints', {
   disabledReason: text('disabled_reason').$type<'operator' | 'gone' | 'failing'>(),
   // Events of one account reach the endpoint in the order they were written unless it opts out.
   parallel: boolean('parallel').notNull().default(false),
+  // Since when every attempt has failed (null: the last one succeeded); 5 days of it disable the endpoint.
+  failingSince: at('failing_since'),
   createdAt: at('created_at').notNull(),
   updatedAt: at('updated_at').notNull(),
 });
@@ -1221,7 +1223,7 @@ export const webhookAttempts = pgTable(
     // The first 1,000 characters of the answer's body.
     responseExcerpt: text('response_excerpt'),
   },
-  (t) => [index('webhook_attempts_delivery_idx').on(t.deliveryId)],
+  (t) => [index('webhook_attempts_delivery_idx').on(t.deliveryId), index('webhook_attempts_endpoint_idx').on(t.endpointId, t.attemptedAt)],
 );
 
 /** Outbox events already fanned out to the endpoints: one row each, written with their deliveries. */

@@ -34,10 +34,12 @@ export const noticeTemplates: Record<string, MailTemplate> = {
   'budget.reached': 'budget_reached',
   // An invoice, credit note or receipt, with its PDF; a pro-forma's details are the bank-transfer mail's.
   'document.issued': 'document_issued',
+  // The provider's own: an endpoint Kassa stopped sending to.
+  'webhook_endpoint.disabled': 'webhook_endpoint_disabled',
 };
 
 /** Topics whose mail goes to the provider's operators rather than to the account. */
-const OPERATOR_TOPICS = new Set(['top_up.disputed']);
+const OPERATOR_TOPICS = new Set(['top_up.disputed', 'webhook_endpoint.disabled']);
 
 const NOTICE_TOPICS = Object.keys(noticeTemplates);
 const EVENTS_PER_PASS = 200;
@@ -94,7 +96,15 @@ async function noticeFor(tx: Db, outboxId: number, now: Date): Promise<number | 
   const [event] = await tx.select().from(outbox).where(eq(outbox.id, outboxId));
   if (!event) return 0;
   const template = noticeTemplates[event.topic];
-  if (!template || event.accountId === null) return 0; // the provider's own events mail no one
+  if (!template) return 0;
+  if (event.accountId === null) {
+    // The provider's own events mail its operators when they are for them, and no one else.
+    if (!OPERATOR_TOPICS.has(event.topic)) return 0;
+    const recipients = await operatorAddresses(tx);
+    const data = Object.fromEntries(Object.entries(event.payload as Record<string, unknown>).map(([k, v]) => [k, String(v ?? '')]));
+    for (const to of recipients) await queueMail(tx, { to, template, data, at: now });
+    return recipients.length;
+  }
   // Only a bank transfer has instructions to mail; a card or PayPal payer is on the provider's page.
   if (event.topic === 'top_up.requested' && !(event.payload as { bank_transfer?: unknown }).bank_transfer) return 0;
   // An automatic top-up is told by its own mail (auto_top_up.succeeded), not twice.

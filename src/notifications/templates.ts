@@ -23,7 +23,8 @@ export type MailTemplate =
   | 'grant_expiring'
   | 'budget_threshold'
   | 'budget_reached'
-  | 'document_issued';
+  | 'document_issued'
+  | 'webhook_endpoint_disabled';
 
 export interface RenderedMail {
   subject: string;
@@ -47,6 +48,10 @@ const templates: Record<MailTemplate, (data: Data) => RenderedMail> = {
   top_up_failed: (d) => ({ subject: `Top-up of ${d.account_name} failed`, text: `The top-up ${d.top_up_id} of ${d.account_name} did not go through${d.reason ? `: ${d.reason}` : ''}. No money was taken into the balance.\n` }),
   top_up_expired: (d) => ({ subject: `Bank transfer for ${d.account_name} expired`, text: `No payment arrived in time for top-up ${d.top_up_id} of ${d.account_name} (${d.amount} ${d.currency}). If you sent it, contact the provider; otherwise ask for a new top-up.\n` }),
   refund_issued: (d) => ({ subject: `Refund of ${d.amount} ${d.currency} for ${d.account_name}`, text: `${d.amount} ${d.currency} of top-up ${d.top_up_id} was refunded to the way it was paid and taken off the balance of ${d.account_name}. The balance is now ${d.balance} ${d.currency}. A card refund takes 5 to 10 days to show on the statement.\n` }),
+  webhook_endpoint_disabled: (d) => ({
+    subject: `Webhook endpoint ${d.endpoint_id} disabled`,
+    text: `Kassa stopped sending events to webhook endpoint ${d.endpoint_id} (${d.url}): ${d.reason === 'gone' ? 'it answered 410 Gone' : `every attempt since ${d.failing_since} failed`}. Its events are kept; fix the receiver, enable the endpoint again (PATCH /v1/webhook-endpoints/${d.endpoint_id} {"enabled": true}) and replay what it missed (POST /v1/webhook-endpoints/${d.endpoint_id}/replay).\n`,
+  }),
   dispute_opened: (d) => ({
     subject: `Dispute on ${d.account_name}: ${d.amount} ${d.currency}`,
     text: `The payer of top-up ${d.top_up_id} (account ${d.account_name}, id ${d.account_id}) disputed it${d.reason ? ` as ${d.reason}` : ''}. The payment provider withdrew ${d.amount} ${d.currency}, and Kassa took it off the balance, which is now ${d.balance} ${d.currency}.\n\nAnswer the dispute on the provider's dashboard before its deadline, with the evidence of the service delivered.\n`,

@@ -48,6 +48,7 @@ export const OUTBOX_TOPICS = [
   'auto_top_up.capped',
   'billing_run.completed',
   'document.issued',
+  'webhook_endpoint.disabled',
 ] as const;
 
 export type OutboxTopic = (typeof OUTBOX_TOPICS)[number];

@@ -9,17 +9,21 @@
 // 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h) on Kassa's clock, and fails after the last. An
 // endpoint that answers 410 Gone is disabled. Unless an endpoint takes deliveries side by side,
 // an account's events reach it in the order they were written: a delivery waits while an earlier
-// one of the same account to the same endpoint is pending. A worker killed mid-send leaves its
+// one of the same account to the same endpoint is pending. An endpoint whose attempts all failed
+// for 5 days is disabled too, and `webhook_endpoint.disabled` mails the operators. A worker killed mid-send leaves its
 // lease to run out (the database's real time), and the delivery is sent again: at least once.
 import { sql } from 'drizzle-orm';
 import type { Kassa } from '../context.js';
 import { type Db, query, toDate } from '../db/client.js';
+import { writeOutboxEvents } from '../outbox/write.js';
 import { signingSecrets } from './endpoints.js';
 import { type SendOutcome, sendWebhook, signedHeaders } from './send.js';
 import { webhookSettings } from './settings.js';
 
 /** The wait before each attempt after the first, by the attempts made so far (Standard Webhooks). */
 export const RETRY_SCHEDULE_MS = [0, 5_000, 5 * 60_000, 30 * 60_000, 2 * 3_600_000, 5 * 3_600_000, 10 * 3_600_000, 14 * 3_600_000, 20 * 3_600_000, 24 * 3_600_000] as const;
+/** An endpoint whose every attempt failed for this long is disabled, and the operators told. */
+export const FAILING_DISABLES_AFTER_MS = 5 * 24 * 3_600_000;
 /** How long a worker holds a delivery it is sending: past the send timeout, so a live worker never loses one. */
 const LEASE_SECONDS = 60;
 const FAN_OUT_PAGE = 1000;
@@ -163,10 +167,25 @@ async function recordAttempts(db: Db, outcomes: [Claimed, SendOutcome][], at: Da
           from jsonb_to_recordset(${json}::jsonb) as r(id bigint, status text, attempts int, next_attempt_at timestamptz)
           where d.id = r.id`,
     );
-    const gone = [...new Set(rows.filter((r) => r.gone).map((r) => r.endpoint_id))];
-    if (gone.length > 0) {
-      await query(tx, sql`update webhook_endpoints set enabled = false, disabled_reason = 'gone', updated_at = ${at}::timestamptz where id = any(${`{${gone.join(',')}}`}::bigint[]) and enabled`);
-    }
+    const ids = (pick: (r: (typeof rows)[number]) => boolean) => `{${[...new Set(rows.filter(pick).map((r) => r.endpoint_id))].join(',')}}`;
+    const answered = ids((r) => r.status === 'succeeded');
+    // An endpoint that answered is not failing; one that did not, is from its first failure on.
+    await query(tx, sql`update webhook_endpoints set failing_since = null where id = any(${answered}::bigint[]) and failing_since is not null`);
+    await query(tx, sql`update webhook_endpoints set failing_since = ${at}::timestamptz where id = any(${ids((r) => r.status !== 'succeeded')}::bigint[]) and not id = any(${answered}::bigint[]) and failing_since is null`);
+    const disabled = await query<{ id: number | string; url: string; disabled_reason: 'gone' | 'failing'; failing_since: Date | string | null }>(
+      tx,
+      sql`update webhook_endpoints
+          set enabled = false, updated_at = ${at}::timestamptz,
+              disabled_reason = case when id = any(${ids((r) => r.gone)}::bigint[]) then 'gone' else 'failing' end
+          where enabled and (id = any(${ids((r) => r.gone)}::bigint[]) or failing_since <= ${new Date(at.getTime() - FAILING_DISABLES_AFTER_MS)}::timestamptz)
+          returning id, url, disabled_reason, failing_since`,
+    );
+    // Told to the operators (by mail, src/notifications/notifier.ts) and to the other endpoints.
+    await writeOutboxEvents(
+      tx,
+      disabled.map((e) => ({ accountId: null, topic: 'webhook_endpoint.disabled' as const, payload: { endpoint_id: Number(e.id), url: e.url, reason: e.disabled_reason, failing_since: e.failing_since === null ? null : toDate(e.failing_since).toISOString() } })),
+      at,
+    );
   });
 }
 

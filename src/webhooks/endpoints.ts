@@ -3,17 +3,18 @@
 // lets the old one go on signing beside it for 24 hours, so a receiver can switch over without
 // refusing a delivery. Every change is audited in its own transaction.
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq, gt, isNotNull, isNull, or } from 'drizzle-orm';
+import { and, asc, eq, gt, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import { type Actor, recordAudit } from '../audit/record.js';
 import type { WebhookSettings } from '../config.js';
-import type { Db } from '../db/client.js';
-import { webhookEndpointSecrets, webhookEndpoints } from '../db/schema.js';
+import { type Db, query, toDate } from '../db/client.js';
+import { webhookDeliveries, webhookEndpointSecrets, webhookEndpoints } from '../db/schema.js';
 import { OUTBOX_TOPICS } from '../outbox/write.js';
 import { type Failure, type Result, fail, ok } from '../shared/result.js';
 import { hostProblem, webhookUrlProblem } from './url-guard.js';
 
 /** How long a rotated-out secret goes on signing beside the new one. */
 export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface EndpointInput {
   url: string;
@@ -36,6 +37,19 @@ export interface EndpointView {
   updated_at: string;
   /** The secrets signing its deliveries now (values are shown only when made): the current one, and a rotated-out one until it expires. */
   secrets: { created_at: string; expires_at: string | null }[];
+  health: EndpointHealth;
+}
+
+/** How an endpoint is doing: what waits for it, how its last day's attempts went, its last failure. */
+export interface EndpointHealth {
+  /** Deliveries not yet sent, or waiting for a retry. */
+  backlog: number;
+  attempts_24h: number;
+  /** Of the last 24 hours' attempts, the share answered 2xx (0 to 1); null without attempts. */
+  success_rate_24h: number | null;
+  /** Since when every attempt has failed; null when the last one succeeded. */
+  failing_since: string | null;
+  last_failure: { attempted_at: string; status_code: number | null; error: string | null } | null;
 }
 
 /** A new signing secret: whsec_ and 32 random bytes in base64, as the Standard Webhooks libraries read it. */
@@ -84,12 +98,14 @@ export async function updateEndpoint(db: Db, actor: Actor, id: number, patch: Pa
         ...(patch.event_types !== undefined ? { eventTypes: distinct(patch.event_types) } : {}),
         ...(patch.parallel !== undefined ? { parallel: patch.parallel } : {}),
         // Enabling clears why it was disabled, whoever disabled it; disabling here is the operator's.
-        ...(patch.enabled !== undefined ? { enabled: patch.enabled, disabledReason: patch.enabled ? null : 'operator' } : {}),
+        ...(patch.enabled !== undefined ? { enabled: patch.enabled, disabledReason: patch.enabled ? null : 'operator', ...(patch.enabled ? { failingSince: null } : {}) } : {}),
         updatedAt: at,
       })
       .where(eq(webhookEndpoints.id, id))
       .returning({ id: webhookEndpoints.id });
     if (!row) return false;
+    // Enabled again (its receiver fixed): what waits for it goes now, not at its next retry.
+    if (patch.enabled === true) await tx.update(webhookDeliveries).set({ nextAttemptAt: at }).where(and(eq(webhookDeliveries.endpointId, id), eq(webhookDeliveries.status, 'pending'), gt(webhookDeliveries.nextAttemptAt, at)));
     await recordAudit(tx, actor, { action: 'webhook_endpoint.updated', target: `webhook_endpoint:${id}`, data: { ...patch }, ip, at });
     return true;
   });
@@ -148,6 +164,29 @@ export async function readEndpoints(db: Db, at: Date, id?: number): Promise<Endp
     .from(webhookEndpointSecrets)
     .where(or(isNull(webhookEndpointSecrets.expiresAt), gt(webhookEndpointSecrets.expiresAt, at)))
     .orderBy(asc(webhookEndpointSecrets.id));
+  const health = new Map(
+    (await query<{ id: number | string; backlog: number | string; attempts: number | string; succeeded: number | string; last_failure: { attempted_at: string; status_code: number | null; error: string | null } | null }>(
+      db,
+      sql`select e.id,
+                 (select count(*) from webhook_deliveries d where d.endpoint_id = e.id and d.status = 'pending') as backlog,
+                 (select count(*) from webhook_attempts a where a.endpoint_id = e.id and a.attempted_at > ${new Date(at.getTime() - DAY_MS)}::timestamptz) as attempts,
+                 (select count(*) from webhook_attempts a where a.endpoint_id = e.id and a.attempted_at > ${new Date(at.getTime() - DAY_MS)}::timestamptz and a.status_code between 200 and 299) as succeeded,
+                 (select row_to_json(f) from (select attempted_at, status_code, error from webhook_attempts a
+                    where a.endpoint_id = e.id and (a.status_code is null or a.status_code not between 200 and 299) order by a.attempted_at desc, a.id desc limit 1) f) as last_failure
+          from webhook_endpoints e where e.id = any(${`{${rows.map((r) => r.id).join(',')}}`}::bigint[])`,
+    )).map((h) => [Number(h.id), h]),
+  );
+  const healthOf = (id: number, failingSince: Date | null): EndpointHealth => {
+    const h = health.get(id)!;
+    const attempts = Number(h.attempts);
+    return {
+      backlog: Number(h.backlog),
+      attempts_24h: attempts,
+      success_rate_24h: attempts === 0 ? null : Number(h.succeeded) / attempts,
+      failing_since: failingSince?.toISOString() ?? null,
+      last_failure: h.last_failure ? { attempted_at: toDate(h.last_failure.attempted_at).toISOString(), status_code: h.last_failure.status_code, error: h.last_failure.error } : null,
+    };
+  };
   return rows.map((r) => ({
     id: r.id,
     url: r.url,
@@ -159,6 +198,7 @@ export async function readEndpoints(db: Db, at: Date, id?: number): Promise<Endp
     created_at: r.createdAt.toISOString(),
     updated_at: r.updatedAt.toISOString(),
     secrets: secrets.filter((s) => s.endpointId === r.id).reverse().map((s) => ({ created_at: s.createdAt.toISOString(), expires_at: s.expiresAt?.toISOString() ?? null })),
+    health: healthOf(r.id, r.failingSince),
   }));
 }
 

@@ -71,6 +71,16 @@ const EndpointSchema = Type.Object(
     secrets: Type.Array(Type.Object({ created_at: Type.String({ format: 'date-time' }), expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]) }), {
       description: 'the secrets signing its deliveries now, newest first: the current one, and after a rotation the one it replaced until it expires (24 hours). Their values are shown only when made.',
     }),
+    health: Type.Object(
+      {
+        backlog: Type.Integer({ description: 'deliveries not yet sent or waiting for a retry' }),
+        attempts_24h: Type.Integer(),
+        success_rate_24h: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], { description: "the share of the last 24 hours' attempts answered 2xx; null without attempts" }),
+        failing_since: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'since when every attempt has failed; 5 days of it disable the endpoint' }),
+        last_failure: Type.Union([Type.Object({ attempted_at: Type.String({ format: 'date-time' }), status_code: Type.Union([Type.Integer(), Type.Null()]), error: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
+      },
+      { description: 'how the endpoint is doing' },
+    ),
   },
   { title: 'WebhookEndpoint' },
 );

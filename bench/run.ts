@@ -1,9 +1,10 @@
-// `npm run bench [-- --json] [-- --accounts N --per-account K] [-- --skip-entitlements] [-- --webhook-deliveries N] [-- --usage-events N] [-- --document-accounts N]`
+// `npm run bench [-- --json] [-- --accounts N --per-account K] [-- --skip-entitlements] [-- --webhook-deliveries N] [-- --usage-events N] [-- --document-accounts N] [-- --webhooks-out N]`
 // Times one full daily billing run of Kassa and the reference run (../shared/bench) on the
 // same database in the same benchmark run, per backend (PGlite; PostgreSQL when reachable),
 // then Stripe webhook deliveries against a running server on each backend (bench/webhooks.ts),
 // then usage events ingested in batches of 1,000 on each backend (bench/usage.ts), then
 // month-end invoices issued for every account and one PDF rendered (bench/documents.ts), then
+// Kassa's own webhooks delivered to a receiver by one and by two dispatchers (bench/webhook-delivery.ts), then
 // entitlement checks over HTTP against the embedded default.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import pg from 'pg';
 import { benchDocuments } from './documents.js';
 import { benchEntitlements } from './entitlements.js';
 import { benchUsage } from './usage.js';
+import { benchWebhookDelivery } from './webhook-delivery.js';
 import { benchWebhooks } from './webhooks.js';
 
 const { values: opt } = parseArgs({
@@ -28,6 +30,7 @@ const { values: opt } = parseArgs({
     'webhook-deliveries': { type: 'string', default: '10000' },
     'usage-events': { type: 'string', default: '1000000' },
     'document-accounts': { type: 'string', default: '200000' },
+    'webhooks-out': { type: 'string', default: '10000' },
   },
 });
 const accounts = Number(opt.accounts);
@@ -198,6 +201,19 @@ for (const backend of backends) {
     console.log(
       `${backend}: month-end issuing of ${d.invoices} invoices (${d.lines} lines) in ${d.seconds}s: ${d.invoices_per_second} invoices/s; peak RSS ${d.peak_rss_mib} MiB; ` +
         `numbers gapless: ${d.numbers_gapless ? 'yes' : 'NO'}; totals as pending: ${d.totals_match ? 'yes' : 'NO'}; one 5-line PDF: first ${d.pdf_first_ms} ms, warm p50 ${d.pdf_p50_ms} ms, max ${d.pdf_max_ms} ms`,
+    );
+}
+
+// Kassa's webhooks to the provider's product: one dispatcher, then two, on each backend.
+for (const backend of backends) {
+  if (backend === 'postgres' && !(await postgresReachable())) continue;
+  const w = await benchWebhookDelivery({ backend, events: Number(opt['webhooks-out']), databaseUrl: backend === 'postgres' ? pgBase : undefined });
+  if (!w.each_once) failed = true;
+  if (opt.json) console.log(JSON.stringify({ bench: 'webhook_delivery', ...w }));
+  else
+    console.log(
+      `${backend}: ${w.events} webhooks delivered to a loopback receiver: ${w.one_dispatcher_per_second}/s with one dispatcher, ${w.two_dispatchers_per_second}/s with two; ` +
+        `a burst's wait from written to arrived p50 ${w.burst_p50_ms} ms, p99 ${w.burst_p99_ms} ms; each once: ${w.each_once ? 'yes' : 'NO'}`,
     );
 }
 

@@ -104,9 +104,12 @@ export async function dispatchDue(kassa: Pick<Kassa, 'db' | 'webhooks'>, at: Dat
           select d.id from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
           where d.status = 'pending' and d.next_attempt_at <= ${at}::timestamptz and e.enabled
             and (d.leased_until is null or d.leased_until < clock_timestamp())
+            -- An earlier pending one of the same account (or of the provider's own events) holds it
+            -- back; = and is null rather than is not distinct from, so the probe uses the index.
             and (e.parallel or not exists (
               select 1 from webhook_deliveries p
-              where p.endpoint_id = d.endpoint_id and p.status = 'pending' and p.account_id is not distinct from d.account_id and p.outbox_id < d.outbox_id))
+              where p.endpoint_id = d.endpoint_id and p.status = 'pending' and p.outbox_id < d.outbox_id
+                and (p.account_id = d.account_id or (p.account_id is null and d.account_id is null))))
           order by d.next_attempt_at, d.id
           limit ${DISPATCH_BATCH}
           for update of d skip locked

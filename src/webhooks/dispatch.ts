@@ -10,8 +10,9 @@
 // endpoint that answers 410 Gone is disabled. Unless an endpoint takes deliveries side by side,
 // an account's events reach it in the order they were written: a delivery waits while an earlier
 // one of the same account to the same endpoint is pending. An endpoint whose attempts all failed
-// for 5 days is disabled too, and `webhook_endpoint.disabled` mails the operators. A worker killed mid-send leaves its
-// lease to run out (the database's real time), and the delivery is sent again: at least once.
+// for 5 days is disabled too, and `webhook_endpoint.disabled` mails the operators. A worker
+// killed mid-send leaves its lease to run out (the database's real time), and the delivery is
+// sent again: at least once.
 import { sql } from 'drizzle-orm';
 import type { Kassa } from '../context.js';
 import { type Db, query, toDate } from '../db/client.js';
@@ -58,7 +59,7 @@ export async function fanOut(db: Db, at: Date): Promise<number> {
     const [row] = await query<{ events: number | string; deliveries: number | string }>(
       db,
       sql`with page as (
-            select o.id, o.account_id, o.topic from outbox o
+            select o.id, o.account_id, o.topic, o.created_at from outbox o
             where o.id > ${settled} and o.created_at >= ${toDate(state!.since)}::timestamptz
               and exists (select 1 from webhook_endpoints e where e.enabled and o.created_at >= e.created_at and (e.event_types is null or o.topic = any(e.event_types)))
               and not exists (select 1 from webhook_fanned_out f where f.outbox_id = o.id)
@@ -71,8 +72,7 @@ export async function fanOut(db: Db, at: Date): Promise<number> {
             insert into webhook_deliveries (endpoint_id, outbox_id, account_id, topic, status, attempts, next_attempt_at, created_at)
             select e.id, p.id, p.account_id, p.topic, 'pending', 0, ${at}::timestamptz, ${at}::timestamptz
             from marked m join page p on p.id = m.outbox_id
-            join webhook_endpoints e on e.enabled and (e.event_types is null or p.topic = any(e.event_types))
-            join outbox o on o.id = p.id and o.created_at >= e.created_at
+            join webhook_endpoints e on e.enabled and p.created_at >= e.created_at and (e.event_types is null or p.topic = any(e.event_types))
             on conflict (endpoint_id, outbox_id) do nothing
             returning 1
           )

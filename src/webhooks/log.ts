@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Kassa } from '../context.js';
 import { type Db, query, toDate } from '../db/client.js';
+import { page } from '../shared/pagination.js';
 import { type Result, fail, ok } from '../shared/result.js';
 import { readEndpoint, signingSecrets } from './endpoints.js';
 import { type SendOutcome, sendWebhook, signedHeaders } from './send.js';
@@ -53,7 +54,6 @@ const DELIVERY_COLUMNS = sql`d.id, d.outbox_id, d.topic, d.account_id, d.status,
 
 /** The endpoint's deliveries, newest first, a page at a time; undefined when there is no such endpoint. */
 export async function listDeliveries(db: Db, endpointId: number, filter: DeliveryFilter, at: Date): Promise<{ data: DeliveryView[]; next_cursor: string | null } | undefined> {
-  if (!(await readEndpoint(db, endpointId, at))) return undefined;
   const rows = await query<DeliveryRow>(
     db,
     sql`select ${DELIVERY_COLUMNS} from webhook_deliveries d
@@ -65,8 +65,9 @@ export async function listDeliveries(db: Db, endpointId: number, filter: Deliver
           ${filter.cursor ? sql`and d.id < ${filter.cursor}::bigint` : sql``}
         order by d.id desc limit ${filter.limit + 1}`,
   );
-  const data = rows.slice(0, filter.limit).map(deliveryView);
-  return { data, next_cursor: rows.length > filter.limit ? String(data.at(-1)!.id) : null };
+  // An empty page may be an endpoint that does not exist: only then is it looked for.
+  if (rows.length === 0 && !(await readEndpoint(db, endpointId, at))) return undefined;
+  return page(rows.map(deliveryView), filter.limit);
 }
 
 /** One delivery with every attempt at it, oldest first. */
@@ -100,18 +101,14 @@ export async function replay(db: Db, endpointId: number, range: { from: string; 
   const endpoint = await readEndpoint(db, endpointId, at);
   if (!endpoint) return fail('not_found', `no webhook endpoint ${endpointId}`);
   const types = range.types ?? endpoint.event_types;
-  const [counted] = await query<{ n: number | string }>(
-    db,
-    sql`select count(*) as n from outbox o where o.created_at >= ${range.from}::timestamptz and o.created_at < ${range.to}::timestamptz
-        ${types ? sql`and o.topic = any(${`{${types.join(',')}}`}::text[])` : sql``}`,
-  );
+  const inRange = sql`o.created_at >= ${range.from}::timestamptz and o.created_at < ${range.to}::timestamptz ${types ? sql`and o.topic = any(${`{${types.join(',')}}`}::text[])` : sql``}`;
+  const [counted] = await query<{ n: number | string }>(db, sql`select count(*) as n from outbox o where ${inRange}`);
   if (Number(counted!.n) > REPLAY_LIMIT) return fail('validation_failed', `the range holds ${counted!.n} events; a replay sends at most ${REPLAY_LIMIT}: split it`, { field: '/from' });
   const queued = await query<{ id: number | string }>(
     db,
     sql`insert into webhook_deliveries (endpoint_id, outbox_id, account_id, topic, status, attempts, next_attempt_at, created_at)
         select ${endpointId}, o.id, o.account_id, o.topic, 'pending', 0, ${at}::timestamptz, ${at}::timestamptz
-        from outbox o where o.created_at >= ${range.from}::timestamptz and o.created_at < ${range.to}::timestamptz
-        ${types ? sql`and o.topic = any(${`{${types.join(',')}}`}::text[])` : sql``}
+        from outbox o where ${inRange}
         order by o.id
         on conflict (endpoint_id, outbox_id) do update set status = 'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at, leased_until = null
         returning id`,

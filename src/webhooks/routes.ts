@@ -3,6 +3,7 @@
 import { Type } from 'typebox';
 import type { KassaApp } from '../http/kassa-app.js';
 import { OUTBOX_TOPICS } from '../outbox/write.js';
+import { PageQuery, pageOf } from '../shared/pagination.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { type EndpointInput, createEndpoint, deleteEndpoint, readEndpoint, readEndpoints, rotateSecret, updateEndpoint } from './endpoints.js';
 import { type DeliveryFilter, REPLAY_LIMIT, listDeliveries, ping, readDelivery, replay, retryDelivery } from './log.js';
@@ -148,8 +149,8 @@ export async function webhookRoutes(app: KassaApp) {
         tags,
         summary: "The endpoint's delivery log, newest first (staff): each event sent or to be sent, with its last attempt",
         params: IdParams,
-        querystring: Type.Object({ status: Type.Optional(Status), event_type: Type.Optional(EventType), from: Type.Optional(Time), to: Type.Optional(Time), limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }), cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$', description: 'next_cursor from the previous page' })) }),
-        response: { 200: Type.Object({ data: Type.Array(Delivery), next_cursor: Type.Union([Type.String(), Type.Null()]) }), ...problemResponses(403, 404) },
+        querystring: Type.Object({ status: Type.Optional(Status), event_type: Type.Optional(EventType), from: Type.Optional(Time), to: Type.Optional(Time), ...PageQuery.properties }),
+        response: { 200: pageOf(Delivery), ...problemResponses(403, 404) },
       },
     },
     async (request, reply) => {

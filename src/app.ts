@@ -45,6 +45,8 @@ import { memberRoutes } from './members/routes.js';
 import { mailRoutes } from './notifications/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { validatorCompiler } from './shared/validation.js';
+import { WEBHOOK_EVENTS_TAG, withEventCatalogue } from './webhooks/catalogue.js';
+import { TAG_DESCRIPTIONS } from './http/operation-ids.js';
 import type { DestinationStream } from 'pino';
 import { loggerOptions } from './http/logging.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -116,7 +118,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
       security: [{ providerKey: [] }, { personalToken: [] }, { sessionCookie: [] }],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) ?? `def-${i}` },
-    transformObject: (document) => finishDocument((document as { openapiObject: OpenApiDocument }).openapiObject, identitySettings(kassa).publicUrl) as object,
+    transformObject: (document) => withEventCatalogue(finishDocument((document as { openapiObject: OpenApiDocument }).openapiObject, identitySettings(kassa).publicUrl), TAG_DESCRIPTIONS[WEBHOOK_EVENTS_TAG]!) as object,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

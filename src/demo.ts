@@ -50,16 +50,17 @@ async function seedAccount(tx: Db, now: Date): Promise<number> {
   const accountId = row!.id;
   await writeOutbox(tx, accountId, 'account.created', { account_id: accountId, name, currency, type: 'billing' }, now);
   await lockAccount(tx, accountId);
-  await postLedgerTransaction(tx, {
+  const reason = `Demo starting credit of ${formatMinor(credit, currency)} ${currency}`;
+  const posted = await postLedgerTransaction(tx, {
     accountId,
     kind: 'adjustment',
-    description: `Demo starting credit of ${formatMinor(credit, currency)} ${currency}`,
+    description: reason,
     postings: [
       { ledgerAccount: 'customer', amount: credit },
       { ledgerAccount: 'adjustments', amount: -credit },
     ],
     at: now,
   });
-  await writeOutbox(tx, accountId, 'balance.adjusted', { account_id: accountId, amount: credit, balance: credit }, now);
+  await writeOutbox(tx, accountId, 'balance.adjusted', { account_id: accountId, transaction_id: posted.transactionId, direction: 'credit', amount: credit, currency, balance: credit, reason }, now);
   return accountId;
 }

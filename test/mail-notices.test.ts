@@ -83,10 +83,13 @@ describe('the low-balance notice', () => {
   });
 });
 
+/** As the billing run writes it (src/billing/charge-batch.ts). */
+const suspension = { reason: 'insufficient_funds', period_start: '2026-11-03T00:00:00.000Z', amount: '600' };
+
 describe('the suspension notice', () => {
   it('names the subscription and goes to the same people', async () => {
-    await h.kassa.db.transaction((tx) => writeOutbox(tx, acme, 'subscription.suspended', { subscription_id: 42, reason: 'insufficient_funds' }, h.kassa.clock.now()));
-    await h.kassa.db.transaction((tx) => writeOutbox(tx, acme, 'subscription.resumed', { subscription_id: 42 }, h.kassa.clock.now()));
+    await h.kassa.db.transaction((tx) => writeOutbox(tx, acme, 'subscription.suspended', { ...suspension, subscription_id: 42 }, h.kassa.clock.now()));
+    await h.kassa.db.transaction((tx) => writeOutbox(tx, acme, 'subscription.resumed', { subscription_id: 42, from: 'suspended', amount: '600', currency: 'EUR' }, h.kassa.clock.now()));
     smtp.received.length = 0;
     const pass = await deliverDue(h.kassa, smtp.transport(), h.kassa.clock.now());
     expect(pass.notices).toBe(1);
@@ -107,7 +110,7 @@ describe('the settled mark', () => {
     await settleNotices(h.kassa.db, 1);
     const [state] = await query<{ settled_outbox_id: bigint }>(h.kassa.db, sql`select settled_outbox_id from mail_notifier_state`);
     expect(Number(state!.settled_outbox_id)).toBe(Number(top!.max));
-    await h.kassa.db.transaction((tx) => writeOutbox(tx, acme, 'subscription.suspended', { subscription_id: 43 }, h.kassa.clock.now()));
+    await h.kassa.db.transaction((tx) => writeOutbox(tx, acme, 'subscription.suspended', { ...suspension, subscription_id: 43 }, h.kassa.clock.now()));
     expect(await queueNotices(h.kassa, h.kassa.clock.now())).toMatchObject({ events: 1, mails: 3 });
   });
 });

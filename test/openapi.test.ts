@@ -109,7 +109,8 @@ describe('the OpenAPI document, for client generators', () => {
       ['adjustAccountBalance', 'assignStatementLine', 'changeSubscriptionPlan', 'configureSubscription', 'confirmTopUp', 'createGrant', 'createReservation', 'createSubscription', 'disableSubscription', 'enableSubscription', 'markGrantPaid', 'recordPayout', 'refundTopUp', 'requestTopUp', 'voidGrant'],
     );
     for (const { op } of moving) expect(op.parameters!.find((p) => p.name === 'idempotency-key')!.required).toBe(true);
-    const used = new Set(operations().flatMap(({ op }) => op.tags ?? []));
+    const webhooks = Object.values((doc as unknown as { webhooks: Record<string, { post: { tags: string[] } }> }).webhooks).flatMap((hook) => hook.post.tags);
+    const used = new Set([...operations().flatMap(({ op }) => op.tags ?? []), ...webhooks]);
     expect(doc.tags.map((t) => t.name).sort()).toEqual([...used].sort());
     for (const tag of doc.tags) expect(tag.description, tag.name).not.toBe(tag.name);
     expect(doc.servers).toEqual([{ url: 'http://localhost:3000', description: expect.any(String) }]);

@@ -198,5 +198,6 @@ export const TAG_DESCRIPTIONS: Record<string, string> = {
   'top-ups': "Money a customer sends: by card through Stripe Checkout, or by bank transfer with a creditor reference; pending until the money arrives, then credited once. Saved cards, Stripe's webhook.",
   mails: 'The mails Kassa queued and sent (staff), with their live links removed once sent.',
   audit: 'Security events and operator actions, per account or for all (staff).',
+  'webhook events': 'The events Kassa delivers to webhook endpoints (the OpenAPI `webhooks`): one schema per type, versioned; verify each delivery\'s signature (README, Webhooks).',
   webhooks: "Endpoints of the provider's product that Kassa sends its events to, signed by the Standard Webhooks specification (staff).",
 };

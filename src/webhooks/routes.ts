@@ -2,11 +2,12 @@
 // rotate the signing secret; and the event types an endpoint may ask for.
 import { Type } from 'typebox';
 import type { KassaApp } from '../http/kassa-app.js';
-import { OUTBOX_TOPICS } from '../outbox/write.js';
+import { OUTBOX_TOPICS, type OutboxTopic } from '../outbox/write.js';
 import { PageQuery, pageOf } from '../shared/pagination.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { type EndpointInput, createEndpoint, deleteEndpoint, readEndpoint, readEndpoints, rotateSecret, updateEndpoint } from './endpoints.js';
 import { type DeliveryFilter, REPLAY_LIMIT, listDeliveries, ping, readDelivery, replay, retryDelivery } from './log.js';
+import { EVENT_CATALOGUE, deliveryBodySchema } from './catalogue.js';
 import { webhookSettings } from './settings.js';
 import { URL_MAX_LENGTH } from './url-guard.js';
 
@@ -43,6 +44,24 @@ const EventTypes = Type.Union(
   [Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: OUTBOX_TOPICS.length, description: 'the event types sent to it (GET /v1/webhook-event-types)' }), Type.Null()],
   { description: 'the event types sent to it; null: all of them' },
 );
+const CatalogueList = Type.Object(
+  {
+    data: Type.Array(
+      Type.Object({
+        type: Type.String(),
+        version: Type.Integer({ minimum: 1, description: 'a field is never removed or changes meaning within a version' }),
+        summary: Type.String(),
+        description: Type.String(),
+        schema: Type.Unknown({ description: "the JSON schema of a delivery's body ({type, timestamp, data})" }),
+      }),
+    ),
+  },
+  { title: 'WebhookEventTypeList' },
+);
+const catalogueEntry = (type: OutboxTopic) => {
+  const { version, summary, description } = EVENT_CATALOGUE[type];
+  return { version, summary, description, schema: deliveryBodySchema(type) };
+};
 const fields = {
   url: Type.String({ minLength: 1, maxLength: URL_MAX_LENGTH, description: 'https:// (http:// only with KASSA_WEBHOOK_ALLOW_HTTP=true); its host must resolve to public addresses only, unless KASSA_WEBHOOK_ALLOW_PRIVATE=true' }),
   description: Type.Union([Type.String({ maxLength: 500 }), Type.Null()], { description: 'what the endpoint is for, for the people who read the list' }),
@@ -92,8 +111,8 @@ export async function webhookRoutes(app: KassaApp) {
 
   app.get(
     '/webhook-event-types',
-    { schema: { tags, summary: 'The event types a webhook endpoint may ask for (staff)', response: { 200: Type.Object({ data: Type.Array(Type.Object({ type: Type.String() })) }), ...problemResponses(403) } } },
-    async () => ({ data: OUTBOX_TOPICS.map((type) => ({ type })) }),
+    { schema: { tags, summary: 'The event catalogue: every type a webhook endpoint may ask for, with its version and the schema of its data (staff)', response: { 200: CatalogueList, ...problemResponses(403) } } },
+    async () => ({ data: OUTBOX_TOPICS.map((type) => ({ type, ...catalogueEntry(type) })) }),
   );
 
   app.post(

@@ -9,6 +9,7 @@ import { createApiKey } from '../../src/auth/api-keys.js';
 import { defaultBillingSettings, type BillingSettings, type PaymentSettings, type WebhookSettings } from '../../src/config.js';
 import type { Kassa } from '../../src/context.js';
 import { openKassa } from '../../src/kassa.js';
+import { checkOutboxAgainstCatalogue } from './event-schemas.js';
 import { adminQuery, databaseUrl } from './postgres-admin.js';
 import { replyBody } from './reply-body.js';
 
@@ -72,6 +73,8 @@ export async function startHarness(options: { clockStart?: string; billing?: Par
       return { status: response.statusCode, body: replyBody(response), headers: response.headers };
     },
     async close() {
+      // Before anything closes, so a payload that drifts from the catalogue fails its file.
+      await checkOutboxAgainstCatalogue(kassa.db);
       await app.close();
       await opened.close();
       await database.drop();

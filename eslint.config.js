@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'data', 'drizzle', 'dist', '.bench-data'] },
+  { ignores: ['node_modules', 'data', 'drizzle', '**/dist', '.bench-data', 'packages/client/src/openapi.ts'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
+import { EntitlementCache, createKassaClient } from '../packages/client/src/index.js';
 import { buildApp } from '../src/app.js';
 import { scratchTarget } from './scratch.js';
 import { createApiKey } from '../src/auth/api-keys.js';
@@ -38,6 +39,63 @@ export interface EntitlementBenchResult {
   cache_misses: number;
   /** 1-minute load average when the run ended: on a shared machine, read the figures with it. */
   load_average_1m: number;
+  /** The same checks answered by @kassa/client's cache in this process, after one load per account. */
+  in_process: InProcessChecks;
+}
+
+export interface InProcessChecks {
+  checks_per_second: number;
+  /** Each check timed alone (performance.now() around it, its own cost included). */
+  p50_us: number;
+  p99_us: number;
+  /** HTTP loads the cache made: one per account, none while measured. */
+  loads: number;
+  /** In-process checks per second over HTTP checks per second. */
+  times_http: number;
+}
+
+const IN_PROCESS_CHECKS = 5_000_000;
+const TIMED_CHECKS = 1_000_000;
+
+/**
+ * The client's cache (packages/client) following the server's stream, every account loaded once
+ * over HTTP; then checks of random accounts and features, as a product's request handlers make them.
+ */
+async function inProcessChecks(address: string, apiKey: string, accountIds: number[], httpPerSecond: number): Promise<InProcessChecks> {
+  const cache = new EntitlementCache({ client: createKassaClient({ baseUrl: address, apiKey }), baseUrl: address, apiKey });
+  await cache.connect();
+  try {
+    for (const id of accountIds) await cache.load(id);
+    const loads = cache.loads;
+    const ids = Array.from({ length: 4096 }, () => accountIds[Math.floor(Math.random() * accountIds.length)]!);
+    const features = Array.from({ length: 4096 }, () => FEATURES[Math.floor(Math.random() * FEATURES.length)]!);
+    let allowed = 0;
+    const run = (n: number) => {
+      for (let i = 0; i < n; i++) if (cache.check(ids[i & 4095]!, features[(i * 7) & 4095]!)?.allowed) allowed++;
+    };
+    run(200_000); // warm-up: let the JIT settle
+    const started = performance.now();
+    run(IN_PROCESS_CHECKS);
+    const elapsed_ms = performance.now() - started;
+    const timed = new Float64Array(TIMED_CHECKS);
+    for (let i = 0; i < TIMED_CHECKS; i++) {
+      const t0 = performance.now();
+      if (cache.check(ids[i & 4095]!, features[(i * 7) & 4095]!)?.allowed) allowed++;
+      timed[i] = performance.now() - t0;
+    }
+    timed.sort();
+    if (allowed === 0 || cache.loads !== loads) throw new Error('in-process checks answered nothing, or loaded while measured');
+    const perSecond = Math.floor(IN_PROCESS_CHECKS / (elapsed_ms / 1000));
+    return {
+      checks_per_second: perSecond,
+      p50_us: +(timed[Math.floor(TIMED_CHECKS * 0.5)]! * 1000).toFixed(3),
+      p99_us: +(timed[Math.floor(TIMED_CHECKS * 0.99)]! * 1000).toFixed(3),
+      loads,
+      times_http: Math.floor(perSecond / Math.max(httpPerSecond, 1)),
+    };
+  } finally {
+    cache.close();
+  }
 }
 
 const FEATURES = ['api', 'users', 'sites', 'sso', 'cpe_devices', 'public_ip'];
@@ -79,6 +137,8 @@ export async function benchEntitlements(options: EntitlementBenchOptions): Promi
     const cpuBefore_us = mainThreadCpu_us();
     const result = await load(seconds);
     const cpuAfter_us = mainThreadCpu_us();
+    const httpPerSecond = Math.floor(result.requests.total / result.duration);
+    const inProcess = await inProcessChecks(address, secret, accountIds, httpPerSecond);
     return {
       backend: options.backend,
       checks_per_second: Math.floor(result.requests.total / result.duration),
@@ -90,6 +150,7 @@ export async function benchEntitlements(options: EntitlementBenchOptions): Promi
         cpuBefore_us === null || cpuAfter_us === null ? null : Math.floor((cpuAfter_us - cpuBefore_us) / result.requests.total),
       cache_misses: kassa.entitlements.loads - loadsBefore,
       load_average_1m: +loadavg()[0]!.toFixed(2),
+      in_process: inProcess,
     };
   } finally {
     await app.close();

@@ -220,7 +220,11 @@ for (const backend of backends) {
 if (!opt['skip-entitlements']) {
   const e = await benchEntitlements({ backend: 'pglite', seconds: Number(opt['entitlement-seconds']) });
   if (opt.json) console.log(JSON.stringify({ bench: 'entitlements', ...e }));
-  else console.log(`entitlements over HTTP (${e.backend}): ${Math.floor(e.checks_per_second)} checks/s, p50 ${e.p50_ms} ms, p99 ${e.p99_ms} ms, ${e.errors} errors`);
+  else {
+    console.log(`entitlements over HTTP (${e.backend}): ${Math.floor(e.checks_per_second)} checks/s, p50 ${e.p50_ms} ms, p99 ${e.p99_ms} ms, ${e.errors} errors`);
+    const i = e.in_process;
+    console.log(`entitlements in-process (@kassa/client cache): ${i.checks_per_second} checks/s (${i.times_http}x HTTP), each timed alone p50 ${i.p50_us} µs, p99 ${i.p99_us} µs, ${i.loads} loads`);
+  }
 }
 if (failed) {
   console.error('benchmark outcome differs from the reference or the ledger does not verify');

@@ -14,6 +14,7 @@ import { catalogRoutes } from './catalog/routes.js';
 import { clockRoutes } from './clock/routes.js';
 import type { Kassa } from './context.js';
 import { entitlementRoutes } from './entitlements/routes.js';
+import { entitlementStreamRoutes } from './entitlements/stream.js';
 import { ledgerRoutes } from './ledger/routes.js';
 import { outboxRoutes } from './outbox/routes.js';
 import { ProblemSchema, sendProblem } from './shared/problem.js';
@@ -145,7 +146,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
         done();
       });
       for (const routes of [
-        accountRoutes, ledgerRoutes, billingHistoryRoutes, revenueRoutes, catalogRoutes, objectCountRoutes, usageRoutes, accountUsageRoutes, balanceRoutes, grantRoutes, budgetRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, outboxRoutes, clockRoutes,
+        accountRoutes, ledgerRoutes, billingHistoryRoutes, revenueRoutes, catalogRoutes, objectCountRoutes, usageRoutes, accountUsageRoutes, balanceRoutes, grantRoutes, budgetRoutes, subscriptionRoutes, billingRoutes, entitlementRoutes, entitlementStreamRoutes, outboxRoutes, clockRoutes,
         identityRoutes, memberRoutes, tokenRoutes, twoFactorRoutes, mailRoutes, auditRoutes, paymentRoutes, providerRoutes, closureRoutes, documentRoutes, documentReadRoutes, statementRoutes, webhookRoutes,
       ]) {
         await routes(v1 as KassaApp);

@@ -1,12 +1,11 @@
 // `npm start`: serves Kassa on PORT with PGlite in KASSA_DATA_DIR (or DATABASE_URL). What a
 // person can fix (a setting, a database that cannot be reached, a port in use) ends the start
 // in one line on stderr with exit code 2; a data folder another process owns, with 1.
-import { buildApp } from './app.js';
+//
+// Only the settings are read before they are checked: a typo is answered in half a second, not
+// after the whole server (payments, documents, the database) has been loaded.
 import { ConfigError, type Config, configFromEnv } from './config.js';
-import { DataFolderBusy } from './db/data-folder-lock.js';
 import { loadEnvFile } from './env-file.js';
-import { openKassa } from './kassa.js';
-import { startServer } from './server.js';
 
 const stop = (line: string, code: number): never => {
   process.stderr.write(`kassa: ${line}\n`);
@@ -21,6 +20,7 @@ try {
   if (!(error instanceof ConfigError)) throw error;
   stop(error.message, 2);
 }
+const [{ buildApp }, { DataFolderBusy }, { openKassa }, { startServer }] = await Promise.all([import('./app.js'), import('./db/data-folder-lock.js'), import('./kassa.js'), import('./server.js')]);
 const opened = await openKassa({ ...config!, clockStart: config!.clockStart, owner: `kassa server on port ${config!.port}` }).catch((error: unknown) => {
   if (error instanceof DataFolderBusy) return stop(error.message, 1);
   if (error instanceof ConfigError) return stop(error.message, 2);

@@ -101,7 +101,7 @@ describe('in the OpenAPI document', () => {
   afterAll(() => h.close());
 
   it('lists every event type under webhooks: signed headers, the {type, timestamp, data} body, a named data schema', () => {
-    expect(Object.keys(doc.webhooks).sort()).toEqual([...OUTBOX_TOPICS].sort());
+    expect(Object.keys(doc.webhooks).sort()).toEqual([...OUTBOX_TOPICS, 'ping'].sort());
     const suspended = doc.webhooks['subscription.suspended']!.post;
     expect(suspended.operationId).toBe('onSubscriptionSuspended');
     expect(suspended.parameters.map((p) => p.name)).toEqual(['webhook-id', 'webhook-timestamp', 'webhook-signature']);

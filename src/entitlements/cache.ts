@@ -10,6 +10,7 @@
 import type { Backend, Db } from '../db/client.js';
 import { type AccountEntitlements, type EntitlementInputs, computeEntitlements } from './compute.js';
 import { loadEntitlementInputs, loadManyEntitlementInputs } from './load.js';
+import { EntitlementChanges } from './changes.js';
 import { type InvalidationChannel, listenForInvalidations } from './notify.js';
 
 interface Slot {
@@ -39,6 +40,8 @@ export class EntitlementCache {
   private channel: InvalidationChannel | undefined;
   /** Database round trips made by misses, for tests and benchmarks. */
   loads = 0;
+  /** Every account dropped, here or (told by NOTIFY) in another process: what the entitlement stream sends. */
+  readonly changes = new EntitlementChanges();
 
   constructor(options: EntitlementCacheOptions = {}) {
     this.maxEntries = Math.max(1, options.maxEntries ?? 100_000);
@@ -65,11 +68,13 @@ export class EntitlementCache {
 
   invalidate(accountId: number): void {
     this.drop(accountId);
+    this.changes.record(accountId);
     this.channel?.publish(accountId);
   }
 
   clear(): void {
     this.dropAll();
+    this.changes.record('all');
     this.channel?.publish('all');
   }
 
@@ -77,7 +82,11 @@ export class EntitlementCache {
   async connect(db: Db, backend: Backend): Promise<void> {
     if (backend !== 'postgres' || this.channel) return;
     this.channel = await listenForInvalidations(db, {
-      drop: (accountId) => (accountId === 'all' ? this.dropAll() : this.drop(accountId)),
+      drop: (accountId) => {
+        if (accountId === 'all') this.dropAll();
+        else this.drop(accountId);
+        this.changes.record(accountId);
+      },
     });
   }
 

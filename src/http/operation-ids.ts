@@ -51,6 +51,7 @@ export const OPERATION_IDS: Record<string, string> = {
   'POST /v1/billing-runs': 'runBilling',
   'GET /v1/accounts/{id}/entitlements': 'listEntitlements',
   'GET /v1/accounts/{id}/entitlements/{feature}': 'checkEntitlement',
+  'GET /v1/entitlements/stream': 'streamEntitlementChanges',
   'GET /v1/accounts/{id}/allowances': 'listAllowances',
   'POST /v1/accounts/{id}/reservations': 'createReservation',
   'GET /v1/accounts/{id}/reservations': 'listReservations',

@@ -379,6 +379,14 @@ export const WEBHOOK_EVENTS_TAG = 'webhook events';
 
 const pascal = (topic: string) => topic.split(/[._]/).map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('');
 
+/** What POST /v1/webhook-endpoints/{id}/ping sends: not an outbox event, never retried. */
+export const PING_EVENT: EventType = {
+  version: 1,
+  summary: 'A test delivery',
+  description: 'Sent only by POST /v1/webhook-endpoints/{id}/ping, to check that the endpoint answers and verifies the signature; its webhook-id starts with ping_.',
+  data: Type.Object({ endpoint_id: Id('the endpoint pinged') }),
+};
+
 /** The schema of a whole delivery's body: `{type, timestamp, data}`. */
 export function deliveryBodySchema(topic: OutboxTopic, data: object = EVENT_CATALOGUE[topic].data) {
   return {
@@ -405,7 +413,7 @@ const SIGNATURE_HEADERS = [
 export function eventCatalogueDocument(): { webhooks: Record<string, unknown>; schemas: Record<string, unknown> } {
   const webhooks: Record<string, unknown> = {};
   const schemas: Record<string, unknown> = {};
-  for (const [topic, entry] of Object.entries(EVENT_CATALOGUE) as [OutboxTopic, EventType][]) {
+  for (const [topic, entry] of [...Object.entries(EVENT_CATALOGUE), ['ping', PING_EVENT]] as [OutboxTopic, EventType][]) {
     const name = `${pascal(topic)}Event`;
     schemas[name] = { ...entry.data, title: name, description: `${entry.summary} (${topic}, version ${entry.version})` };
     webhooks[topic] = {

@@ -213,7 +213,7 @@ for (const backend of backends) {
   else
     console.log(
       `${backend}: ${w.events} webhooks delivered to a loopback receiver: ${w.one_dispatcher_per_second}/s with one dispatcher, ${w.two_dispatchers_per_second}/s with two; ` +
-        `a burst's wait from written to arrived p50 ${w.burst_p50_ms} ms, p99 ${w.burst_p99_ms} ms; each once: ${w.each_once ? 'yes' : 'NO'}`,
+        `a burst's wait from written to arrived p50 ${w.burst_p50_ms} ms, p99 ${w.burst_p99_ms} ms; one event alone p50 ${w.single_p50_ms} ms, max ${w.single_max_ms} ms; each once: ${w.each_once ? 'yes' : 'NO'}`,
     );
 }
 

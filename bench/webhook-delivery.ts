@@ -10,7 +10,9 @@ import { sql } from 'drizzle-orm';
 import { defaultBillingSettings } from '../src/config.js';
 import { query } from '../src/db/client.js';
 import { openKassa } from '../src/kassa.js';
+import { pino } from 'pino';
 import { dispatchDue, fanOut } from '../src/webhooks/dispatch.js';
+import { startWebhookDelivery } from '../src/webhooks/worker.js';
 import { createEndpoint } from '../src/webhooks/endpoints.js';
 import { scratchTarget } from './scratch.js';
 
@@ -21,8 +23,13 @@ export interface WebhookDeliveryBenchResult {
   two_dispatchers_per_second: number;
   burst_p50_ms: number;
   burst_p99_ms: number;
+  /** One event written alone while the server's delivery worker runs: from its commit to its arrival. */
+  single_p50_ms: number;
+  single_max_ms: number;
   each_once: boolean;
 }
+
+const SINGLE_EVENTS = 10;
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 
@@ -71,6 +78,23 @@ export async function benchWebhookDelivery(options: { backend: 'pglite' | 'postg
     };
     const one = await round(1);
     const two = await round(2);
+
+    // The idle case a product feels: one suspension, nothing else happening, the worker as `npm start` runs it.
+    const worker = startWebhookDelivery(kassa, pino({ level: 'silent' }));
+    const singles: number[] = [];
+    try {
+      for (let i = 0; i < SINGLE_EVENTS; i++) {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 1000));
+        arrived.clear();
+        const [row] = await query<{ id: string }>(kassa.db, sql`insert into outbox (account_id, topic, payload, created_at) values ((select min(id) from accounts), 'balance.low', '{"available":"100"}', ${at}::timestamptz) returning id`);
+        const written = performance.now();
+        while (!arrived.has(`evt_${row!.id}`) && performance.now() - written < 10_000) await new Promise((resolve) => setTimeout(resolve, 1));
+        singles.push((arrived.get(`evt_${row!.id}`) ?? Number.NaN) - written);
+      }
+    } finally {
+      await worker.stop();
+    }
+    singles.sort((a, b) => a - b);
     return {
       backend: options.backend,
       events,
@@ -78,7 +102,9 @@ export async function benchWebhookDelivery(options: { backend: 'pglite' | 'postg
       two_dispatchers_per_second: Math.floor(two.count / two.seconds),
       burst_p50_ms: Math.floor(percentile(one.waits, 50)),
       burst_p99_ms: Math.floor(percentile(one.waits, 99)),
-      each_once: one.count === events && two.count === events && duplicates === 0,
+      single_p50_ms: Math.floor(percentile(singles, 50)),
+      single_max_ms: Math.floor(singles.at(-1)!),
+      each_once: one.count === events && two.count === events && duplicates === 0 && singles.every(Number.isFinite),
     };
   } finally {
     receiver.closeAllConnections();

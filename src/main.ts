@@ -2,7 +2,7 @@
 // person can fix (a setting, a database that cannot be reached, a port in use) ends the start
 // in one line on stderr with exit code 2; a data folder another process owns, with 1.
 //
-// Only the settings are read before they are checked: a typo is answered in half a second, not
+// Only the settings are read before they are checked: a typo is answered in under a second, not
 // after the whole server (payments, documents, the database) has been loaded.
 import { ConfigError, type Config, configFromEnv } from './config.js';
 import { loadEnvFile } from './env-file.js';

@@ -2,7 +2,7 @@
 // rotate the signing secret; and the event types an endpoint may ask for.
 import { Type } from 'typebox';
 import type { KassaApp } from '../http/kassa-app.js';
-import { OUTBOX_TOPICS, type OutboxTopic } from '../outbox/write.js';
+import { OUTBOX_TOPICS } from '../outbox/write.js';
 import { PageQuery, pageOf } from '../shared/pagination.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { type EndpointInput, createEndpoint, deleteEndpoint, readEndpoint, readEndpoints, rotateSecret, updateEndpoint } from './endpoints.js';
@@ -58,9 +58,12 @@ const CatalogueList = Type.Object(
   },
   { title: 'WebhookEventTypeList' },
 );
-const catalogueEntry = (type: OutboxTopic) => {
-  const { version, summary, description } = EVENT_CATALOGUE[type];
-  return { version, summary, description, schema: deliveryBodySchema(type) };
+/** The same for every call: built once. */
+const CATALOGUE = {
+  data: OUTBOX_TOPICS.map((type) => {
+    const { version, summary, description, data } = EVENT_CATALOGUE[type];
+    return { type, version, summary, description, schema: deliveryBodySchema(type, data) };
+  }),
 };
 const fields = {
   url: Type.String({ minLength: 1, maxLength: URL_MAX_LENGTH, description: 'https:// (http:// only with KASSA_WEBHOOK_ALLOW_HTTP=true); its host must resolve to public addresses only, unless KASSA_WEBHOOK_ALLOW_PRIVATE=true' }),
@@ -112,7 +115,7 @@ export async function webhookRoutes(app: KassaApp) {
   app.get(
     '/webhook-event-types',
     { schema: { tags, summary: 'The event catalogue: every type a webhook endpoint may ask for, with its version and the schema of its data (staff)', response: { 200: CatalogueList, ...problemResponses(403) } } },
-    async () => ({ data: OUTBOX_TOPICS.map((type) => ({ type, ...catalogueEntry(type) })) }),
+    async () => CATALOGUE,
   );
 
   app.post(

@@ -42,9 +42,7 @@ const answerOf = (entry: Entry, feature: string): FeatureAnswer =>
 
 export class EntitlementCache {
   private readonly entries = new Map<number, Entry>();
-  /** Raised by every invalidation: a load that started before one is not kept. */
-  private readonly generations = new Map<number, number>();
-  private epoch = 0;
+  /** Loads in flight; an invalidation removes the account's, so what it read is not kept. */
   private readonly loading = new Map<number, Promise<Entry | undefined>>();
   private readonly maxAgeMs: number;
   private readonly maxEntries: number;
@@ -85,32 +83,41 @@ export class EntitlementCache {
   async load(accountId: number): Promise<boolean> {
     return (await this.loadEntry(accountId)) !== undefined;
   }
-  /** The answers as read now (kept unless a change was told meanwhile); shared by concurrent callers. */
-  private async loadEntry(accountId: number): Promise<Entry | undefined> {
+
+  /**
+   * The answers as read now, shared by concurrent callers. They are kept only while this load is
+   * still the account's: an invalidation meanwhile forgets it, as what it read may be from
+   * before the change.
+   */
+  private loadEntry(accountId: number): Promise<Entry | undefined> {
     const running = this.loading.get(accountId);
     if (running) return running;
-    const generation = this.generationOf(accountId);
-    const epoch = this.epoch;
-    const started = this.fetchEntry(accountId).finally(() => {
-      if (this.loading.get(accountId) === started) this.loading.delete(accountId);
-    });
+    const stillCurrent = () => this.loading.get(accountId) === started;
+    const started: Promise<Entry | undefined> = this.fetchEntry(accountId).then(
+      (entry) => {
+        if (stillCurrent()) {
+          this.loading.delete(accountId);
+          if (entry) this.store(accountId, entry);
+        }
+        return entry;
+      },
+      (error: unknown) => {
+        if (stillCurrent()) this.loading.delete(accountId);
+        throw error;
+      },
+    );
     this.loading.set(accountId, started);
-    const entry = await started;
-    // Told of a change while it loaded: what it read may be from before the change.
-    if (entry && generation === this.generationOf(accountId) && epoch === this.epoch) this.store(accountId, entry);
-    return entry;
+    return started;
   }
 
   /** Drops an account's answers (or all), so the next check loads them again. */
   invalidate(accountId: number | 'all'): void {
     this.invalidations++;
     if (accountId === 'all') {
-      this.epoch++;
       this.entries.clear();
       this.loading.clear();
       return;
     }
-    this.generations.set(accountId, this.generationOf(accountId) + 1);
     this.entries.delete(accountId);
     this.loading.delete(accountId);
   }
@@ -162,10 +169,6 @@ export class EntitlementCache {
       return undefined;
     }
     return entry;
-  }
-
-  private generationOf(accountId: number): number {
-    return this.generations.get(accountId) ?? 0;
   }
 
   private async fetchEntry(accountId: number): Promise<Entry | undefined> {

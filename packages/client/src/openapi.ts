@@ -6824,12 +6824,12 @@ export interface components {
             account_id: number;
             /** @description the subscription */
             subscription_id: number;
-            /** @description its net change (a charge is positive, a refund negative), integer minor units as a string */
+            /** @description the status it left */
+            from: string;
+            /** @description what enabling charged, integer minor units as a string */
             amount: string;
             /** @description the account currency (ISO 4217) */
             currency: string;
-            /** @description the status it left */
-            from: string;
         };
         /**
          * SubscriptionPlanChangedEvent

@@ -17,8 +17,9 @@ export { WebhookVerificationError };
 
 type HeaderBag = Headers | Record<string, string | string[] | undefined>;
 
+/** A header by its lower-case name (Node's IncomingMessage headers are lower-case). */
 function header(headers: HeaderBag, name: string): string {
-  const value = headers instanceof Headers ? headers.get(name) : headers[name] ?? headers[name.toLowerCase()];
+  const value = headers instanceof Headers ? headers.get(name) : headers[name];
   return (Array.isArray(value) ? value[0] : value) ?? '';
 }
 

@@ -45,6 +45,7 @@ import { twoFactorRoutes } from './identity/two-factor/routes.js';
 import { memberRoutes } from './members/routes.js';
 import { mailRoutes } from './notifications/routes.js';
 import { auditRoutes } from './audit/routes.js';
+import { serializerFactory } from './shared/serialization.js';
 import { validatorCompiler } from './shared/validation.js';
 import { WEBHOOK_EVENTS_TAG, withEventCatalogue } from './webhooks/catalogue.js';
 import { TAG_DESCRIPTIONS } from './http/operation-ids.js';
@@ -68,6 +69,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
     // Failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
+    schemaController: { compilersFactory: { buildSerializer: serializerFactory } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
   // JSON only: a text/plain body is refused as 415, not handed to validation as a string.

@@ -4,6 +4,7 @@
 //
 // Only the settings are read before they are checked: a typo is answered in under a second, not
 // after the whole server (payments, documents, the database) has been loaded.
+import './db/quick-load.js';
 import { ConfigError, type Config, configFromEnv } from './config.js';
 import { loadEnvFile } from './env-file.js';
 

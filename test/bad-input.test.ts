@@ -2,7 +2,7 @@
 // must answer a 4xx RFC 9457 problem+json with its stable `code` (and the `field` at fault
 // where one is), and leave the database as it was: the row count of every table, a digest of
 // every table's rows, and the sum of the balances are compared before and after.
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../src/db/client.js';
 import { type Harness, startHarness } from './support/harness.js';
@@ -68,25 +68,28 @@ afterAll(() => h.close());
 
 // ---------- what "unchanged" means ----------
 
-let tables: string[] = [];
+/** One statement reading every public table's row count and digest, built on first use. */
+let everyTable: SQL | undefined;
 
 /** Row counts and a digest of the rows of every public table, and the sum of the balances. */
 async function snapshot() {
-  if (tables.length === 0) {
+  if (!everyTable) {
     const rows = await query<{ table_name: string }>(
       h.kassa.db,
       sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`,
     );
-    tables = rows.map((r) => r.table_name);
+    everyTable = sql.join(
+      rows.map(({ table_name: table }) => {
+        const name = sql.raw(`"${table.replaceAll('"', '""')}"`);
+        // api_keys.last_used_at is touched by authentication itself: its rows are counted only.
+        const digest = table === 'api_keys' ? sql`''` : sql`md5(coalesce(string_agg(x::text, '|' order by x::text), ''))`;
+        return sql`select ${table}::text as name, count(*) as n, ${digest} as digest from ${name} x`;
+      }),
+      sql` union all `,
+    );
   }
   const out: Record<string, string> = {};
-  for (const table of tables) {
-    const name = sql.raw(`"${table.replaceAll('"', '""')}"`);
-    // api_keys.last_used_at is touched by authentication itself: its rows are counted only.
-    const digest = table === 'api_keys' ? sql`''` : sql`md5(coalesce(string_agg(x::text, '|' order by x::text), ''))`;
-    const [row] = await query<{ n: bigint; digest: string }>(h.kassa.db, sql`select count(*) as n, ${digest} as digest from ${name} x`);
-    out[table] = `${row!.n} rows ${row!.digest}`;
-  }
+  for (const row of await query<{ name: string; n: bigint; digest: string }>(h.kassa.db, everyTable)) out[row.name] = `${row.n} rows ${row.digest}`;
   const [sum] = await query<{ total: bigint | null }>(h.kassa.db, sql`select sum(balance) as total from accounts`);
   out['sum(accounts.balance)'] = String(sum!.total);
   return out;

@@ -15,7 +15,7 @@ import { openDatabase, query } from '../src/db/client.js';
 import { seedDemo } from '../src/demo.js';
 import { openKassa } from '../src/kassa.js';
 import { type CliRun, kassaInProcess, kassaProcess } from './support/cli.js';
-import { createTestDatabase, startHarness, type Harness } from './support/harness.js';
+import { createTestDatabase, migratedDataFolder, startHarness, type Harness } from './support/harness.js';
 
 // A real process starts Node, tsx and (on PGlite) the database: seconds on a loaded machine.
 const SLOW = 180_000;
@@ -23,13 +23,14 @@ const SLOW = 180_000;
 type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
 
 /**
- * The database a block's CLI runs use: a fresh PostgreSQL database when DATABASE_URL is set,
- * else a PGlite data folder of its own; made before the block's tests, dropped after them.
+ * The database a block's CLI runs use, migrated: a fresh PostgreSQL database when DATABASE_URL
+ * is set, else a PGlite data folder of its own; made before the block's tests, dropped after
+ * them. (An empty folder's first `kassa migrate` is data-folder.test.ts's.)
  */
 function cliTarget(prefix: string): () => { dataDir: string; database: TestDatabase; env: Record<string, string> } {
   let made: { dataDir: string; database: TestDatabase; env: Record<string, string> } | undefined;
   beforeAll(async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), prefix));
+    const dataDir = migratedDataFolder(prefix);
     const database = await createTestDatabase();
     made = { dataDir, database, env: database.url ? { DATABASE_URL: database.url } : { DATABASE_URL: '', KASSA_DATA_DIR: dataDir } };
   });

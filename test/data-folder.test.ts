@@ -19,10 +19,13 @@ import { type Database, openDatabase, query } from '../src/db/client.js';
 import { DataFolderBusy, LOCK_FILE } from '../src/db/data-folder-lock.js';
 import { openKassa } from '../src/kassa.js';
 import { type CliRun, kassaInProcess, kassaProcess, runProcess } from './support/cli.js';
+import { migratedDataFolder } from './support/harness.js';
 
 const folders: string[] = [];
-const folder = (name: string) => {
-  const dir = mkdtempSync(join(tmpdir(), `kassa-${name}-`));
+/** An empty folder, or (`migrated`) one holding a migrated database, removed after the file. */
+const folder = (name: string, contents: 'empty' | 'migrated' = 'empty') => {
+  const prefix = `kassa-${name}-`;
+  const dir = contents === 'migrated' ? migratedDataFolder(prefix) : mkdtempSync(join(tmpdir(), prefix));
   folders.push(dir);
   return dir;
 };
@@ -39,7 +42,7 @@ describe('the data folder of the embedded database', () => {
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    dataDir = folder('owned');
+    dataDir = folder('owned', 'migrated');
     owner = await openKassa({ dataDir, owner: 'kassa server on port 3000', clock: 'simulated', clockStart: new Date('2026-11-02T00:00:00Z'), billing: defaultBillingSettings });
     app = await buildApp(owner.kassa);
   });
@@ -56,7 +59,7 @@ describe('the data folder of the embedded database', () => {
     expect((refused as DataFolderBusy).owner).toMatchObject({ pid: process.pid, what: 'kassa server on port 3000' });
     expect((refused as Error).message).toMatch(/stop that one first, or use PostgreSQL \(DATABASE_URL\)/);
 
-    const other = folder('reopen');
+    const other = folder('reopen', 'migrated');
     const first = await openDatabase({ dataDir: other });
     await first.close();
     expect(existsSync(join(other, LOCK_FILE))).toBe(false);
@@ -111,7 +114,7 @@ describe('the data folder of the embedded database', () => {
   }, 120_000);
 
   it('takes over a lock left by a process that is gone', async () => {
-    const stale = folder('stale');
+    const stale = folder('stale', 'migrated');
     const gone = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }));
     writeFileSync(join(stale, LOCK_FILE), JSON.stringify({ pid: gone, what: 'kassa server on port 3000', since: '2026-11-02T00:00:00.000Z' }));
     const opened = await openDatabase({ dataDir: stale, owner: 'after the crash' });

@@ -2,16 +2,16 @@
 // one line on stderr naming the variable, the value and what is expected, exit code 2, no
 // stack trace; a start that failed on a busy port has not used up the demo key.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runProcess } from './support/cli.js';
+import { migratedDataFolder } from './support/harness.js';
 
 const folders: string[] = [];
+/** A migrated data folder with nothing in it yet: no demo, no key. */
 const folder = () => {
-  const made = mkdtempSync(join(tmpdir(), 'kassa-start-'));
+  const made = migratedDataFolder('kassa-start-');
   folders.push(made);
   return made;
 };

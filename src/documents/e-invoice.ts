@@ -11,7 +11,7 @@
 //   as the sums of the lines (the per-line rounding of src/documents/tax.ts);
 // - everything was paid from the prepaid balance when charged: the paid amount (BT-113) is the
 //   gross and the amount due (BT-115) is zero.
-import { type Invoice, InvoiceService } from '@e-invoice-eu/core';
+import type { Invoice } from '@e-invoice-eu/core';
 import { formatMinor } from '../money/money.js';
 import type { PrintedDocument } from './pdf.js';
 import type { PrintedParty } from './sheet.js';
@@ -140,6 +140,9 @@ const quiet = { log: () => {}, warn: () => {}, error: () => {} };
 
 /** The UBL XML, or the Factur-X PDF made from the document's own PDF. */
 export async function renderEInvoice(invoice: Invoice, format: EInvoiceFormat, language: 'en' | 'uk', pdf?: { content: Buffer; filename: string }): Promise<Buffer> {
+  // Loaded on first use: the library and what it brings (a PDF and a spreadsheet reader) are
+  // a quarter of the time every `kassa` command and server start would otherwise take.
+  const { InvoiceService } = await import('@e-invoice-eu/core');
   const service = new InvoiceService(quiet);
   const options = format === 'ubl'
     ? { format: 'UBL', lang: LANG[language] }

@@ -3,7 +3,8 @@
 // i18n-iso-countries), with an optional VAT id. Where jsvat knows the country's VAT numbers
 // (the EU's, and a few more) the id must pass its format and check digits for that country;
 // elsewhere it is 2 to 20 letters and digits.
-import isoCountries from 'i18n-iso-countries';
+// The library without its entry point, which loads all 80 of its languages; sheet.ts registers ours.
+import isoCountries from 'i18n-iso-countries/index.js';
 import { checkVAT, countries as vatCountries } from 'jsvat';
 
 export const DOCUMENT_LANGUAGES = ['en', 'uk'] as const;

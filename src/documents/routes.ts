@@ -156,7 +156,7 @@ export async function documentRoutes(app: KassaApp) {
         },
       },
       async (request, reply) => {
-        const read = readLogo(request.body as Buffer, request.headers['content-type']!.split(';')[0]!.trim() as Logo['contentType']);
+        const read = await readLogo(request.body as Buffer, request.headers['content-type']!.split(';')[0]!.trim() as Logo['contentType']);
         if (!read.ok) return sendProblem(reply, read.failure);
         const logo = read.value;
         const at = kassa.clock.now();

@@ -5,8 +5,8 @@
 // are the given day, so the same content always gives the same bytes.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import isoCountries from 'i18n-iso-countries';
-import PDFDocument from 'pdfkit';
+import isoCountries from 'i18n-iso-countries/index.js';
+import type PDFDocument from 'pdfkit';
 import { formatMinor } from '../money/money.js';
 import type { Logo } from './logo.js';
 import type { DocumentLanguage } from './parties.js';
@@ -64,9 +64,15 @@ export interface SheetInfo {
   language: DocumentLanguage;
 }
 
+/** pdfkit, loaded on first use, so a command or a start that draws no PDF does not wait for it. */
+export async function pdfkit(): Promise<typeof PDFDocument> {
+  return (await import('pdfkit')).default;
+}
+
 /** Draws a sheet and answers its bytes. */
-export function renderSheet(info: SheetInfo, draw: (pdf: Pdf) => void): Promise<Buffer> {
+export async function renderSheet(info: SheetInfo, draw: (pdf: Pdf) => void): Promise<Buffer> {
   const font = loadFonts();
+  const PDFDocument = await pdfkit();
   const pdf = new PDFDocument({
     size: 'A4',
     margin: PAGE.margin,

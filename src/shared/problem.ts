@@ -51,8 +51,11 @@ export function sendProblem(reply: FastifyReply, failure: Failure) {
 }
 
 /** Response schemas for the errors a route can answer with, for the OpenAPI document. */
+/** One object for every route: its response serializer is compiled once (../shared/serialization.ts). */
+const PROBLEM_REF = Object.freeze({ $ref: 'Problem#' });
+
 export function problemResponses(...statuses: number[]) {
   const out: Record<number, { $ref: string }> = {};
-  for (const status of new Set([400, 401, 413, 500, ...statuses])) out[status] = { $ref: 'Problem#' };
+  for (const status of new Set([400, 401, 413, 500, ...statuses])) out[status] = PROBLEM_REF;
   return out;
 }

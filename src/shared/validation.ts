@@ -11,9 +11,10 @@ function ajv(options: Options) {
   return instance;
 }
 
+let shared: { strict: Ajv; coercing: Ajv } | undefined;
 export function validatorCompiler(): FastifySchemaCompiler<unknown> {
-  const strict = ajv({ coerceTypes: false });
-  const coercing = ajv({ coerceTypes: 'array' });
+  shared ??= { strict: ajv({ coerceTypes: false }), coercing: ajv({ coerceTypes: 'array' }) };
+  const { strict, coercing } = shared;
   return ({ schema, httpPart }) => storableTextOnly((httpPart === 'body' ? strict : coercing).compile(schema as object));
 }
 

@@ -11,7 +11,7 @@ import { query } from '../../src/db/client.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { openKassa } from '../../src/kassa.js';
 import { BENCH_BOUNDARY } from '../../bench/seed-billing.js';
-import { crashTargets, killAfter } from './crash-support.js';
+import { crashTargets, killAfter, TS_CHILD } from './crash-support.js';
 
 const ACCOUNTS = 3000; // x 5 subscriptions, 30 batches of 100 accounts
 const child = join(import.meta.dirname, 'billing-child.ts');
@@ -20,9 +20,9 @@ const target = crashTargets('kassa-crash-');
 describe('a billing run killed half way', () => {
   it('is completed by the rerun, every due subscription charged exactly once', async () => {
     const where = await target();
-    execFileSync(process.execPath, ['--import', 'tsx', child, 'seed', where, String(ACCOUNTS)], { stdio: 'inherit' });
+    execFileSync(process.execPath, [...TS_CHILD, child, 'seed', where, String(ACCOUNTS)], { stdio: 'inherit' });
 
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, 'run', where], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [...TS_CHILD, child, 'run', where], { stdio: ['ignore', 'pipe', 'inherit'] });
     const batchesBeforeKill = await killAfter(proc, 'batch committed', 5);
     expect(batchesBeforeKill).toBeGreaterThanOrEqual(5);
 

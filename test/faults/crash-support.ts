@@ -2,13 +2,15 @@
 // or a PGlite data folder), dropped after the file, and killing the child with SIGKILL after it
 // printed so many lines saying it committed something.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
-import { createTestDatabase } from '../support/harness.js';
+import { createTestDatabase, migratedDataFolder } from '../support/harness.js';
 
-/** A target for `openKassa` in another process: a database URL, or a data folder. */
+/** Node's arguments to run a TypeScript child: tsx, and the quick module loading the entry points have. */
+export const TS_CHILD = ['--import', 'tsx', '--import', fileURLToPath(new URL('../../src/db/quick-load.ts', import.meta.url))];
+
+/** A migrated target for `openKassa` in another process: a database URL, or a data folder. */
 export function crashTargets(prefix: string): () => Promise<string> {
   const cleanups: (() => Promise<void>)[] = [];
   afterAll(async () => {
@@ -20,7 +22,7 @@ export function crashTargets(prefix: string): () => Promise<string> {
       cleanups.push(database.drop);
       return database.url;
     }
-    const dir = mkdtempSync(join(tmpdir(), prefix));
+    const dir = migratedDataFolder(prefix);
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     return dir;
   };

@@ -13,7 +13,7 @@ import { openKassa } from '../../src/kassa.js';
 import { Exact } from '../../src/money/money.js';
 import { rateUsage } from '../../src/usage/rate.js';
 import { rateUsageBatches } from '../../src/usage/rate-batch.js';
-import { crashTargets, killAfter } from './crash-support.js';
+import { crashTargets, killAfter, TS_CHILD } from './crash-support.js';
 
 const USAGE_CRASH_NOW = new Date('2026-12-10T12:00:00Z');
 const ACCOUNTS = 300;
@@ -24,9 +24,9 @@ const target = crashTargets('kassa-usage-crash-');
 describe('usage rating killed half way', () => {
   it('is finished by the next rater, every event charged exactly once', async () => {
     const where = await target();
-    execFileSync(process.execPath, ['--import', 'tsx', child, 'seed', where, USAGE_CRASH_NOW.toISOString(), String(ACCOUNTS), String(BATCHES)], { stdio: 'inherit' });
+    execFileSync(process.execPath, [...TS_CHILD, child, 'seed', where, USAGE_CRASH_NOW.toISOString(), String(ACCOUNTS), String(BATCHES)], { stdio: 'inherit' });
 
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, 'rate', where, USAGE_CRASH_NOW.toISOString()], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [...TS_CHILD, child, 'rate', where, USAGE_CRASH_NOW.toISOString()], { stdio: ['ignore', 'pipe', 'inherit'] });
     // Killed inside the first step: its batches taken, some of its accounts charged, the rest not.
     const committed = await killAfter(proc, 'committed', 5);
     expect(committed).toBeGreaterThanOrEqual(5);

@@ -14,7 +14,7 @@ import { defaultBillingSettings } from '../../src/config.js';
 import { query } from '../../src/db/client.js';
 import { openKassa } from '../../src/kassa.js';
 import { deliverWebhooks } from '../../src/webhooks/dispatch.js';
-import { crashTargets } from './crash-support.js';
+import { crashTargets, TS_CHILD } from './crash-support.js';
 
 const NOW = new Date('2026-12-10T12:00:00Z');
 const child = join(import.meta.dirname, 'webhook-child.ts');
@@ -42,10 +42,10 @@ describe('a webhook dispatcher killed mid-send', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
     const where = await target();
-    const seeded = execFileSync(process.execPath, ['--import', 'tsx', child, 'seed', where, NOW.toISOString(), url]).toString();
+    const seeded = execFileSync(process.execPath, [...TS_CHILD, child, 'seed', where, NOW.toISOString(), url]).toString();
     const secret = /^secret (\S+)$/m.exec(seeded)![1]!;
 
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, 'deliver', where, NOW.toISOString()], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const proc = spawn(process.execPath, [...TS_CHILD, child, 'deliver', where, NOW.toISOString()], { stdio: ['ignore', 'inherit', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       onRequest = () => {
         if (requests.length === 5) proc.kill('SIGKILL');

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { crashTargets } from './crash-support.js';
+import { crashTargets, TS_CHILD } from './crash-support.js';
 
 const NOW = new Date('2026-12-10T12:00:00Z');
 const PER_ACCOUNT = 2;
@@ -44,11 +44,11 @@ describe.skipIf(!process.env.DATABASE_URL)('two dispatcher processes on one Post
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
     const where = await target();
-    execFileSync(process.execPath, ['--import', 'tsx', child, 'seed', where, NOW.toISOString(), url, String(PER_ACCOUNT), String(ACCOUNTS)]);
+    execFileSync(process.execPath, [...TS_CHILD, child, 'seed', where, NOW.toISOString(), url, String(PER_ACCOUNT), String(ACCOUNTS)]);
 
     // Both processes are up and connected before either sends, so their passes overlap.
     const dispatchers = [0, 1].map(() => {
-      const proc = spawn(process.execPath, ['--import', 'tsx', child, 'together', where, NOW.toISOString()], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const proc = spawn(process.execPath, [...TS_CHILD, child, 'together', where, NOW.toISOString()], { stdio: ['pipe', 'pipe', 'inherit'] });
       let out = '';
       proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
       const ready = new Promise<void>((resolve) => proc.stdout.on('data', () => out.includes('ready') && resolve()));

@@ -1,7 +1,9 @@
 // Starts a Kassa on a fresh database for one test file: PGlite in memory by default, a new
 // PostgreSQL database when DATABASE_URL is set (so runs never collide), on a simulated clock.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { KassaApp } from '../../src/http/kassa-app.js';
@@ -25,6 +27,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The run's migrated PGlite template, read once per test worker. */
+let template: Blob | undefined;
+const pgliteTemplate = () => (template ??= new Blob([readFileSync(inject('pgliteTemplate'))]));
+
 /**
  * A fresh database for one test file, already migrated: on PostgreSQL a copy of the run's
  * template database (test/support/global-setup.ts); on PGlite `loadDataDir`, the template's
@@ -32,14 +38,23 @@ export interface Harness {
  */
 export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<{ url: string | undefined; loadDataDir?: Blob; drop(): Promise<void> }> {
   const base = process.env.DATABASE_URL;
-  if (!base) {
-    const dump = options.empty ? undefined : inject('pgliteTemplate');
-    return { url: undefined, loadDataDir: dump ? new Blob([readFileSync(dump)]) : undefined, drop: async () => {} };
-  }
+  if (!base) return { url: undefined, loadDataDir: options.empty ? undefined : pgliteTemplate(), drop: async () => {} };
   const name = `kassa_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const template = options.empty ? undefined : inject('postgresTemplate');
   await adminQuery(base, `create database ${name}${template ? ` template ${template}` : ''}`);
   return { url: databaseUrl(base, name), drop: () => adminQuery(base, `drop database if exists ${name} with (force)`) };
+}
+
+/**
+ * A new PGlite data folder holding the run's migrated template: what `kassa migrate` leaves in
+ * an empty folder, copied in milliseconds instead of seconds of initdb and migrations. For a
+ * process that opens a folder (a CLI run, a crash test's child, `npm start`) and tests
+ * something else than the first migration. The caller removes it.
+ */
+export function migratedDataFolder(prefix: string): string {
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(inject('pgliteTemplateFolder'), folder, { recursive: true });
+  return folder;
 }
 
 export async function startHarness(options: { clockStart?: string; billing?: Partial<BillingSettings>; payments?: PaymentSettings; webhooks?: WebhookSettings } = {}): Promise<Harness> {

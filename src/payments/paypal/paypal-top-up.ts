@@ -3,7 +3,7 @@
 // PayPal's CHECKOUT.ORDER.APPROVED webhook, whichever comes first. PayPal captures an order
 // once: a second attempt is told ORDER_ALREADY_CAPTURED and reads the capture off the order;
 // the money is credited once, by the capture's id.
-import { type CheckoutPaymentIntent, type Order } from '@paypal/paypal-server-sdk';
+import type { CheckoutPaymentIntent, Order } from '@paypal/paypal-server-sdk';
 import { and, eq } from 'drizzle-orm';
 import { lockAccount } from '../../accounts/lock.js';
 import { inTransaction } from '../../accounts/transaction.js';

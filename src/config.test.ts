@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configFromEnv } from './config.js';
+import { ConfigError, configFromEnv, passwordHashingFromEnv } from './config.js';
 
 describe('configuration from the environment', () => {
   it('has a default for every setting', () => {
@@ -10,6 +10,19 @@ describe('configuration from the environment', () => {
     expect(config.billing.creditCap.toString()).toBe('1000');
     expect(config.identity).toEqual({ publicUrl: 'http://localhost:3000', cookieSecure: false, passwordMaxAgeDays: 180 });
     expect(config.mail).toEqual({ smtpUrl: undefined, from: 'Kassa <no-reply@localhost>' });
+    expect(passwordHashingFromEnv({})).toEqual({ ln: 15, r: 8, p: 3 });
+  });
+
+  it.each([
+    ['ln=17,r=8,p=1', { ln: 17, r: 8, p: 1 }],
+    ['ln=10,r=32,p=16', { ln: 10, r: 32, p: 16 }],
+    ['', { ln: 15, r: 8, p: 3 }],
+  ])('reads KASSA_PASSWORD_SCRYPT=%s', (value, params) => {
+    expect(passwordHashingFromEnv({ KASSA_PASSWORD_SCRYPT: value })).toEqual(params);
+  });
+
+  it.each(['ln=9,r=8,p=1', 'ln=21,r=8,p=1', 'ln=15,r=0,p=1', 'ln=15,r=8', 'N=32768,r=8,p=1', 'ln=15,p=1,r=8'])('refuses KASSA_PASSWORD_SCRYPT=%s in one line', (value) => {
+    expect(() => passwordHashingFromEnv({ KASSA_PASSWORD_SCRYPT: value })).toThrow(new ConfigError('KASSA_PASSWORD_SCRYPT', value, 'scrypt parameters ln=10..20,r=1..32,p=1..16 such as ln=15,r=8,p=3'));
   });
 
   it('reads an empty value (as .env.example writes them) as unset, never as 0 or "now is invalid"', () => {

@@ -30,6 +30,7 @@ export const ENV_SCHEMA = Type.Object({
   KASSA_WEBHOOK_ALLOW_PRIVATE: setting_(BOOLEAN, 'true or false'),
   KASSA_COOKIE_SECURE: setting_(BOOLEAN, 'true or false'),
   KASSA_PASSWORD_MAX_AGE_DAYS: setting_(WHOLE, 'a whole number of days (0: never)'),
+  KASSA_PASSWORD_SCRYPT: setting_('^ln=(1[0-9]|20),r=([1-9]|[12][0-9]|3[0-2]),p=([1-9]|1[0-6])$', 'scrypt parameters ln=10..20,r=1..32,p=1..16 such as ln=15,r=8,p=3'),
   SMTP_URL: setting_('^smtps?://\\S+$', 'an smtp:// or smtps:// URL'),
   KASSA_MAIL_FROM: setting_('^.+$', 'a From address such as Kassa <billing@example.com>'),
   KASSA_URL: setting_('^https?://\\S+$', "a running server's http:// or https:// URL (CLI)"),
@@ -154,6 +155,32 @@ export interface WebhookSettings {
 export function webhookSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): WebhookSettings {
   checkEnv(env);
   return { allowHttp: setting(env, 'KASSA_WEBHOOK_ALLOW_HTTP') === 'true', allowPrivate: setting(env, 'KASSA_WEBHOOK_ALLOW_PRIVATE') === 'true' };
+}
+
+/** How new password hashes are made: scrypt with N = 2^ln, block size r, parallelism p. */
+export interface PasswordHashing {
+  ln: number;
+  r: number;
+  p: number;
+}
+
+/**
+ * N = 2^15, r = 8, p = 3: one of OWASP's equivalent scrypt settings (32 MiB of memory per hash,
+ * ~250 ms of CPU), chosen over N = 2^17 so concurrent logins do not need 128 MiB each.
+ */
+export const DEFAULT_PASSWORD_HASHING: PasswordHashing = { ln: 15, r: 8, p: 3 };
+
+/**
+ * KASSA_PASSWORD_SCRYPT, as a stored hash writes its parameters ("ln=15,r=8,p=3"). Raise it on
+ * a strong server; hashes made with less are re-made at their next login. Lower than the
+ * default only where the passwords protect nothing (the test suite: ln=10,r=8,p=1).
+ */
+export function passwordHashingFromEnv(env: NodeJS.ProcessEnv = process.env): PasswordHashing {
+  checkEnv(env);
+  const raw = setting(env, 'KASSA_PASSWORD_SCRYPT');
+  if (raw === undefined) return DEFAULT_PASSWORD_HASHING;
+  const [ln, r, p] = raw.split(',').map((part) => Number(part.split('=')[1]));
+  return { ln: ln!, r: r!, p: p! };
 }
 
 export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';

@@ -1,20 +1,24 @@
 // Password hashing: scrypt (memory-hard) with a random salt, stored in PHC string format with
-// its parameters ("$scrypt$ln=15,r=8,p=1$salt$hash") so they can be raised later: a hash made
-// with weaker parameters is re-made at the next successful login.
+// its parameters ("$scrypt$ln=15,r=8,p=3$salt$hash") so they can be raised later: a hash made
+// with weaker parameters is re-made at the next successful login. New hashes use
+// KASSA_PASSWORD_SCRYPT (default ln=15,r=8,p=3: see src/config.ts).
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { type PasswordHashing, passwordHashingFromEnv } from '../../config.js';
 
-export interface ScryptParams {
-  /** log2 of the CPU/memory cost N. */
-  ln: number;
-  r: number;
-  p: number;
-}
+export type ScryptParams = PasswordHashing;
+
+let fromEnv: ScryptParams | undefined;
+let chosen: ScryptParams | undefined;
+/** The parameters new hashes are made with: the environment's (read once), unless chosen here. */
+export const currentParams = (): ScryptParams => chosen ?? (fromEnv ??= passwordHashingFromEnv());
 
 /**
- * N = 2^15, r = 8, p = 3: one of OWASP's equivalent scrypt settings (32 MiB of memory per hash,
- * ~250 ms of CPU), chosen over N = 2^17 so concurrent logins do not need 128 MiB each.
+ * Makes new hashes with these parameters in this process; undefined: the environment's again.
+ * For a test of what the cost itself shows (the suite's own is low: vitest.config.ts).
  */
-export const CURRENT_PARAMS: ScryptParams = { ln: 15, r: 8, p: 3 };
+export function usePasswordHashing(params: ScryptParams | undefined): void {
+  chosen = params;
+}
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 const MAX_LN = 20;
@@ -28,7 +32,7 @@ function derive(password: string, salt: Buffer, params: ScryptParams): Promise<B
   );
 }
 
-export async function hashPassword(password: string, params: ScryptParams = CURRENT_PARAMS): Promise<string> {
+export async function hashPassword(password: string, params: ScryptParams = currentParams()): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const key = await derive(password, salt, params);
   return `$scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
@@ -61,14 +65,24 @@ export function needsRehash(encoded: string): boolean {
   const parsed = parse(encoded);
   if (!parsed) return true;
   const { ln, r, p } = parsed.params;
-  return ln < CURRENT_PARAMS.ln || r < CURRENT_PARAMS.r || p < CURRENT_PARAMS.p;
+  const wanted = currentParams();
+  return ln < wanted.ln || r < wanted.r || p < wanted.p;
 }
 
-let dummy: Promise<string> | undefined;
+/** Per set of parameters, a stand-in hash made with them. */
+const dummies = new Map<string, Promise<string>>();
 
 /** Makes the stand-in hash ahead of the first login, so that login is not slower than the rest. */
+function dummyHash(): Promise<string> {
+  const params = currentParams();
+  const key = `${params.ln},${params.r},${params.p}`;
+  let dummy = dummies.get(key);
+  if (!dummy) dummies.set(key, (dummy = hashPassword(randomBytes(16).toString('hex'), params)));
+  return dummy;
+}
+
 export function prepareDummyHash(): void {
-  dummy ??= hashPassword(randomBytes(16).toString('hex'));
+  void dummyHash();
 }
 
 /**
@@ -76,7 +90,6 @@ export function prepareDummyHash(): void {
  * user without a password), so the answer's timing does not tell whether the address exists.
  */
 export async function verifyAgainstDummy(password: string): Promise<false> {
-  prepareDummyHash();
-  await verifyPassword(password, await dummy!);
+  await verifyPassword(password, await dummyHash());
   return false;
 }

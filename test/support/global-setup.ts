@@ -1,8 +1,8 @@
 // Migrates one template database for the whole run, so a test file copies a finished schema
 // instead of running initdb and every migration itself: on PostgreSQL a template database
-// (`create database ... template`), on PGlite a dump of a migrated data folder that each file
-// loads into its own in-memory database, and the folder itself, which a test copies for a
-// process that opens a data folder of its own.
+// (`create database ... template`); on PGlite a dump of a migrated data folder that each file
+// loads into its own in-memory database. On both, that folder itself, which a test copies for
+// a process that opens a data folder of its own.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,9 +16,9 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** PostgreSQL: the migrated template database's name. */
     postgresTemplate: string;
-    /** PGlite: the path of a migrated data folder's dump (tar). */
+    /** The path of a migrated PGlite data folder's dump (tar). */
     pgliteTemplate: string;
-    /** PGlite: that migrated data folder itself, for processes that open a folder (migratedDataFolder). */
+    /** That migrated data folder itself, for processes that open a folder (migratedDataFolder). */
     pgliteTemplateFolder: string;
   }
 }
@@ -26,16 +26,27 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const base = process.env.DATABASE_URL;
   const tag = `${process.pid}_${randomBytes(3).toString('hex')}`;
-  if (base) {
-    const name = `kassa_template_${tag}`;
-    await adminQuery(base, `create database ${name}`);
-    const database = await openDatabase({ databaseUrl: databaseUrl(base, name), poolSize: 1 });
-    await database.close();
-    project.provide('postgresTemplate', name);
-    project.provide('pgliteTemplate', '');
-    project.provide('pgliteTemplateFolder', '');
-    return () => adminQuery(base, `drop database if exists ${name} with (force)`);
-  }
+  // The PGlite template on both backends: on PostgreSQL too, `npm start` and the data-folder
+  // tests open an embedded folder.
+  const [postgres, pglite] = await Promise.all([base ? postgresTemplate(base, tag) : undefined, pgliteTemplate(tag)]);
+  project.provide('postgresTemplate', postgres?.name ?? '');
+  project.provide('pgliteTemplate', pglite.dump);
+  project.provide('pgliteTemplateFolder', pglite.folder);
+  return async () => {
+    await postgres?.drop();
+    pglite.remove();
+  };
+}
+
+async function postgresTemplate(base: string, tag: string) {
+  const name = `kassa_template_${tag}`;
+  await adminQuery(base, `create database ${name}`);
+  const database = await openDatabase({ databaseUrl: databaseUrl(base, name), poolSize: 1 });
+  await database.close();
+  return { name, drop: () => adminQuery(base, `drop database if exists ${name} with (force)`) };
+}
+
+async function pgliteTemplate(tag: string) {
   // Migrated the way Kassa opens a folder, then dumped by PGlite itself once the folder is free.
   // Every test file loads it, so it is made small: 17 MB instead of 43, which takes a third off
   // each file's start. WAL segments of 1 MB instead of 16 (initdb's default, mostly zeros), and
@@ -53,11 +64,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await client.close();
   const path = join(tmpdir(), `kassa-template-${tag}.tar`);
   writeFileSync(path, Buffer.from(await dump.arrayBuffer()));
-  project.provide('postgresTemplate', '');
-  project.provide('pgliteTemplate', path);
-  project.provide('pgliteTemplateFolder', folder);
-  return async () => {
-    rmSync(path, { force: true });
-    rmSync(folder, { recursive: true, force: true });
+  return {
+    folder,
+    dump: path,
+    remove() {
+      rmSync(path, { force: true });
+      rmSync(folder, { recursive: true, force: true });
+    },
   };
 }

@@ -45,6 +45,8 @@ import { twoFactorRoutes } from './identity/two-factor/routes.js';
 import { memberRoutes } from './members/routes.js';
 import { mailRoutes } from './notifications/routes.js';
 import { auditRoutes } from './audit/routes.js';
+import { REQUEST_ID_HEADER, requestId } from './http/request-id.js';
+import { operationsRoutes } from './operations/routes.js';
 import { serializerFactory } from './shared/serialization.js';
 import { validatorCompiler } from './shared/validation.js';
 import { WEBHOOK_EVENTS_TAG, withEventCatalogue } from './webhooks/catalogue.js';
@@ -59,6 +61,8 @@ export interface AppOptions {
   logger?: boolean | { level: string };
   /** Where log lines go (tests read them); standard output by default. */
   logDestination?: DestinationStream;
+  /** The bearer token GET /metrics requires (KASSA_METRICS_TOKEN); unset: no metrics. */
+  metricsToken?: string;
 }
 
 export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<KassaApp> {
@@ -67,8 +71,10 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
     logger: level === undefined ? false : { ...loggerOptions(level), ...logOutput(options.logDestination) },
     // Entitlement checks arrive thousands of times a second: no two log lines per request.
     // Failures are logged by the error handler.
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: requestId,
+    requestIdHeader: false,
     schemaController: { compilersFactory: { buildSerializer: serializerFactory } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
@@ -93,8 +99,9 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
   // Every answer: nosniff, no framing, a strict CSP (./http/security-headers.ts); nothing under
   // /v1 is cached, since answers carry secrets (new keys and tokens) and live links (/v1/mails).
   const headers = securityHeaders();
-  app.addHook('onRequest', (_request, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);
+    reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
   // Cookies are parsed only where a session is consulted (src/identity/sessions/authenticate.ts).
@@ -116,6 +123,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
           providerKey: { type: 'http', scheme: 'bearer', description: 'A provider API key (kassa_sk_...), from `kassa keys create`' },
           personalToken: { type: 'http', scheme: 'bearer', description: 'A personal access token (kassa_pat_...), from POST /v1/me/tokens; limited to its scopes and its user\'s roles' },
           sessionCookie: { type: 'apiKey', in: 'cookie', name: 'kassa_session', description: 'A login session from POST /v1/auth/login; writes also need the x-csrf-token header' },
+          metricsToken: { type: 'http', scheme: 'bearer', description: 'KASSA_METRICS_TOKEN, for GET /metrics only' },
         },
       },
       security: [{ providerKey: [] }, { personalToken: [] }, { sessionCookie: [] }],
@@ -124,6 +132,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
     transformObject: (document) => withEventCatalogue(finishDocument((document as { openapiObject: OpenApiDocument }).openapiObject, identitySettings(kassa).publicUrl), TAG_DESCRIPTIONS[WEBHOOK_EVENTS_TAG]!) as object,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await operationsRoutes(app, { metricsToken: options.metricsToken });
 
   app.get('/health', { schema: { tags: ['system'], security: [], summary: 'Is this Kassa up, and on which database backend', response: { 200: { type: 'object', properties: { status: { type: 'string' }, backend: { type: 'string' } } } } } }, async () => ({
     status: 'ok',

@@ -31,6 +31,7 @@ export const ENV_SCHEMA = Type.Object({
   KASSA_COOKIE_SECURE: setting_(BOOLEAN, 'true or false'),
   KASSA_PASSWORD_MAX_AGE_DAYS: setting_(WHOLE, 'a whole number of days (0: never)'),
   KASSA_PASSWORD_SCRYPT: setting_('^ln=(1[0-9]|20),r=([1-9]|[12][0-9]|3[0-2]),p=([1-9]|1[0-6])$', 'scrypt parameters ln=10..20,r=1..32,p=1..16 such as ln=15,r=8,p=3'),
+  KASSA_METRICS_TOKEN: setting_('^\\S{16,}$', 'a token of 16 or more characters, without spaces, that GET /metrics requires'),
   SMTP_URL: setting_('^smtps?://\\S+$', 'an smtp:// or smtps:// URL'),
   KASSA_MAIL_FROM: setting_('^.+$', 'a From address such as Kassa <billing@example.com>'),
   KASSA_URL: setting_('^https?://\\S+$', "a running server's http:// or https:// URL (CLI)"),
@@ -81,6 +82,8 @@ export interface Config {
   identity: IdentitySettings;
   mail: MailSettings;
   payments: PaymentSettings;
+  /** The bearer token GET /metrics requires (KASSA_METRICS_TOKEN); unset: no metrics. */
+  metricsToken: string | undefined;
 }
 
 export interface MailSettings {
@@ -254,6 +257,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     identity: identitySettingsFromEnv(env),
     mail: { smtpUrl: setting(env, 'SMTP_URL'), from: setting(env, 'KASSA_MAIL_FROM') ?? defaultMailFrom },
     payments: paymentSettingsFromEnv(env),
+    metricsToken: setting(env, 'KASSA_METRICS_TOKEN'),
   };
   if (Number.isNaN(config.clockStart.getTime())) throw new ConfigError('KASSA_CLOCK_START', String(clockStart), 'an ISO 8601 time such as 2026-11-02T00:00:00Z');
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65_535) throw new ConfigError('PORT', String(env.PORT), 'a port number, 0 to 65535');

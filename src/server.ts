@@ -8,7 +8,17 @@ import { startScheduler } from './jobs/scheduler.js';
 import { startMailDelivery } from './notifications/delivery.js';
 import { startWebhookDelivery } from './webhooks/worker.js';
 
+/** How long a SIGTERM's drain may take: the 30 s an orchestrator gives before SIGKILL. */
+export const STOP_WITHIN_MS = 30_000;
+
 export async function startServer(app: KassaApp, kassa: Kassa, database: Database, config: Config) {
+  let stopping = false;
+  // An answer sent while stopping closes its connection: a kept-alive one would hold the drain
+  // until its idle timeout.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (stopping) reply.header('connection', 'close');
+    done(null, payload);
+  });
   // Listening first: a start that fails on a busy port has seeded nothing, so the next one
   // still creates the demo and shows its key.
   await app.listen({ port: config.port, host: config.host });
@@ -20,12 +30,19 @@ export async function startServer(app: KassaApp, kassa: Kassa, database: Databas
   const scheduler = config.clock === 'real' ? startScheduler(kassa, app.log) : undefined;
   const mail = startMailDelivery(kassa, app.log, config.mail);
   const webhooks = startWebhookDelivery(kassa, app.log);
+  // A drain: no new connections, the requests in flight answered, the workers' current work
+  // (a billing batch, a mail, a delivery) finished, then the database closed. What is not done
+  // in STOP_WITHIN_MS is left to the next process, which takes it over (leases and locks).
   const stop = async (signal: string) => {
-    app.log.info(`stopping (${signal})`);
-    await scheduler?.stop();
-    await mail.stop();
-    await webhooks.stop();
+    if (stopping) return;
+    stopping = true;
+    app.log.info(`stopping (${signal}): answering the requests in flight, finishing the current work`);
+    setTimeout(() => {
+      app.log.error(`not stopped within ${STOP_WITHIN_MS / 1000} s; exiting, the next start takes over what is unfinished`);
+      process.exit(1);
+    }, STOP_WITHIN_MS).unref();
     await app.close();
+    await Promise.all([scheduler?.stop(), mail.stop(), webhooks.stop()]);
     await database.close();
     app.log.info('stopped');
     process.exit(0);

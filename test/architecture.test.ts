@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 /** Bottom first. A domain may import the ones before it. */
 export const DOMAIN_ORDER = [
   'db', 'money', 'config', 'env-file', 'shared', 'time',
-  'auth', 'http', 'audit', 'outbox', 'ledger', 'notifications',
+  'auth', 'http', 'operations', 'audit', 'outbox', 'ledger', 'notifications',
   'catalog', 'entitlements',
   'accounts', 'grants', 'budgets', 'payments', 'billing', 'subscriptions', 'usage', 'closure', 'documents', 'webhooks',
   'identity', 'members', 'pages',

@@ -19,6 +19,7 @@ import { type BatchInput, type BatchOutcome, chargeInAdvanceBatch, chargeInArrea
 import { mixedScopeAccounts } from './charge-grants.js';
 import { budgetsOfBatch, evaluateBudgets } from '../budgets/budgets.js';
 import { addDays, boundariesBetween, monthlyAnchorsStartingOn, startOfUtcDay } from '../time/periods.js';
+import { billingBatches, billingPeriodsCharged, billingRunSeconds } from '../operations/metrics.js';
 
 export type BillingRun = typeof billingRuns.$inferSelect;
 
@@ -34,6 +35,7 @@ export interface RunOptions {
 export async function runBillingAt(kassa: Kassa, boundary: Date, options: RunOptions = {}): Promise<BillingRun> {
   const run = await openRun(kassa.db, boundary, kassa.clock.now());
   if (run.status === 'completed') return run;
+  const took = billingRunSeconds.startTimer();
   // New prices apply to periods starting at the boundary: in-advance plans are repriced
   // before they are charged, in-arrears plans after the day that just ended was charged.
   await reprice(kassa, boundary, 'in_advance');
@@ -43,7 +45,9 @@ export async function runBillingAt(kassa: Kassa, boundary: Date, options: RunOpt
   const failed = ended.find((e) => e.status === 'rejected');
   if (failed) throw failed.reason;
   await reprice(kassa, boundary, 'in_arrears');
-  return completeRun(kassa, run.id);
+  const completed = await completeRun(kassa, run.id);
+  took();
+  return completed;
 }
 
 /**
@@ -210,9 +214,11 @@ async function billOpenBatch(kassa: Kassa, run: BillingRun, held: 'skip_held' | 
       })
       .where(eq(billingRuns.id, run.id))
       .returning();
-    return { run: updated!, suspendedAccountIds: [...advance.suspendedAccountIds, ...arrears.suspendedAccountIds, ...budgetsChanged] };
+    return { run: updated!, periods: advance.billed + arrears.billed, suspendedAccountIds: [...advance.suspendedAccountIds, ...arrears.suspendedAccountIds, ...budgetsChanged] };
   });
   if (!changed) return undefined;
+  billingBatches.inc();
+  billingPeriodsCharged.inc(changed.periods);
   // Suspensions change what those accounts may do: their answers are read again now, before
   // the next batch holds the database. Every other account's answers stay in memory.
   await kassa.entitlements.refresh(kassa.db, [...new Set(changed.suspendedAccountIds)]);

@@ -80,6 +80,7 @@ export async function clockRoutes(app: KassaApp) {
           });
         return reply.code(202).header('location', `/v1/clock/advances/${advance.id}`).send({ ...advance, now: app.kassa.clock.now().toISOString() });
       }
+      request.log.info({ from, to: target, boundaries: total }, 'advancing the simulated clock');
       const result = await advanceClock(app.kassa, target);
       if (!result.ok) return sendProblem(reply, result.failure);
       return { from: result.value.from.toISOString(), now: result.value.to.toISOString(), runs: result.value.runs.map(billingRunView) };

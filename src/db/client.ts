@@ -24,7 +24,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+export const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
 // int8 comes back as bigint from both drivers, so money never passes through a JS number.
 // Drizzle's node-postgres session reads pg's global parsers (it overrides per-pool ones).

@@ -6,6 +6,7 @@ import type { KassaApp } from '../http/kassa-app.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { Exact } from '../money/money.js';
 import { type AccountEntitlements, type DenialReason, allAnswers, answerFor } from './compute.js';
+import { entitlementChecks } from '../operations/metrics.js';
 
 const denialReasons: DenialReason[] = [
   'account_pending_verification',
@@ -118,6 +119,7 @@ export async function entitlementRoutes(app: KassaApp) {
       const { id } = request.params;
       const entitlements = await entitlementsOf(id);
       if (!entitlements) return sendProblem(reply, { code: 'not_found', detail: `no account ${id}` });
+      entitlementChecks.inc({ answer: 'list' });
       return { account_id: id, status: entitlements.status, type: entitlements.type, features: allAnswers(entitlements, currentMonth(kassa.clock.now())) };
     },
   );
@@ -143,7 +145,9 @@ export async function entitlementRoutes(app: KassaApp) {
       const entitlements = await entitlementsOf(id);
       if (!entitlements) return sendProblem(reply, { code: 'not_found', detail: `no account ${id}` });
       const { quantity } = request.query;
-      return answerFor(entitlements, feature, { month: currentMonth(kassa.clock.now()), quantity: quantity === undefined ? undefined : new Exact(quantity) });
+      const answer = answerFor(entitlements, feature, { month: currentMonth(kassa.clock.now()), quantity: quantity === undefined ? undefined : new Exact(quantity) });
+      entitlementChecks.inc({ answer: answer.allowed ? 'allowed' : 'refused' });
+      return answer;
     },
   );
 }

@@ -4,6 +4,9 @@
 // do not rename.
 export const OPERATION_IDS: Record<string, string> = {
   'GET /health': 'getHealth',
+  'GET /healthz': 'getLiveness',
+  'GET /readyz': 'getReadiness',
+  'GET /metrics': 'getMetrics',
 
   'POST /v1/accounts': 'createAccount',
   'GET /v1/accounts': 'listAccounts',

@@ -11,6 +11,7 @@ export const ProblemSchema = Type.Object(
     code: Type.String({ description: 'Stable machine-readable code, e.g. insufficient_funds' }),
     detail: Type.String(),
     field: Type.Optional(Type.String({ description: 'The request field at fault, as a JSON pointer' })),
+    request_id: Type.Optional(Type.String({ description: "The request's id, as in its X-Request-Id header and its log lines" })),
   },
   {
     $id: 'Problem',
@@ -47,7 +48,7 @@ export function problemBody(failure: Failure) {
 export function sendProblem(reply: FastifyReply, failure: Failure) {
   const retryAfter = failure.extra?.retry_after_seconds;
   if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-  return reply.code(failureStatus[failure.code]).type('application/problem+json').send(problemBody(failure));
+  return reply.code(failureStatus[failure.code]).type('application/problem+json').send({ ...problemBody(failure), request_id: reply.request.id });
 }
 
 /** Response schemas for the errors a route can answer with, for the OpenAPI document. */

@@ -34,6 +34,8 @@ export const failureStatus = {
   invalid_statement: 400,
   invalid_signature: 400,
   payment_provider_error: 502,
+  // Operations (src/operations): the database cannot be reached, or is not migrated to this version
+  not_ready: 503,
   // Usage (src/usage): why one event of a batch was refused
   unknown_meter: 422,
   event_too_old: 422,

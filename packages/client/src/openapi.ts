@@ -1,6 +1,57 @@
 // Generated from Kassa's /openapi.json by scripts/client-types.ts (openapi-typescript): do not edit.
 /* eslint-disable */
 export interface paths {
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Is this process alive (it reads nothing) */
+        get: operations["getLiveness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** May this process take traffic: the database answers and is migrated to this version */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This process's figures in Prometheus' text format (needs KASSA_METRICS_TOKEN as a bearer token) */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -3289,6 +3340,8 @@ export interface components {
             detail: string;
             /** @description The request field at fault, as a JSON pointer */
             field?: string;
+            /** @description The request's id, as in its X-Request-Id header and its log lines */
+            request_id?: string;
         } & {
             [key: string]: unknown;
         };
@@ -3326,6 +3379,23 @@ export interface components {
             total_charged: string;
             errors: string[];
         };
+        GetLivenessResponse: {
+            /** @enum {string} */
+            status: "ok";
+        };
+        GetReadinessResponse: {
+            /** @enum {string} */
+            status: "ready";
+            backend: string;
+            migration: string;
+        };
+        /**
+         * PrometheusText
+         * @example # HELP kassa_outbox_backlog Outbox events not yet fanned out to the webhook endpoints
+         *     # TYPE kassa_outbox_backlog gauge
+         *     kassa_outbox_backlog 0
+         */
+        PrometheusText: string;
         GetHealthResponse: {
             status?: string;
             backend?: string;
@@ -7529,6 +7599,261 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getLiveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: Is this process alive (it reads nothing) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetLivenessResponse"];
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: May this process take traffic: the database answers and is migrated to this version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "backend": "postgres",
+                     *       "migration": "0026_webhook_endpoint_health"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GetReadinessResponse"];
+                };
+            };
+            /** @description The request is malformed or fails validation; `field` points at the culprit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://kassa.dev/problems/validation_failed",
+                     *       "title": "validation failed",
+                     *       "status": 400,
+                     *       "code": "validation_failed",
+                     *       "detail": "body/amount must match pattern \"^-?[0-9]+$\"",
+                     *       "field": "/amount"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not (or no longer) valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://kassa.dev/problems/unauthorized",
+                     *       "title": "unauthorized",
+                     *       "status": 401,
+                     *       "code": "unauthorized",
+                     *       "detail": "send a provider API key, a personal access token or a session cookie"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://kassa.dev/problems/body_too_large",
+                     *       "title": "body too large",
+                     *       "status": 413,
+                     *       "code": "body_too_large",
+                     *       "detail": "the request body exceeds 1048576 bytes"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A fault in Kassa; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://kassa.dev/problems/internal_error",
+                     *       "title": "internal error",
+                     *       "status": 500,
+                     *       "code": "internal_error",
+                     *       "detail": "an unexpected error occurred; it has been logged"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is malformed or fails validation; `field` points at the culprit */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://kassa.dev/problems/validation_failed",
+                     *       "title": "validation failed",
+                     *       "status": 503,
+                     *       "code": "validation_failed",
+                     *       "detail": "body/amount must match pattern \"^-?[0-9]+$\"",
+                     *       "field": "/amount"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": components["schemas"]["PrometheusText"];
+                };
+            };
+            /** @description The request is malformed or fails validation; `field` points at the culprit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://kassa.dev/problems/validation_failed",
+                     *       "title": "validation failed",
+                     *       "status": 400,
+                     *       "code": "validation_failed",
+                     *       "detail": "body/amount must match pattern \"^-?[0-9]+$\"",
+                     *       "field": "/amount"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not (or no longer) valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://kassa.dev/problems/unauthorized",
+                     *       "title": "unauthorized",
+                     *       "status": 401,
+                     *       "code": "unauthorized",
+                     *       "detail": "send a provider API key, a personal access token or a session cookie"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not one the caller may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://kassa.dev/problems/not_found",
+                     *       "title": "not found",
+                     *       "status": 404,
+                     *       "code": "not_found",
+                     *       "detail": "account 2 not found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://kassa.dev/problems/body_too_large",
+                     *       "title": "body too large",
+                     *       "status": 413,
+                     *       "code": "body_too_large",
+                     *       "detail": "the request body exceeds 1048576 bytes"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A fault in Kassa; nothing was changed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://kassa.dev/problems/internal_error",
+                     *       "title": "internal error",
+                     *       "status": 500,
+                     *       "code": "internal_error",
+                     *       "detail": "an unexpected error occurred; it has been logged"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;

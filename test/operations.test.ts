@@ -1,0 +1,143 @@
+// What operators watch (SPEC 14, issue 11, item 4): liveness, readiness against the database
+// and its migrations, metrics in Prometheus' format behind a token, and one request id in the
+// answer's header, its problem+json and its log lines.
+import { Writable } from 'node:stream';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { query } from '../src/db/client.js';
+import type { KassaApp } from '../src/http/kassa-app.js';
+import { type Harness, startHarness } from './support/harness.js';
+
+const TOKEN = 'metrics-token-of-the-tests';
+let h: Harness;
+/** The harness's Kassa with metrics on and its log captured. */
+let app: KassaApp;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  h = await startHarness();
+  const capture = new Writable({ write: (chunk, _encoding, done) => { lines.push(String(chunk)); done(); } });
+  app = await buildApp(h.kassa, { logger: { level: 'info' }, logDestination: capture, metricsToken: TOKEN });
+  app.get('/logs-a-line', async (request) => {
+    request.log.info('a line of this request');
+    return {};
+  });
+  await app.ready();
+});
+afterAll(async () => {
+  await app.close();
+  await h.close();
+});
+
+const scrape = async () => {
+  const reply = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } });
+  expect(reply.statusCode, reply.body).toBe(200);
+  return reply.body;
+};
+
+/** A sample's value in Prometheus' text format: `name{labels} value`; 0 when the series is absent. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const has = (match[2] ?? '').split(',').filter(Boolean);
+    if (wanted.every((w) => has.includes(w)) && has.length === wanted.length) return Number(match[3]);
+  }
+  return 0;
+}
+
+describe('liveness and readiness', () => {
+  it('answers /healthz without a key and without reading the database', async () => {
+    const reply = await h.app.inject({ method: 'GET', url: '/healthz' });
+    expect(reply.statusCode).toBe(200);
+    expect(reply.json()).toEqual({ status: 'ok' });
+  });
+
+  it('answers /readyz with the migration the database is at, and 503 not_ready when it is behind this version', async () => {
+    const ready = await h.app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready', backend: h.kassa.backend, migration: expect.stringMatching(/^\d{4}_\w+$/) });
+
+    // The newest migration unapplied, as on a database an older version left.
+    const [newest] = await query<{ id: number; hash: string; created_at: string }>(h.kassa.db, sql`select id, hash, created_at::text from drizzle.__drizzle_migrations order by created_at desc limit 1`);
+    await query(h.kassa.db, sql`delete from drizzle.__drizzle_migrations where id = ${newest!.id}`);
+    try {
+      const behind = await h.app.inject({ method: 'GET', url: '/readyz' });
+      expect(behind.statusCode).toBe(503);
+      expect(behind.headers['content-type']).toContain('application/problem+json');
+      expect(behind.json()).toMatchObject({ code: 'not_ready', detail: 'the database is not migrated to this version: run `kassa migrate`' });
+    } finally {
+      await query(h.kassa.db, sql`insert into drizzle.__drizzle_migrations (id, hash, created_at) values (${newest!.id}, ${newest!.hash}, ${newest!.created_at}::bigint)`);
+    }
+    expect((await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+  });
+});
+
+describe('the request id', () => {
+  it('is the caller\'s X-Request-Id when sensible, else a new UUID, in the header, the problem and the log', async () => {
+    const given = await app.inject({ method: 'GET', url: '/v1/accounts/987654321', headers: { authorization: `Bearer ${h.apiKey}`, 'x-request-id': 'lb-7f3a.2026-12-06:42' } });
+    expect(given.statusCode).toBe(404);
+    expect(given.headers['x-request-id']).toBe('lb-7f3a.2026-12-06:42');
+    expect(given.json()).toMatchObject({ code: 'not_found', request_id: 'lb-7f3a.2026-12-06:42' });
+
+    // Not an id to repeat in a header or a log line: replaced.
+    for (const junk of ['two words', 'x'.repeat(129), '<script>']) {
+      const replaced = await app.inject({ method: 'GET', url: '/v1/accounts/987654321', headers: { authorization: `Bearer ${h.apiKey}`, 'x-request-id': junk } });
+      expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(replaced.json().request_id).toBe(replaced.headers['x-request-id']);
+    }
+
+    const ok = await app.inject({ method: 'GET', url: '/health' });
+    expect(ok.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+
+    // A request's log lines carry the id its answer shows.
+    const logging = await app.inject({ method: 'GET', url: '/logs-a-line', headers: { 'x-request-id': 'req-logged-1' } });
+    expect(logging.headers['x-request-id']).toBe('req-logged-1');
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'a line of this request');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ request_id: 'req-logged-1' });
+  });
+});
+
+describe('GET /metrics', () => {
+  it('is off without KASSA_METRICS_TOKEN, and needs the token when it is set', async () => {
+    const off = await h.app.inject({ method: 'GET', url: '/metrics' });
+    expect(off.statusCode).toBe(404);
+    expect(off.json()).toMatchObject({ code: 'not_found', detail: 'metrics are off: set KASSA_METRICS_TOKEN and send it as a bearer token' });
+    for (const authorization of [undefined, 'Bearer wrong-token-of-the-tests', `Bearer ${h.apiKey}`]) {
+      const refused = await app.inject({ method: 'GET', url: '/metrics', headers: authorization ? { authorization } : {} });
+      expect(refused.statusCode).toBe(401);
+      expect(refused.json()).toMatchObject({ code: 'unauthorized' });
+    }
+  });
+
+  it('counts requests by route template, entitlement answers, billing batches, and reads the queues from the database', async () => {
+    const before = await scrape();
+    const account = (await h.call('POST', '/v1/accounts', { name: 'Watched', currency: 'EUR' })).body.id as number;
+    const check = (feature: string) => app.inject({ method: 'GET', url: `/v1/accounts/${account}/entitlements/${feature}`, headers: { authorization: `Bearer ${h.apiKey}` } });
+    for (let i = 0; i < 3; i++) expect((await check('api')).statusCode).toBe(200);
+    // A new account has no plan: each answer is a refusal (no_active_plan).
+    await h.call('POST', '/v1/clock/advance', { to: '2026-11-03T00:00:00Z', wait: true });
+    const after = await scrape();
+
+    const route = { method: 'GET', route: '/v1/accounts/:id/entitlements/:feature', status_code: '200' };
+    expect(sample(after, 'kassa_http_request_duration_seconds_count', route) - sample(before, 'kassa_http_request_duration_seconds_count', route)).toBe(3);
+    expect(sample(after, 'kassa_http_request_duration_seconds_bucket', { ...route, le: '+Inf' })).toBe(sample(after, 'kassa_http_request_duration_seconds_count', route));
+    expect(after).not.toContain(`/v1/accounts/${account}/`); // templates, never ids
+    expect(sample(after, 'kassa_entitlement_checks_total', { answer: 'refused' }) - sample(before, 'kassa_entitlement_checks_total', { answer: 'refused' })).toBe(3);
+    // The advance ran the boundary's billing run in this process: one batch (all accounts).
+    expect(sample(after, 'kassa_billing_batches_total') - sample(before, 'kassa_billing_batches_total')).toBe(1);
+    expect(sample(after, 'kassa_billing_run_duration_seconds_count') - sample(before, 'kassa_billing_run_duration_seconds_count')).toBe(1);
+    // Read from the database: nothing waits here (no endpoint, no SMTP backlog beyond the harness's).
+    const [mail] = await query<{ pending: bigint }>(h.kassa.db, sql`select count(*) as pending from mails where state = 'pending'`);
+    expect(sample(after, 'kassa_mail_queue', { state: 'pending' })).toBe(Number(mail!.pending));
+    expect(sample(after, 'kassa_webhook_deliveries', { state: 'failed' })).toBe(0);
+    expect(after).toMatch(/^kassa_outbox_backlog \d+$/m);
+    expect(sample(after, 'kassa_entitlement_cache_accounts')).toBeGreaterThanOrEqual(1);
+    // The process's own: the event loop's lag, memory.
+    expect(after).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    expect(sample(after, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+});

@@ -45,6 +45,7 @@ import { twoFactorRoutes } from './identity/two-factor/routes.js';
 import { memberRoutes } from './members/routes.js';
 import { mailRoutes } from './notifications/routes.js';
 import { auditRoutes } from './audit/routes.js';
+import type { TrustProxy } from './config.js';
 import { REQUEST_ID_HEADER, requestId } from './http/request-id.js';
 import { operationsRoutes } from './operations/routes.js';
 import { serializerFactory } from './shared/serialization.js';
@@ -63,6 +64,8 @@ export interface AppOptions {
   logDestination?: DestinationStream;
   /** The bearer token GET /metrics requires (KASSA_METRICS_TOKEN); unset: no metrics. */
   metricsToken?: string;
+  /** Behind a load balancer (KASSA_TRUST_PROXY): the client address rate limits and the audit log see. */
+  trustProxy?: TrustProxy;
 }
 
 export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<KassaApp> {
@@ -73,6 +76,8 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
     // Failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // A number of proxies in front: the hops nearer than that are trusted (what Express means by it).
+    trustProxy: typeof options.trustProxy === 'number' ? ((_address: string, hop: number) => hop < (options.trustProxy as number)) : (options.trustProxy ?? false),
     genReqId: requestId,
     requestIdHeader: false,
     schemaController: { compilersFactory: { buildSerializer: serializerFactory } },

@@ -31,6 +31,7 @@ export const ENV_SCHEMA = Type.Object({
   KASSA_COOKIE_SECURE: setting_(BOOLEAN, 'true or false'),
   KASSA_PASSWORD_MAX_AGE_DAYS: setting_(WHOLE, 'a whole number of days (0: never)'),
   KASSA_PASSWORD_SCRYPT: setting_('^ln=(1[0-9]|20),r=([1-9]|[12][0-9]|3[0-2]),p=([1-9]|1[0-6])$', 'scrypt parameters ln=10..20,r=1..32,p=1..16 such as ln=15,r=8,p=3'),
+  KASSA_TRUST_PROXY: setting_('^(true|false|[1-9]|[0-9a-fA-F.:]+(/[0-9]{1,3})?(,[0-9a-fA-F.:]+(/[0-9]{1,3})?)*)$', "false, true, the number of proxies in front, or the proxies' addresses such as 10.0.0.0/8,192.168.1.10"),
   KASSA_METRICS_TOKEN: setting_('^\\S{16,}$', 'a token of 16 or more characters, without spaces, that GET /metrics requires'),
   SMTP_URL: setting_('^smtps?://\\S+$', 'an smtp:// or smtps:// URL'),
   KASSA_MAIL_FROM: setting_('^.+$', 'a From address such as Kassa <billing@example.com>'),
@@ -84,6 +85,19 @@ export interface Config {
   payments: PaymentSettings;
   /** The bearer token GET /metrics requires (KASSA_METRICS_TOKEN); unset: no metrics. */
   metricsToken: string | undefined;
+  /** Whose X-Forwarded-For to believe (KASSA_TRUST_PROXY): nobody's, everyone's, so many hops', or these addresses'. */
+  trustProxy: TrustProxy;
+}
+
+/** Fastify's trustProxy: the client address is X-Forwarded-For's as the trusted proxies give it. */
+export type TrustProxy = boolean | number | string[];
+
+export function trustProxyFromEnv(env: NodeJS.ProcessEnv = process.env): TrustProxy {
+  checkEnv(env);
+  const raw = setting(env, 'KASSA_TRUST_PROXY');
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  return /^[1-9]$/.test(raw) ? Number(raw) : raw.split(',');
 }
 
 export interface MailSettings {
@@ -258,6 +272,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     mail: { smtpUrl: setting(env, 'SMTP_URL'), from: setting(env, 'KASSA_MAIL_FROM') ?? defaultMailFrom },
     payments: paymentSettingsFromEnv(env),
     metricsToken: setting(env, 'KASSA_METRICS_TOKEN'),
+    trustProxy: trustProxyFromEnv(env),
   };
   if (Number.isNaN(config.clockStart.getTime())) throw new ConfigError('KASSA_CLOCK_START', String(clockStart), 'an ISO 8601 time such as 2026-11-02T00:00:00Z');
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65_535) throw new ConfigError('PORT', String(env.PORT), 'a port number, 0 to 65535');

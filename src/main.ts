@@ -30,7 +30,7 @@ const opened = await openKassa({ ...config!, clockStart: config!.clockStart, own
   return stop(config!.databaseUrl ? `cannot use the database at DATABASE_URL=${withoutPassword(config!.databaseUrl)}: ${reason}` : `cannot open the embedded database in KASSA_DATA_DIR=${config!.dataDir}: ${reason}`, 2);
 });
 const { kassa, database } = opened;
-const app = await buildApp(kassa, { logger: { level: config!.logLevel }, metricsToken: config!.metricsToken });
+const app = await buildApp(kassa, { logger: { level: config!.logLevel }, metricsToken: config!.metricsToken, trustProxy: config!.trustProxy });
 await startServer(app, kassa, database, config!).catch((error: unknown) => {
   const code = (error as { code?: string }).code;
   if (code === 'EADDRINUSE') return stop(`PORT=${config!.port}: another process listens on it; stop it or choose another PORT`, 2);

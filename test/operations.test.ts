@@ -1,10 +1,13 @@
-// What operators watch (SPEC 14, issue 11, item 4): liveness, readiness against the database
-// and its migrations, metrics in Prometheus' format behind a token, and one request id in the
-// answer's header, its problem+json and its log lines.
+// What operators watch (SPEC 14, issue 11, items 3 and 4): liveness, readiness against the
+// database and its migrations, metrics in Prometheus' format behind a token, one request id in
+// the answer's header, its problem+json and its log lines, and the client's address behind a
+// load balancer.
 import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
+import { trustProxyFromEnv } from '../src/config.js';
+import { auditLog } from '../src/db/schema.js';
 import { query } from '../src/db/client.js';
 import type { KassaApp } from '../src/http/kassa-app.js';
 import { type Harness, startHarness } from './support/harness.js';
@@ -139,5 +142,43 @@ describe('GET /metrics', () => {
     // The process's own: the event loop's lag, memory.
     expect(after).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
     expect(sample(after, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+});
+
+describe('behind a load balancer (KASSA_TRUST_PROXY)', () => {
+  /** Where a failed login says it came from, in the audit log. */
+  async function loggedAddress(through: KassaApp, from: string, forwardedFor?: string): Promise<string | null> {
+    const email = `nobody-${Math.random().toString(36).slice(2)}@example.test`;
+    const reply = await through.inject({ method: 'POST', url: '/v1/auth/login', remoteAddress: from, headers: { 'content-type': 'application/json', ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) }, payload: JSON.stringify({ email, password: 'not-a-password-1' }) });
+    expect(reply.statusCode).toBe(401);
+    const [row] = await h.kassa.db.select().from(auditLog).where(sql`${auditLog.action} = 'login.failed' and ${auditLog.data}->>'email' = ${email}`);
+    return row?.ip ?? null;
+  }
+
+  it('believes X-Forwarded-For only from the proxies named, so rate limits and the audit log see the client', async () => {
+    const behind = await buildApp(h.kassa, { trustProxy: trustProxyFromEnv({ KASSA_TRUST_PROXY: '10.0.0.0/8' }) });
+    try {
+      expect(await loggedAddress(behind, '10.1.2.3', '203.0.113.7')).toBe('203.0.113.7');
+      // Not from a named proxy: the header is anyone's to write, so the socket's address counts.
+      expect(await loggedAddress(behind, '198.51.100.9', '203.0.113.7')).toBe('198.51.100.9');
+    } finally {
+      await behind.close();
+    }
+    // The default trusts nobody.
+    expect(await loggedAddress(h.app, '10.1.2.3', '203.0.113.7')).toBe('10.1.2.3');
+  });
+
+  it.each([
+    ['', false],
+    ['false', false],
+    ['true', true],
+    ['2', 2],
+    ['10.0.0.0/8,192.168.1.10', ['10.0.0.0/8', '192.168.1.10']],
+  ] as const)('reads KASSA_TRUST_PROXY=%s', (value, expected) => {
+    expect(trustProxyFromEnv({ KASSA_TRUST_PROXY: value })).toEqual(expected);
+  });
+
+  it('refuses what is none of those in one line', () => {
+    expect(() => trustProxyFromEnv({ KASSA_TRUST_PROXY: 'the load balancer' })).toThrow(/^KASSA_TRUST_PROXY=the load balancer: expected false, true, the number of proxies in front/);
   });
 });

@@ -14,9 +14,27 @@ import { problemResponses, sendProblem } from '../shared/problem.js';
 import { httpRequestSeconds, processMetrics } from './metrics.js';
 
 /** The newest migration this version ships: a database migrated to it has its time in drizzle's table. */
-const latestMigration = (): number => {
+function latestMigration(): { when: number; tag: string } {
   const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as { entries: { when: number; tag: string }[] };
-  return Math.max(...journal.entries.map((e) => e.when));
+  return journal.entries.reduce((newest, entry) => (entry.when > newest.when ? entry : newest));
+}
+
+// Schemas made once, so every app of a process shares their compiled serializers.
+const LIVENESS = { tags: ['system'], security: [], summary: 'Is this process alive (it reads nothing)', response: { 200: Type.Object({ status: Type.Literal('ok') }, { examples: [{ status: 'ok' }] }) } };
+const READINESS = {
+  tags: ['system'],
+  security: [],
+  summary: 'May this process take traffic: the database answers and is migrated to this version',
+  response: { 200: Type.Object({ status: Type.Literal('ready'), backend: Type.String(), migration: Type.String() }, { examples: [{ status: 'ready', backend: 'postgres', migration: '0026_webhook_endpoint_health' }] }), ...problemResponses(503) },
+};
+const METRICS = {
+  tags: ['system'],
+  security: [{ metricsToken: [] }],
+  summary: "This process's figures in Prometheus' text format (needs KASSA_METRICS_TOKEN as a bearer token)",
+  response: {
+    200: { description: 'The figures', content: { 'text/plain': { schema: Type.String({ title: 'PrometheusText', examples: ['# HELP kassa_outbox_backlog Outbox events not yet fanned out to the webhook endpoints\n# TYPE kassa_outbox_backlog gauge\nkassa_outbox_backlog 0\n'] }) } } },
+    ...problemResponses(404),
+  },
 };
 
 export async function operationsRoutes(app: KassaApp, options: { metricsToken: string | undefined }) {
@@ -32,21 +50,13 @@ export async function operationsRoutes(app: KassaApp, options: { metricsToken: s
 
   app.get(
     '/healthz',
-    { config: { access: 'public' }, schema: { tags: ['system'], security: [], summary: 'Is this process alive (it reads nothing)', response: { 200: Type.Object({ status: Type.Literal('ok') }, { examples: [{ status: 'ok' }] }) } } },
+    { config: { access: 'public' }, schema: LIVENESS },
     async () => ({ status: 'ok' as const }),
   );
 
   app.get(
     '/readyz',
-    {
-      config: { access: 'public' },
-      schema: {
-        tags: ['system'],
-        security: [],
-        summary: 'May this process take traffic: the database answers and is migrated to this version',
-        response: { 200: Type.Object({ status: Type.Literal('ready'), backend: Type.String(), migration: Type.String() }, { examples: [{ status: 'ready', backend: 'postgres', migration: '0026_webhook_endpoint_health' }] }), ...problemResponses(503) },
-      },
-    },
+    { config: { access: 'public' }, schema: READINESS },
     async (request, reply) => {
       let applied: number;
       try {
@@ -56,8 +66,8 @@ export async function operationsRoutes(app: KassaApp, options: { metricsToken: s
         request.log.warn({ err: error }, 'readiness: the database did not answer');
         return sendProblem(reply, { code: 'not_ready', detail: `the database did not answer: ${(error as Error).message}` });
       }
-      if (applied < shipped) return sendProblem(reply, { code: 'not_ready', detail: 'the database is not migrated to this version: run `kassa migrate`' });
-      return { status: 'ready' as const, backend: kassa.backend, migration: migrationTag(shipped) };
+      if (applied < shipped.when) return sendProblem(reply, { code: 'not_ready', detail: 'the database is not migrated to this version: run `kassa migrate`' });
+      return { status: 'ready' as const, backend: kassa.backend, migration: shipped.tag };
     },
   );
 
@@ -71,18 +81,7 @@ export async function operationsRoutes(app: KassaApp, options: { metricsToken: s
 
   app.get(
     '/metrics',
-    {
-      config: { access: 'public' },
-      schema: {
-        tags: ['system'],
-        security: [{ metricsToken: [] }],
-        summary: "This process's figures in Prometheus' text format (needs KASSA_METRICS_TOKEN as a bearer token)",
-        response: {
-          200: { description: 'The figures', content: { 'text/plain': { schema: Type.String({ title: 'PrometheusText', examples: ['# HELP kassa_outbox_backlog Outbox events not yet fanned out to the webhook endpoints\n# TYPE kassa_outbox_backlog gauge\nkassa_outbox_backlog 0\n'] }) } } },
-          ...problemResponses(404),
-        },
-      },
-    },
+    { config: { access: 'public' }, schema: METRICS },
     async (request, reply) => {
       if (!options.metricsToken) return sendProblem(reply, { code: 'not_found', detail: 'metrics are off: set KASSA_METRICS_TOKEN and send it as a bearer token' });
       if (!sameSecret(request.headers.authorization ?? '', `Bearer ${options.metricsToken}`)) return sendProblem(reply, { code: 'unauthorized', detail: 'send KASSA_METRICS_TOKEN as a bearer token' });
@@ -114,11 +113,6 @@ async function readShared(db: Db, gauges: { backlog: Gauge; deliveries: Gauge<'s
   gauges.deliveries.set({ state: 'failed' }, Number(row!.failed));
   gauges.mailQueue.set({ state: 'pending' }, Number(row!.mail_pending));
   gauges.mailQueue.set({ state: 'failed' }, Number(row!.mail_failed));
-}
-
-function migrationTag(when: number): string {
-  const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as { entries: { when: number; tag: string }[] };
-  return journal.entries.find((e) => e.when === when)!.tag;
 }
 
 function sameSecret(given: string, expected: string): boolean {

@@ -6,11 +6,12 @@ import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { trustProxyFromEnv } from '../src/config.js';
+import { defaultBillingSettings, trustProxyFromEnv } from '../src/config.js';
 import { auditLog } from '../src/db/schema.js';
 import { query } from '../src/db/client.js';
 import type { KassaApp } from '../src/http/kassa-app.js';
-import { type Harness, startHarness } from './support/harness.js';
+import { openKassa } from '../src/kassa.js';
+import { createTestDatabase, type Harness, startHarness } from './support/harness.js';
 
 const TOKEN = 'metrics-token-of-the-tests';
 let h: Harness;
@@ -75,6 +76,24 @@ describe('liveness and readiness', () => {
       await query(h.kassa.db, sql`insert into drizzle.__drizzle_migrations (id, hash, created_at) values (${newest!.id}, ${newest!.hash}, ${newest!.created_at}::bigint)`);
     }
     expect((await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+  });
+
+  it('answers 503 not_ready when the database does not answer, saying why only in the log', async () => {
+    const made = await createTestDatabase();
+    const { kassa, database } = await openKassa({ databaseUrl: made.url, dataDir: 'memory://', loadDataDir: made.loadDataDir, clock: 'simulated', clockStart: new Date('2026-11-02T00:00:00Z'), billing: defaultBillingSettings });
+    const cut = await buildApp(kassa);
+    try {
+      expect((await cut.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+      await database.close();
+      const down = await cut.inject({ method: 'GET', url: '/readyz' });
+      expect(down.statusCode).toBe(503);
+      expect(down.json()).toMatchObject({ code: 'not_ready', detail: 'the database did not answer; the log says why' });
+      // Alive all the same: a restart is not what it needs.
+      expect((await cut.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await cut.close();
+      await made.drop();
+    }
   });
 });
 

@@ -19,6 +19,7 @@ export const currentParams = (): ScryptParams => chosen ?? (fromEnv ??= password
 export function usePasswordHashing(params: ScryptParams | undefined): void {
   chosen = params;
 }
+
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 const MAX_LN = 20;
@@ -72,7 +73,7 @@ export function needsRehash(encoded: string): boolean {
 /** Per set of parameters, a stand-in hash made with them. */
 const dummies = new Map<string, Promise<string>>();
 
-/** Makes the stand-in hash ahead of the first login, so that login is not slower than the rest. */
+/** The stand-in hash of today's parameters, made on first use. */
 function dummyHash(): Promise<string> {
   const params = currentParams();
   const key = `${params.ln},${params.r},${params.p}`;
@@ -81,6 +82,7 @@ function dummyHash(): Promise<string> {
   return dummy;
 }
 
+/** Makes the stand-in hash ahead of the first login, so that login is not slower than the rest. */
 export function prepareDummyHash(): void {
   void dummyHash();
 }

@@ -1,24 +1,22 @@
 // Secrets never reach the log (issue 16, fault 8). An unexpected error is logged with the SQL
 // of the statement that failed, never its parameters (a sign-up's password hash, a token's
 // hash), and a database error without the message that quotes the value at fault.
-import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { query } from '../src/db/client.js';
 import type { KassaApp } from '../src/http/kassa-app.js';
 import { serializeError } from '../src/http/logging.js';
-import { type Harness, startHarness } from './support/harness.js';
+import { type Harness, logCapture, startHarness } from './support/harness.js';
 
 const SECRET = '$scrypt$N=16384$a-password-hash-that-must-stay-out';
 let h: Harness;
 let app: KassaApp;
-const lines: string[] = [];
+const { stream: logStream, lines } = logCapture();
 
 beforeAll(async () => {
   h = await startHarness();
-  const capture = new Writable({ write: (chunk, _encoding, done) => { lines.push(String(chunk)); done(); } });
-  app = await buildApp(h.kassa, { logger: { level: 'info' }, logDestination: capture });
+  app = await buildApp(h.kassa, { logger: { level: 'info' }, logDestination: logStream });
   // A statement that fails with a secret among its parameters, as a failing sign-up's insert would.
   app.post('/failing-statement', async () => query(h.kassa.db, sql`select ${SECRET}::int as n`));
   app.get('/logs-a-body', async (request) => {

@@ -2,7 +2,6 @@
 // database and its migrations, metrics in Prometheus' format behind a token, one request id in
 // the answer's header, its problem+json and its log lines, and the client's address behind a
 // load balancer.
-import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
@@ -11,18 +10,17 @@ import { auditLog } from '../src/db/schema.js';
 import { query } from '../src/db/client.js';
 import type { KassaApp } from '../src/http/kassa-app.js';
 import { openKassa } from '../src/kassa.js';
-import { createTestDatabase, type Harness, startHarness } from './support/harness.js';
+import { createTestDatabase, type Harness, logCapture, startHarness } from './support/harness.js';
 
 const TOKEN = 'metrics-token-of-the-tests';
 let h: Harness;
 /** The harness's Kassa with metrics on and its log captured. */
 let app: KassaApp;
-const lines: string[] = [];
+const { stream: logged, lines } = logCapture();
 
 beforeAll(async () => {
   h = await startHarness();
-  const capture = new Writable({ write: (chunk, _encoding, done) => { lines.push(String(chunk)); done(); } });
-  app = await buildApp(h.kassa, { logger: { level: 'info' }, logDestination: capture, metricsToken: TOKEN });
+  app = await buildApp(h.kassa, { logger: { level: 'info' }, logDestination: logged, metricsToken: TOKEN });
   app.get('/logs-a-line', async (request) => {
     request.log.info('a line of this request');
     return {};

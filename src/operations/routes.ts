@@ -13,10 +13,12 @@ import type { KassaApp } from '../http/kassa-app.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { httpRequestSeconds, processMetrics } from './metrics.js';
 
-/** The newest migration this version ships: a database migrated to it has its time in drizzle's table. */
+let shippedMigration: { when: number; tag: string } | undefined;
+/** The newest migration this version ships (read once): a database migrated to it has its time in drizzle's table. */
 function latestMigration(): { when: number; tag: string } {
+  if (shippedMigration) return shippedMigration;
   const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as { entries: { when: number; tag: string }[] };
-  return journal.entries.reduce((newest, entry) => (entry.when > newest.when ? entry : newest));
+  return (shippedMigration = journal.entries.reduce((newest, entry) => (entry.when > newest.when ? entry : newest)));
 }
 
 // Schemas made once, so every app of a process shares their compiled serializers.

@@ -51,10 +51,10 @@ export function sendProblem(reply: FastifyReply, failure: Failure) {
   return reply.code(failureStatus[failure.code]).type('application/problem+json').send({ ...problemBody(failure), request_id: reply.request.id });
 }
 
-/** Response schemas for the errors a route can answer with, for the OpenAPI document. */
 /** One object for every route: its response serializer is compiled once (../shared/serialization.ts). */
 const PROBLEM_REF = Object.freeze({ $ref: 'Problem#' });
 
+/** Response schemas for the errors a route can answer with, for the OpenAPI document. */
 export function problemResponses(...statuses: number[]) {
   const out: Record<number, { $ref: string }> = {};
   for (const status of new Set([400, 401, 413, 500, ...statuses])) out[status] = PROBLEM_REF;

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -43,6 +44,13 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   const template = options.empty ? undefined : inject('postgresTemplate');
   await adminQuery(base, `create database ${name}${template ? ` template ${template}` : ''}`);
   return { url: databaseUrl(base, name), drop: () => adminQuery(base, `drop database if exists ${name} with (force)`) };
+}
+
+/** A log destination for buildApp's `logDestination` that keeps every line it is given. */
+export function logCapture(): { stream: Writable; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({ write: (chunk, _encoding, done) => { lines.push(String(chunk)); done(); } });
+  return { stream, lines };
 }
 
 /**

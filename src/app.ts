@@ -66,6 +66,8 @@ export interface AppOptions {
   metricsToken?: string;
   /** Behind a load balancer (KASSA_TRUST_PROXY): the client address rate limits and the audit log see. */
   trustProxy?: TrustProxy;
+  /** false for a process without the api role (KASSA_ROLES=worker): it answers /healthz, /readyz and /metrics only. */
+  api?: boolean;
 }
 
 export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<KassaApp> {
@@ -99,7 +101,8 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
   app.addSchema(ProblemSchema);
 
   app.setErrorHandler((error, request, reply) => sendProblem(reply, failureOf(error, request)));
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, { code: 'not_found', detail: `no route ${request.method} ${request.url}` }));
+  const elsewhere = options.api === false ? ' in this process: it runs the worker role only (KASSA_ROLES=worker); the API is served by the api processes' : '';
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, { code: 'not_found', detail: `no route ${request.method} ${request.url}${elsewhere}` }));
 
   // Every answer: nosniff, no framing, a strict CSP (./http/security-headers.ts); nothing under
   // /v1 is cached, since answers carry secrets (new keys and tokens) and live links (/v1/mails).
@@ -109,6 +112,10 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
+  if (options.api === false) {
+    await operationsRoutes(app, { metricsToken: options.metricsToken });
+    return app;
+  }
   // Cookies are parsed only where a session is consulted (src/identity/sessions/authenticate.ts).
   await app.register(cookie, { hook: false });
   await app.register(swagger, {

@@ -25,6 +25,20 @@ describe('configuration from the environment', () => {
     expect(() => passwordHashingFromEnv({ KASSA_PASSWORD_SCRYPT: value })).toThrow(new ConfigError('KASSA_PASSWORD_SCRYPT', value, 'scrypt parameters ln=10..20,r=1..32,p=1..16 such as ln=15,r=8,p=3'));
   });
 
+  it.each([
+    ['', { api: true, worker: true }],
+    ['api,worker', { api: true, worker: true }],
+    ['worker,api', { api: true, worker: true }],
+    ['api', { api: true, worker: false }],
+    ['worker', { api: false, worker: true }],
+  ])('reads KASSA_ROLES=%s', (value, roles) => {
+    expect(configFromEnv({ KASSA_ROLES: value }).roles).toEqual(roles);
+  });
+
+  it.each(['web', 'api,', 'api,api,worker', 'API', 'api worker'])('refuses KASSA_ROLES=%s in one line', (value) => {
+    expect(() => configFromEnv({ KASSA_ROLES: value })).toThrow(new ConfigError('KASSA_ROLES', value, 'api, worker or api,worker: what this process does'));
+  });
+
   it('reads an empty value (as .env.example writes them) as unset, never as 0 or "now is invalid"', () => {
     const empty = Object.fromEntries(['PORT', 'DATABASE_URL', 'KASSA_CLOCK', 'KASSA_CLOCK_START', 'KASSA_PASSWORD_MAX_AGE_DAYS', 'KASSA_COOKIE_SECURE', 'KASSA_CREDIT_SHARE', 'KASSA_BILLING_BATCH', 'SMTP_URL'].map((name) => [name, '']));
     const config = configFromEnv(empty);

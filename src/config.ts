@@ -32,6 +32,7 @@ export const ENV_SCHEMA = Type.Object({
   KASSA_PASSWORD_MAX_AGE_DAYS: setting_(WHOLE, 'a whole number of days (0: never)'),
   KASSA_PASSWORD_SCRYPT: setting_('^ln=(1[0-9]|20),r=([1-9]|[12][0-9]|3[0-2]),p=([1-9]|1[0-6])$', 'scrypt parameters ln=10..20,r=1..32,p=1..16 such as ln=15,r=8,p=3'),
   KASSA_TRUST_PROXY: setting_('^(true|false|[1-9]|[0-9a-fA-F.:]+(/[0-9]{1,3})?(,[0-9a-fA-F.:]+(/[0-9]{1,3})?)*)$', "false, true, the number of proxies in front, or the proxies' addresses such as 10.0.0.0/8,192.168.1.10"),
+  KASSA_ROLES: setting_('^(api|worker)(,(api|worker))?$', 'api, worker or api,worker: what this process does'),
   KASSA_METRICS_TOKEN: setting_('^\\S{16,}$', 'a token of 16 or more characters, without spaces, that GET /metrics requires'),
   SMTP_URL: setting_('^smtps?://\\S+$', 'an smtp:// or smtps:// URL'),
   KASSA_MAIL_FROM: setting_('^.+$', 'a From address such as Kassa <billing@example.com>'),
@@ -83,10 +84,30 @@ export interface Config {
   identity: IdentitySettings;
   mail: MailSettings;
   payments: PaymentSettings;
+  /** What this process does (KASSA_ROLES): serve the API, run the workers, or both. */
+  roles: Roles;
   /** The bearer token GET /metrics requires (KASSA_METRICS_TOKEN); unset: no metrics. */
   metricsToken: string | undefined;
   /** Whose X-Forwarded-For to believe (KASSA_TRUST_PROXY): nobody's, everyone's, so many hops', or these addresses'. */
   trustProxy: TrustProxy;
+}
+
+/**
+ * A process's roles. `api` serves /v1, the link pages and the docs; `worker` runs what happens
+ * on time or in the background: the billing runs and scheduled jobs (real clock), mail and
+ * webhook delivery. Any number of each share one PostgreSQL (SPEC 14).
+ */
+export interface Roles {
+  api: boolean;
+  worker: boolean;
+}
+
+export const BOTH_ROLES: Roles = { api: true, worker: true };
+
+export function rolesFromEnv(env: NodeJS.ProcessEnv = process.env): Roles {
+  checkEnv(env);
+  const named = (setting(env, 'KASSA_ROLES') ?? 'api,worker').split(',');
+  return { api: named.includes('api'), worker: named.includes('worker') };
 }
 
 /** Fastify's trustProxy: the client address is X-Forwarded-For's as the trusted proxies give it. */
@@ -271,6 +292,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     identity: identitySettingsFromEnv(env),
     mail: { smtpUrl: setting(env, 'SMTP_URL'), from: setting(env, 'KASSA_MAIL_FROM') ?? defaultMailFrom },
     payments: paymentSettingsFromEnv(env),
+    roles: rolesFromEnv(env),
     metricsToken: setting(env, 'KASSA_METRICS_TOKEN'),
     trustProxy: trustProxyFromEnv(env),
   };

@@ -1,4 +1,6 @@
-// Starts listening, seeds the demo on a fresh database, and runs the billing scheduler, mail and webhook delivery.
+// Starts listening and runs a process's roles (KASSA_ROLES): `api` seeds the demo on a fresh
+// database and serves the API; `worker` runs the billing scheduler (real clock), mail and
+// webhook delivery. A worker-only process listens too, for /healthz, /readyz and /metrics.
 import type { KassaApp } from './http/kassa-app.js';
 import type { Config } from './config.js';
 import type { Kassa } from './context.js';
@@ -22,14 +24,15 @@ export async function startServer(app: KassaApp, kassa: Kassa, database: Databas
   // Listening first: a start that fails on a busy port has seeded nothing, so the next one
   // still creates the demo and shows its key.
   await app.listen({ port: config.port, host: config.host });
-  if (config.demoData) {
+  const { api, worker } = config.roles;
+  if (api && config.demoData) {
     const demo = await seedDemo(kassa);
     // On standard output, whatever LOG_LEVEL says: it is shown once.
     if (demo) process.stdout.write(`Demo data created. API key (shown once): ${demo.apiKey}\n`);
   }
-  const scheduler = config.clock === 'real' ? startScheduler(kassa, app.log) : undefined;
-  const mail = startMailDelivery(kassa, app.log, config.mail);
-  const webhooks = startWebhookDelivery(kassa, app.log);
+  const scheduler = worker && config.clock === 'real' ? startScheduler(kassa, app.log) : undefined;
+  const mail = worker ? startMailDelivery(kassa, app.log, config.mail) : undefined;
+  const webhooks = worker ? startWebhookDelivery(kassa, app.log) : undefined;
   // A drain: no new connections, the requests in flight answered, the workers' current work
   // (a billing batch, a mail, a delivery) finished, then the database closed. What is not done
   // in STOP_WITHIN_MS is left to the next process, which takes it over (leases and locks).
@@ -42,12 +45,15 @@ export async function startServer(app: KassaApp, kassa: Kassa, database: Databas
       process.exit(1);
     }, STOP_WITHIN_MS).unref();
     await app.close();
-    await Promise.all([scheduler?.stop(), mail.stop(), webhooks.stop()]);
+    await Promise.all([scheduler?.stop(), mail?.stop(), webhooks?.stop()]);
     await database.close();
     app.log.info('stopped');
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
-  app.log.info(`Kassa on http://localhost:${config.port} (${kassa.backend}, ${kassa.clock.kind} clock); docs at /docs`);
+  const port = (app.server.address() as { port: number } | null)?.port ?? config.port;
+  if (!worker) app.log.info(`Kassa API on http://localhost:${port} (${kassa.backend}, ${kassa.clock.kind} clock); docs at /docs; billing runs, jobs, mail and webhooks are left to the worker processes`);
+  else if (!api) app.log.info(`Kassa worker (${kassa.backend}, ${kassa.clock.kind} clock): billing runs, jobs, mail and webhooks; /healthz, /readyz and /metrics on http://localhost:${port}`);
+  else app.log.info(`Kassa on http://localhost:${port} (${kassa.backend}, ${kassa.clock.kind} clock); docs at /docs`);
 }

@@ -1,11 +1,11 @@
-// The `kassa` command line: keys, ledger verification, migrations, the simulated clock, bank
+// The `kassa` command line: the server's roles (serve, work), keys, ledger verification, migrations, the simulated clock, bank
 // statements, credit grants, mail and operators. `runCli` runs one command line in this process and answers its exit code, so
 // the binary (src/cli/index.ts) and the tests share every line of it.
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys.js';
-import { ConfigError, configFromEnv } from '../config.js';
+import { ConfigError, type Roles, configFromEnv } from '../config.js';
 import { type Database, NoDatabase, openDatabase } from '../db/client.js';
 import { DataFolderBusy } from '../db/data-folder-lock.js';
 import { addOperatorCommands } from './operators.js';
@@ -104,6 +104,7 @@ function buildProgram(cli: CliContext, io: CliIo): Command {
     .name('kassa')
     .version(packageJson.version, '-v, --version', 'print the version of Kassa')
     .description('Kassa: prepaid billing and accounts. Uses DATABASE_URL, or the PGlite data in KASSA_DATA_DIR (./data): beside a server running on that folder, commands work through it.');
+  addServerCommands(program, io.env);
   addKeyCommands(program, cli);
   addDatabaseCommands(program, cli);
   addClockCommands(program, cli, io.env);
@@ -112,6 +113,19 @@ function buildProgram(cli: CliContext, io: CliIo): Command {
   addMailCommands(program, cli);
   addOperatorCommands(program, cli);
   return program;
+}
+
+/** The long-running processes: the roles of `npm start` one at a time (SPEC 14). */
+function addServerCommands(program: Command, env: NodeJS.ProcessEnv): void {
+  const start = async (roles: Roles) => (await import('../start.js')).startKassa(env, roles);
+  program
+    .command('serve')
+    .description('serve the API (KASSA_ROLES=api), leaving billing runs, jobs, mail and webhooks to `kassa work`; runs until SIGTERM')
+    .action(() => start({ api: true, worker: false }));
+  program
+    .command('work')
+    .description('run billing runs, scheduled jobs, mail and webhook delivery (KASSA_ROLES=worker), with /healthz, /readyz and /metrics on PORT; runs until SIGTERM')
+    .action(() => start({ api: false, worker: true }));
 }
 
 function addKeyCommands(program: Command, { open, print, fail }: CliContext): void {

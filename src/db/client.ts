@@ -107,12 +107,28 @@ async function connect(pool: pg.Pool, how: { backend: Backend; through?: string;
   pool.on('error', () => {});
   const db = drizzle(pool, { schema }) as unknown as Db;
   try {
-    if (how.migrate) await migrate(db as never, { migrationsFolder });
+    if (how.migrate) await migrateAlone(pool);
   } catch (error) {
     await how.close();
     throw error;
   }
   return { db, backend: how.backend, through: how.through, close: how.close };
+}
+
+/**
+ * Migrates on one connection holding an advisory lock: processes starting together on one
+ * database (two API processes and a worker) migrate one after the other, and the later ones
+ * find nothing left to do, instead of racing to create the same tables.
+ */
+async function migrateAlone(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("select pg_advisory_lock(hashtext('kassa.migrate'))");
+    await migrate(drizzle(client, { schema }) as never, { migrationsFolder });
+  } finally {
+    await client.query("select pg_advisory_unlock(hashtext('kassa.migrate'))").catch(() => {});
+    client.release();
+  }
 }
 
 /** Runs raw SQL and returns its rows (both drivers answer with `{ rows }`). */

@@ -18,6 +18,7 @@ export const SLOWEST_FIRST = [
   'test/faults/usage-crash.test.ts', // 12 s
   'test/openapi.test.ts', // 12 s
   'test/shutdown.test.ts', // 12 s
+  'test/roles.test.ts', // 10 s: spawns two to four processes
 ];
 
 export default class SlowestFirst extends BaseSequencer {

@@ -1,6 +1,8 @@
 // One step of the billing benchmark in its own process, so its peak RSS is its own:
 //   seed DIR|URL accounts perAccount   -> creates the data
-//   run  DIR|URL                       -> times one full daily billing run, prints JSON
+//   run  DIR|URL [batches]             -> times one full daily billing run, prints JSON; on
+//                                         PostgreSQL with `batches` workers side by side
+//                                         (KASSA_BILLING_CONCURRENCY, default 2)
 //   serve-run DIR|URL seconds          -> the next day's run while the HTTP server answers
 //                                         entitlement checks for that long (the undisturbed
 //                                         run's time, so every check falls within the run)
@@ -20,7 +22,8 @@ import { BENCH_BOUNDARY, seedBillingBench } from './seed-billing.js';
 
 const [step, target, accounts, perAccount] = process.argv.slice(2);
 const where = target!.startsWith('postgres') ? { databaseUrl: target } : { dataDir: target };
-const { kassa, database } = await openKassa({ ...where, clock: 'simulated', clockStart: BENCH_BOUNDARY, billing: defaultBillingSettings });
+const concurrentBatches = step === 'run' && accounts ? Number(accounts) : defaultBillingSettings.concurrentBatches;
+const { kassa, database } = await openKassa({ ...where, clock: 'simulated', clockStart: BENCH_BOUNDARY, billing: { ...defaultBillingSettings, concurrentBatches }, poolSize: concurrentBatches + 2 });
 
 if (step === 'seed') {
   await seedBillingBench(kassa.db, Number(accounts), Number(perAccount));
@@ -37,6 +40,7 @@ if (step === 'seed') {
   console.log(
     JSON.stringify({
       subscriptions: Number(counts!.due),
+      concurrent_batches: kassa.backend === 'pglite' ? 1 : concurrentBatches,
       billed: run.billed,
       suspended: run.suspended,
       total_charged: run.totalCharged.toString(),

@@ -82,6 +82,31 @@ async function postgresDatabase(): Promise<{ url: string; drop(): Promise<void> 
   };
 }
 
+/** A copy of a seeded database (PostgreSQL's template copy: seconds, not a new seed). */
+async function cloneDatabase(sourceUrl: string, suffix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const source = new URL(sourceUrl).pathname.slice(1);
+  const name = `${source}_${suffix}`;
+  const admin = new pg.Client({ connectionString: pgBase });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name}`);
+  await admin.query(`create database ${name} template ${source}`);
+  await admin.end();
+  const url = new URL(pgBase);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: pgBase });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+/** PostgreSQL: the same run with 1, 2 and 4 batch workers side by side, each on a copy of the seeded database. */
+const SIDE_BY_SIDE = [1, 2, 4];
+
 async function postgresReachable(): Promise<boolean> {
   const client = new pg.Client({ connectionString: pgBase });
   try {
@@ -111,8 +136,22 @@ async function benchBackend(backend: 'pglite' | 'postgres') {
   try {
     say(`${backend}: seeding ${accounts} accounts x ${perAccount} subscriptions...`);
     child(['seed', target, String(accounts), String(perAccount)]);
+    // Copies made before any run bills the seeded database.
+    const copies = backend === 'postgres' ? await Promise.all(SIDE_BY_SIDE.filter((n) => n !== 2).map(async (n) => ({ n, copy: await cloneDatabase(target, `b${n}`) }))) : [];
     say(`${backend}: billing run...`);
     const ours = lastJson(child(['run', target]));
+    const sideBySide: { batches: number; seconds: number; billed: unknown; same_outcome: boolean }[] = [];
+    if (backend === 'postgres') sideBySide.push({ batches: 2, seconds: +(ours.seconds as number).toFixed(3), billed: ours.billed, same_outcome: true });
+    for (const { n, copy } of copies) {
+      try {
+        say(`${backend}: billing run with ${n} batch worker(s) side by side...`);
+        const other = lastJson(child(['run', copy.url, String(n)]));
+        sideBySide.push({ batches: n, seconds: +(other.seconds as number).toFixed(3), billed: other.billed, same_outcome: other.billed === ours.billed && other.suspended === ours.suspended && other.total_charged === ours.total_charged && other.ledger_ok === true });
+      } finally {
+        await copy.drop();
+      }
+    }
+    sideBySide.sort((a, b) => a.batches - b.batches);
     say(`${backend}: reference run...`);
     const refArgs = [reference, backend === 'pglite' ? '--pglite' : '--url', target, '--accounts', String(accounts), '--per-account', String(perAccount)];
     const ref = lastJson(execFileSync(process.execPath, refArgs, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
@@ -135,6 +174,7 @@ async function benchBackend(backend: 'pglite' | 'postgres') {
       peak_rss_mb: ours.peak_rss_mb,
       ledger_ok: ours.ledger_ok,
       checks_during_run: during,
+      batches_side_by_side: sideBySide,
     };
   } finally {
     await cleanup();
@@ -147,12 +187,18 @@ for (const backend of backends) {
   const result = await benchBackend(backend);
   if (!result) continue;
   if (result.billed !== result.reference_charged || result.suspended !== result.reference_suspended || !result.ledger_ok) failed = true;
+  if (result.batches_side_by_side.some((r) => !r.same_outcome)) failed = true;
   if (opt.json) console.log(JSON.stringify(result));
   else
     console.log(
       `${backend}: ${result.subscriptions} subscriptions billed in ${result.seconds}s (${result.per_second}/s); ` +
         `reference ${result.reference_seconds}s; ratio ${result.ratio}; peak RSS ${result.peak_rss_mb} MiB; ` +
         `billed ${result.billed} / suspended ${result.suspended} (reference ${result.reference_charged} / ${result.reference_suspended}); ledger ${result.ledger_ok ? 'verified' : 'BROKEN'}`,
+    );
+  if (!opt.json && result.batches_side_by_side.length > 0)
+    console.log(
+      `${backend}: the run with batch workers side by side (KASSA_BILLING_CONCURRENCY): ` +
+        result.batches_side_by_side.map((r) => `${r.batches}: ${r.seconds}s${r.same_outcome ? '' : ' (OUTCOME DIFFERS)'}`).join(', '),
     );
   const during = result.checks_during_run as Record<string, number>;
   if (!opt.json)

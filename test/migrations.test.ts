@@ -54,6 +54,7 @@ const RELEASED: Record<string, string> = {
   '0024_webhook_endpoints.sql': '77dc30e9c705d0f7064a135f1bf908aa6353fb23b2fb5a78ca9094dc9b28f3d0',
   '0025_webhook_deliveries.sql': 'd1212f8b6bb8552115aa81101946b4d929261bd14c96d3d4d867aa962ebc2dfb',
   '0026_webhook_endpoint_health.sql': '236ef0daf7bfa596d82db79f00194c78d5033072326cd110d2186b24e70a1593',
+  '0027_attempt_counts.sql': 'ac0d55f3b08f7136a6ba6ab999cedc81c06b0e90a68a3af388a1cb23a0dc2f32',
 };
 
 interface Journal {

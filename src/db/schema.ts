@@ -1085,6 +1085,19 @@ export const recoveryCodes = pgTable(
   (t) => [primaryKey({ columns: [t.userId, t.codeHash] })],
 );
 
+/**
+ * Attempts counted across every process of one database (src/identity/attempt-counts.ts):
+ * sign-ups, logins and resets per client address and route, wrong passwords per address typed
+ * or trusted device, wrong second-factor codes per user. `since` starts the count's window,
+ * `last_at` is the latest attempt; a row a day old is forgotten.
+ */
+export const attemptCounts = pgTable('attempt_counts', {
+  key: text('key').primaryKey(),
+  count: integer('count').notNull(),
+  since: at('since').notNull(),
+  lastAt: at('last_at').notNull(),
+});
+
 /** Who did what, when, from where: security events and operator actions. */
 export const auditLog = pgTable(
   'audit_log',

@@ -2,6 +2,7 @@
 // before they are signed in are public and rate limited per client address; the rest need
 // a session (and its CSRF token on writes).
 import rateLimit from '@fastify/rate-limit';
+import { attemptCountStore } from './rate-limit-store.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { KassaApp } from '../http/kassa-app.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
@@ -60,6 +61,8 @@ export async function identityRoutes(parent: KassaApp) {
     const app = child as KassaApp;
     await app.register(rateLimit, {
       global: false,
+      // Counted in the database: one limit across every API process.
+      store: attemptCountStore(parent.kassa.db),
       errorResponseBuilder: (_request, context) =>
         new FailureSignal({ code: 'rate_limited', detail: `too many attempts from this address; try again in ${context.after}`, extra: { retry_after_seconds: Math.ceil(context.ttl / 1000) } }),
     });

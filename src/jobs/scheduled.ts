@@ -14,6 +14,7 @@ import { releaseEndedBudgets } from '../budgets/budgets.js';
 import { expireReservations } from '../usage/reservations.js';
 import { issueDocuments } from '../documents/issue.js';
 import { deliverWebhooks } from '../webhooks/dispatch.js';
+import { forgetOldAttempts } from '../identity/attempt-counts.js';
 
 export interface ScheduledJob {
   name: string;
@@ -42,6 +43,8 @@ export const scheduledJobs: ScheduledJob[] = [
   // Webhooks: the events fanned out to the endpoints, and what is due sent (the server also does
   // this every second; on a simulated clock a retry's time comes with an advance).
   { name: 'webhooks', run: deliverWebhooks },
+  // Login, sign-up and code attempts a day past their latest: every limit's window is shorter.
+  { name: 'forgotten attempt counts', run: (kassa, at) => forgetOldAttempts(kassa.db, at) },
   { name: 'expired usage reservations', run: async (kassa, at) => { const ids = await expireReservations(kassa.db, at); for (const id of ids) kassa.entitlements.invalidate(id); return ids.length; } },
 ];
 

@@ -48,6 +48,6 @@ export async function confirmPasswordReset(kassa: Kassa, token: string, newPassw
   });
   if (!reset.ok) return reset;
   // The owner proved they read the address's mail: a guesser's wrong passwords no longer slow them.
-  clearWrongPasswords(kassa, { email: reset.value.email });
+  await clearWrongPasswords(kassa, { email: reset.value.email });
   return { ok: true, value: { revokedSessions: reset.value.revokedSessions } };
 }

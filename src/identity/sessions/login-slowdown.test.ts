@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FORGET_AFTER_MS, afterWrongPassword, delayAfter, waitLeft } from './login-slowdown.js';
+import { FORGET_AFTER_MS, delayAfter, waitLeft } from './login-slowdown.js';
 
 const MIN = 60_000;
 
@@ -24,12 +24,4 @@ describe('waitLeft', () => {
     ['waited enough', { count: 5, lastAt: 0 }, MIN, 0],
     ['forgotten a day later', { count: 40, lastAt: 0 }, FORGET_AFTER_MS, 0],
   ])('%s', (_name, entry, now, left) => expect(waitLeft(entry, now)).toBe(left));
-});
-
-describe('afterWrongPassword', () => {
-  it('counts on from the last wrong password, and starts over once a day has passed', () => {
-    expect(afterWrongPassword(undefined, 5)).toEqual({ count: 1, lastAt: 5 });
-    expect(afterWrongPassword({ count: 3, lastAt: 5 }, 10)).toEqual({ count: 4, lastAt: 10 });
-    expect(afterWrongPassword({ count: 9, lastAt: 0 }, FORGET_AFTER_MS)).toEqual({ count: 1, lastAt: FORGET_AFTER_MS });
-  });
 });

@@ -8,16 +8,17 @@
 // - a browser the owner signed in from before carries a device cookie (trusted-device.ts) and
 //   counts on its own, so a guesser elsewhere does not slow it;
 // - a password reset (the owner reads their mail, a guesser does not) clears the address's count.
-// In memory, per running Kassa, on the injected clock.
+// Counted in the database (../attempt-counts.ts), so every process of one Kassa sees the same
+// count; on Kassa's clock.
 import type { Kassa } from '../../context.js';
+import { FORGET_AFTER_MS, countAttempt, forgetAttempts, readAttempts } from '../attempt-counts.js';
 import type { Failure } from '../../shared/result.js';
 
 export const FREE_FAILURES = 5;
 export const FIRST_DELAY_MS = 60_000;
 export const MAX_DELAY_MS = 15 * 60_000;
 /** A count is forgotten a day after its last wrong password. */
-export const FORGET_AFTER_MS = 24 * 3_600_000;
-const MAX_TRACKED = 100_000;
+export { FORGET_AFTER_MS };
 
 export interface WrongPasswords {
   count: number;
@@ -36,28 +37,15 @@ export function waitLeft(entry: WrongPasswords | undefined, now: number): number
   return Math.max(0, entry.lastAt + delayAfter(entry.count) - now);
 }
 
-/** The count after one more wrong password at `now`. Pure. */
-export function afterWrongPassword(entry: WrongPasswords | undefined, now: number): WrongPasswords {
-  if (!entry || now - entry.lastAt >= FORGET_AFTER_MS) return { count: 1, lastAt: now };
-  return { count: entry.count + 1, lastAt: now };
-}
-
-const counts = new WeakMap<Kassa, Map<string, WrongPasswords>>();
-
-function countsOf(kassa: Kassa): Map<string, WrongPasswords> {
-  let map = counts.get(kassa);
-  if (!map) counts.set(kassa, (map = new Map()));
-  return map;
-}
-
 /** Where a login attempt counts: the trusted device it comes from, else the address typed. */
 export type SlowdownKey = { device: string } | { email: string };
 
-const keyOf = (key: SlowdownKey) => ('device' in key ? `device:${key.device}` : `email:${key.email}`);
+const keyOf = (key: SlowdownKey) => ('device' in key ? `password:device:${key.device}` : `password:email:${key.email}`);
 
 /** A failure to answer at once when this attempt must wait, else undefined. */
-export function slowedDown(kassa: Kassa, key: SlowdownKey, now: Date): Failure | undefined {
-  const wait = waitLeft(countsOf(kassa).get(keyOf(key)), now.getTime());
+export async function slowedDown(kassa: Kassa, key: SlowdownKey, now: Date): Promise<Failure | undefined> {
+  const counted = await readAttempts(kassa.db, keyOf(key));
+  const wait = waitLeft(counted && { count: counted.count, lastAt: counted.lastAt.getTime() }, now.getTime());
   if (wait === 0) return undefined;
   const retryAfter = Math.ceil(wait / 1000);
   return {
@@ -67,12 +55,11 @@ export function slowedDown(kassa: Kassa, key: SlowdownKey, now: Date): Failure |
   };
 }
 
-export function recordWrongPassword(kassa: Kassa, key: SlowdownKey, now: Date): void {
-  const map = countsOf(kassa);
-  if (map.size >= MAX_TRACKED) map.clear();
-  map.set(keyOf(key), afterWrongPassword(map.get(keyOf(key)), now.getTime()));
+/** One more wrong password; the count starts again at 1 a day after the last one. */
+export async function recordWrongPassword(kassa: Kassa, key: SlowdownKey, now: Date): Promise<void> {
+  await countAttempt(kassa.db, keyOf(key), now, { ms: FORGET_AFTER_MS, from: 'latest' });
 }
 
-export function clearWrongPasswords(kassa: Kassa, key: SlowdownKey): void {
-  countsOf(kassa).delete(keyOf(key));
+export async function clearWrongPasswords(kassa: Kassa, key: SlowdownKey): Promise<void> {
+  await forgetAttempts(kassa.db, keyOf(key));
 }

@@ -44,18 +44,18 @@ export async function login(kassa: Kassa, input: LoginInput, client: Client): Pr
   const [user] = await kassa.db.select().from(users).where(eq(users.email, email));
   const device = trustedDevice(input.device, user);
   const counted = device ? { device } : { email };
-  const slowed = slowedDown(kassa, counted, now);
+  const slowed = await slowedDown(kassa, counted, now);
   if (slowed) {
     await auditFailure(kassa, user, email, 'slowed_down', client, now);
     return { ok: false, failure: slowed };
   }
   const passwordOk = user?.passwordHash ? await verifyPassword(input.password, user.passwordHash) : await verifyAgainstDummy(input.password);
   if (!user || !passwordOk) {
-    recordWrongPassword(kassa, counted, now);
+    await recordWrongPassword(kassa, counted, now);
     await auditFailure(kassa, user, email, user ? 'password' : 'unknown_email', client, now);
     return badCredentials();
   }
-  clearWrongPasswords(kassa, counted);
+  await clearWrongPasswords(kassa, counted);
   if (user.status !== 'active') return refuse(kassa, user, 'disabled', fail('forbidden', 'this user is disabled; ask the provider'), client, now);
   if (user.emailVerifiedAt === null) {
     return refuse(kassa, user, 'email_not_verified', fail('email_not_verified', 'confirm your e-mail address first: follow the link we mailed you, or ask for a new one'), client, now);
@@ -70,10 +70,10 @@ export async function login(kassa: Kassa, input: LoginInput, client: Client): Pr
     // person. A recovery code is too long to guess and never limited, so someone who knows the
     // password can hold back the authenticator's codes for a while, never lock the owner out.
     const guessable = Boolean(input.totp_code) && !input.recovery_code;
-    const guessedTooOften = guessable ? tooManyAttempts(kassa, user.id, now) : undefined;
+    const guessedTooOften = guessable ? await tooManyAttempts(tx, user.id, now) : undefined;
     if (guessedTooOften) return { ok: false, failure: guessedTooOften };
     const secondFactorOk = await verifySecondFactor(tx, user, factor, now);
-    if (guessable && user.totpEnabledAt !== null) recordAttempt(kassa, user.id, secondFactorOk, now);
+    if (guessable && user.totpEnabledAt !== null) await recordAttempt(tx, user.id, secondFactorOk, now);
     if (!secondFactorOk) {
       await audit(tx, user, 'login.failed', { reason: given ? 'second_factor' : 'second_factor_missing' }, client, now);
       return given ? badCredentials() : fail('second_factor_required', 'send the current code of your authenticator app as totp_code, or a recovery code');

@@ -1,46 +1,26 @@
 // Wrong six-digit codes per user: after MAX_FAILURES within WINDOW_MS (of the injected clock)
 // further six-digit codes are refused with rate_limited until the window passes, so one
 // cannot be guessed. Recovery codes are not limited (they cannot be guessed), so the limit
-// holds back a guesser without locking the owner out. In memory, per running Kassa.
-import type { Kassa } from '../../context.js';
+// holds back a guesser without locking the owner out. Counted in the database
+// (../attempt-counts.ts), so the limit holds across every process of one Kassa.
+import type { Db } from '../../db/client.js';
 import type { Failure } from '../../shared/result.js';
+import { countAttempt, forgetAttempts, readAttempts } from '../attempt-counts.js';
 
 const MAX_FAILURES = 10;
 const WINDOW_MS = 15 * 60 * 1000;
-const MAX_TRACKED = 100_000;
 
-interface Failures {
-  count: number;
-  since: number;
-}
-
-const trackers = new WeakMap<Kassa, Map<number, Failures>>();
-
-function trackerOf(kassa: Kassa): Map<number, Failures> {
-  let tracker = trackers.get(kassa);
-  if (!tracker) trackers.set(kassa, (tracker = new Map()));
-  return tracker;
-}
+const keyOf = (userId: number) => `code:user:${userId}`;
 
 /** A failure to send when the user has guessed too often lately, else undefined. */
-export function tooManyAttempts(kassa: Kassa, userId: number, now: Date): Failure | undefined {
-  const entry = trackerOf(kassa).get(userId);
-  if (!entry || now.getTime() - entry.since >= WINDOW_MS || entry.count < MAX_FAILURES) return undefined;
-  const retryAfter = Math.ceil((entry.since + WINDOW_MS - now.getTime()) / 1000);
+export async function tooManyAttempts(db: Db, userId: number, now: Date): Promise<Failure | undefined> {
+  const entry = await readAttempts(db, keyOf(userId));
+  if (!entry || now.getTime() - entry.since.getTime() >= WINDOW_MS || entry.count < MAX_FAILURES) return undefined;
+  const retryAfter = Math.ceil((entry.since.getTime() + WINDOW_MS - now.getTime()) / 1000);
   return { code: 'rate_limited', detail: `too many wrong codes: try again in ${retryAfter} seconds`, extra: { retry_after_seconds: retryAfter } };
 }
 
-export function recordAttempt(kassa: Kassa, userId: number, succeeded: boolean, now: Date): void {
-  const tracker = trackerOf(kassa);
-  if (succeeded) {
-    tracker.delete(userId);
-    return;
-  }
-  const entry = tracker.get(userId);
-  if (!entry || now.getTime() - entry.since >= WINDOW_MS) {
-    if (tracker.size >= MAX_TRACKED) tracker.clear();
-    tracker.set(userId, { count: 1, since: now.getTime() });
-  } else {
-    entry.count++;
-  }
+export async function recordAttempt(db: Db, userId: number, succeeded: boolean, now: Date): Promise<void> {
+  if (succeeded) await forgetAttempts(db, keyOf(userId));
+  else await countAttempt(db, keyOf(userId), now, { ms: WINDOW_MS, from: 'first' });
 }

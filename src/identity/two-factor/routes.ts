@@ -74,10 +74,10 @@ export async function twoFactorRoutes(app: KassaApp) {
    */
   async function withAttempts<T>(userId: number, now: Date, code: string, run: () => Promise<Result<T>>): Promise<Result<T>> {
     const guessable = /^\d{6}$/.test(code.trim());
-    const limited = guessable ? tooManyAttempts(kassa, userId, now) : undefined;
+    const limited = guessable ? await tooManyAttempts(kassa.db, userId, now) : undefined;
     if (limited) return { ok: false, failure: limited };
     const result = await run();
-    if (guessable && (result.ok || result.failure.code === 'invalid_code')) recordAttempt(kassa, userId, result.ok, now);
+    if (guessable && (result.ok || result.failure.code === 'invalid_code')) await recordAttempt(kassa.db, userId, result.ok, now);
     return result;
   }
 

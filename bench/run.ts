@@ -13,11 +13,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { newSecretKey } from '../src/shared/secret-box.js';
 import { benchDocuments } from './documents.js';
 import { benchEntitlements } from './entitlements.js';
 import { benchUsage } from './usage.js';
 import { benchWebhookDelivery } from './webhook-delivery.js';
 import { benchWebhooks } from './webhooks.js';
+
+// Every process of the benchmark seals secrets with one key (PostgreSQL requires one).
+process.env.KASSA_SECRET_KEY ||= newSecretKey();
 
 const { values: opt } = parseArgs({
   options: {

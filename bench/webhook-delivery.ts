@@ -52,7 +52,7 @@ export async function benchWebhookDelivery(options: { backend: 'pglite' | 'postg
   const { kassa, database } = await openKassa({ databaseUrl: target.databaseUrl, dataDir: target.dataDir, poolSize: 10, clock: 'simulated', clockStart: new Date('2026-12-01T00:00:00Z'), billing: defaultBillingSettings, webhooks });
   try {
     const at = kassa.clock.now();
-    const created = await createEndpoint(kassa.db, { kind: 'system' }, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks` }, webhooks, null, at);
+    const created = await createEndpoint(kassa.db, kassa.secrets, { kind: 'system' }, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks` }, webhooks, null, at);
     if (!created.ok) throw new Error(created.failure.detail);
     await query(kassa.db, sql`insert into accounts (name, currency, type, status, created_at) select 'hooked ' || g, 'EUR', 'billing', 'active', ${at}::timestamptz from generate_series(1, 1000) g`);
 

@@ -33,6 +33,9 @@ export const ENV_SCHEMA = Type.Object({
   KASSA_PASSWORD_SCRYPT: setting_('^ln=(1[0-9]|20),r=([1-9]|[12][0-9]|3[0-2]),p=([1-9]|1[0-6])$', 'scrypt parameters ln=10..20,r=1..32,p=1..16 such as ln=15,r=8,p=3'),
   KASSA_TRUST_PROXY: setting_('^(true|false|[1-9]|[0-9a-fA-F.:]+(/[0-9]{1,3})?(,[0-9a-fA-F.:]+(/[0-9]{1,3})?)*)$', "false, true, the number of proxies in front, or the proxies' addresses such as 10.0.0.0/8,192.168.1.10"),
   KASSA_ROLES: setting_('^(api|worker)(,(api|worker))?$', 'api, worker or api,worker: what this process does'),
+  KASSA_SECRET_KEY: setting_('^[A-Za-z0-9+/]{43}=$', '32 bytes in base64 (44 characters), such as the output of `openssl rand -base64 32`'),
+  KASSA_SECRET_KEY_PREVIOUS: setting_('^[A-Za-z0-9+/]{43}=(,[A-Za-z0-9+/]{43}=)*$', 'the keys KASSA_SECRET_KEY replaced, comma-separated, each 32 bytes in base64'),
+  NODE_ENV: setting_('^\\S+$', 'production, or another word'),
   KASSA_METRICS_TOKEN: setting_('^\\S{16,}$', 'a token of 16 or more characters, without spaces, that GET /metrics requires'),
   SMTP_URL: setting_('^smtps?://\\S+$', 'an smtp:// or smtps:// URL'),
   KASSA_MAIL_FROM: setting_('^.+$', 'a From address such as Kassa <billing@example.com>'),
@@ -84,6 +87,8 @@ export interface Config {
   identity: IdentitySettings;
   mail: MailSettings;
   payments: PaymentSettings;
+  /** The keys sealing secrets at rest (KASSA_SECRET_KEY, KASSA_SECRET_KEY_PREVIOUS). */
+  secretKeys: SecretKeys;
   /** What this process does (KASSA_ROLES): serve the API, run the workers, or both. */
   roles: Roles;
   /** The bearer token GET /metrics requires (KASSA_METRICS_TOKEN); unset: no metrics. */
@@ -108,6 +113,25 @@ export function rolesFromEnv(env: NodeJS.ProcessEnv = process.env): Roles {
   checkEnv(env);
   const named = (setting(env, 'KASSA_ROLES') ?? 'api,worker').split(',');
   return { api: named.includes('api'), worker: named.includes('worker') };
+}
+
+/**
+ * The keys that seal secrets at rest (src/shared/secret-box.ts): the current one seals, the
+ * previous ones still open what they sealed until `kassa secrets rotate` re-seals it.
+ * Without a current key, openKassa generates one into an embedded data folder, and refuses
+ * PostgreSQL and NODE_ENV=production (src/kassa.ts).
+ */
+export interface SecretKeys {
+  current: string | undefined;
+  previous: string[];
+  /** NODE_ENV=production: a key is required whatever the database. */
+  production: boolean;
+}
+
+export function secretKeysFromEnv(env: NodeJS.ProcessEnv = process.env): SecretKeys {
+  checkEnv(env);
+  const previous = setting(env, 'KASSA_SECRET_KEY_PREVIOUS');
+  return { current: setting(env, 'KASSA_SECRET_KEY'), previous: previous ? previous.split(',') : [], production: setting(env, 'NODE_ENV') === 'production' };
 }
 
 /** Fastify's trustProxy: the client address is X-Forwarded-For's as the trusted proxies give it. */
@@ -293,6 +317,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     mail: { smtpUrl: setting(env, 'SMTP_URL'), from: setting(env, 'KASSA_MAIL_FROM') ?? defaultMailFrom },
     payments: paymentSettingsFromEnv(env),
     roles: rolesFromEnv(env),
+    secretKeys: secretKeysFromEnv(env),
     metricsToken: setting(env, 'KASSA_METRICS_TOKEN'),
     trustProxy: trustProxyFromEnv(env),
   };

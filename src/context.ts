@@ -5,11 +5,14 @@ import type { BillingSettings, IdentitySettings, PaymentSettings, WebhookSetting
 import type { Backend, Db } from './db/client.js';
 import type { EntitlementCache } from './entitlements/cache.js';
 import type { BackgroundWork } from './shared/background.js';
+import type { SecretBox } from './shared/secret-box.js';
 
 export interface Kassa {
   db: Db;
   backend: Backend;
   clock: Clock;
+  /** Seals and opens the secrets stored in the database (TOTP, webhook signing secrets). */
+  secrets: SecretBox;
   billing: BillingSettings;
   auth: ApiKeyAuthenticator;
   entitlements: EntitlementCache;

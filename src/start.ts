@@ -30,7 +30,9 @@ export async function startKassa(env: NodeJS.ProcessEnv, roles?: Roles): Promise
     if (reason === undefined) throw error;
     return stop(config.databaseUrl ? `cannot use the database at DATABASE_URL=${withoutPassword(config.databaseUrl)}: ${reason}` : `cannot open the embedded database in KASSA_DATA_DIR=${config.dataDir}: ${reason}`, 2);
   });
-  const { kassa, database } = opened;
+  const { kassa, database, generatedSecretKey } = opened;
+  // Once, on the start that made it: the key is as precious as the data it seals.
+  if (generatedSecretKey) process.stdout.write(`KASSA_SECRET_KEY was not set: a new key seals this folder's secrets, in ${generatedSecretKey}; back it up with the data, and set KASSA_SECRET_KEY to it before moving to PostgreSQL\n`);
   const app = await buildApp(kassa, { logger: { level: config.logLevel }, metricsToken: config.metricsToken, trustProxy: config.trustProxy, api: config.roles.api });
   await startServer(app, kassa, database, config).catch((error: unknown) => {
     const code = (error as { code?: string }).code;

@@ -16,7 +16,7 @@ export const DOMAIN_ORDER = [
   'identity', 'members', 'pages',
   'jobs', 'clock',
 ] as const;
-const COMPOSITION = new Set(['app', 'server', 'kassa', 'main', 'start', 'demo', 'cli']);
+const COMPOSITION = new Set(['app', 'server', 'kassa', 'main', 'start', 'secrets-at-rest', 'demo', 'cli']);
 const KERNEL_TYPES = new Set(['context', 'http/kassa-app']);
 
 const SRC = path.resolve(import.meta.dirname, '../src');

@@ -99,8 +99,12 @@ describe('enrolling', () => {
     expect(decodeURIComponent(uri.pathname)).toBe(`/Kassa:${user.email}`);
     expect(Object.fromEntries(uri.searchParams)).toMatchObject({ issuer: 'Kassa', secret, algorithm: 'SHA1', digits: '6', period: '30' });
     expect((await asSession(s, 'GET', '/v1/me/two-factor')).body).toMatchObject({ enabled: false, pending: true });
+    // Stored sealed under KASSA_SECRET_KEY (src/shared/secret-box.ts), never in clear.
+    const storedSecret = (await userRow(user.id)).totpSecret!;
+    expect(storedSecret).toMatch(new RegExp(`^kassa:v1:${h.kassa.secrets.currentKeyId}:`));
+    expect(storedSecret).not.toContain(secret);
     // Pending is not on: the password alone still signs in.
-    expect(await verifySecondFactor(h.kassa.db, await userRow(user.id), {}, h.kassa.clock.now())).toBe(true);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, await userRow(user.id), {}, h.kassa.clock.now())).toBe(true);
 
     const wrong = await asSession(s, 'POST', '/v1/me/two-factor/confirm', { code: totpCode(secret, new Date(h.kassa.clock.now().getTime() - 5 * 60_000)) });
     expect(wrong.status).toBe(422);
@@ -161,26 +165,26 @@ describe('the second factor', () => {
     const row = await userRow(user.id);
     const now = () => h.kassa.clock.now();
 
-    expect(await verifySecondFactor(h.kassa.db, row, {}, now())).toBe(false);
-    expect(await verifySecondFactor(h.kassa.db, row, { totp_code: '000000' }, now())).toBe(false);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, {}, now())).toBe(false);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, { totp_code: '000000' }, now())).toBe(false);
     // The confirming code's step is spent.
-    expect(await verifySecondFactor(h.kassa.db, row, { totp_code: totpCode(secret, now()) }, now())).toBe(false);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, { totp_code: totpCode(secret, now()) }, now())).toBe(false);
 
     nextStep();
     const code = totpCode(secret, now());
-    expect(await verifySecondFactor(h.kassa.db, row, { totp_code: code }, now())).toBe(true);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, { totp_code: code }, now())).toBe(true);
     // Replayed within its window: refused.
-    expect(await verifySecondFactor(h.kassa.db, row, { totp_code: code }, now())).toBe(false);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, { totp_code: code }, now())).toBe(false);
     nextStep();
-    expect(await verifySecondFactor(h.kassa.db, row, { totp_code: code }, now())).toBe(false);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, { totp_code: code }, now())).toBe(false);
     // The clock drift window: a code of the next step is accepted now; then the current one (older) is not.
     const ahead = totpCode(secret, new Date(now().getTime() + 30_000));
     const current = totpCode(secret, now());
-    expect(await verifySecondFactor(h.kassa.db, row, { totp_code: ahead }, now())).toBe(true);
-    expect(await verifySecondFactor(h.kassa.db, row, { totp_code: current }, now())).toBe(false);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, { totp_code: ahead }, now())).toBe(true);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, { totp_code: current }, now())).toBe(false);
     // Two steps old: out of the window.
     nextStep(3);
-    expect(await verifySecondFactor(h.kassa.db, row, { totp_code: totpCode(secret, new Date(now().getTime() - 60_000)) }, now())).toBe(false);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, { totp_code: totpCode(secret, new Date(now().getTime() - 60_000)) }, now())).toBe(false);
   });
 
   it('accepts each recovery code exactly once (any case, with or without dashes)', async () => {
@@ -189,12 +193,12 @@ describe('the second factor', () => {
     const { codes } = await turnOn(s);
     const row = await userRow(user.id);
     const now = h.kassa.clock.now();
-    expect(await verifySecondFactor(h.kassa.db, row, { recovery_code: codes[0] }, now)).toBe(true);
-    expect(await verifySecondFactor(h.kassa.db, row, { recovery_code: codes[0] }, now)).toBe(false);
-    expect(await verifySecondFactor(h.kassa.db, row, { recovery_code: codes[1]!.replaceAll('-', '').toUpperCase() }, now)).toBe(true);
-    expect(await verifySecondFactor(h.kassa.db, row, { recovery_code: codes[1] }, now)).toBe(false);
-    expect(await verifySecondFactor(h.kassa.db, row, { recovery_code: 'aaaa-bbbb-cccc-dddd' }, now)).toBe(false);
-    expect(await verifySecondFactor(h.kassa.db, row, { recovery_code: '' }, now)).toBe(false);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, { recovery_code: codes[0] }, now)).toBe(true);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, { recovery_code: codes[0] }, now)).toBe(false);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, { recovery_code: codes[1]!.replaceAll('-', '').toUpperCase() }, now)).toBe(true);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, { recovery_code: codes[1] }, now)).toBe(false);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, { recovery_code: 'aaaa-bbbb-cccc-dddd' }, now)).toBe(false);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, { recovery_code: '' }, now)).toBe(false);
     expect((await asSession(s, 'GET', '/v1/me/two-factor')).body.recovery_codes_remaining).toBe(8);
     const used = await audits('recovery_code.used', `user:${user.id}`);
     expect(used.map((a) => a.data)).toEqual([{ remaining: 9 }, { remaining: 8 }]);
@@ -265,8 +269,8 @@ describe('disabling and new recovery codes', () => {
     const row = await userRow(user.id);
     expect(row).toMatchObject({ totpSecret: null, totpEnabledAt: null });
     expect(await h.kassa.db.select().from(recoveryCodes).where(eq(recoveryCodes.userId, user.id))).toEqual([]);
-    expect(await verifySecondFactor(h.kassa.db, row, {}, h.kassa.clock.now())).toBe(true);
-    expect(await verifySecondFactor(h.kassa.db, row, { recovery_code: codes[0] }, h.kassa.clock.now())).toBe(true); // no 2FA: nothing asked
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, {}, h.kassa.clock.now())).toBe(true);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, { recovery_code: codes[0] }, h.kassa.clock.now())).toBe(true); // no 2FA: nothing asked
     expect((await audits('two_factor.disabled', `user:${user.id}`))[0]!.data).toEqual({ with: 'totp' });
     expect((await asSession(s, 'POST', '/v1/me/two-factor/disable', { code: '123456' })).status).toBe(409);
   });
@@ -289,8 +293,8 @@ describe('disabling and new recovery codes', () => {
     expect(fresh.status).toBe(200);
     expect(fresh.body.recovery_codes).toHaveLength(10);
     const row = await userRow(user.id);
-    expect(await verifySecondFactor(h.kassa.db, row, { recovery_code: codes[0] }, h.kassa.clock.now())).toBe(false);
-    expect(await verifySecondFactor(h.kassa.db, row, { recovery_code: fresh.body.recovery_codes[0] }, h.kassa.clock.now())).toBe(true);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, { recovery_code: codes[0] }, h.kassa.clock.now())).toBe(false);
+    expect(await verifySecondFactor(h.kassa.db, h.kassa.secrets, row, { recovery_code: fresh.body.recovery_codes[0] }, h.kassa.clock.now())).toBe(true);
   });
 });
 

@@ -4,6 +4,8 @@
 // webhook may go is guarded: https only, and no private, loopback or link-local host (an SSRF
 // guard) unless the two allowances are set; bad input is refused with its field and stores nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { webhookEndpointSecrets } from '../src/db/schema.js';
 import { signingSecrets } from '../src/webhooks/endpoints.js';
 import { type Harness, startHarness } from './support/harness.js';
 
@@ -36,7 +38,11 @@ describe('a webhook endpoint', () => {
     expect(read).not.toHaveProperty('secret');
     expect(read).toMatchObject({ id: endpoint.id, url: PUBLIC });
     expect((await list()).data.map((e) => e.id)).toEqual([endpoint.id]);
-    expect(await signingSecrets(h.kassa.db, endpoint.id, h.kassa.clock.now())).toEqual([endpoint.secret]);
+    expect(await signingSecrets(h.kassa.db, h.kassa.secrets, endpoint.id, h.kassa.clock.now())).toEqual([endpoint.secret]);
+    // Stored sealed under KASSA_SECRET_KEY, never in clear.
+    const [stored] = await h.kassa.db.select({ secret: webhookEndpointSecrets.secret }).from(webhookEndpointSecrets).where(eq(webhookEndpointSecrets.endpointId, endpoint.id));
+    expect(stored!.secret).toMatch(new RegExp(`^kassa:v1:${h.kassa.secrets.currentKeyId}:`));
+    expect(stored!.secret).not.toContain(endpoint.secret!.slice(6));
     const other = (await h.call('POST', '/v1/webhook-endpoints', { url: PUBLIC })).body as Endpoint;
     expect(other.secret).not.toBe(endpoint.secret);
     expect(other.event_types).toBeNull(); // every event type
@@ -61,23 +67,23 @@ describe('a webhook endpoint', () => {
       { created_at: '2026-11-02T13:00:00.000Z', expires_at: null },
       { created_at: '2026-11-02T12:00:00.000Z', expires_at: '2026-11-03T13:00:00.000Z' }, // 13:00 + 24 h
     ]);
-    expect(await signingSecrets(h.kassa.db, endpoint.id, h.kassa.clock.now())).toEqual([fresh, endpoint.secret]); // both sign, the new one first
+    expect(await signingSecrets(h.kassa.db, h.kassa.secrets, endpoint.id, h.kassa.clock.now())).toEqual([fresh, endpoint.secret]); // both sign, the new one first
 
     await h.call('POST', '/v1/clock/advance', { to: '2026-11-03T13:00:00Z', wait: true });
-    expect(await signingSecrets(h.kassa.db, endpoint.id, h.kassa.clock.now())).toEqual([fresh]);
+    expect(await signingSecrets(h.kassa.db, h.kassa.secrets, endpoint.id, h.kassa.clock.now())).toEqual([fresh]);
     expect(((await h.call('GET', `/v1/webhook-endpoints/${endpoint.id}`)).body as Endpoint).secrets).toHaveLength(1);
 
     // Rotating twice inside a day: only the one just replaced signs beside the newest.
     const second = ((await h.call('POST', `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`)).body as Endpoint).secret!;
     const third = ((await h.call('POST', `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`)).body as Endpoint).secret!;
-    expect(await signingSecrets(h.kassa.db, endpoint.id, h.kassa.clock.now())).toEqual([third, second]);
+    expect(await signingSecrets(h.kassa.db, h.kassa.secrets, endpoint.id, h.kassa.clock.now())).toEqual([third, second]);
   });
 
   it('is removed: nothing more is sent to it, and it is gone from the list', async () => {
     expect((await h.call('DELETE', `/v1/webhook-endpoints/${endpoint.id}`)).status).toBe(204);
     expect((await h.call('GET', `/v1/webhook-endpoints/${endpoint.id}`)).status).toBe(404);
     expect((await h.call('DELETE', `/v1/webhook-endpoints/${endpoint.id}`)).status).toBe(404);
-    expect(await signingSecrets(h.kassa.db, endpoint.id, h.kassa.clock.now())).toEqual([]);
+    expect(await signingSecrets(h.kassa.db, h.kassa.secrets, endpoint.id, h.kassa.clock.now())).toEqual([]);
     expect((await list()).data).toEqual([]);
   });
 

@@ -13,6 +13,7 @@ import { verifyLedger } from '../ledger/verify.js';
 import type { CliContext } from './context.js';
 import { addMailCommands } from './mail.js';
 import { addGrantCommands } from './grants.js';
+import { addBackupCommands } from './backup.js';
 import { CliError, instant, nonNegative, serverCaller } from './server.js';
 
 /** Where a command line reads its settings and writes its output. */
@@ -105,6 +106,8 @@ function buildProgram(cli: CliContext, io: CliIo): Command {
     .version(packageJson.version, '-v, --version', 'print the version of Kassa')
     .description('Kassa: prepaid billing and accounts. Uses DATABASE_URL, or the PGlite data in KASSA_DATA_DIR (./data): beside a server running on that folder, commands work through it.');
   addServerCommands(program, io.env);
+  addSecretCommands(program, cli, io.env);
+  addBackupCommands(program, cli, io.env);
   addKeyCommands(program, cli);
   addDatabaseCommands(program, cli);
   addClockCommands(program, cli, io.env);
@@ -126,6 +129,27 @@ function addServerCommands(program: Command, env: NodeJS.ProcessEnv): void {
     .command('work')
     .description('run billing runs, scheduled jobs, mail and webhook delivery (KASSA_ROLES=worker), with /healthz, /readyz and /metrics on PORT; runs until SIGTERM')
     .action(() => start({ api: false, worker: true }));
+}
+
+function addSecretCommands(program: Command, { open, print }: CliContext, env: NodeJS.ProcessEnv): void {
+  const secrets = program.command('secrets').description('the secrets stored sealed in the database (TOTP, webhook signing secrets)');
+  secrets
+    .command('rotate')
+    .description('re-seal every stored secret under KASSA_SECRET_KEY; the keys in KASSA_SECRET_KEY_PREVIOUS may go afterwards')
+    .action(async () => {
+      const keys = configFromEnv(env).secretKeys;
+      if (!keys.current) throw new CliError('set KASSA_SECRET_KEY to the new key, and KASSA_SECRET_KEY_PREVIOUS to the one it replaces');
+      const [{ SecretBox, parseSecretKey }, { rotateStoredSecrets, storedKeys }] = await Promise.all([import('../shared/secret-box.js'), import('../secrets-at-rest.js')]);
+      const box = new SecretBox(parseSecretKey(keys.current), keys.previous.map(parseSecretKey));
+      const database = await open();
+      try {
+        const resealed = await rotateStoredSecrets(database.db, box);
+        const held = [...(await storedKeys(database.db)).entries()].map(([key, n]) => `${n} under key ${key}`).join(', ') || 'none stored';
+        print(`re-sealed ${resealed} secret(s) under key ${box.currentKeyId}; now ${held}`);
+      } finally {
+        await database.close();
+      }
+    });
 }
 
 function addKeyCommands(program: Command, { open, print, fail }: CliContext): void {

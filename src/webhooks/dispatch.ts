@@ -97,7 +97,7 @@ async function settle(db: Db, outboxId: number): Promise<void> {
 type Claimed = { id: number | string; endpoint_id: number | string; outbox_id: number | string; account_id: number | string | null; topic: string; attempts: number; url: string; payload: unknown; created_at: Date | string };
 
 /** Leases up to DISPATCH_BATCH due deliveries, sends them side by side and records each attempt; answers how many it sent. */
-export async function dispatchDue(kassa: Pick<Kassa, 'db' | 'webhooks'>, at: Date): Promise<number> {
+export async function dispatchDue(kassa: Pick<Kassa, 'db' | 'webhooks' | 'secrets'>, at: Date): Promise<number> {
   const claimed = await query<Claimed>(
     kassa.db,
     sql`with due as (
@@ -122,7 +122,7 @@ export async function dispatchDue(kassa: Pick<Kassa, 'db' | 'webhooks'>, at: Dat
   if (claimed.length === 0) return 0;
   const settings = webhookSettings(kassa);
   const secrets = new Map<number, string[]>();
-  for (const endpointId of new Set(claimed.map((c) => Number(c.endpoint_id)))) secrets.set(endpointId, await signingSecrets(kassa.db, endpointId, at));
+  for (const endpointId of new Set(claimed.map((c) => Number(c.endpoint_id)))) secrets.set(endpointId, await signingSecrets(kassa.db, kassa.secrets, endpointId, at));
   const outcomes = await Promise.all(
     claimed.map(async (c): Promise<[Claimed, SendOutcome]> => {
       const id = `evt_${c.outbox_id}`;
@@ -193,7 +193,7 @@ async function recordAttempts(db: Db, outcomes: [Claimed, SendOutcome][], at: Da
 }
 
 /** Fans out and sends until nothing is due at `at`; answers how many attempts it made. */
-export async function deliverWebhooks(kassa: Pick<Kassa, 'db' | 'webhooks'>, at: Date): Promise<number> {
+export async function deliverWebhooks(kassa: Pick<Kassa, 'db' | 'webhooks' | 'secrets'>, at: Date): Promise<number> {
   await fanOut(kassa.db, at);
   let sent = 0;
   for (let n = await dispatchDue(kassa, at); n > 0; n = await dispatchDue(kassa, at)) sent += n;

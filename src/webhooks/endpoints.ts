@@ -10,6 +10,7 @@ import { type Db, query, toDate } from '../db/client.js';
 import { webhookDeliveries, webhookEndpointSecrets, webhookEndpoints } from '../db/schema.js';
 import { OUTBOX_TOPICS } from '../outbox/write.js';
 import { type Failure, type Result, fail, ok } from '../shared/result.js';
+import type { SecretBox } from '../shared/secret-box.js';
 import { hostProblem, webhookUrlProblem } from './url-guard.js';
 
 /** How long a rotated-out secret goes on signing beside the new one. */
@@ -52,6 +53,9 @@ export interface EndpointHealth {
   last_failure: { attempted_at: string; status_code: number | null; error: string | null } | null;
 }
 
+/** Where the signing secrets are stored, sealed (src/shared/secret-box.ts). */
+export const WEBHOOK_SECRET_COLUMN = 'webhook_endpoint_secrets.secret';
+
 /** A new signing secret: whsec_ and 32 random bytes in base64, as the Standard Webhooks libraries read it. */
 export const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
@@ -68,7 +72,7 @@ async function inputProblem(input: Partial<EndpointInput>, settings: WebhookSett
   return undefined;
 }
 
-export async function createEndpoint(db: Db, actor: Actor, input: EndpointInput, settings: WebhookSettings, ip: string | null, at: Date): Promise<Result<{ endpoint: EndpointView; secret: string }>> {
+export async function createEndpoint(db: Db, secrets: SecretBox, actor: Actor, input: EndpointInput, settings: WebhookSettings, ip: string | null, at: Date): Promise<Result<{ endpoint: EndpointView; secret: string }>> {
   const problem = await inputProblem(input, settings);
   if (problem) return { ok: false, failure: problem };
   const secret = newSecret();
@@ -78,7 +82,7 @@ export async function createEndpoint(db: Db, actor: Actor, input: EndpointInput,
       .insert(webhookEndpoints)
       .values({ url: input.url, description: input.description ?? null, eventTypes: distinct(input.event_types), enabled: input.enabled ?? true, disabledReason: input.enabled === false ? 'operator' : null, parallel: input.parallel ?? false, createdAt: at, updatedAt: at })
       .returning({ id: webhookEndpoints.id });
-    await tx.insert(webhookEndpointSecrets).values({ endpointId: row!.id, secret, createdAt: at });
+    await tx.insert(webhookEndpointSecrets).values({ endpointId: row!.id, secret: secrets.seal(secret, WEBHOOK_SECRET_COLUMN), createdAt: at });
     await recordAudit(tx, actor, { action: 'webhook_endpoint.created', target: `webhook_endpoint:${row!.id}`, data: { url: input.url, event_types: input.event_types ?? null }, ip, at });
     return row!.id;
   });
@@ -125,7 +129,7 @@ export async function deleteEndpoint(db: Db, actor: Actor, id: number, ip: strin
 }
 
 /** A new current secret; the one it replaces signs beside it for 24 hours, and any older one stops now. */
-export async function rotateSecret(db: Db, actor: Actor, id: number, ip: string | null, at: Date): Promise<Result<{ endpoint: EndpointView; secret: string }>> {
+export async function rotateSecret(db: Db, secrets: SecretBox, actor: Actor, id: number, ip: string | null, at: Date): Promise<Result<{ endpoint: EndpointView; secret: string }>> {
   const secret = newSecret();
   const rotated = await db.transaction(async (txAny) => {
     const tx = txAny as unknown as Db;
@@ -133,7 +137,7 @@ export async function rotateSecret(db: Db, actor: Actor, id: number, ip: string 
     if (!endpoint) return false;
     await tx.delete(webhookEndpointSecrets).where(and(eq(webhookEndpointSecrets.endpointId, id), isNotNull(webhookEndpointSecrets.expiresAt)));
     await tx.update(webhookEndpointSecrets).set({ expiresAt: new Date(at.getTime() + ROTATION_OVERLAP_MS) }).where(and(eq(webhookEndpointSecrets.endpointId, id), isNull(webhookEndpointSecrets.expiresAt)));
-    await tx.insert(webhookEndpointSecrets).values({ endpointId: id, secret, createdAt: at });
+    await tx.insert(webhookEndpointSecrets).values({ endpointId: id, secret: secrets.seal(secret, WEBHOOK_SECRET_COLUMN), createdAt: at });
     await recordAudit(tx, actor, { action: 'webhook_endpoint.secret_rotated', target: `webhook_endpoint:${id}`, ip, at });
     return true;
   });
@@ -142,13 +146,13 @@ export async function rotateSecret(db: Db, actor: Actor, id: number, ip: string 
 }
 
 /** The secrets that sign a delivery made at `at`, newest first. */
-export async function signingSecrets(db: Db, endpointId: number, at: Date): Promise<string[]> {
+export async function signingSecrets(db: Db, secrets: SecretBox, endpointId: number, at: Date): Promise<string[]> {
   const rows = await db
     .select({ secret: webhookEndpointSecrets.secret })
     .from(webhookEndpointSecrets)
     .where(and(eq(webhookEndpointSecrets.endpointId, endpointId), or(isNull(webhookEndpointSecrets.expiresAt), gt(webhookEndpointSecrets.expiresAt, at))))
     .orderBy(asc(webhookEndpointSecrets.expiresAt), asc(webhookEndpointSecrets.id));
-  return rows.map((r) => r.secret).reverse();
+  return rows.map((r) => secrets.open(r.secret, WEBHOOK_SECRET_COLUMN)).reverse();
 }
 
 export async function readEndpoint(db: Db, id: number, at: Date): Promise<EndpointView | undefined> {

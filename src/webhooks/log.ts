@@ -117,11 +117,11 @@ export async function replay(db: Db, endpointId: number, range: { from: string; 
 }
 
 /** Sends a signed `ping` to the endpoint now and answers what it said: a check that the URL answers and verifies the signature. */
-export async function ping(kassa: Pick<Kassa, 'db' | 'webhooks'>, endpointId: number, at: Date): Promise<Result<SendOutcome & { event_id: string }>> {
+export async function ping(kassa: Pick<Kassa, 'db' | 'webhooks' | 'secrets'>, endpointId: number, at: Date): Promise<Result<SendOutcome & { event_id: string }>> {
   const endpoint = await readEndpoint(kassa.db, endpointId, at);
   if (!endpoint) return fail('not_found', `no webhook endpoint ${endpointId}`);
   const id = `ping_${randomUUID()}`;
   const body = JSON.stringify({ type: 'ping', timestamp: at.toISOString(), data: { endpoint_id: endpointId } });
-  const outcome = await sendWebhook(endpoint.url, signedHeaders(id, body, await signingSecrets(kassa.db, endpointId, at)), body, webhookSettings(kassa));
+  const outcome = await sendWebhook(endpoint.url, signedHeaders(id, body, await signingSecrets(kassa.db, kassa.secrets, endpointId, at)), body, webhookSettings(kassa));
   return ok({ ...outcome, event_id: id });
 }

@@ -123,7 +123,7 @@ export async function webhookRoutes(app: KassaApp) {
     { schema: { tags, summary: 'Register a webhook endpoint (staff): answers its signing secret, once', body: CreateBody, response: { 201: WithSecret, ...problemResponses(403) } } },
     async (request, reply) => {
       const now = kassa.clock.now();
-      const created = await createEndpoint(kassa.db, request.principal, request.body as EndpointInput, webhookSettings(kassa), request.ip, now);
+      const created = await createEndpoint(kassa.db, kassa.secrets, request.principal, request.body as EndpointInput, webhookSettings(kassa), request.ip, now);
       if (!created.ok) return sendProblem(reply, created.failure);
       return reply.code(201).send({ ...created.value.endpoint, secret: created.value.secret });
     },
@@ -245,7 +245,7 @@ export async function webhookRoutes(app: KassaApp) {
     '/webhook-endpoints/:id/rotate-secret',
     { schema: { tags, summary: 'Make a new signing secret (staff): answered once; the old one goes on signing beside it for 24 hours', params: IdParams, response: { 200: WithSecret, ...problemResponses(403, 404) } } },
     async (request, reply) => {
-      const rotated = await rotateSecret(kassa.db, request.principal, request.params.id, request.ip, kassa.clock.now());
+      const rotated = await rotateSecret(kassa.db, kassa.secrets, request.principal, request.params.id, request.ip, kassa.clock.now());
       if (!rotated.ok) return sendProblem(reply, rotated.failure);
       return { ...rotated.value.endpoint, secret: rotated.value.secret };
     },

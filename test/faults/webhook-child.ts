@@ -17,7 +17,7 @@ const { kassa, database } = await openKassa({ ...where, clock: 'simulated', cloc
 if (step === 'seed') {
   // Five accounts (or as many as asked); with a count per account, ordered delivery (one account's events in turn), else one event each, in parallel.
   const events = Number(perAccount ?? 0);
-  const created = await createEndpoint(kassa.db, { kind: 'system' }, { url: url!, parallel: events === 0 }, webhooks, null, at);
+  const created = await createEndpoint(kassa.db, kassa.secrets, { kind: 'system' }, { url: url!, parallel: events === 0 }, webhooks, null, at);
   if (!created.ok) throw new Error(created.failure.detail);
   const accounts = await query<{ id: number }>(kassa.db, sql`insert into accounts (name, currency, type, status, created_at) select 'hook ' || g, 'EUR', 'billing', 'active', ${at}::timestamptz from generate_series(1, ${Number(accountCount ?? 5)}) g returning id`);
   const rounds = Array.from({ length: Math.max(events, 1) }, (_, n) => n);

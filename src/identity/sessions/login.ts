@@ -72,7 +72,7 @@ export async function login(kassa: Kassa, input: LoginInput, client: Client): Pr
     const guessable = Boolean(input.totp_code) && !input.recovery_code;
     const guessedTooOften = guessable ? await tooManyAttempts(tx, user.id, now) : undefined;
     if (guessedTooOften) return { ok: false, failure: guessedTooOften };
-    const secondFactorOk = await verifySecondFactor(tx, user, factor, now);
+    const secondFactorOk = await verifySecondFactor(tx, kassa.secrets, user, factor, now);
     if (guessable && user.totpEnabledAt !== null) await recordAttempt(tx, user.id, secondFactorOk, now);
     if (!secondFactorOk) {
       await audit(tx, user, 'login.failed', { reason: given ? 'second_factor' : 'second_factor_missing' }, client, now);

@@ -9,7 +9,8 @@ import type { Principal } from '../../auth/principal.js';
 import type { Db } from '../../db/client.js';
 import { accounts, memberships, recoveryCodes, users } from '../../db/schema.js';
 import { type Result, abort } from '../../shared/result.js';
-import { RECOVERY_CODE_COUNT, hashRecoveryCode, isTotpCode, newRecoveryCode, newTotpSecret, otpauthUri } from './totp.js';
+import type { SecretBox } from '../../shared/secret-box.js';
+import { RECOVERY_CODE_COUNT, TOTP_SECRET_COLUMN, hashRecoveryCode, isTotpCode, newRecoveryCode, newTotpSecret, otpauthUri } from './totp.js';
 import { acceptTotp, remainingRecoveryCodes, verifySecondFactor } from './verify.js';
 
 type UserRow = typeof users.$inferSelect;
@@ -42,12 +43,12 @@ export async function twoFactorStatus(db: Db, userId: number): Promise<TwoFactor
 }
 
 /** A new pending secret (replacing an unconfirmed one); refused while 2FA is on. */
-export async function startEnrolment(db: Db, actor: UserActor, now: Date, ip: string | null): Promise<Result<{ secret: string; otpauth_uri: string }>> {
+export async function startEnrolment(db: Db, secrets: SecretBox, actor: UserActor, now: Date, ip: string | null): Promise<Result<{ secret: string; otpauth_uri: string }>> {
   return inTransaction(db, async (tx) => {
     const user = await lockUser(tx, actor.userId);
     if (user.totpEnabledAt !== null) abort('invalid_state', 'two-factor authentication is already on: disable it first to enrol a new authenticator');
     const secret = newTotpSecret();
-    await tx.update(users).set({ totpSecret: secret, totpLastStep: null }).where(eq(users.id, user.id));
+    await tx.update(users).set({ totpSecret: secrets.seal(secret, TOTP_SECRET_COLUMN), totpLastStep: null }).where(eq(users.id, user.id));
     await recordAudit(tx, actor, { action: 'two_factor.enrolment_started', target: `user:${user.id}`, ip, at: now });
     return { secret, otpauth_uri: otpauthUri(secret, user.email) };
   });
@@ -61,12 +62,12 @@ async function replaceRecoveryCodes(tx: Db, userId: number): Promise<string[]> {
 }
 
 /** The first code from the authenticator turns 2FA on and answers the recovery codes (shown once). */
-export async function confirmEnrolment(db: Db, actor: UserActor, code: string, now: Date, ip: string | null): Promise<Result<{ enabled_at: string; recovery_codes: string[] }>> {
+export async function confirmEnrolment(db: Db, secrets: SecretBox, actor: UserActor, code: string, now: Date, ip: string | null): Promise<Result<{ enabled_at: string; recovery_codes: string[] }>> {
   return inTransaction(db, async (tx) => {
     const user = await lockUser(tx, actor.userId);
     if (user.totpEnabledAt !== null) abort('invalid_state', 'two-factor authentication is already on');
     if (user.totpSecret === null) abort('invalid_state', 'nothing to confirm: enrol first (POST /v1/me/two-factor/enrol)');
-    if ((await acceptTotp(tx, user.id, user.totpSecret, code, now)) === null) wrongCode();
+    if ((await acceptTotp(tx, secrets, user, code, now)) === null) wrongCode();
     await tx.update(users).set({ totpEnabledAt: now }).where(eq(users.id, user.id));
     const codes = await replaceRecoveryCodes(tx, user.id);
     await recordAudit(tx, actor, { action: 'two_factor.enabled', target: `user:${user.id}`, ip, at: now });
@@ -75,11 +76,11 @@ export async function confirmEnrolment(db: Db, actor: UserActor, code: string, n
 }
 
 /** Ten new recovery codes for a fresh TOTP code; the old ones stop working. */
-export async function regenerateRecoveryCodes(db: Db, actor: UserActor, code: string, now: Date, ip: string | null): Promise<Result<{ recovery_codes: string[] }>> {
+export async function regenerateRecoveryCodes(db: Db, secrets: SecretBox, actor: UserActor, code: string, now: Date, ip: string | null): Promise<Result<{ recovery_codes: string[] }>> {
   return inTransaction(db, async (tx) => {
     const user = await lockUser(tx, actor.userId);
     if (user.totpEnabledAt === null || user.totpSecret === null) abort('invalid_state', 'two-factor authentication is off');
-    if ((await acceptTotp(tx, user.id, user.totpSecret, code, now)) === null) wrongCode();
+    if ((await acceptTotp(tx, secrets, user, code, now)) === null) wrongCode();
     const codes = await replaceRecoveryCodes(tx, user.id);
     await recordAudit(tx, actor, { action: 'two_factor.recovery_codes_regenerated', target: `user:${user.id}`, ip, at: now });
     return { recovery_codes: codes };
@@ -87,12 +88,12 @@ export async function regenerateRecoveryCodes(db: Db, actor: UserActor, code: st
 }
 
 /** Off, with a fresh TOTP code or an unused recovery code (which is spent). */
-export async function disableTwoFactor(db: Db, actor: UserActor, code: string, now: Date, ip: string | null): Promise<Result<{ accounts_requiring_two_factor: number[] }>> {
+export async function disableTwoFactor(db: Db, secrets: SecretBox, actor: UserActor, code: string, now: Date, ip: string | null): Promise<Result<{ accounts_requiring_two_factor: number[] }>> {
   return inTransaction(db, async (tx) => {
     const user = await lockUser(tx, actor.userId);
     if (user.totpEnabledAt === null) abort('invalid_state', 'two-factor authentication is already off');
     const byTotp = isTotpCode(code.replace(/\s/g, ''));
-    if (!(await verifySecondFactor(tx, user, byTotp ? { totp_code: code } : { recovery_code: code }, now))) wrongCode();
+    if (!(await verifySecondFactor(tx, secrets, user, byTotp ? { totp_code: code } : { recovery_code: code }, now))) wrongCode();
     await tx.update(users).set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null }).where(eq(users.id, user.id));
     await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, user.id));
     await recordAudit(tx, actor, { action: 'two_factor.disabled', target: `user:${user.id}`, data: { with: byTotp ? 'totp' : 'recovery_code' }, ip, at: now });

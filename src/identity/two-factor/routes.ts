@@ -97,7 +97,7 @@ export async function twoFactorRoutes(app: KassaApp) {
     async (request, reply) => {
       const user = sessionUser(request.principal);
       if (!user.ok) return sendProblem(reply, user.failure);
-      return send(noStore(reply), await startEnrolment(kassa.db, user.value, kassa.clock.now(), request.ip));
+      return send(noStore(reply), await startEnrolment(kassa.db, kassa.secrets, user.value, kassa.clock.now(), request.ip));
     },
   );
 
@@ -108,7 +108,7 @@ export async function twoFactorRoutes(app: KassaApp) {
       const user = sessionUser(request.principal);
       if (!user.ok) return sendProblem(reply, user.failure);
       const now = kassa.clock.now();
-      return send(noStore(reply), await withAttempts(user.value.userId, now, request.body.code, () => confirmEnrolment(kassa.db, user.value, request.body.code, now, request.ip)));
+      return send(noStore(reply), await withAttempts(user.value.userId, now, request.body.code, () => confirmEnrolment(kassa.db, kassa.secrets, user.value, request.body.code, now, request.ip)));
     },
   );
 
@@ -119,7 +119,7 @@ export async function twoFactorRoutes(app: KassaApp) {
       const user = sessionUser(request.principal);
       if (!user.ok) return sendProblem(reply, user.failure);
       const now = kassa.clock.now();
-      return send(noStore(reply), await withAttempts(user.value.userId, now, request.body.code, () => regenerateRecoveryCodes(kassa.db, user.value, request.body.code, now, request.ip)));
+      return send(noStore(reply), await withAttempts(user.value.userId, now, request.body.code, () => regenerateRecoveryCodes(kassa.db, kassa.secrets, user.value, request.body.code, now, request.ip)));
     },
   );
 
@@ -130,7 +130,7 @@ export async function twoFactorRoutes(app: KassaApp) {
       const user = sessionUser(request.principal);
       if (!user.ok) return sendProblem(reply, user.failure);
       const now = kassa.clock.now();
-      return send(reply, await withAttempts(user.value.userId, now, request.body.code, () => disableTwoFactor(kassa.db, user.value, request.body.code, now, request.ip)));
+      return send(reply, await withAttempts(user.value.userId, now, request.body.code, () => disableTwoFactor(kassa.db, kassa.secrets, user.value, request.body.code, now, request.ip)));
     },
   );
 

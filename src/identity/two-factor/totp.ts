@@ -5,6 +5,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 
 export const TOTP_PERIOD_SECONDS = 30;
+/** Where a user's TOTP secret is stored, sealed (src/shared/secret-box.ts). */
+export const TOTP_SECRET_COLUMN = 'users.totp_secret';
 const DIGITS = 6;
 const WINDOW = 1;
 const ISSUER = 'Kassa';

@@ -5,7 +5,8 @@ import { and, count, eq, isNull, lt, or } from 'drizzle-orm';
 import { recordAudit } from '../../audit/record.js';
 import type { Db } from '../../db/client.js';
 import { recoveryCodes, users } from '../../db/schema.js';
-import { hashRecoveryCode, totpStep } from './totp.js';
+import type { SecretBox } from '../../shared/secret-box.js';
+import { TOTP_SECRET_COLUMN, hashRecoveryCode, totpStep } from './totp.js';
 
 export interface SecondFactor {
   totp_code?: string;
@@ -15,24 +16,26 @@ export interface SecondFactor {
 type UserRow = typeof users.$inferSelect;
 
 /** True when the user has no 2FA, or when the given factor is valid now. Spends a recovery code. */
-export async function verifySecondFactor(tx: Db, user: UserRow, factor: SecondFactor, now: Date): Promise<boolean> {
+export async function verifySecondFactor(tx: Db, secrets: SecretBox, user: UserRow, factor: SecondFactor, now: Date): Promise<boolean> {
   if (user.totpEnabledAt === null || user.totpSecret === null) return true;
-  if (factor.totp_code !== undefined && (await acceptTotp(tx, user.id, user.totpSecret, factor.totp_code, now)) !== null) return true;
+  if (factor.totp_code !== undefined && (await acceptTotp(tx, secrets, user, factor.totp_code, now)) !== null) return true;
   if (factor.recovery_code !== undefined && (await spendRecoveryCode(tx, user, factor.recovery_code, now))) return true;
   return false;
 }
 
 /**
- * Accepts a TOTP code valid at `now` whose time-step is later than the last one accepted
- * (RFC 6238 section 5.2: a code is accepted once), recording its step. Answers the step or null.
+ * Accepts a TOTP code valid at `now` for the user's (sealed) secret whose time-step is later
+ * than the last one accepted (RFC 6238 section 5.2: a code is accepted once), recording its
+ * step. Answers the step or null.
  */
-export async function acceptTotp(tx: Db, userId: number, secret: string, code: string, now: Date): Promise<number | null> {
-  const step = totpStep(secret, code, now);
+export async function acceptTotp(tx: Db, secrets: SecretBox, user: Pick<UserRow, 'id' | 'totpSecret'>, code: string, now: Date): Promise<number | null> {
+  if (user.totpSecret === null) return null;
+  const step = totpStep(secrets.open(user.totpSecret, TOTP_SECRET_COLUMN), code, now);
   if (step === null) return null;
   const accepted = await tx
     .update(users)
     .set({ totpLastStep: step })
-    .where(and(eq(users.id, userId), or(isNull(users.totpLastStep), lt(users.totpLastStep, step))))
+    .where(and(eq(users.id, user.id), or(isNull(users.totpLastStep), lt(users.totpLastStep, step))))
     .returning({ id: users.id });
   return accepted.length > 0 ? step : null;
 }

@@ -122,6 +122,10 @@ function buildProgram(cli: CliContext, io: CliIo): Command {
 function addServerCommands(program: Command, env: NodeJS.ProcessEnv): void {
   const start = async (roles: Roles) => (await import('../start.js')).startKassa(env, roles);
   program
+    .command('start')
+    .description('what `npm start` runs: the roles KASSA_ROLES names (api,worker by default); runs until SIGTERM')
+    .action(async () => (await import('../start.js')).startKassa(env));
+  program
     .command('serve')
     .description('serve the API (KASSA_ROLES=api), leaving billing runs, jobs, mail and webhooks to `kassa work`; runs until SIGTERM')
     .action(() => start({ api: true, worker: false }));

@@ -18,7 +18,8 @@ export const SLOWEST_FIRST = [
   'test/faults/usage-crash.test.ts', // 12 s
   'test/openapi.test.ts', // 12 s
   'test/shutdown.test.ts', // 12 s
-  'test/roles.test.ts', // 10 s: spawns two to four processes
+  'test/roles.test.ts', // 8 s: spawns three processes
+  'test/compose.test.ts', // 8 s on PostgreSQL: spawns three processes
 ];
 
 export default class SlowestFirst extends BaseSequencer {

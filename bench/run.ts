@@ -63,37 +63,27 @@ function lastJson(output: string): Record<string, unknown> {
 }
 
 async function postgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
-  const name = `kassa_bench_${process.pid}`;
   const admin = new pg.Client({ connectionString: pgBase });
   try {
     await admin.connect();
   } catch {
     return undefined;
   }
-  await admin.query(`drop database if exists ${name}`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(pgBase);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: pgBase });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+  return createDatabase(admin, `kassa_bench_${process.pid}`);
 }
 
 /** A copy of a seeded database (PostgreSQL's template copy: seconds, not a new seed). */
 async function cloneDatabase(sourceUrl: string, suffix: string): Promise<{ url: string; drop(): Promise<void> }> {
   const source = new URL(sourceUrl).pathname.slice(1);
-  const name = `${source}_${suffix}`;
   const admin = new pg.Client({ connectionString: pgBase });
   await admin.connect();
+  return createDatabase(admin, `${source}_${suffix}`, source);
+}
+
+/** A new database `name` (from `template`), made through a connected admin client it then ends; with the way to drop it. */
+async function createDatabase(admin: pg.Client, name: string, template?: string): Promise<{ url: string; drop(): Promise<void> }> {
   await admin.query(`drop database if exists ${name}`);
-  await admin.query(`create database ${name} template ${source}`);
+  await admin.query(`create database ${name}${template ? ` template ${template}` : ''}`);
   await admin.end();
   const url = new URL(pgBase);
   url.pathname = `/${name}`;

@@ -107,8 +107,6 @@ export interface Roles {
   worker: boolean;
 }
 
-export const BOTH_ROLES: Roles = { api: true, worker: true };
-
 export function rolesFromEnv(env: NodeJS.ProcessEnv = process.env): Roles {
   checkEnv(env);
   const named = (setting(env, 'KASSA_ROLES') ?? 'api,worker').split(',');

@@ -43,7 +43,7 @@ export async function startKassa(env: NodeJS.ProcessEnv, roles?: Roles): Promise
 }
 
 /** "server" (both roles), "api" or "worker": what a process is, in its lock and its log. */
-export function describeRoles(roles: Roles): string {
+function describeRoles(roles: Roles): string {
   return roles.api && roles.worker ? 'server' : roles.api ? 'api' : 'worker';
 }
 

@@ -83,5 +83,3 @@ async function tool(name: string, args: string[]): Promise<void> {
     throw new BackupRefused(`${name} failed: ${String(stderr ?? (error as Error).message).trim().split('\n').slice(-3).join(' ')}`);
   }
 }
-
-export const SECRET_KEY_NOT_INCLUDED = 'the secret key (KASSA_SECRET_KEY, or the data folder\'s secret.key) is not in the backup: keep it apart, a restore needs it';

@@ -11,6 +11,7 @@ import { query } from '../src/db/client.js';
 import type { KassaApp } from '../src/http/kassa-app.js';
 import { openKassa } from '../src/kassa.js';
 import { createTestDatabase, type Harness, logCapture, startHarness } from './support/harness.js';
+import { scenario } from './support/scenario.js';
 
 const TOKEN = 'metrics-token-of-the-tests';
 let h: Harness;
@@ -31,6 +32,7 @@ afterAll(async () => {
   await app.close();
   await h.close();
 });
+const s = scenario(() => h);
 
 const scrape = async () => {
   const reply = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } });
@@ -159,6 +161,37 @@ describe('GET /metrics', () => {
     // The process's own: the event loop's lag, memory.
     expect(after).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
     expect(sample(after, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+
+  it('adds up what the billing run charged per currency, and shows the database pool', async () => {
+    const plan = await s.expectStatus<{ id: number }>(201, 'POST', '/v1/plans', {
+      code: 'metered_by_currency',
+      name: 'Two currencies',
+      kind: 'preset',
+      cadence: 'daily',
+      timing: 'in_advance',
+      prices: [
+        { currency: 'EUR', definition: { base_price: '2.40', items: [], quotas: {}, features: [] } },
+        { currency: 'USD', definition: { base_price: '3.10', items: [], quotas: {}, features: [] } },
+      ],
+    });
+    for (const currency of ['EUR', 'EUR', 'USD']) {
+      const { id } = await s.createAccount({ currency });
+      await s.topUp(id, '10000');
+      await s.subscribe(id, plan.id);
+    }
+    const before = await scrape();
+    await h.call('POST', '/v1/clock/advance', { to: '2026-11-04T00:00:00Z', wait: true });
+    const after = await scrape();
+    const charged = (currency: string) =>
+      sample(after, 'kassa_charges_minor_units_total', { currency, source: 'billing_run' }) - sample(before, 'kassa_charges_minor_units_total', { currency, source: 'billing_run' });
+    // The boundary's run: two EUR accounts at 2.40 and one USD account at 3.10.
+    expect(charged('EUR')).toBe(2 * 240);
+    expect(charged('USD')).toBe(310);
+    // The harness's pool: idle connections between requests, none waiting, its size.
+    expect(sample(after, 'kassa_db_pool_connections', { state: 'max' })).toBeGreaterThanOrEqual(1);
+    expect(sample(after, 'kassa_db_pool_connections', { state: 'idle' })).toBeGreaterThanOrEqual(0);
+    expect(sample(after, 'kassa_db_pool_waiting')).toBe(0);
   });
 });
 

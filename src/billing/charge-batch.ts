@@ -28,6 +28,7 @@ import { ADD_TO_DAY, chargeDay } from '../ledger/daily.js';
 import { ADD_TO_INVOICE, chargeMonth } from '../ledger/document-requests.js';
 import type { StoppedPlan } from '../budgets/budgets.js';
 import { decideGrantAccounts } from './charge-grants.js';
+import { addByCurrency } from '../money/money.js';
 
 export interface BatchInput {
   runId: number;
@@ -53,6 +54,8 @@ export interface BatchOutcome {
   /** Accounts with a subscription this batch suspended: what they may do has changed. */
   suspendedAccountIds: number[];
   charged: bigint;
+  /** What was charged, per currency (minor units): the run's metrics. */
+  chargedByCurrency: Map<string, bigint>;
   /** Accounts whose balance changed under the batch: their subscriptions are still due. */
   retry: number;
 }
@@ -138,7 +141,7 @@ export async function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date)
     tx,
     sql`select exists (select 1 from subscriptions where account_id > ${b.afterAccountId} and account_id <= ${b.throughAccountId} and timing = 'in_arrears' and status = 'active') as any`,
   );
-  if (!inArrears!.any) return { billed: 0, suspended: 0, suspendedAccountIds: [], charged: 0n, retry: 0 };
+  if (!inArrears!.any) return { billed: 0, suspended: 0, suspendedAccountIds: [], charged: 0n, chargedByCurrency: new Map(), retry: 0 };
   const decided = sql`
     due as (
       select s.id, s.account_id, s.plan_id, s.period_amount as price, s.period_discount as discount, a.available, a.live
@@ -201,6 +204,7 @@ async function chargeBatch(tx: Db, b: BatchInput, charge: Charge, grantAccounts:
     suspended: plain.suspended + granted.suspended,
     suspendedAccountIds: [...plain.suspendedAccountIds, ...granted.suspendedAccountIds],
     charged: plain.charged + granted.charged,
+    chargedByCurrency: addByCurrency(plain.chargedByCurrency, granted.chargedByCurrency),
     retry: plain.retry + granted.retry,
   };
 }
@@ -243,7 +247,7 @@ function grantsOfBatch(b: BatchInput): SQL {
   return sql`
     grants_held as materialized (
       select g.id, g.account_id, g.kind, g.priority, g.scope, g.expires_at,
-             (select coalesce(sum(p.amount), 0) from ledger_postings p where p.grant_id = g.id)::bigint as held
+             (select coalesce(sum(p.amount), 0) from ledger_postings p where p.account_id = g.account_id and p.grant_id = g.id)::bigint as held
       from credit_grants g
       where g.account_id > ${b.afterAccountId} and g.account_id <= ${b.throughAccountId}
         and g.status = 'active' and (g.expires_at is null or g.expires_at > ${b.at})
@@ -291,7 +295,7 @@ const paidFromGrants = sql`
     )`;
 
 async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description, decided, withGrants }: Charge): Promise<BatchOutcome> {
-  const [row] = await query<{ billed: bigint; suspended: bigint; suspended_accounts: string[]; charged: bigint; retry: bigint }>(
+  const [row] = await query<{ billed: bigint; suspended: bigint; suspended_accounts: string[]; charged: bigint; by_currency: Record<string, string>; retry: bigint }>(
     tx,
     sql`
     with recursive
@@ -422,6 +426,8 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
       (select count(*) from suspended) as suspended,
       (select coalesce(array_agg(distinct account_id), '{}') from suspended)::text[] as suspended_accounts,
       (select coalesce(sum(t.total), 0) from totals t join debited d on d.id = t.account_id)::bigint as charged,
+      (select coalesce(json_object_agg(c.currency, c.amount), '{}'::json)
+         from (select t.currency, sum(t.total)::text as amount from totals t join debited d on d.id = t.account_id group by t.currency) c) as by_currency,
       (select count(*) from totals) - (select count(*) from debited) as retry
   `,
   );
@@ -430,6 +436,7 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
     suspended: Number(row!.suspended),
     suspendedAccountIds: row!.suspended_accounts.map(Number),
     charged: BigInt(row!.charged),
+    chargedByCurrency: new Map(Object.entries(row!.by_currency).map(([currency, amount]) => [currency, BigInt(amount)])),
     retry: Number(row!.retry),
   };
 }

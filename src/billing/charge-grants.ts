@@ -102,7 +102,7 @@ export async function mixedScopeAccounts(tx: Db, afterAccountId: number, through
             select 1 from subscriptions s join plans pl on pl.id = s.plan_id
             where s.account_id = g.account_id and s.status = 'active' and pl.code <> all(g.scope)
           )
-          and (select coalesce(sum(p.amount), 0) from ledger_postings p where p.grant_id = g.id) > 0`,
+          and (select coalesce(sum(p.amount), 0) from ledger_postings p where p.account_id = g.account_id and p.grant_id = g.id) > 0`,
   );
   return rows.map((r) => Number(r.account_id));
 }

@@ -16,10 +16,11 @@ import { type Db, query } from '../db/client.js';
 import { type Timing, billingRunBatches, billingRuns } from '../db/schema.js';
 import { writeOutbox } from '../outbox/write.js';
 import { type BatchInput, type BatchOutcome, chargeInAdvanceBatch, chargeInArrearsBatch } from './charge-batch.js';
+import { addByCurrency } from '../money/money.js';
 import { mixedScopeAccounts } from './charge-grants.js';
 import { budgetsOfBatch, evaluateBudgets } from '../budgets/budgets.js';
 import { addDays, boundariesBetween, monthlyAnchorsStartingOn, startOfUtcDay } from '../time/periods.js';
-import { billingBatches, billingPeriodsCharged, billingRunSeconds } from '../operations/metrics.js';
+import { billingBatches, billingPeriodsCharged, billingRunSeconds, countCharged } from '../operations/metrics.js';
 
 export type BillingRun = typeof billingRuns.$inferSelect;
 
@@ -214,11 +215,12 @@ async function billOpenBatch(kassa: Kassa, run: BillingRun, held: 'skip_held' | 
       })
       .where(eq(billingRuns.id, run.id))
       .returning();
-    return { run: updated!, periods: advance.billed + arrears.billed, suspendedAccountIds: [...advance.suspendedAccountIds, ...arrears.suspendedAccountIds, ...budgetsChanged] };
+    return { run: updated!, periods: advance.billed + arrears.billed, charged: addByCurrency(advance.chargedByCurrency, arrears.chargedByCurrency), suspendedAccountIds: [...advance.suspendedAccountIds, ...arrears.suspendedAccountIds, ...budgetsChanged] };
   });
   if (!changed) return undefined;
   billingBatches.inc();
   billingPeriodsCharged.inc(changed.periods);
+  countCharged('billing_run', changed.charged);
   // Suspensions change what those accounts may do: their answers are read again now, before
   // the next batch holds the database. Every other account's answers stay in memory.
   await kassa.entitlements.refresh(kassa.db, [...new Set(changed.suspendedAccountIds)]);
@@ -231,13 +233,14 @@ async function billOpenBatch(kassa: Kassa, run: BillingRun, held: 'skip_held' | 
  * subscriptions are still due, and moving the cursor on would leave their period unbilled.
  */
 async function untilSettled(batch: BatchInput, charge: () => Promise<BatchOutcome>): Promise<Omit<BatchOutcome, 'retry'>> {
-  const total = { billed: 0, suspended: 0, suspendedAccountIds: [] as number[], charged: 0n };
+  const total = { billed: 0, suspended: 0, suspendedAccountIds: [] as number[], charged: 0n, chargedByCurrency: new Map<string, bigint>() };
   for (let attempt = 1; ; attempt++) {
     const outcome = await charge();
     total.billed += outcome.billed;
     total.suspended += outcome.suspended;
     total.suspendedAccountIds.push(...outcome.suspendedAccountIds);
     total.charged += outcome.charged;
+    total.chargedByCurrency = addByCurrency(total.chargedByCurrency, outcome.chargedByCurrency);
     if (outcome.retry === 0) return total;
     if (attempt === MAX_BATCH_ATTEMPTS) throw new Error(`accounts kept changing under billing batch ${batch.afterAccountId}..${batch.throughAccountId}`);
   }

@@ -131,6 +131,13 @@ async function migrateAlone(pool: pg.Pool): Promise<void> {
   }
 }
 
+/** The node-postgres pool under a database opened here (both backends go through one). */
+export function poolOf(db: Db): pg.Pool {
+  const pool = (db as unknown as { $client?: unknown }).$client;
+  if (!(pool instanceof pg.Pool)) throw new Error('not a database opened by openDatabase: no node-postgres pool under it');
+  return pool;
+}
+
 /** Runs raw SQL and returns its rows (both drivers answer with `{ rows }`). */
 export async function query<T>(db: Db, statement: SQL): Promise<T[]> {
   const result = (await db.execute(statement)) as unknown as { rows: T[] };

@@ -41,7 +41,7 @@ export async function loadManyEntitlementInputs(db: Db, accountIds: readonly num
           case when a.granted = 0 then '{}'::json
                else coalesce((select json_object_agg(s.code, s.held)
                                 from (select c.code, sum(p.amount)::text as held
-                                        from credit_grants g join ledger_postings p on p.grant_id = g.id cross join unnest(coalesce(g.scope, array[''])) as c(code)
+                                        from credit_grants g join ledger_postings p on p.account_id = g.account_id and p.grant_id = g.id cross join unnest(coalesce(g.scope, array[''])) as c(code)
                                        where g.account_id = a.id and g.status = 'active' group by c.code) s), '{}'::json) end as grants_by_scope,
           coalesce((select json_agg(m) from (select distinct on (t.meter) t.meter, t.month, t.quantity::text, t.included_used::text, t.free_once_used::text
                                                from usage_month_totals t where t.account_id = a.id order by t.meter, t.month desc) m), '[]'::json) as months,

@@ -5,7 +5,7 @@
 // A lost connection may have lost notifications: the local cache is cleared on reconnect.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { Db } from '../db/client.js';
+import { type Db, poolOf } from '../db/client.js';
 
 export const INVALIDATION_CHANNEL = 'kassa_entitlements';
 export const LISTENER_APPLICATION_NAME = 'kassa entitlements listener';
@@ -22,8 +22,7 @@ export interface InvalidationTarget {
 }
 
 export async function listenForInvalidations(db: Db, target: InvalidationTarget): Promise<InvalidationChannel> {
-  const pool = (db as unknown as { $client?: unknown }).$client;
-  if (!(pool instanceof pg.Pool)) throw new Error('entitlement invalidations need a node-postgres pool');
+  const pool = poolOf(db);
   const origin = randomUUID();
   let client: pg.Client | undefined;
   let closed = false;

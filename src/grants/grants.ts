@@ -52,18 +52,21 @@ export interface GrantInput {
 /** The priority a grant gets when none is asked: drawn after any grant given a lower number. */
 export const DEFAULT_PRIORITY = 100;
 
-/** What each of these grants holds: the sum of its postings. */
-async function heldBy(db: Db, grantIds: readonly number[]): Promise<Map<number, Minor>> {
-  if (grantIds.length === 0) return new Map();
+/** What each of these grants holds: the sum of its postings (read through their accounts, ADR 0017). */
+async function heldBy(db: Db, grants: readonly Pick<GrantRow, 'id' | 'accountId'>[]): Promise<Map<number, Minor>> {
+  if (grants.length === 0) return new Map();
   const rows = await query<{ grant_id: number | string; held: string }>(
     db,
-    sql`select grant_id, sum(amount)::text as held from ledger_postings where grant_id = any(${`{${grantIds.join(',')}}`}::bigint[]) group by grant_id`,
+    sql`select grant_id, sum(amount)::text as held from ledger_postings
+        where account_id = any(${`{${[...new Set(grants.map((g) => g.accountId))].join(',')}}`}::bigint[])
+          and grant_id = any(${`{${grants.map((g) => g.id).join(',')}}`}::bigint[])
+        group by grant_id`,
   );
   return new Map(rows.map((r) => [Number(r.grant_id), BigInt(r.held)]));
 }
 
 export async function withHeld(db: Db, grants: readonly GrantRow[]): Promise<HeldGrant[]> {
-  const held = await heldBy(db, grants.map((g) => g.id));
+  const held = await heldBy(db, grants);
   return grants.map((g) => ({ ...g, held: held.get(g.id) ?? 0n }));
 }
 
@@ -78,7 +81,7 @@ export async function liveGrants(db: Db, accountIds: readonly number[], at: Date
   const rows = await query<{ id: number | string; account_id: number | string; kind: GrantKind; priority: number; scope: string[] | null; expires_at: Date | string | null; held: string }>(
     db,
     sql`select g.id, g.account_id, g.kind, g.priority, g.scope, g.expires_at, coalesce(sum(p.amount), 0)::text as held
-        from credit_grants g left join ledger_postings p on p.grant_id = g.id
+        from credit_grants g left join ledger_postings p on p.account_id = g.account_id and p.grant_id = g.id
         where g.account_id = any(${`{${accountIds.join(',')}}`}::bigint[]) and g.status = 'active'
           and (g.expires_at is null or g.expires_at > ${at})
         group by g.id
@@ -109,12 +112,13 @@ export function fundsFor(account: Pick<AccountRow, 'balance' | 'creditEnabled' |
 }
 
 /** What a subscription's charges drew from each of these grants, net of what its refunds gave back. */
-export async function drawnBySubscription(db: Db, grantIds: readonly number[], subscriptionId: number): Promise<Map<number, Minor>> {
+export async function drawnBySubscription(db: Db, accountId: number, grantIds: readonly number[], subscriptionId: number): Promise<Map<number, Minor>> {
   if (grantIds.length === 0) return new Map();
   const rows = await query<{ grant_id: number | string; drawn: string }>(
     db,
     sql`select grant_id, (-sum(amount))::text as drawn from ledger_postings
-        where grant_id = any(${`{${grantIds.join(',')}}`}::bigint[]) and subscription_id = ${subscriptionId} group by grant_id`,
+        where account_id = ${accountId} and grant_id = any(${`{${grantIds.join(',')}}`}::bigint[]) and subscription_id = ${subscriptionId}
+        group by grant_id`,
   );
   return new Map(rows.map((r) => [Number(r.grant_id), BigInt(r.drawn)]));
 }
@@ -165,7 +169,7 @@ async function takeEffect(tx: Db, kassa: Kassa, account: AccountRow, grant: Gran
     ...(discount > 0n ? [{ ledgerAccount: 'promotions' as const, amount: -discount }] : []),
   ];
   const posted = await postLedgerTransaction(tx, { accountId: account.id, kind: 'grant', description: `Credit grant ${grant.id}: ${grant.reason}`, postings, at });
-  const [active] = await tx.update(creditGrants).set({ status: 'active' }).where(eq(creditGrants.id, grant.id)).returning();
+  const [active] = await tx.update(creditGrants).set({ status: 'active' }).where(and(eq(creditGrants.accountId, account.id), eq(creditGrants.id, grant.id))).returning();
   await writeOutbox(tx, account.id, 'grant.effective', { ...grantPayload(active!, grant.amount), transaction_id: posted.transactionId, granted: posted.granted }, at);
   if (kassa.billing.autoResume) await kassa.afterCredit(tx, kassa, account.id, at);
   await evaluateLowBalance(tx, account.id, at);
@@ -177,7 +181,7 @@ async function lockGrant(tx: Db, grantId: number): Promise<Result<{ account: Acc
   const [found] = await tx.select({ accountId: creditGrants.accountId }).from(creditGrants).where(eq(creditGrants.id, grantId));
   if (!found) return fail('not_found', `no credit grant ${grantId}`);
   const account = (await lockAccount(tx, found.accountId))!;
-  const [grant] = await tx.select().from(creditGrants).where(eq(creditGrants.id, grantId)).for('update');
+  const [grant] = await tx.select().from(creditGrants).where(and(eq(creditGrants.accountId, account.id), eq(creditGrants.id, grantId))).for('update');
   return ok({ account, grant: grant! });
 }
 
@@ -191,7 +195,7 @@ export async function markGrantPaid(tx: Db, kassa: Kassa, grantId: number, at: D
   const effectiveAt = new Date(grant.effectiveAt.getTime() + late);
   const expiresAt = grant.expiresAt && new Date(grant.expiresAt.getTime() + late);
   // Scheduled until its effective time; put in effect at once when that has come.
-  const [paid] = await tx.update(creditGrants).set({ paidAt: at, effectiveAt, expiresAt, status: 'scheduled' }).where(eq(creditGrants.id, grantId)).returning();
+  const [paid] = await tx.update(creditGrants).set({ paidAt: at, effectiveAt, expiresAt, status: 'scheduled' }).where(and(eq(creditGrants.accountId, account.id), eq(creditGrants.id, grantId))).returning();
   if (effectiveAt <= at) return ok(await takeEffect(tx, kassa, account, paid!, at));
   return ok({ ...paid!, held: 0n });
 }
@@ -240,7 +244,7 @@ export async function voidGrant(tx: Db, grantId: number, reason: string, at: Dat
  * `breakage` when it expired (paid and never used: revenue), and the rest to `promotions`.
  */
 async function endGrant(tx: Db, grant: GrantRow, ending: 'voided' | 'expired', reason: string, at: Date): Promise<HeldGrant> {
-  const held = (await heldBy(tx, [grant.id])).get(grant.id) ?? 0n;
+  const held = (await heldBy(tx, [grant])).get(grant.id) ?? 0n;
   let transactionId: number | null = null;
   if (held > 0n) {
     const paidShare = grant.costBasis === 0n ? 0n : BigInt(new Exact(held.toString()).times(grant.costBasis.toString()).div(grant.amount.toString()).toDecimalPlaces(0).toFixed(0));
@@ -253,7 +257,7 @@ async function endGrant(tx: Db, grant: GrantRow, ending: 'voided' | 'expired', r
     const what = ending === 'voided' ? `voided: ${reason}` : 'expired';
     transactionId = (await postLedgerTransaction(tx, { accountId: grant.accountId, kind, description: `Credit grant ${grant.id} ${what}`, postings, at })).transactionId;
   }
-  const [ended] = await tx.update(creditGrants).set({ status: ending, closedAt: at }).where(eq(creditGrants.id, grant.id)).returning();
+  const [ended] = await tx.update(creditGrants).set({ status: ending, closedAt: at }).where(and(eq(creditGrants.accountId, grant.accountId), eq(creditGrants.id, grant.id))).returning();
   await writeOutbox(tx, grant.accountId, ending === 'voided' ? 'grant.voided' : 'grant.expired', { ...grantPayload(ended!, 0n), written_off: held, transaction_id: transactionId, reason }, at);
   await evaluateLowBalance(tx, grant.accountId, at);
   return { ...ended!, held: 0n };
@@ -276,7 +280,7 @@ export async function sendExpiryNotices(kassa: Kassa, at: Date, noticeDays: numb
     const due = await query<{ id: number | string; held: string }>(
       tx,
       sql`select g.id, h.held::text as held from credit_grants g
-          cross join lateral (select sum(amount) as held from ledger_postings p where p.grant_id = g.id) h
+          cross join lateral (select sum(amount) as held from ledger_postings p where p.account_id = g.account_id and p.grant_id = g.id) h
           where g.status = 'active' and g.expires_at <= ${until} and g.expiry_notice_at is null and h.held > 0
           for update of g skip locked`,
     );

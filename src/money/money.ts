@@ -64,4 +64,11 @@ export function maxMinor(a: Minor, b: Minor): Minor {
 }
 
 /** Largest amount a bigint column holds; amounts beyond it are refused as overflow. */
+/** Amounts per currency added up into a new map. */
+export function addByCurrency(...amounts: ReadonlyMap<string, Minor>[]): Map<string, Minor> {
+  const sum = new Map<string, Minor>();
+  for (const byCurrency of amounts) for (const [currency, amount] of byCurrency) sum.set(currency, (sum.get(currency) ?? 0n) + amount);
+  return sum;
+}
+
 export const MAX_MINOR = 2n ** 62n;

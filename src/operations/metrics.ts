@@ -42,3 +42,15 @@ export const billingPeriodsCharged = new Counter({
   help: 'Subscription periods the billing batches of this process charged',
   registers: [processMetrics],
 });
+
+const charges = new Counter({
+  name: 'kassa_charges_minor_units_total',
+  help: 'Money the billing run and usage rating of this process charged, in minor units of each currency (cents for EUR)',
+  labelNames: ['currency', 'source'] as const,
+  registers: [processMetrics],
+});
+
+/** Counts committed charges: call after their transaction commits. */
+export function countCharged(source: 'billing_run' | 'usage', byCurrency: ReadonlyMap<string, bigint>): void {
+  for (const [currency, amount] of byCurrency) if (amount !== 0n) charges.inc({ currency, source }, Number(amount));
+}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { Gauge, Registry } from 'prom-client';
 import { Type } from 'typebox';
-import { type Db, migrationsFolder, query } from '../db/client.js';
+import { type Db, migrationsFolder, poolOf, query } from '../db/client.js';
 import type { KassaApp } from '../http/kassa-app.js';
 import { problemResponses, sendProblem } from '../shared/problem.js';
 import { httpRequestSeconds, processMetrics } from './metrics.js';
@@ -80,6 +80,8 @@ export async function operationsRoutes(app: KassaApp, options: { metricsToken: s
   const deliveries = new Gauge({ name: 'kassa_webhook_deliveries', help: 'Webhook deliveries by state: pending (first try due), retrying (failed at least once), failed (given up)', labelNames: ['state'] as const, registers: [shared] });
   const mailQueue = new Gauge({ name: 'kassa_mail_queue', help: 'Mails by state: pending (to be sent or retried) and failed (given up)', labelNames: ['state'] as const, registers: [shared] });
   const cached = new Gauge({ name: 'kassa_entitlement_cache_accounts', help: "Accounts whose entitlement answers this process holds in memory", registers: [shared] });
+  const pool = new Gauge({ name: 'kassa_db_pool_connections', help: "This process's database connections: in_use (lent to a query or transaction), idle, max (the pool's size)", labelNames: ['state'] as const, registers: [shared] });
+  const waiting = new Gauge({ name: 'kassa_db_pool_waiting', help: 'Queries and transactions of this process waiting for a free database connection', registers: [shared] });
   const loads = new Gauge({ name: 'kassa_entitlement_cache_loads', help: 'Database reads of entitlement answers this process made (cache misses), since it started', registers: [shared] });
 
   app.get(
@@ -91,6 +93,11 @@ export async function operationsRoutes(app: KassaApp, options: { metricsToken: s
       await readShared(kassa.db, { backlog, deliveries, mailQueue });
       cached.set(kassa.entitlements.size);
       loads.set(kassa.entitlements.loads);
+      const connections = poolOf(kassa.db);
+      pool.set({ state: 'in_use' }, connections.totalCount - connections.idleCount);
+      pool.set({ state: 'idle' }, connections.idleCount);
+      pool.set({ state: 'max' }, connections.options.max);
+      waiting.set(connections.waitingCount);
       reply.type(processMetrics.contentType);
       return `${await processMetrics.metrics()}\n${await shared.metrics()}`;
     },

@@ -38,7 +38,7 @@ export async function applyMovements(tx: Db, owner: MovementOwner, movements: re
     const service = m.oldPlan && owner.leaving ? owner.leaving : owner.service;
     const moved = charge
       ? chargeFromGrants(grants, service, m.amount, { subscriptionId, billedPeriodStart: m.periodStart })
-      : refundToGrants(grants, await drawnBySubscription(tx, grants.map((g) => g.id), subscriptionId), -m.amount, { subscriptionId, service });
+      : refundToGrants(grants, await drawnBySubscription(tx, accountId, grants.map((g) => g.id), subscriptionId), -m.amount, { subscriptionId, service });
     grants = moved.after;
     const posted = await postLedgerTransaction(tx, {
       accountId,

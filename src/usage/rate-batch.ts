@@ -21,13 +21,14 @@ import { type Db, query, toDate } from '../db/client.js';
 import { type DailyAmount, addToDaily } from '../ledger/daily.js';
 import { type PendingInvoiceLine, addToPendingInvoice } from '../ledger/document-requests.js';
 import { accounts } from '../db/schema.js';
-import { Exact, type Minor } from '../money/money.js';
+import { Exact, type Minor, addByCurrency } from '../money/money.js';
 import { type OutboxEvent, writeOutboxEvents } from '../outbox/write.js';
 import { type Draw, drawCharges } from '../grants/drawdown.js';
 import { liveGrants } from '../grants/grants.js';
 import { evaluateBudgets } from '../budgets/budgets.js';
 import { ingestIdle } from './ingest.js';
 import { meterPricesOf } from './meter-prices.js';
+import { countCharged } from '../operations/metrics.js';
 import { type ReservationUse, settleReservations } from './reservations.js';
 import { type MonthState, type Rated, type UsageDay, monthKey, rateUsage } from './rate.js';
 
@@ -198,6 +199,7 @@ export interface ChargedGroup {
   /** The accounts whose balance or usage changed, for the entitlement cache. */
   accountIds: number[];
   charged: Minor;
+  chargedByCurrency: Map<string, Minor>;
 }
 
 type Unrated = { account_id: number | string; meter: string; day: string; hour: Date | string | null; reservation_id: number | string | null; quantity: string; settles: string };
@@ -217,7 +219,7 @@ export async function chargeAccounts(kassa: Kassa, accountIds: readonly number[]
       sql`delete from usage_unrated where account_id = any(${ids}::bigint[])
           returning account_id, meter, day::text as day, hour, reservation_id, quantity::text as quantity, settles::text as settles`,
     );
-    if (unrated.length === 0) return { accountIds: [], charged: 0n };
+    if (unrated.length === 0) return { accountIds: [], charged: 0n, chargedByCurrency: new Map() };
     const { summed, hourly } = addUp(unrated);
     const peaks = await newPeaks(tx, hourly);
     const usage = usageByAccount([...summed, ...peaks.added]);
@@ -240,8 +242,13 @@ export async function chargeAccounts(kassa: Kassa, accountIds: readonly number[]
     await addToDaily(tx, rated.flatMap(({ account, rated }) => rated.lines.flatMap((l) => historyOf(account.id, l))), at);
     await tellAccounts(tx, charged, paid, transactionOf, released, at);
     await evaluateBudgets(tx, charged.map((c) => c.account.id), at);
-    return { accountIds: locked.map((a) => a.id), charged: charged.reduce((sum, r) => sum + r.rated.total, 0n) };
+    return {
+      accountIds: locked.map((a) => a.id),
+      charged: charged.reduce((sum, r) => sum + r.rated.total, 0n),
+      chargedByCurrency: addByCurrency(...charged.map((r) => new Map([[r.account.currency, r.rated.total]]))),
+    };
   });
+  countCharged('usage', group.chargedByCurrency);
   if (group.accountIds.length > 0) await kassa.entitlements.refresh(kassa.db, group.accountIds);
   return group;
 }

@@ -117,7 +117,7 @@ export async function benchEntitlements(options: EntitlementBenchOptions): Promi
   await kassa.entitlements.connect(kassa.db, kassa.backend);
   const app = await buildApp(kassa);
   try {
-    const accountIds = await seed(kassa.db, accountCount);
+    const accountIds = await seedEntitlementAccounts(kassa.db, accountCount);
     const { secret } = await createApiKey(kassa.db, 'bench', new Date());
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     const load = (duration: number) =>
@@ -182,7 +182,7 @@ export function randomChecks(accountIds: number[]): { method: 'GET'; path: strin
 }
 
 /** One plan version, N active accounts each with a subscription and object counts, in bulk. */
-async function seed(db: Db, accounts: number): Promise<number[]> {
+export async function seedEntitlementAccounts(db: Db, accounts: number): Promise<number[]> {
   const definition = {
     base_price: '10',
     items: [{ service: 'cpe_devices', unit_price: '0.5', tier_mode: 'flat', included: 0, min: 0, max: null, default: 10, decrease: 'refund' }],

@@ -1,11 +1,12 @@
-// `npm run bench [-- --json] [-- --accounts N --per-account K] [-- --skip-entitlements] [-- --webhook-deliveries N] [-- --usage-events N] [-- --document-accounts N] [-- --webhooks-out N]`
+// `npm run bench [-- --json] [-- --accounts N --per-account K] [-- --skip-entitlements] [-- --webhook-deliveries N] [-- --usage-events N] [-- --document-accounts N] [-- --webhooks-out N] [-- --process-seconds S --mixed-seconds S]`
 // Times one full daily billing run of Kassa and the reference run (../shared/bench) on the
 // same database in the same benchmark run, per backend (PGlite; PostgreSQL when reachable),
 // then Stripe webhook deliveries against a running server on each backend (bench/webhooks.ts),
 // then usage events ingested in batches of 1,000 on each backend (bench/usage.ts), then
 // month-end invoices issued for every account and one PDF rendered (bench/documents.ts), then
 // Kassa's own webhooks delivered to a receiver by one and by two dispatchers (bench/webhook-delivery.ts), then
-// entitlement checks over HTTP against the embedded default.
+// API processes side by side on PostgreSQL (bench/processes.ts), then entitlement checks over
+// HTTP against the embedded default.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import pg from 'pg';
 import { newSecretKey } from '../src/shared/secret-box.js';
 import { benchDocuments } from './documents.js';
 import { benchEntitlements } from './entitlements.js';
+import { benchProcesses } from './processes.js';
 import { benchUsage } from './usage.js';
 import { benchWebhookDelivery } from './webhook-delivery.js';
 import { benchWebhooks } from './webhooks.js';
@@ -35,6 +37,8 @@ const { values: opt } = parseArgs({
     'usage-events': { type: 'string', default: '1000000' },
     'document-accounts': { type: 'string', default: '200000' },
     'webhooks-out': { type: 'string', default: '10000' },
+    'process-seconds': { type: 'string', default: '10' },
+    'mixed-seconds': { type: 'string', default: '60' },
   },
 });
 const accounts = Number(opt.accounts);
@@ -255,6 +259,24 @@ for (const backend of backends) {
       `${backend}: ${w.events} webhooks delivered to a loopback receiver: ${w.one_dispatcher_per_second}/s with one dispatcher, ${w.two_dispatchers_per_second}/s with two; ` +
         `a burst's wait from written to arrived p50 ${w.burst_p50_ms} ms, p99 ${w.burst_p99_ms} ms; one event alone p50 ${w.single_p50_ms} ms, max ${w.single_max_ms} ms; each once: ${w.each_once ? 'yes' : 'NO'}`,
     );
+}
+
+// API processes side by side on PostgreSQL: checks against one and two, next to a bare
+// Fastify route; then mixed traffic against two, the ledger verified after.
+if (!opt['skip-entitlements'] && backends.includes('postgres') && (await postgresReachable())) {
+  const p = await benchProcesses({ databaseUrl: pgBase, seconds: Number(opt['process-seconds']), mixedSeconds: Number(opt['mixed-seconds']) });
+  if (!p.mixed.ledger_ok || p.mixed.errors > 0 || p.mixed.non_2xx > 0) failed = true;
+  if (opt.json) console.log(JSON.stringify({ bench: 'processes', ...p }));
+  else {
+    const line = (f: { checks_per_second: number; p50_ms: number; p99_ms: number; errors: number }) => `${f.checks_per_second}/s, p50 ${f.p50_ms} ms, p99 ${f.p99_ms} ms, ${f.errors} errors`;
+    console.log(`postgres: entitlement checks over HTTP, each server its own process: bare Fastify route ${line(p.bare_route)}`);
+    console.log(`  one kassa serve ${line(p.one_api)} (${p.one_api_ratio} of the bare route); two ${line(p.two_apis)} (${p.two_apis_ratio})`);
+    const m = p.mixed;
+    console.log(
+      `  mixed traffic against two API processes for ${m.seconds}s: ${m.requests_per_second} requests/s, p99 ${m.p99_ms} ms (${m.checks} checks, ${m.adjustments_committed} adjustments, ${m.subscription_changes} quantity changes), ` +
+        `${m.errors} errors, ${m.non_2xx} not 2xx${m.first_refusal ? ` (first: ${m.first_refusal})` : ''}; ledger verifies: ${m.ledger_ok ? 'yes' : 'NO'}`,
+    );
+  }
 }
 
 if (!opt['skip-entitlements']) {

@@ -1,46 +1,23 @@
 // Kassa processes a test starts (`kassa serve`, `kassa work`, `kassa start`), each its own
 // Node process, stopped with SIGTERM when the test file ends.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll } from 'vitest';
+import { type KassaCommand, type Started, startKassaProcess, stopProcess } from '../../bench/kassa-process.js';
 
-export interface Started {
-  url: string;
-  child: ChildProcess;
-  /** Everything the process printed so far, standard output and error. */
-  output(): string;
-}
+export type { Started };
 
 /** Starts processes for one test file; each is stopped (SIGTERM, then waited for) after it. */
 export function kassaProcesses() {
   const children: ChildProcess[] = [];
   afterAll(async () => {
-    await Promise.all(children.map(stopped));
+    await Promise.all(children.map(stopProcess));
   });
-  /** `kassa <command>` once it listens; settings default to a quiet start on its own port. */
-  return (command: 'serve' | 'work' | 'start', env: Record<string, string>): Promise<Started> => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', command], {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', KASSA_DEMO_DATA: 'false', DATABASE_URL: '', ...env },
-    });
-    children.push(child);
-    let printed = '';
-    return new Promise((resolve, reject) => {
-      const read = (chunk: Buffer) => {
-        printed += chunk.toString();
-        const url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(printed)?.[1];
-        if (url && /"msg":"Kassa (API|worker|on)/.test(printed)) resolve({ url, child, output: () => printed });
-      };
-      child.stdout.on('data', read);
-      child.stderr.on('data', read);
-      child.on('exit', (code) => reject(new Error(`kassa ${command} exited ${code} before it listened:\n${printed}`)));
-    });
+  return async (command: KassaCommand, env: Record<string, string>): Promise<Started> => {
+    // One that exits before it listens rejects; one that listens is stopped after the file.
+    const started = await startKassaProcess(command, env);
+    children.push(started.child);
+    return started;
   };
-}
-
-async function stopped(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 /** Polls `probe` until it answers something (the processes work on their own time). */

@@ -26,11 +26,10 @@ interface Seen {
   text: string;
   values: unknown[];
 }
-/** The statements of one transaction (or one statement outside any), with its id once it committed. */
+/** The statements of one transaction, or one statement sent outside any. */
 interface Transaction {
   step: string;
   statements: Seen[];
-  xid?: string;
 }
 const statements: Seen[] = [];
 const commits: { step: string; xid: string }[] = [];
@@ -55,12 +54,8 @@ beforeAll(() => {
         transactions.push(txn);
       } else if (/^\s*commit\s*;?\s*$/i.test(text)) {
         const { rows } = await original.call(this, 'select txid_current_if_assigned()::text as xid');
-        const txn = open.get(this);
         open.delete(this);
-        if (rows[0]?.xid) {
-          commits.push({ step: at, xid: rows[0].xid });
-          if (txn) txn.xid = rows[0].xid;
-        }
+        if (rows[0]?.xid) commits.push({ step: at, xid: rows[0].xid });
       } else if (/^\s*rollback\b/i.test(text)) open.delete(this);
       else if (open.get(this)) open.get(this)!.statements.push(seen);
       else transactions.push({ step: at, statements: [seen] });

@@ -53,8 +53,7 @@ export interface BatchOutcome {
   suspended: number;
   /** Accounts with a subscription this batch suspended: what they may do has changed. */
   suspendedAccountIds: number[];
-  charged: bigint;
-  /** What was charged, per currency (minor units): the run's metrics. */
+  /** What was charged, per currency (minor units). */
   chargedByCurrency: Map<string, bigint>;
   /** Accounts whose balance changed under the batch: their subscriptions are still due. */
   retry: number;
@@ -141,7 +140,7 @@ export async function chargeInArrearsBatch(tx: Db, b: BatchInput, usedDay: Date)
     tx,
     sql`select exists (select 1 from subscriptions where account_id > ${b.afterAccountId} and account_id <= ${b.throughAccountId} and timing = 'in_arrears' and status = 'active') as any`,
   );
-  if (!inArrears!.any) return { billed: 0, suspended: 0, suspendedAccountIds: [], charged: 0n, chargedByCurrency: new Map(), retry: 0 };
+  if (!inArrears!.any) return { billed: 0, suspended: 0, suspendedAccountIds: [], chargedByCurrency: new Map(), retry: 0 };
   const decided = sql`
     due as (
       select s.id, s.account_id, s.plan_id, s.period_amount as price, s.period_discount as discount, a.available, a.live
@@ -203,7 +202,6 @@ async function chargeBatch(tx: Db, b: BatchInput, charge: Charge, grantAccounts:
     billed: plain.billed + granted.billed,
     suspended: plain.suspended + granted.suspended,
     suspendedAccountIds: [...plain.suspendedAccountIds, ...granted.suspendedAccountIds],
-    charged: plain.charged + granted.charged,
     chargedByCurrency: addByCurrency(plain.chargedByCurrency, granted.chargedByCurrency),
     retry: plain.retry + granted.retry,
   };
@@ -295,7 +293,7 @@ const paidFromGrants = sql`
     )`;
 
 async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description, decided, withGrants }: Charge): Promise<BatchOutcome> {
-  const [row] = await query<{ billed: bigint; suspended: bigint; suspended_accounts: string[]; charged: bigint; by_currency: Record<string, string>; retry: bigint }>(
+  const [row] = await query<{ billed: bigint; suspended: bigint; suspended_accounts: string[]; by_currency: Record<string, string>; retry: bigint }>(
     tx,
     sql`
     with recursive
@@ -425,7 +423,6 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
       (select count(*) from decided c join debited d on d.id = c.account_id where c.paid) as billed,
       (select count(*) from suspended) as suspended,
       (select coalesce(array_agg(distinct account_id), '{}') from suspended)::text[] as suspended_accounts,
-      (select coalesce(sum(t.total), 0) from totals t join debited d on d.id = t.account_id)::bigint as charged,
       (select coalesce(json_object_agg(c.currency, c.amount), '{}'::json)
          from (select t.currency, sum(t.total)::text as amount from totals t join debited d on d.id = t.account_id group by t.currency) c) as by_currency,
       (select count(*) from totals) - (select count(*) from debited) as retry
@@ -435,7 +432,6 @@ async function chargeStatement(tx: Db, b: BatchInput, { periodStart, description
     billed: Number(row!.billed),
     suspended: Number(row!.suspended),
     suspendedAccountIds: row!.suspended_accounts.map(Number),
-    charged: BigInt(row!.charged),
     chargedByCurrency: new Map(Object.entries(row!.by_currency).map(([currency, amount]) => [currency, BigInt(amount)])),
     retry: Number(row!.retry),
   };

@@ -16,7 +16,7 @@ import { type Db, query } from '../db/client.js';
 import { type Timing, billingRunBatches, billingRuns } from '../db/schema.js';
 import { writeOutbox } from '../outbox/write.js';
 import { type BatchInput, type BatchOutcome, chargeInAdvanceBatch, chargeInArrearsBatch } from './charge-batch.js';
-import { addByCurrency } from '../money/money.js';
+import { addByCurrency, mixedTotal } from '../money/money.js';
 import { mixedScopeAccounts } from './charge-grants.js';
 import { budgetsOfBatch, evaluateBudgets } from '../budgets/budgets.js';
 import { addDays, boundariesBetween, monthlyAnchorsStartingOn, startOfUtcDay } from '../time/periods.js';
@@ -198,6 +198,7 @@ async function billOpenBatch(kassa: Kassa, run: BillingRun, held: 'skip_held' | 
     const arrears = await untilSettled(batch, () => chargeInArrearsBatch(tx, batch, addDays(run.boundary, -1)));
     const skipped = await countSkipped(tx, batch);
     await flagLowBalances(tx, batch);
+    const charged = addByCurrency(advance.chargedByCurrency, arrears.chargedByCurrency);
     // Budgets of the batch's accounts, against what the run charged them.
     const budgetsChanged = await evaluateBudgets(tx, budgeted.withBudgets, at);
     await tx
@@ -211,11 +212,11 @@ async function billOpenBatch(kassa: Kassa, run: BillingRun, held: 'skip_held' | 
         billed: sql`${billingRuns.billed} + ${advance.billed + arrears.billed}`,
         suspended: sql`${billingRuns.suspended} + ${advance.suspended + arrears.suspended}`,
         skipped: sql`${billingRuns.skipped} + ${skipped}`,
-        totalCharged: sql`${billingRuns.totalCharged} + ${advance.charged + arrears.charged}`,
+        totalCharged: sql`${billingRuns.totalCharged} + ${mixedTotal(charged)}`,
       })
       .where(eq(billingRuns.id, run.id))
       .returning();
-    return { run: updated!, periods: advance.billed + arrears.billed, charged: addByCurrency(advance.chargedByCurrency, arrears.chargedByCurrency), suspendedAccountIds: [...advance.suspendedAccountIds, ...arrears.suspendedAccountIds, ...budgetsChanged] };
+    return { run: updated!, periods: advance.billed + arrears.billed, charged, suspendedAccountIds: [...advance.suspendedAccountIds, ...arrears.suspendedAccountIds, ...budgetsChanged] };
   });
   if (!changed) return undefined;
   billingBatches.inc();
@@ -233,13 +234,12 @@ async function billOpenBatch(kassa: Kassa, run: BillingRun, held: 'skip_held' | 
  * subscriptions are still due, and moving the cursor on would leave their period unbilled.
  */
 async function untilSettled(batch: BatchInput, charge: () => Promise<BatchOutcome>): Promise<Omit<BatchOutcome, 'retry'>> {
-  const total = { billed: 0, suspended: 0, suspendedAccountIds: [] as number[], charged: 0n, chargedByCurrency: new Map<string, bigint>() };
+  const total = { billed: 0, suspended: 0, suspendedAccountIds: [] as number[], chargedByCurrency: new Map<string, bigint>() };
   for (let attempt = 1; ; attempt++) {
     const outcome = await charge();
     total.billed += outcome.billed;
     total.suspended += outcome.suspended;
     total.suspendedAccountIds.push(...outcome.suspendedAccountIds);
-    total.charged += outcome.charged;
     total.chargedByCurrency = addByCurrency(total.chargedByCurrency, outcome.chargedByCurrency);
     if (outcome.retry === 0) return total;
     if (attempt === MAX_BATCH_ATTEMPTS) throw new Error(`accounts kept changing under billing batch ${batch.afterAccountId}..${batch.throughAccountId}`);

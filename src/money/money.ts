@@ -64,6 +64,13 @@ export function maxMinor(a: Minor, b: Minor): Minor {
 }
 
 /** Largest amount a bigint column holds; amounts beyond it are refused as overflow. */
+/** The sum of amounts of mixed currencies: for monitoring figures only, never for money moved. */
+export function mixedTotal(byCurrency: ReadonlyMap<string, Minor>): Minor {
+  let total = 0n;
+  for (const amount of byCurrency.values()) total += amount;
+  return total;
+}
+
 /** Amounts per currency added up into a new map. */
 export function addByCurrency(...amounts: ReadonlyMap<string, Minor>[]): Map<string, Minor> {
   const sum = new Map<string, Minor>();

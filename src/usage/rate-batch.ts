@@ -21,7 +21,7 @@ import { type Db, query, toDate } from '../db/client.js';
 import { type DailyAmount, addToDaily } from '../ledger/daily.js';
 import { type PendingInvoiceLine, addToPendingInvoice } from '../ledger/document-requests.js';
 import { accounts } from '../db/schema.js';
-import { Exact, type Minor, addByCurrency } from '../money/money.js';
+import { Exact, type Minor, mixedTotal } from '../money/money.js';
 import { type OutboxEvent, writeOutboxEvents } from '../outbox/write.js';
 import { type Draw, drawCharges } from '../grants/drawdown.js';
 import { liveGrants } from '../grants/grants.js';
@@ -156,7 +156,7 @@ export async function rateStep(kassa: Kassa, batches = BATCHES_PER_STEP, load?: 
   for (let from = 0; from < unrated.length; from += pace.accountsPerCharge) {
     const group = await paced(() => chargeAccounts(kassa, unrated.slice(from, from + pace.accountsPerCharge)));
     step.accounts += group.accountIds.length;
-    step.charged += group.charged;
+    step.charged += mixedTotal(group.chargedByCurrency);
   }
   return step.batches === 0 && step.accounts === 0 ? null : step;
 }
@@ -198,7 +198,7 @@ export async function unratedAccounts(db: Db): Promise<number[]> {
 export interface ChargedGroup {
   /** The accounts whose balance or usage changed, for the entitlement cache. */
   accountIds: number[];
-  charged: Minor;
+  /** What was charged, per currency. */
   chargedByCurrency: Map<string, Minor>;
 }
 
@@ -219,7 +219,7 @@ export async function chargeAccounts(kassa: Kassa, accountIds: readonly number[]
       sql`delete from usage_unrated where account_id = any(${ids}::bigint[])
           returning account_id, meter, day::text as day, hour, reservation_id, quantity::text as quantity, settles::text as settles`,
     );
-    if (unrated.length === 0) return { accountIds: [], charged: 0n, chargedByCurrency: new Map() };
+    if (unrated.length === 0) return { accountIds: [], chargedByCurrency: new Map() };
     const { summed, hourly } = addUp(unrated);
     const peaks = await newPeaks(tx, hourly);
     const usage = usageByAccount([...summed, ...peaks.added]);
@@ -242,11 +242,9 @@ export async function chargeAccounts(kassa: Kassa, accountIds: readonly number[]
     await addToDaily(tx, rated.flatMap(({ account, rated }) => rated.lines.flatMap((l) => historyOf(account.id, l))), at);
     await tellAccounts(tx, charged, paid, transactionOf, released, at);
     await evaluateBudgets(tx, charged.map((c) => c.account.id), at);
-    return {
-      accountIds: locked.map((a) => a.id),
-      charged: charged.reduce((sum, r) => sum + r.rated.total, 0n),
-      chargedByCurrency: addByCurrency(...charged.map((r) => new Map([[r.account.currency, r.rated.total]]))),
-    };
+    const chargedByCurrency = new Map<string, Minor>();
+    for (const { account, rated: r } of charged) chargedByCurrency.set(account.currency, (chargedByCurrency.get(account.currency) ?? 0n) + r.total);
+    return { accountIds: locked.map((a) => a.id), chargedByCurrency };
   });
   countCharged('usage', group.chargedByCurrency);
   if (group.accountIds.length > 0) await kassa.entitlements.refresh(kassa.db, group.accountIds);

@@ -8,7 +8,9 @@
 // The servers are child processes, so autocannon runs in this process's main thread.
 //   npx tsx bench/processes.ts [--seconds 10] [--mixed-seconds 60] [--accounts 1000]
 // prints one JSON line.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -37,6 +39,10 @@ interface Figures {
   p50_ms: number;
   p99_ms: number;
   errors: number;
+  /** CPU time the server processes spent per check (user + system, from /proc): their own cost, whatever the load generator's. */
+  server_cpu_us_per_check: number | null;
+  /** One answer's bytes on the wire, status line and headers included: what the load generator reads per check. */
+  answer_bytes: number;
 }
 
 export interface ProcessesBenchResult {
@@ -80,21 +86,26 @@ export async function benchProcesses(options: ProcessesBenchOptions): Promise<Pr
     const checks = randomChecks(accountIds);
 
     // Each target warmed up, then measured with the same connections and the same checks.
-    const measure = async (targets: string[]): Promise<Figures> => {
+    const measure = async (targets: { url: string; child: ChildProcess }[]): Promise<Figures> => {
       const run = (duration: number) =>
-        Promise.all(targets.map((url) => autocannon({ url, connections: Math.max(1, Math.floor(connections / targets.length)), duration, headers, requests: checks })));
+        Promise.all(targets.map(({ url }) => autocannon({ url, connections: Math.max(1, Math.floor(connections / targets.length)), duration, headers, requests: checks })));
       await run(WARMUP_SECONDS);
+      const cpuBefore = cpuMicroseconds(targets);
       const results = await run(seconds);
+      const cpuAfter = cpuMicroseconds(targets);
+      const total = results.reduce((sum, r) => sum + r.requests.total, 0);
       return {
         checks_per_second: Math.floor(results.reduce((sum, r) => sum + r.requests.total / r.duration, 0)),
         p50_ms: Math.max(...results.map((r) => r.latency.p50)),
         p99_ms: Math.max(...results.map((r) => r.latency.p99)),
         errors: results.reduce((sum, r) => sum + r.errors + r.timeouts + r.non2xx, 0),
+        server_cpu_us_per_check: cpuBefore === null || cpuAfter === null ? null : +((cpuAfter - cpuBefore) / total).toFixed(1),
+        answer_bytes: await answerBytes(targets[0]!.url, checks[0]!.path, headers.authorization),
       };
     };
-    const bareRoute = await measure([bare.url]);
-    const oneApi = await measure([urls[0]!]);
-    const twoApis = await measure(urls);
+    const bareRoute = await measure([bare]);
+    const oneApi = await measure([started[0]!]);
+    const twoApis = await measure(started);
     const mixed = await mixedLoad(urls, secret, accountIds, changeable, mixedSeconds, connections);
     const again = await openKassa({ databaseUrl: target.databaseUrl, clock: 'real', billing: defaultBillingSettings, poolSize: 2 });
     const verified = await verifyLedger(again.kassa.db);
@@ -172,6 +183,41 @@ async function mixedLoad(urls: string[], secret: string, accountIds: number[], c
     non_2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
     first_refusal: refused,
   };
+}
+
+/** User + system CPU of the processes so far, from /proc (Linux; null elsewhere). /proc counts in USER_HZ, 100 a second. */
+function cpuMicroseconds(processes: { child: ChildProcess }[]): number | null {
+  let sum = 0;
+  for (const { child } of processes) {
+    try {
+      // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      sum += (Number(fields[11]) + Number(fields[12])) * 10_000;
+    } catch {
+      return null;
+    }
+  }
+  return sum;
+}
+
+/** The bytes of one answer to a GET, as a client on a kept-alive connection reads them (status line, headers, body). */
+async function answerBytes(url: string, path: string, authorization: string): Promise<number> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    let bytes = 0;
+    const socket = connect(Number(port), hostname, () => socket.write(`GET ${path} HTTP/1.1\r\nhost: ${hostname}\r\nauthorization: ${authorization}\r\n\r\n`));
+    socket.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      const text = chunk.toString();
+      const length = Number(/content-length: (\d+)/i.exec(text)?.[1]);
+      const headEnd = text.indexOf('\r\n\r\n');
+      if (headEnd >= 0 && bytes >= headEnd + 4 + length) {
+        socket.destroy();
+        resolve(bytes);
+      }
+    });
+    socket.on('error', reject);
+  });
 }
 
 async function startBareRoute(): Promise<{ url: string; child: ReturnType<typeof spawn> }> {

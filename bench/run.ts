@@ -268,7 +268,8 @@ if (!opt['skip-entitlements'] && backends.includes('postgres') && (await postgre
   if (!p.mixed.ledger_ok || p.mixed.errors > 0 || p.mixed.non_2xx > 0) failed = true;
   if (opt.json) console.log(JSON.stringify({ bench: 'processes', ...p }));
   else {
-    const line = (f: { checks_per_second: number; p50_ms: number; p99_ms: number; errors: number }) => `${f.checks_per_second}/s, p50 ${f.p50_ms} ms, p99 ${f.p99_ms} ms, ${f.errors} errors`;
+    const line = (f: { checks_per_second: number; p50_ms: number; p99_ms: number; errors: number; server_cpu_us_per_check: number | null; answer_bytes: number }) =>
+      `${f.checks_per_second}/s, p50 ${f.p50_ms} ms, p99 ${f.p99_ms} ms, ${f.errors} errors, server CPU ${f.server_cpu_us_per_check ?? '?'} µs a check, ${f.answer_bytes}-byte answers`;
     console.log(`postgres: entitlement checks over HTTP, each server its own process: bare Fastify route ${line(p.bare_route)}`);
     console.log(`  one kassa serve ${line(p.one_api)} (${p.one_api_ratio} of the bare route); two ${line(p.two_apis)} (${p.two_apis_ratio})`);
     const m = p.mixed;

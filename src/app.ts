@@ -54,7 +54,8 @@ import { WEBHOOK_EVENTS_TAG, withEventCatalogue } from './webhooks/catalogue.js'
 import { TAG_DESCRIPTIONS } from './http/operation-ids.js';
 import type { DestinationStream } from 'pino';
 import { loggerOptions } from './http/logging.js';
-import { securityHeaders } from './http/security-headers.js';
+import { apiHeaders, securityHeaders } from './http/security-headers.js';
+import { entitlementHotPath, serverWithHotPath } from './entitlements/hot-path.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -70,9 +71,14 @@ export interface AppOptions {
   api?: boolean;
 }
 
+const API_HEADERS = apiHeaders();
+
 export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<KassaApp> {
   const level = typeof options.logger === 'object' ? options.logger.level : options.logger ? 'info' : undefined;
+  // Entitlement checks from memory are answered before Fastify sees them (./entitlements/hot-path.ts).
+  const hotPath = entitlementHotPath(kassa, API_HEADERS, { enabled: options.api !== false });
   const app = Fastify({
+    serverFactory: serverWithHotPath(hotPath),
     logger: level === undefined ? false : { ...loggerOptions(level), ...logOutput(options.logDestination) },
     // Entitlement checks arrive thousands of times a second: no two log lines per request.
     // Failures are logged by the error handler.
@@ -88,6 +94,7 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
   // JSON only: a text/plain body is refused as 415, not handed to validation as a string.
   app.removeContentTypeParser('text/plain');
   app.decorate('kassa', kassa);
+  app.decorate('hotPath', hotPath);
   app.decorate('routeList', [] as KassaApp['routeList']);
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, accountScoped: /^\/v1\/accounts\/:id(\/|$)/.test(route.url) };
@@ -104,12 +111,16 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
   const elsewhere = options.api === false ? ' in this process: it runs the worker role only (KASSA_ROLES=worker); the API is served by the api processes' : '';
   app.setNotFoundHandler((request, reply) => sendProblem(reply, { code: 'not_found', detail: `no route ${request.method} ${request.url}${elsewhere}` }));
 
-  // Every answer: nosniff, no framing, a strict CSP (./http/security-headers.ts); nothing under
-  // /v1 is cached, since answers carry secrets (new keys and tokens) and live links (/v1/mails).
-  const headers = securityHeaders();
+  // Every answer: nosniff, no framing, a CSP (./http/security-headers.ts); nothing under /v1
+  // is cached, since answers carry secrets (new keys and tokens) and live links (/v1/mails).
+  const pageHeaders = securityHeaders();
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(headers);
+    reply.headers(request.url.startsWith('/v1/') ? API_HEADERS : pageHeaders);
     reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  app.addHook('preClose', (done) => {
+    hotPath.stop();
     done();
   });
   if (options.api === false) {
@@ -154,10 +165,6 @@ export async function buildApp(kassa: Kassa, options: AppOptions = {}): Promise<
 
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', (_request, reply, done) => {
-        reply.header('cache-control', 'no-store');
-        done();
-      });
       v1.addHook('onRequest', authenticate);
       v1.addHook('preHandler', authorizeRoute);
       // A change that moved money may have asked for a document (a receipt, an invoice): it is

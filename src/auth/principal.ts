@@ -78,6 +78,11 @@ function forbidden(permission: Permission | 'staff'): Failure {
 const CACHE_TTL_MS = 5_000;
 const LAST_USED_EVERY_MS = 60_000;
 const MAX_CACHED = 10_000;
+/** The provider key an Authorization header carries, if it carries one. */
+const bearerKey = (authorization: string | undefined): string | undefined => {
+  const secret = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+  return secret?.startsWith(API_KEY_PREFIX) ? secret : undefined;
+};
 
 interface Cached {
   principal: ProviderKeyPrincipal | null;
@@ -101,8 +106,8 @@ export class ApiKeyAuthenticator {
   constructor(private db: Db) {}
 
   async authenticate(authorization: string | undefined, now: Date): Promise<ProviderKeyPrincipal | null> {
-    const secret = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
-    if (!secret || !secret.startsWith(API_KEY_PREFIX)) return null;
+    const secret = bearerKey(authorization);
+    if (!secret) return null;
     const tick = Date.now();
     let entry = this.cache.get(secret);
     if (!entry || (!entry.principal && tick - entry.checkedAt > CACHE_TTL_MS)) {
@@ -121,6 +126,24 @@ export class ApiKeyAuthenticator {
           stale.refreshing = undefined;
         });
     }
+    return this.used(entry, tick, now);
+  }
+
+  /**
+   * The key's principal when memory holds a fresh answer for it (checked within CACHE_TTL_MS),
+   * without waiting for anything; undefined otherwise, and the caller goes through
+   * authenticate(), which looks the key up or re-checks it. For the entitlement checks' hot
+   * path (src/entitlements/hot-path.ts).
+   */
+  fromMemory(authorization: string | undefined, now: Date): ProviderKeyPrincipal | undefined {
+    const secret = bearerKey(authorization);
+    const entry = secret === undefined ? undefined : this.cache.get(secret);
+    const tick = Date.now();
+    if (!entry?.principal || tick - entry.checkedAt > CACHE_TTL_MS) return undefined;
+    return this.used(entry, tick, now) ?? undefined;
+  }
+
+  private used(entry: Cached, tick: number, now: Date): ProviderKeyPrincipal | null {
     const principal = entry.principal;
     if (principal && tick - entry.lastUsedWrite > LAST_USED_EVERY_MS) {
       entry.lastUsedWrite = tick;

@@ -25,7 +25,7 @@ const denialReasons: DenialReason[] = [
 // Plain `type: [..., 'null']` rather than anyOf: the serializer then needs no branch tests.
 const nullableCount = (description: string) => Type.Unsafe<number | null>({ type: ['integer', 'null'], description });
 
-const FeatureAnswerSchema = Type.Object(
+export const FeatureAnswerSchema = Type.Object(
   {
     feature: Type.String({ description: '`api` (API access), a feature flag, or a quota metric' }),
     allowed: Type.Boolean(),
@@ -57,7 +57,7 @@ const FeatureAnswerSchema = Type.Object(
   },
 );
 
-const EntitlementsSchema = Type.Object(
+export const EntitlementsSchema = Type.Object(
   {
     account_id: Type.Integer(),
     status: Type.String({ enum: ['pending_verification', 'active', 'suspended', 'blocked', 'closed'] }),
@@ -89,7 +89,33 @@ const AccountParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Numb
 const FeatureQuery = Type.Object({
   quantity: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,14})(\\.[0-9]{1,6})?$', description: 'for a meter: may the account use this much more? An exact decimal' })),
 });
-const currentMonth = (at: Date) => at.toISOString().slice(0, 7);
+// The UTC month of a check, YYYY-MM: worked out again only when the clock leaves the month (every check asks).
+let monthOfChecks = { from: 0, until: 0, month: '' };
+const currentMonth = (at: Date): string => {
+  const t = at.getTime();
+  if (t < monthOfChecks.from || t >= monthOfChecks.until) {
+    const year = at.getUTCFullYear();
+    const month = at.getUTCMonth();
+    monthOfChecks = { from: Date.UTC(year, month, 1), until: Date.UTC(year, month + 1, 1), month: at.toISOString().slice(0, 7) };
+  }
+  return monthOfChecks.month;
+};
+
+/** The whole list's answer, as GET /v1/accounts/:id/entitlements gives it (here and in ./hot-path.ts). */
+export function listAnswer(now: Date, accountId: number, entitlements: AccountEntitlements) {
+  listChecks.inc();
+  return { account_id: accountId, status: entitlements.status, type: entitlements.type, features: allAnswers(entitlements, currentMonth(now)) };
+}
+
+/** One feature's answer, as GET /v1/accounts/:id/entitlements/:feature gives it (here and in ./hot-path.ts). */
+export function featureAnswer(now: Date, entitlements: AccountEntitlements, feature: string, quantity: string | undefined) {
+  const answer = answerFor(entitlements, feature, { month: currentMonth(now), quantity: quantity === undefined ? undefined : new Exact(quantity) });
+  (answer.allowed ? allowedChecks : refusedChecks).inc();
+  return answer;
+}
+const listChecks = entitlementChecks.labels('list');
+const allowedChecks = entitlementChecks.labels('allowed');
+const refusedChecks = entitlementChecks.labels('refused');
 
 const FeatureParams = Type.Object({
   id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
@@ -119,8 +145,7 @@ export async function entitlementRoutes(app: KassaApp) {
       const { id } = request.params;
       const entitlements = await entitlementsOf(id);
       if (!entitlements) return sendProblem(reply, { code: 'not_found', detail: `no account ${id}` });
-      entitlementChecks.inc({ answer: 'list' });
-      return { account_id: id, status: entitlements.status, type: entitlements.type, features: allAnswers(entitlements, currentMonth(kassa.clock.now())) };
+      return listAnswer(kassa.clock.now(), id, entitlements);
     },
   );
 
@@ -144,10 +169,7 @@ export async function entitlementRoutes(app: KassaApp) {
       const { id, feature } = request.params;
       const entitlements = await entitlementsOf(id);
       if (!entitlements) return sendProblem(reply, { code: 'not_found', detail: `no account ${id}` });
-      const { quantity } = request.query;
-      const answer = answerFor(entitlements, feature, { month: currentMonth(kassa.clock.now()), quantity: quantity === undefined ? undefined : new Exact(quantity) });
-      entitlementChecks.inc({ answer: answer.allowed ? 'allowed' : 'refused' });
-      return answer;
+      return featureAnswer(kassa.clock.now(), entitlements, feature, request.query.quantity);
     },
   );
 }

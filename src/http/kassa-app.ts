@@ -14,6 +14,8 @@ export type KassaApp = FastifyInstance<RawServerDefault, IncomingMessage, Server
 declare module 'fastify' {
   interface FastifyInstance {
     kassa: Kassa;
+    /** The entitlement checks answered before Fastify's request cycle (src/entitlements/hot-path.ts); tests read the count. */
+    hotPath: { readonly answered: number };
     /** Every registered route (tests walk it): "POST /v1/accounts/:id/adjustments" and who may call it. */
     routeList: { route: string; access: RouteAccess; fieldAccess: Record<string, Permission> }[];
   }

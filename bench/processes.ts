@@ -1,12 +1,14 @@
 // API processes side by side on one PostgreSQL (issue 11), each its own `kassa serve`:
 // - entitlement checks over HTTP against one and against two API processes, next to a bare
 //   Fastify route answering the same JSON (bench/bare-route.ts) under the same load generator
-//   in the same run: what Kassa's check costs over the least any Fastify route costs;
+//   in the same run: what Kassa's check costs over the least any Fastify route costs; and
+//   the bare route sending Kassa's API headers too (an answer of the same bytes), which
+//   separates what the headers cost from what Kassa's own work costs;
 // - then a mixed load against two API processes for `mixedSeconds` (90% entitlement checks,
 //   the rest money and subscription changes: adjustments and quantity changes, each with its
 //   own Idempotency-Key), after which the ledger must verify.
 // The servers are child processes, so autocannon runs in this process's main thread.
-//   npx tsx bench/processes.ts [--seconds 10] [--mixed-seconds 60] [--accounts 1000]
+//   npx tsx bench/processes.ts [--seconds 15] [--mixed-seconds 60] [--accounts 1000]
 // prints one JSON line.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -43,29 +45,43 @@ interface Figures {
   server_cpu_us_per_check: number | null;
   /** One answer's bytes on the wire, status line and headers included: what the load generator reads per check. */
   answer_bytes: number;
+  /** Each round's checks per second; checks_per_second is their median. */
+  rounds_checks_per_second: number[];
 }
 
 export interface ProcessesBenchResult {
   bare_route: Figures;
+  /** The bare route sending Kassa's API headers too: an answer of the same size as Kassa's. */
+  bare_route_api_headers: Figures;
   one_api: Figures;
   two_apis: Figures;
   /** Kassa with one API process against the bare route, checks per second. */
   one_api_ratio: number;
+  /** Kassa with one API process against the bare route with the same headers: Kassa's own work. */
+  one_api_ratio_same_headers: number;
   two_apis_ratio: number;
   /** Kinds counted as sent; adjustments also as committed (the ledger's count). */
   mixed: { seconds: number; requests_per_second: number; p99_ms: number; checks: number; adjustments: number; adjustments_committed: number; subscription_changes: number; errors: number; non_2xx: number; first_refusal: string | undefined; ledger_ok: boolean };
   load_average_1m: number;
 }
 
-const WARMUP_SECONDS = 2;
+const WARMUP_SECONDS = 1;
+const ROUNDS = 3;
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
 
 export async function benchProcesses(options: ProcessesBenchOptions): Promise<ProcessesBenchResult> {
-  const seconds = Math.min(Math.max(options.seconds ?? 10, 1), 120);
+  const seconds = Math.min(Math.max(options.seconds ?? 15, 1), 120);
   const mixedSeconds = Math.min(Math.max(options.mixedSeconds ?? 60, 1), 300);
   const connections = options.connections ?? 10;
   const target = await scratchTarget('postgres', 'processes', options.databaseUrl);
   const started: Started[] = [];
   const bare = await startBareRoute();
+  const bareWithHeaders = await startBareRoute(['--api-headers']);
   try {
     const { kassa, database } = await openKassa({ databaseUrl: target.databaseUrl, clock: 'real', billing: defaultBillingSettings, poolSize: 2 });
     const accountIds = await seedEntitlementAccounts(kassa.db, options.accounts ?? 1_000);
@@ -85,13 +101,15 @@ export async function benchProcesses(options: ProcessesBenchOptions): Promise<Pr
     const headers = { authorization: `Bearer ${secret}` };
     const checks = randomChecks(accountIds);
 
-    // Each target warmed up, then measured with the same connections and the same checks.
-    const measure = async (targets: { url: string; child: ChildProcess }[]): Promise<Figures> => {
-      const run = (duration: number) =>
-        Promise.all(targets.map(({ url }) => autocannon({ url, connections: Math.max(1, Math.floor(connections / targets.length)), duration, headers, requests: checks })));
+    // Each target warmed up, then measured with the same connections and the same checks, in
+    // ROUNDS rounds that take the targets in turn: this machine's speed drifts by more than the
+    // differences measured, so each figure is the median of its rounds, taken side by side.
+    const measureOnce = async (targets: { url: string; child: ChildProcess }[], duration: number) => {
+      const run = (time: number) =>
+        Promise.all(targets.map(({ url }) => autocannon({ url, connections: Math.max(1, Math.floor(connections / targets.length)), duration: time, headers, requests: checks })));
       await run(WARMUP_SECONDS);
       const cpuBefore = cpuMicroseconds(targets);
-      const results = await run(seconds);
+      const results = await run(duration);
       const cpuAfter = cpuMicroseconds(targets);
       const total = results.reduce((sum, r) => sum + r.requests.total, 0);
       return {
@@ -99,13 +117,32 @@ export async function benchProcesses(options: ProcessesBenchOptions): Promise<Pr
         p50_ms: Math.max(...results.map((r) => r.latency.p50)),
         p99_ms: Math.max(...results.map((r) => r.latency.p99)),
         errors: results.reduce((sum, r) => sum + r.errors + r.timeouts + r.non2xx, 0),
-        server_cpu_us_per_check: cpuBefore === null || cpuAfter === null ? null : +((cpuAfter - cpuBefore) / total).toFixed(1),
-        answer_bytes: await answerBytes(targets[0]!.url, checks[0]!.path, headers.authorization),
+        server_cpu_us_per_check: cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / total,
       };
     };
-    const bareRoute = await measure([bare]);
-    const oneApi = await measure([started[0]!]);
-    const twoApis = await measure(started);
+    const servers = { bare: [bare], bareWithHeaders: [bareWithHeaders], one: [started[0]!], two: started };
+    const rounds: Record<keyof typeof servers, Awaited<ReturnType<typeof measureOnce>>[]> = { bare: [], bareWithHeaders: [], one: [], two: [] };
+    const roundSeconds = Math.max(1, Math.floor(seconds / ROUNDS));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const name of Object.keys(servers) as (keyof typeof servers)[]) rounds[name].push(await measureOnce(servers[name], roundSeconds));
+    }
+    const figures = async (name: keyof typeof servers): Promise<Figures> => {
+      const of = rounds[name];
+      const cpu = of.map((r) => r.server_cpu_us_per_check);
+      return {
+        checks_per_second: median(of.map((r) => r.checks_per_second)),
+        p50_ms: Math.max(...of.map((r) => r.p50_ms)),
+        p99_ms: Math.max(...of.map((r) => r.p99_ms)),
+        errors: of.reduce((sum, r) => sum + r.errors, 0),
+        server_cpu_us_per_check: cpu.includes(null) ? null : +median(cpu as number[]).toFixed(1),
+        answer_bytes: await answerBytes(servers[name][0]!.url, checks[0]!.path, headers.authorization),
+        rounds_checks_per_second: of.map((r) => r.checks_per_second),
+      };
+    };
+    const bareRoute = await figures('bare');
+    const bareRouteApiHeaders = await figures('bareWithHeaders');
+    const oneApi = await figures('one');
+    const twoApis = await figures('two');
     const mixed = await mixedLoad(urls, secret, accountIds, changeable, mixedSeconds, connections);
     const again = await openKassa({ databaseUrl: target.databaseUrl, clock: 'real', billing: defaultBillingSettings, poolSize: 2 });
     const verified = await verifyLedger(again.kassa.db);
@@ -113,15 +150,17 @@ export async function benchProcesses(options: ProcessesBenchOptions): Promise<Pr
     await again.database.close();
     return {
       bare_route: bareRoute,
+      bare_route_api_headers: bareRouteApiHeaders,
       one_api: oneApi,
       two_apis: twoApis,
       one_api_ratio: +(oneApi.checks_per_second / bareRoute.checks_per_second).toFixed(3),
+      one_api_ratio_same_headers: +(oneApi.checks_per_second / bareRouteApiHeaders.checks_per_second).toFixed(3),
       two_apis_ratio: +(twoApis.checks_per_second / bareRoute.checks_per_second).toFixed(3),
       mixed: { ...mixed, adjustments_committed: Number(moved!.adjustments), ledger_ok: verified.ok },
       load_average_1m: +loadavg()[0]!.toFixed(2),
     };
   } finally {
-    await Promise.all([...started.map((p) => stopProcess(p.child)), stopProcess(bare.child)]);
+    await Promise.all([...started.map((p) => stopProcess(p.child)), stopProcess(bare.child), stopProcess(bareWithHeaders.child)]);
     await target.drop();
   }
 }
@@ -220,8 +259,8 @@ async function answerBytes(url: string, path: string, authorization: string): Pr
   });
 }
 
-async function startBareRoute(): Promise<{ url: string; child: ReturnType<typeof spawn> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-route.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startBareRoute(args: string[] = []): Promise<{ url: string; child: ReturnType<typeof spawn> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-route.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let printed = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -237,7 +276,7 @@ async function startBareRoute(): Promise<{ url: string; child: ReturnType<typeof
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({
     options: {
-      seconds: { type: 'string', default: '10' },
+      seconds: { type: 'string', default: '15' },
       'mixed-seconds': { type: 'string', default: '60' },
       accounts: { type: 'string', default: '1000' },
     },

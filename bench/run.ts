@@ -37,7 +37,7 @@ const { values: opt } = parseArgs({
     'usage-events': { type: 'string', default: '1000000' },
     'document-accounts': { type: 'string', default: '200000' },
     'webhooks-out': { type: 'string', default: '10000' },
-    'process-seconds': { type: 'string', default: '10' },
+    'process-seconds': { type: 'string', default: '15' },
     'mixed-seconds': { type: 'string', default: '60' },
   },
 });
@@ -271,7 +271,8 @@ if (!opt['skip-entitlements'] && backends.includes('postgres') && (await postgre
     const line = (f: { checks_per_second: number; p50_ms: number; p99_ms: number; errors: number; server_cpu_us_per_check: number | null; answer_bytes: number }) =>
       `${f.checks_per_second}/s, p50 ${f.p50_ms} ms, p99 ${f.p99_ms} ms, ${f.errors} errors, server CPU ${f.server_cpu_us_per_check ?? '?'} µs a check, ${f.answer_bytes}-byte answers`;
     console.log(`postgres: entitlement checks over HTTP, each server its own process: bare Fastify route ${line(p.bare_route)}`);
-    console.log(`  one kassa serve ${line(p.one_api)} (${p.one_api_ratio} of the bare route); two ${line(p.two_apis)} (${p.two_apis_ratio})`);
+    console.log(`  the bare route with Kassa's API headers ${line(p.bare_route_api_headers)}`);
+    console.log(`  one kassa serve ${line(p.one_api)} (${p.one_api_ratio} of the bare route, ${p.one_api_ratio_same_headers} of it with the same headers); two ${line(p.two_apis)} (${p.two_apis_ratio})`);
     const m = p.mixed;
     console.log(
       `  mixed traffic against two API processes for ${m.seconds}s: ${m.requests_per_second} requests/s, p99 ${m.p99_ms} ms (${m.checks} checks, ${m.adjustments_committed} adjustments, ${m.subscription_changes} quantity changes), ` +

@@ -22,6 +22,8 @@ export interface MoneyCall {
   identity?: unknown;
   /** Runs in the transaction at the call's one instant; the audit entry, when given, joins it. */
   effect(tx: Db, at: Date): Promise<Result<{ body: unknown; audit?: Omit<AuditEntry, 'ip' | 'at'> }>>;
+  /** Runs once the effect's transaction has committed; never for a replayed answer or a refusal. */
+  committed?(): void;
 }
 
 export async function answerMoneyCall(request: FastifyRequest, reply: FastifyReply, call: MoneyCall) {
@@ -43,6 +45,9 @@ export async function answerMoneyCall(request: FastifyRequest, reply: FastifyRep
     },
   );
   if (!stored.ok) return sendProblem(reply, stored.failure);
-  if (!stored.value.replayed) kassa.entitlements.invalidate(call.accountId);
+  if (!stored.value.replayed) {
+    kassa.entitlements.invalidate(call.accountId);
+    call.committed?.();
+  }
   return reply.code(stored.value.statusCode).header('idempotent-replayed', String(stored.value.replayed)).send(stored.value.body);
 }

@@ -45,12 +45,12 @@ export const billingPeriodsCharged = new Counter({
 
 const charges = new Counter({
   name: 'kassa_charges_minor_units_total',
-  help: 'Money the billing run and usage rating of this process charged, in minor units of each currency (cents for EUR)',
+  help: 'Money this process charged, in minor units of each currency (cents for EUR), by source: the billing run, usage rating, subscription changes made through the API',
   labelNames: ['currency', 'source'] as const,
   registers: [processMetrics],
 });
 
 /** Counts committed charges: call after their transaction commits. */
-export function countCharged(source: 'billing_run' | 'usage', byCurrency: ReadonlyMap<string, bigint>): void {
+export function countCharged(source: 'billing_run' | 'usage' | 'subscription', byCurrency: ReadonlyMap<string, bigint>): void {
   for (const [currency, amount] of byCurrency) if (amount !== 0n) charges.inc({ currency, source }, Number(amount));
 }

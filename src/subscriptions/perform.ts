@@ -7,6 +7,8 @@ import type { Db } from '../db/client.js';
 import { answerMoneyCall } from '../accounts/money-call.js';
 import { sendProblem } from '../shared/problem.js';
 import { type Result, ok } from '../shared/result.js';
+import { countCharged } from '../operations/metrics.js';
+import type { Decision } from './decisions.js';
 import type { OperationInput, Outcome } from './outcome.js';
 import { readSubscription } from './read.js';
 import { outcomeView, previewView } from './views.js';
@@ -14,15 +16,23 @@ import { outcomeView, previewView } from './views.js';
 export type Operation<I> = (tx: Db, kassa: Kassa, input: I & OperationInput, at: Date) => Promise<Result<Outcome>>;
 
 export async function perform<I>(kassa: Kassa, request: FastifyRequest, reply: FastifyReply, accountId: number, operation: Operation<I>, input: I, statusCode = 200) {
+  let charged = new Map<string, bigint>();
   return answerMoneyCall(request, reply, {
     accountId,
     statusCode,
     effect: async (tx, at) => {
       const outcome = await operation(tx, kassa, { ...input, preview: false }, at);
       if (!outcome.ok) return outcome;
+      charged = new Map([[outcome.value.currency, chargedBy(outcome.value.decision)]]);
       return ok({ body: outcomeView(outcome.value, await readSubscription(tx, outcome.value.subscription!, at)) });
     },
+    committed: () => countCharged('subscription', charged),
   });
+}
+
+/** What a decision charges the customer: its positive movements (refunds are not charges). */
+function chargedBy(decision: Decision): bigint {
+  return decision.movements.reduce((sum, m) => (m.amount > 0n ? sum + m.amount : sum), 0n);
 }
 
 class PreviewDone {

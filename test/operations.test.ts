@@ -197,19 +197,12 @@ describe('GET /metrics', () => {
 
 describe('charges made by subscription changes', () => {
   it('are counted once committed, per currency, and a replayed call adds nothing', async () => {
-    const plan = await s.expectStatus<{ id: number }>(201, 'POST', '/v1/plans', {
-      code: 'counted_at_creation',
-      name: 'Counted at creation',
-      kind: 'preset',
-      cadence: 'daily',
-      timing: 'in_advance',
-      prices: [{ currency: 'EUR', definition: { base_price: '1.25', items: [], quotas: {}, features: [] } }],
-    });
+    const planId = await s.createPlan('1.25'); // daily, in advance
     const { id } = await s.createAccount({ currency: 'EUR' });
     await s.topUp(id, '10000');
     const counted = async () => sample(await scrape(), 'kassa_charges_minor_units_total', { currency: 'EUR', source: 'subscription' });
     const before = await counted();
-    const create = () => h.call('POST', `/v1/accounts/${id}/subscriptions`, { plan_id: plan.id }, { 'idempotency-key': `counted-${id}` });
+    const create = () => h.call('POST', `/v1/accounts/${id}/subscriptions`, { plan_id: planId }, { 'idempotency-key': `counted-${id}` });
     const created = await create();
     expect(created.status).toBe(201);
     // An in-advance daily plan pays its first day at creation: 1.25 EUR is 125 cents.

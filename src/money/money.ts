@@ -63,7 +63,6 @@ export function maxMinor(a: Minor, b: Minor): Minor {
   return a > b ? a : b;
 }
 
-/** Largest amount a bigint column holds; amounts beyond it are refused as overflow. */
 /** The sum of amounts of mixed currencies: for monitoring figures only, never for money moved. */
 export function mixedTotal(byCurrency: ReadonlyMap<string, Minor>): Minor {
   let total = 0n;
@@ -78,4 +77,5 @@ export function addByCurrency(...amounts: ReadonlyMap<string, Minor>[]): Map<str
   return sum;
 }
 
+/** Largest amount a bigint column holds; amounts beyond it are refused as overflow. */
 export const MAX_MINOR = 2n ** 62n;

@@ -50,7 +50,11 @@ const charges = new Counter({
   registers: [processMetrics],
 });
 
-/** Counts committed charges: call after their transaction commits. */
+/**
+ * Counts committed charges: call after their transaction commits. Prometheus counts in
+ * doubles, so a counter is exact up to 2^53 minor units (90 trillion EUR); it is a monitoring
+ * figure, and no amount is ever read back from it.
+ */
 export function countCharged(source: 'billing_run' | 'usage' | 'subscription', byCurrency: ReadonlyMap<string, bigint>): void {
   for (const [currency, amount] of byCurrency) if (amount !== 0n) charges.inc({ currency, source }, Number(amount));
 }
